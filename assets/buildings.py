@@ -1,0 +1,55 @@
+"""Building family: sampler of facade and massing parameters (numpy only)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .colors import RGB, hsv_linear, jitter
+
+MATERIALS = ("plaster", "brick", "concrete", "glass")
+
+
+@dataclass(frozen=True)
+class BuildingParams:
+    width: float  # along the street
+    depth: float
+    height: float
+    floor_height: float
+    window_columns: int
+    window_fraction: float
+    material: str
+    facade: RGB
+    window: RGB
+    frame: RGB
+    shopfront: bool
+    cornice: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sample_building(rng: np.random.Generator, width: float, height: float, brightness: float,
+                    saturation: float, window_density: float) -> BuildingParams:
+    """Sample a building of given frontage and height whose look follows the facade variables."""
+    material = MATERIALS[int(rng.choice(len(MATERIALS), p=[0.45, 0.25, 0.22, 0.08]))]
+    hue = float(rng.uniform(0.02, 0.14) if rng.random() < 0.8 else rng.random())
+    value = float(np.clip(brightness + rng.normal(0, 0.08), 0.05, 0.95))
+    if material == "brick":
+        facade = hsv_linear(float(rng.uniform(0.0, 0.06)), 0.45 + 0.3 * saturation, value * 0.8)
+    elif material == "glass":
+        facade = hsv_linear(float(rng.uniform(0.5, 0.62)), 0.2, 0.25 + 0.3 * value)
+    else:
+        facade = hsv_linear(hue, saturation * float(rng.uniform(0.5, 1.2)), value)
+    floor_height = float(rng.uniform(2.9, 3.6))
+    window_w = float(rng.uniform(1.0, 1.8))
+    columns = max(1, int(width * window_density / window_w + 0.5))
+    return BuildingParams(
+        width=round(width, 4), depth=round(float(rng.uniform(10, 20)), 4), height=round(height, 4),
+        floor_height=round(floor_height, 4), window_columns=columns,
+        window_fraction=round(float(np.clip(window_density + rng.normal(0, 0.05), 0.05, 0.8)), 4),
+        material=material, facade=facade,
+        window=jitter(rng, (0.03, 0.04, 0.05), 0.2),
+        frame=hsv_linear(0.0, 0.0, float(rng.choice([0.1, 0.85, 0.5]))),
+        shopfront=bool(rng.random() < 0.5), cornice=bool(rng.random() < 0.6),
+    )

@@ -1,0 +1,76 @@
+"""Street-furniture families: street lamps, signs and traffic lights (numpy-only samplers)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .colors import RGB, hsv_linear, srgb_to_linear
+
+SIGN_SHAPES = ("circle", "triangle", "rectangle", "octagon", "diamond")
+_SIGN_COLORS = {
+    "circle": srgb_to_linear((0.80, 0.10, 0.10)), "triangle": srgb_to_linear((0.85, 0.10, 0.10)),
+    "rectangle": srgb_to_linear((0.10, 0.30, 0.70)), "octagon": srgb_to_linear((0.75, 0.05, 0.05)),
+    "diamond": srgb_to_linear((0.95, 0.80, 0.10)),
+}
+
+
+@dataclass(frozen=True)
+class StreetLampParams:
+    height: float
+    radius: float
+    arm_length: float
+    color: RGB
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SignParams:
+    shape: str
+    size: float
+    post_height: float
+    post_radius: float
+    face: RGB
+    border: RGB
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrafficLightParams:
+    post_height: float
+    post_radius: float
+    head_height: float
+    head_width: float
+    overhead_arm: float  # 0 = head on the post; > 0 = arm length over the road
+    housing: RGB
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sample_street_lamp(rng: np.random.Generator) -> StreetLampParams:
+    """Sample a street lamp (labelled pole)."""
+    return StreetLampParams(round(float(rng.uniform(5.5, 9.0)), 4), round(float(rng.uniform(0.07, 0.12)), 4),
+                            round(float(rng.uniform(0.0, 1.8)), 4),
+                            hsv_linear(0.0, 0.0, float(rng.uniform(0.15, 0.6))))
+
+
+def sample_sign(rng: np.random.Generator) -> SignParams:
+    """Sample a traffic sign on its post (plate labelled traffic sign, post labelled pole)."""
+    shape = SIGN_SHAPES[int(rng.integers(len(SIGN_SHAPES)))]
+    return SignParams(shape, round(float(rng.uniform(0.55, 0.9)), 4), round(float(rng.uniform(2.0, 2.8)), 4),
+                      round(float(rng.uniform(0.03, 0.05)), 4), _SIGN_COLORS[shape],
+                      srgb_to_linear((0.9, 0.9, 0.9)))
+
+
+def sample_traffic_light(rng: np.random.Generator) -> TrafficLightParams:
+    """Sample a traffic light (head labelled traffic light, post and arm labelled pole)."""
+    arm = float(rng.uniform(2.5, 5.0)) if rng.random() < 0.35 else 0.0
+    return TrafficLightParams(round(float(rng.uniform(2.6, 3.4)) if arm == 0 else round(float(rng.uniform(5.0, 6.0)), 4), 4),
+                              round(float(rng.uniform(0.06, 0.1)), 4), round(float(rng.uniform(0.8, 1.0)), 4),
+                              round(float(rng.uniform(0.28, 0.36)), 4), round(arm, 4),
+                              hsv_linear(0.15, 0.3, float(rng.uniform(0.05, 0.25))))

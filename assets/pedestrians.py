@@ -1,0 +1,50 @@
+"""Pedestrian family: sampler of an articulated humanoid's parameters (numpy only)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .colors import RGB, hsv_linear, jitter, pick, srgb_to_linear
+
+POSES = ("standing", "walk_a", "walk_b", "walk_c")
+_SKIN = [srgb_to_linear(c) for c in (
+    (0.96, 0.80, 0.69), (0.89, 0.68, 0.55), (0.78, 0.57, 0.42), (0.60, 0.42, 0.30), (0.38, 0.26, 0.18),
+)]
+_HAIR = [srgb_to_linear(c) for c in ((0.08, 0.06, 0.05), (0.25, 0.16, 0.09), (0.55, 0.42, 0.25), (0.6, 0.6, 0.6))]
+
+
+@dataclass(frozen=True)
+class PedestrianParams:
+    height: float
+    shoulder_width: float
+    pose: str
+    skin: RGB
+    hair: RGB
+    top: RGB
+    bottom: RGB
+    shoes: RGB
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _clothing(rng: np.random.Generator) -> RGB:
+    if rng.random() < 0.45:  # dark and neutral clothes dominate street scenes
+        return hsv_linear(float(rng.random()), 0.1 * float(rng.random()), 0.1 + 0.4 * float(rng.random()))
+    return hsv_linear(float(rng.random()), 0.25 + 0.6 * float(rng.random()), 0.25 + 0.65 * float(rng.random()))
+
+
+def sample_pedestrian(rng: np.random.Generator, pose: str | None = None) -> PedestrianParams:
+    """Sample one pedestrian; ``pose`` is drawn from POSES unless given."""
+    height = float(np.clip(rng.normal(1.71, 0.09), 1.45, 2.0))
+    return PedestrianParams(
+        height=round(height, 4),
+        shoulder_width=round(height * float(rng.uniform(0.23, 0.27)), 4),
+        pose=pose or POSES[int(rng.integers(len(POSES)))],
+        skin=jitter(rng, pick(rng, _SKIN), 0.05),
+        hair=pick(rng, _HAIR),
+        top=_clothing(rng),
+        bottom=_clothing(rng),
+        shoes=hsv_linear(0.0, 0.0, 0.05 + 0.3 * float(rng.random())),
+    )

@@ -1,0 +1,45 @@
+"""Vegetation families: samplers of tree and bush parameters (numpy only)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .colors import RGB, hsv_linear
+
+TREE_SHAPES = ("round", "conical", "columnar")
+
+
+@dataclass(frozen=True)
+class TreeParams:
+    shape: str
+    trunk_height: float
+    trunk_radius: float
+    crown_radius: float
+    crown_height: float
+    foliage: RGB
+    bark: RGB
+
+    @property
+    def height(self) -> float:
+        return self.trunk_height + self.crown_height
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sample_tree(rng: np.random.Generator) -> TreeParams:
+    """Sample one street tree."""
+    shape = TREE_SHAPES[int(rng.integers(len(TREE_SHAPES)))]
+    trunk_h = float(rng.uniform(1.8, 3.5))
+    if shape == "round":
+        r = float(rng.uniform(1.6, 3.2)); crown_h = 2 * r * float(rng.uniform(0.8, 1.0))
+    elif shape == "conical":
+        r = float(rng.uniform(1.2, 2.4)); crown_h = r * float(rng.uniform(2.5, 3.5))
+    else:
+        r = float(rng.uniform(0.8, 1.4)); crown_h = r * float(rng.uniform(3.5, 5.0))
+    return TreeParams(shape, round(trunk_h, 4), round(float(rng.uniform(0.12, 0.25)), 4), round(r, 4),
+                      round(crown_h, 4),
+                      hsv_linear(float(rng.uniform(0.2, 0.33)), float(rng.uniform(0.45, 0.8)),
+                                 float(rng.uniform(0.22, 0.5))),
+                      hsv_linear(float(rng.uniform(0.05, 0.1)), 0.35, float(rng.uniform(0.2, 0.35))))

@@ -1,0 +1,66 @@
+"""Vehicle families: samplers of vehicle parameters (numpy only; builders live in assets/blender)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Dict, Tuple
+
+import numpy as np
+
+from .colors import RGB, jitter, pick, srgb_to_linear
+
+
+@dataclass(frozen=True)
+class VehicleFamily:
+    """Realistic dimension ranges (metres) and the Cityscapes label of one vehicle family."""
+
+    label: str
+    length: Tuple[float, float]
+    width: Tuple[float, float]
+    height: Tuple[float, float]
+
+
+VEHICLE_FAMILIES: Dict[str, VehicleFamily] = {
+    "sedan": VehicleFamily("car", (4.2, 4.9), (1.72, 1.88), (1.38, 1.50)),
+    "hatchback": VehicleFamily("car", (3.6, 4.2), (1.62, 1.80), (1.42, 1.56)),
+    "suv": VehicleFamily("car", (4.3, 4.9), (1.80, 1.98), (1.62, 1.85)),
+    "van": VehicleFamily("car", (4.8, 5.6), (1.90, 2.05), (1.90, 2.40)),
+    "truck": VehicleFamily("truck", (6.5, 9.0), (2.30, 2.50), (2.90, 3.50)),
+    "bus": VehicleFamily("bus", (10.5, 12.5), (2.50, 2.55), (3.00, 3.30)),
+}
+CAR_FAMILIES = ("sedan", "hatchback", "suv", "van")
+LARGE_FAMILIES = ("truck", "bus")
+
+# Common car paint colours (sRGB) and their rough market shares.
+_PAINTS = [srgb_to_linear(c) for c in (
+    (0.92, 0.92, 0.92), (0.08, 0.08, 0.09), (0.45, 0.46, 0.48), (0.70, 0.71, 0.73),
+    (0.62, 0.08, 0.07), (0.10, 0.20, 0.48), (0.20, 0.30, 0.22), (0.55, 0.45, 0.30),
+)]
+_PAINT_SHARES = (0.26, 0.22, 0.17, 0.14, 0.08, 0.08, 0.03, 0.02)
+
+
+@dataclass(frozen=True)
+class VehicleParams:
+    family: str
+    label: str
+    length: float
+    width: float
+    height: float
+    paint: RGB
+    glass: RGB
+    wheel_radius: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sample_vehicle(rng: np.random.Generator, family: str) -> VehicleParams:
+    """Sample one vehicle of ``family`` (a key of VEHICLE_FAMILIES)."""
+    fam = VEHICLE_FAMILIES[family]
+    length = float(rng.uniform(*fam.length))
+    width = float(rng.uniform(*fam.width))
+    height = float(rng.uniform(*fam.height))
+    paint = jitter(rng, pick(rng, _PAINTS, _PAINT_SHARES), 0.06)
+    glass = jitter(rng, (0.02, 0.025, 0.03), 0.1)
+    wheel = 0.31 + 0.04 * float(rng.random()) if fam.label == "car" else 0.48 + 0.04 * float(rng.random())
+    return VehicleParams(family, fam.label, round(length, 4), round(width, 4), round(height, 4),
+                         paint, glass, round(wheel, 4))

@@ -1,0 +1,271 @@
+"""The street grammar: one draw of the scene variables z -> a concrete SceneSpec.
+
+Objects are laid out by point processes along the street (cars per lane, parked cars
+per curb, pedestrians per sidewalk, trees, lamps and signs per side).  Every subsystem
+draws from its own named stream, so changing how one is sampled never shifts another.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Sequence, Tuple
+
+import numpy as np
+
+from assets.buildings import sample_building
+from assets.colors import hsv_linear, jitter
+from assets.furniture import sample_sign, sample_street_lamp, sample_traffic_light
+from assets.pedestrians import sample_pedestrian
+from assets.vegetation import sample_tree
+from assets.vehicles import CAR_FAMILIES, LARGE_FAMILIES, sample_vehicle
+
+from .labels import INSTANCE_CLASS_IDS, label_id
+from .params import ParameterSpace
+from .seeding import FrameSeed, named_stream, stable_key
+from .spec import (CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, SkySpec, SunSpec)
+
+#: Range along the street where traffic, pedestrians and furniture are placed.
+NEAR_Y, FAR_Y = 2.0, 140.0
+#: Extent of road and buildings (long enough that the road's end is below a pixel).
+ROAD_Y_START, ROAD_Y_END = -15.0, 400.0
+CURB_HEIGHT = 0.15
+CROSSWALK_DEPTH = 4.0
+
+
+@dataclass
+class _Placer:
+    """Collects objects, numbers instances per class and rejects overlapping footprints."""
+
+    objects: List[ObjectSpec] = field(default_factory=list)
+    footprints: List[Tuple[float, float, float, float]] = field(default_factory=list)
+    counters: Dict[str, int] = field(default_factory=dict)
+
+    def fits(self, x: float, y: float, w: float, l: float, yaw: float, margin: float) -> bool:
+        box = _footprint(x, y, w, l, yaw, margin)
+        return not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in self.footprints)
+
+    def add(self, family: str, label: str, xyz: Tuple[float, float, float], yaw: float,
+            size: Tuple[float, float, float], params: Mapping, solid: bool = True) -> ObjectSpec:
+        instance = 0
+        if label_id(label) in INSTANCE_CLASS_IDS:
+            instance = self.counters.get(label, 0) + 1
+            self.counters[label] = instance
+        obj = ObjectSpec(family=family, label=label, location=tuple(round(float(v), 4) for v in xyz),
+                         yaw=round(float(yaw), 5), size=tuple(round(float(v), 4) for v in size),
+                         instance=instance, params=params)
+        self.objects.append(obj)
+        if solid:
+            self.footprints.append(_footprint(xyz[0], xyz[1], size[0], size[1], yaw, 0.0))
+        return obj
+
+
+def _footprint(x: float, y: float, w: float, l: float, yaw: float, margin: float):
+    c, s = abs(math.cos(yaw)), abs(math.sin(yaw))
+    hx = (c * w + s * l) / 2 + margin
+    hy = (s * w + c * l) / 2 + margin
+    return (x - hx, y - hy, x + hx, y + hy)
+
+
+def _poisson_positions(rng: np.random.Generator, per_100m: float, y0: float, y1: float) -> np.ndarray:
+    n = int(rng.poisson(max(per_100m, 0.0) * (y1 - y0) / 100.0))
+    return np.sort(rng.uniform(y0, y1, n))
+
+
+def sample_scene(space: ParameterSpace, rng: np.random.Generator) -> SceneSpec:
+    """Draw z from ``space`` and lay out a scene; all randomness from ``rng``'s child streams."""
+    base = [int(v) for v in rng.integers(0, 2**32, size=2)]
+    z = space.sample(base + [stable_key("variables")])
+    return layout_scene(z, base + [stable_key("layout")])
+
+
+def frame_scene(space: ParameterSpace, seed: FrameSeed, variables: Mapping[str, float] | None = None) -> SceneSpec:
+    """The scene of one frame: z drawn from ``space`` (or given), layout from the frame's streams."""
+    z = dict(variables) if variables is not None else space.sample(seed.entropy() + [stable_key("variables")])
+    return layout_scene(z, seed.entropy() + [stable_key("layout")])
+
+
+def layout_scene(z: Mapping[str, float], entropy: Sequence[int]) -> SceneSpec:
+    """Turn scene variables ``z`` into a SceneSpec; ``entropy`` seeds the per-subsystem streams."""
+    def stream(name: str) -> np.random.Generator:
+        return named_stream(list(entropy), name)
+
+    road = _road(z, stream("road"))
+    placer = _Placer()
+    _crossing(z, road, placer, stream("crossing"))
+    _traffic(z, road, placer, stream("traffic"))
+    _parked(z, road, placer, stream("parked"))
+    _pedestrians(z, road, placer, stream("pedestrians"))
+    _furniture(z, road, placer, stream("furniture"))
+    _trees(z, road, placer, stream("trees"))
+    _buildings(z, road, placer, stream("buildings"))
+    sun, sky, fog = _atmosphere(z)
+    camera = _camera(z, road)
+    return SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
+                     variables=dict(z))
+
+
+def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:
+    lanes = int(z["lane_count"])
+    crosswalks: Tuple[float, ...] = ()
+    if rng.random() < z["crosswalk_probability"]:
+        crosswalks = (round(float(rng.uniform(14.0, 60.0)), 3),)
+    wear = float(z["road_wear"])
+    return RoadSpec(
+        lane_count=lanes, lane_width=float(z["lane_width_m"]), parking_width=float(z["parking_lane_width_m"]),
+        sidewalk_width=float(z["sidewalk_width_m"]), curb_height=CURB_HEIGHT,
+        terrain_width=float(z["terrain_strip_width_m"]), y_start=ROAD_Y_START, y_end=ROAD_Y_END,
+        crosswalks=crosswalks, crosswalk_depth=CROSSWALK_DEPTH,
+        asphalt_color=jitter(rng, (z["road_brightness"],) * 3, 0.03), asphalt_wear=wear,
+        marking_visibility=round(1.0 - 0.7 * wear, 4),
+        sidewalk_color=hsv_linear(float(rng.uniform(0.05, 0.12)), float(rng.uniform(0.0, 0.15)),
+                                  float(rng.uniform(0.45, 0.75))),
+        terrain_color=hsv_linear(float(rng.uniform(0.17, 0.3)), float(rng.uniform(0.35, 0.7)),
+                                 float(rng.uniform(0.25, 0.5))),
+        two_way=lanes >= 2,
+    )
+
+
+def _crossing(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    if not road.crosswalks:
+        return
+    n = int(z["crossing_pedestrians"])
+    half = road.carriageway_half_width
+    y_c = road.crosswalks[0]
+    for _ in range(n):
+        p = sample_pedestrian(rng)
+        x = float(rng.uniform(-half + 0.4, half - 0.4))
+        y = y_c + float(rng.uniform(-1.2, 1.2))
+        yaw = math.pi / 2 if rng.random() < 0.5 else -math.pi / 2
+        if placer.fits(x, y, 0.6, 0.4, yaw, 0.2):
+            placer.add("pedestrian", "person", (x, y, 0.0), yaw, (p.shoulder_width + 0.1, 0.4, p.height), p.to_dict())
+
+
+def _vehicle_family(rng: np.random.Generator, large_share: float) -> str:
+    if rng.random() < large_share:
+        return LARGE_FAMILIES[int(rng.integers(len(LARGE_FAMILIES)))]
+    return CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))]
+
+
+def _traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    ego_lane = road.lane_count - 1
+    for lane in range(road.lane_count):
+        heading = road.lane_heading(lane)
+        y0 = 8.0 if lane == ego_lane else NEAR_Y
+        for y in _poisson_positions(rng, z["car_density"], y0, FAR_Y):
+            v = sample_vehicle(rng, _vehicle_family(rng, z["large_vehicle_share"]))
+            x = road.lane_center_x(lane) + float(rng.normal(0, 0.15))
+            yaw = heading + float(rng.normal(0, 0.015))
+            y_c = float(y) + v.length / 2
+            if placer.fits(x, y_c, v.width, v.length, yaw, 0.8):
+                placer.add(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v.to_dict())
+
+
+def _parked(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    if road.parking_width < 1.8:
+        return
+    x_abs = road.lane_count * road.lane_width / 2 + road.parking_width / 2
+    for side in (-1, 1):
+        for y in _poisson_positions(rng, z["parked_car_density"], NEAR_Y - 6.0, FAR_Y):
+            v = sample_vehicle(rng, CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))])
+            if v.width > road.parking_width + 0.2:
+                continue
+            yaw = (0.0 if rng.random() < 0.5 else math.pi) + float(rng.normal(0, 0.03))
+            x = side * (x_abs + float(rng.normal(0, 0.08)))
+            y_c = float(y) + v.length / 2
+            if placer.fits(x, y_c, v.width, v.length, yaw, 0.3):
+                placer.add(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v.to_dict())
+
+
+def _pedestrians(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    inner = road.carriageway_half_width
+    for side in (-1, 1):
+        for y in _poisson_positions(rng, z["pedestrian_density"], NEAR_Y, FAR_Y * 0.8):
+            p = sample_pedestrian(rng)
+            x = side * float(rng.uniform(inner + 0.4, inner + max(road.sidewalk_width - 0.4, 0.5)))
+            yaw = float(rng.choice([0.0, math.pi])) + float(rng.normal(0, 0.3))
+            if placer.fits(x, float(y), 0.6, 0.4, yaw, 0.15):
+                placer.add("pedestrian", "person", (x, float(y), CURB_HEIGHT), yaw,
+                           (p.shoulder_width + 0.1, 0.4, p.height), p.to_dict())
+
+
+def _furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    curb_x = road.carriageway_half_width + 0.45
+    for side in (-1, 1):
+        spacing = float(z["pole_spacing_m"])
+        y = float(rng.uniform(0, spacing)) + NEAR_Y
+        while y < FAR_Y + 60:
+            lamp = sample_street_lamp(rng)
+            yaw = math.pi / 2 if side > 0 else -math.pi / 2  # arm reaches over the road
+            if placer.fits(side * curb_x, y, 0.3, 0.3, 0.0, 0.3):
+                placer.add("street_lamp", "pole", (side * curb_x, y, CURB_HEIGHT), yaw,
+                           (0.3, 0.3, lamp.height), lamp.to_dict())
+            y += spacing
+        for y in _poisson_positions(rng, z["sign_density"], NEAR_Y + 3, FAR_Y):
+            sign = sample_sign(rng)
+            if placer.fits(side * curb_x, float(y), 0.3, 0.3, 0.0, 0.4):
+                placer.add("sign", "traffic sign", (side * curb_x, float(y), CURB_HEIGHT), math.pi,
+                           (sign.size, 0.1, sign.post_height + sign.size), sign.to_dict())
+    if rng.random() < z["traffic_light_probability"]:
+        y_tl = road.crosswalks[0] + road.crosswalk_depth if road.crosswalks else float(rng.uniform(25, 70))
+        for side in (-1, 1):
+            tl = sample_traffic_light(rng)
+            yaw = math.pi  # heads face the camera
+            x = side * curb_x
+            if placer.fits(x, y_tl, 0.4, 0.4, 0.0, 0.2):
+                placer.add("traffic_light", "traffic light", (x, y_tl, CURB_HEIGHT), yaw,
+                           (max(tl.head_width, 0.3) + tl.overhead_arm * 2, 0.4, tl.post_height + tl.head_height),
+                           {**tl.to_dict(), "side": side})
+
+
+def _trees(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    for side in (-1, 1):
+        if road.terrain_width >= 1.2:
+            x_abs, base_z = road.sidewalk_outer_x + road.terrain_width / 2, CURB_HEIGHT
+        elif road.sidewalk_width >= 2.6:
+            x_abs, base_z = road.carriageway_half_width + 1.0, CURB_HEIGHT
+        else:
+            continue
+        for y in _poisson_positions(rng, z["tree_density"], NEAR_Y, FAR_Y + 60):
+            t = sample_tree(rng)
+            if placer.fits(side * x_abs, float(y), 0.5, 0.5, 0.0, 0.6):
+                d = 2 * t.crown_radius
+                placer.add("tree", "vegetation", (side * x_abs, float(y), base_z), float(rng.uniform(0, 2 * math.pi)),
+                           (d, d, t.height), t.to_dict(), solid=True)
+
+
+def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    face_x = road.terrain_outer_x
+    for side in (-1, 1):
+        y = ROAD_Y_START - float(rng.uniform(0, 10))
+        while y < ROAD_Y_END:
+            if rng.random() < z["building_gap_probability"]:
+                y += float(rng.uniform(3.0, 12.0))
+            width = float(np.clip(z["building_frontage_m"] * rng.uniform(0.6, 1.4), 6.0, 60.0))
+            height = float(np.clip(z["building_height_m"] * rng.lognormal(0, 0.25), 4.0, 80.0))
+            b = sample_building(rng, width, height, z["facade_brightness"], z["facade_saturation"],
+                                z["window_density"])
+            setback = float(rng.uniform(0.0, 0.8))
+            x = side * (face_x + setback + b.depth / 2)
+            # Local +Y of a building runs along the street; its facade (local -X side) faces the road.
+            yaw = 0.0 if side > 0 else math.pi
+            placer.add("building", "building", (x, y + width / 2, 0.0), yaw, (b.depth, width, height),
+                       {**b.to_dict()}, solid=False)
+            y += width
+
+
+def _atmosphere(z) -> Tuple[SunSpec, SkySpec, FogSpec]:
+    overcast = float(z["overcast"])
+    sun = SunSpec(elevation_deg=float(z["sun_elevation_deg"]), azimuth_deg=float(z["sun_azimuth_deg"]),
+                  strength=round(4.0 * (1.0 - 0.85 * overcast), 5), angle_deg=round(0.53 + 25.0 * overcast, 4))
+    sky = SkySpec(haze=float(z["sky_haze"]), overcast=overcast, strength=1.0)
+    grey = 0.55 + 0.25 * (1 - overcast)
+    fog = FogSpec(density=float(z["fog_density"]) / 100.0, color=(grey, grey * 1.01, grey * 1.04))
+    return sun, sky, fog
+
+
+def _camera(z, road: RoadSpec) -> CameraSpec:
+    x = road.lane_center_x(road.lane_count - 1) + float(z["camera_lateral_m"])
+    return CameraSpec(location=(round(x, 4), 0.0, float(z["camera_height_m"])), pitch_deg=float(z["camera_pitch_deg"]),
+                      yaw_deg=0.0, roll_deg=0.0, fov_deg=float(z["camera_fov_deg"]),
+                      exposure_ev=float(z["camera_exposure_ev"]))
