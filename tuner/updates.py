@@ -1,0 +1,220 @@
+"""Update rules: move the distributions over z toward draws the discriminator scores as real.
+
+Every rule has the same call::
+
+    result = rule.update(space, draws, scores, rng)
+
+``draws`` are the sampled z (one dict per rendered frame), ``scores`` the discriminator's
+probability that each render is *real*, taken from a discriminator that never trained on that
+draw (see :mod:`tuner.crossfit`), and ``rng`` an explicit ``numpy.random.Generator``.
+``result.space`` is the new :class:`ParameterSpace`; ``result.info`` holds per-draw details
+(accepted flags, advantages) for logs and reports.
+
+Rules are looked up by name in :data:`RULES` (``get_rule("rejection", quantile=0.5)``); add a
+rule with :func:`register_rule`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Dict, List, Mapping, Sequence
+
+import numpy as np
+
+from scenegen.errors import UserError
+from scenegen.params import ParameterSpace
+
+from .fitting import FitOptions, apply_floor, damp, fit_variable
+from .gradients import fisher_scale, get_theta, score_function, set_theta
+from .observe import column
+
+EPS = 1e-4
+
+
+def score_logit(scores: np.ndarray) -> np.ndarray:
+    """``log D/(1-D)``: the discriminator's estimate of log p_real/p_render (D clipped away from 0, 1)."""
+    d = np.clip(np.asarray(scores, dtype=float), EPS, 1 - EPS)
+    return np.log(d) - np.log1p(-d)
+
+
+@dataclass
+class UpdateResult:
+    """The new parameter space and per-draw details of the update."""
+
+    space: ParameterSpace
+    info: Dict[str, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------------------------
+# rejection (the paper)
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class RejectionRule:
+    """Accept draws by score, then re-estimate every variable from the accepted draws.
+
+    ``accept``: ``"quantile"`` keeps the draws whose score is at or above the ``quantile``-th
+    quantile of the batch; ``"ratio"`` keeps each draw with probability proportional to
+    D/(1-D) (scaled so the best draw is kept surely), drawn with ``rng``.
+    ``damping`` mixes the re-estimated distribution with the previous one (0 = none).
+    """
+
+    accept: str = "quantile"
+    quantile: float = 0.5
+    damping: float = 0.0
+    pseudo_count: float = 0.5
+    smooth: float = 0.15
+    floor: float = 0.05
+    min_std_frac: float = 0.02
+
+    name = "rejection"
+
+    def __post_init__(self) -> None:
+        if self.accept not in ("quantile", "ratio"):
+            raise UserError(f"rejection rule: accept must be 'quantile' or 'ratio', got {self.accept!r}")
+        if not 0.0 <= self.quantile < 1.0:
+            raise UserError(f"rejection rule: quantile must be in [0, 1), got {self.quantile}")
+        if not 0.0 <= self.damping <= 1.0:
+            raise UserError(f"rejection rule: damping must be in [0, 1], got {self.damping}")
+
+    def acceptance(self, scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Boolean mask of accepted draws."""
+        s = np.asarray(scores, dtype=float)
+        if self.accept == "quantile":
+            return s >= np.quantile(s, self.quantile)
+        ratio = np.exp(score_logit(s) - score_logit(s).max())  # D/(1-D), best draw -> 1
+        return rng.random(s.size) < ratio
+
+    def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
+               rng: np.random.Generator) -> UpdateResult:
+        """Accept, refit each variable from the accepted draws, damp toward the old distribution."""
+        _check_batch(draws, scores)
+        accepted = self.acceptance(scores, rng)
+        opts = FitOptions(pseudo_count=self.pseudo_count, smooth=self.smooth, floor=self.floor,
+                          min_std_frac=self.min_std_frac)
+        weights = accepted.astype(float)
+        new = space
+        for var in space:
+            fitted = fit_variable(var, column(draws, var.name), weights, opts)
+            new = new.with_distribution(var.name, damp(var.distribution, fitted, self.damping))
+        return UpdateResult(new, {"accepted": accepted.tolist(), "accept_rate": float(accepted.mean())})
+
+
+# ----------------------------------------------------------------------------------------------
+# score function (REINFORCE)
+# ----------------------------------------------------------------------------------------------
+def reinforce_gradient(space: ParameterSpace, draws: Sequence[Mapping[str, Any]],
+                       advantages: np.ndarray) -> Dict[str, np.ndarray]:
+    """Per variable, ``mean_j A_j * d log q(z_j) / d theta`` (the REINFORCE estimate)."""
+    a = np.asarray(advantages, dtype=float)
+    return {var.name: (a[:, None] * score_function(var, column(draws, var.name))).mean(axis=0)
+            for var in space}
+
+
+@dataclass
+class ScoreRule:
+    """REINFORCE with a baseline on every distribution's unconstrained parameters.
+
+    Reward of a draw: ``log D/(1-D)`` of its render (``reward="logit"``) or ``D`` itself
+    (``reward="prob"``).  Baseline: the batch mean.  ``normalize`` divides advantages by their
+    std; ``natural`` preconditions with the diagonal inverse Fisher information; ``max_step``
+    caps the step on any one parameter.  Histogram and categorical weights are floored after
+    the step like in the rejection rule, so no bin dies.
+    """
+
+    lr: float = 0.3
+    reward: str = "logit"
+    normalize: bool = True
+    natural: bool = True
+    max_step: float = 1.0
+    floor: float = 0.05
+
+    name = "score"
+
+    def __post_init__(self) -> None:
+        if self.reward not in ("logit", "prob"):
+            raise UserError(f"score rule: reward must be 'logit' or 'prob', got {self.reward!r}")
+        if not self.lr > 0:
+            raise UserError(f"score rule: lr must be positive, got {self.lr}")
+
+    def advantages(self, scores: np.ndarray) -> np.ndarray:
+        """Rewards minus the batch-mean baseline (optionally scaled to unit std)."""
+        s = np.asarray(scores, dtype=float)
+        r = score_logit(s) if self.reward == "logit" else s
+        a = r - r.mean()
+        if self.normalize:
+            sd = a.std()
+            a = a / sd if sd > 1e-12 else np.zeros_like(a)
+        return a
+
+    def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
+               rng: np.random.Generator) -> UpdateResult:
+        """One gradient-ascent step on E_q[reward] for every variable's parameters."""
+        _check_batch(draws, scores)
+        adv = self.advantages(scores)
+        grads = reinforce_gradient(space, draws, adv)
+        new = space
+        for var in space:
+            g = grads[var.name]
+            if self.natural:
+                g = g * fisher_scale(var.distribution)
+            step = np.clip(self.lr * g, -self.max_step, self.max_step)
+            dist = set_theta(var.distribution, get_theta(var.distribution) + step)
+            dist = _post(dist, var, self.floor)
+            new = new.with_distribution(var.name, dist)
+        return UpdateResult(new, {"advantages": adv.tolist(),
+                                  "grad_norm": {k: float(np.linalg.norm(v)) for k, v in grads.items()}})
+
+
+def _post(dist, var, floor: float):
+    """Keep a stepped distribution legal: floored weights, mean inside the support, sane std."""
+    from scenegen.distributions import Categorical, Histogram, Poisson, TruncatedNormal
+
+    if isinstance(dist, Histogram):
+        return Histogram(dist.edges, tuple(float(x) for x in apply_floor(np.asarray(dist.weights), floor)))
+    if isinstance(dist, Categorical):
+        return Categorical(dist.values, tuple(float(x) for x in apply_floor(np.asarray(dist.weights), floor)))
+    if isinstance(dist, TruncatedNormal):
+        width = dist.high - dist.low
+        return TruncatedNormal(min(max(dist.mean_, dist.low), dist.high),
+                               min(max(dist.std, 0.02 * width), 10 * width), dist.low, dist.high)
+    if isinstance(dist, Poisson):
+        return Poisson(min(max(dist.rate, 1e-3), 10.0 * dist.high + 10.0), dist.low, dist.high)
+    return dist
+
+
+def _check_batch(draws: Sequence[Mapping[str, Any]], scores: np.ndarray) -> None:
+    if len(draws) != len(np.asarray(scores)):
+        raise ValueError(f"{len(draws)} draws but {len(np.asarray(scores))} scores")
+    if len(draws) == 0:
+        raise ValueError("an update needs at least one draw")
+
+
+# ----------------------------------------------------------------------------------------------
+# registry
+# ----------------------------------------------------------------------------------------------
+RULES: Dict[str, Callable[..., Any]] = {}
+
+
+def register_rule(name: str, factory: Callable[..., Any]) -> None:
+    """Make an update rule available by name (``factory(**options)`` builds it)."""
+    RULES[name] = factory
+
+
+register_rule("rejection", RejectionRule)
+register_rule("score", ScoreRule)
+
+
+def rule_options(name: str) -> List[str]:
+    """Option names a rule accepts."""
+    factory = RULES[name]
+    return [f.name for f in fields(factory)] if hasattr(factory, "__dataclass_fields__") else []
+
+
+def get_rule(name: str, **options: Any):
+    """Build the update rule ``name`` with ``options``; unknown names/options raise UserError."""
+    if name not in RULES:
+        raise UserError(f"unknown update method {name!r}; choose from {sorted(RULES)}")
+    allowed = rule_options(name)
+    bad = sorted(set(options) - set(allowed)) if allowed else []
+    if bad:
+        raise UserError(f"update method {name!r}: unknown option(s) {bad}; allowed: {allowed}")
+    return RULES[name](**options)
