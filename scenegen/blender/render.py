@@ -1,0 +1,85 @@
+"""Render a SceneSpec with Cycles: denoised RGB and exact labels from the same render."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Optional
+
+import bpy
+import numpy as np
+import OpenEXR
+
+from scenegen.imaging import FrameArrays, decode_object_index, finish_rgb
+from scenegen.render_settings import RenderSettings
+from scenegen.spec import SceneSpec
+
+from . import session
+from .scene_builder import build_scene
+
+
+@dataclass
+class RenderTimings:
+    """Seconds spent per stage of the last frame."""
+
+    build: float = 0.0
+    render: float = 0.0
+    readback: float = 0.0
+
+    def as_dict(self) -> Dict[str, float]:
+        return {"build": self.build, "render": self.render, "readback": self.readback}
+
+
+@dataclass
+class Renderer:
+    """Renders frames in this process; configure once, then call :meth:`render` per scene."""
+
+    settings: RenderSettings
+    device: str = ""
+    timings: RenderTimings = field(default_factory=RenderTimings)
+    _exr: Optional[Path] = None
+
+    def _ensure_configured(self) -> "bpy.types.Scene":
+        scene = bpy.context.scene
+        if self._exr is None:
+            self._exr = session.scratch_dir() / "frame.exr"
+            self.device = session.configure(scene, self.settings, self._exr)
+        return scene
+
+    def render(self, spec: SceneSpec) -> FrameArrays:
+        """Build and render ``spec``; return the finished frame arrays."""
+        scene = self._ensure_configured()
+        t0 = time.perf_counter()
+        segments = build_scene(scene, spec)
+        t1 = time.perf_counter()
+        bpy.ops.render.render(write_still=True)
+        t2 = time.perf_counter()
+        linear, depth, index = read_passes(self._exr)
+        label_ids, instance_ids = decode_object_index(index, segments)
+        rgb = finish_rgb(linear, depth, spec.fog, spec.camera.exposure_ev)
+        t3 = time.perf_counter()
+        self.timings = RenderTimings(build=t1 - t0, render=t2 - t1, readback=t3 - t2)
+        return FrameArrays(rgb=rgb, label_ids=label_ids, instance_ids=instance_ids)
+
+    def close(self) -> None:
+        """Delete this process's scratch files."""
+        if self._exr is not None:
+            for p in self._exr.parent.glob("*"):
+                p.unlink(missing_ok=True)
+            self._exr.parent.rmdir()
+            self._exr = None
+
+
+def read_passes(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Linear RGB (H, W, 3), depth (H, W) and object index (H, W) from Cycles' multilayer EXR.
+
+    EXR rows run top to bottom, as images do.
+    """
+    channels = {}
+    with OpenEXR.File(str(path), separate_channels=True) as f:
+        for part in f.parts:
+            channels.update({name: ch.pixels for name, ch in part.channels.items()})
+    rgb = np.stack([channels[f"ViewLayer.Combined.{c}"] for c in "RGB"], axis=-1)
+    depth = channels["ViewLayer.Depth.Z"]
+    index = channels["ViewLayer.Object Index.X"]
+    return rgb, depth, index

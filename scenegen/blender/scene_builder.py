@@ -1,0 +1,75 @@
+"""Build a SceneSpec in the current Blender scene and assign exact object pass indices."""
+from __future__ import annotations
+
+from typing import Dict, List, Tuple
+
+import bpy
+from mathutils import Matrix
+
+import assets.blender  # noqa: F401  (registers every family builder)
+from assets.blender.base import BUILDERS, BuildContext, Part
+from assets.blender.road import build_road
+from scenegen.imaging import Segment
+from scenegen.labels import INSTANCE_CLASS_IDS, label_id
+from scenegen.spec import ObjectSpec, SceneSpec
+
+from .camera import build_camera
+from .world import build_world
+
+_DATA_COLLECTIONS = ("objects", "meshes", "materials", "lights", "cameras", "worlds", "node_groups",
+                     "images", "textures", "curves", "collections")
+
+
+def clear_scene(scene: "bpy.types.Scene") -> None:
+    """Remove everything the previous frame created (objects and the data they used)."""
+    for child in list(scene.collection.children):
+        scene.collection.children.unlink(child)
+    for name in _DATA_COLLECTIONS:
+        ids = list(getattr(bpy.data, name))
+        if ids:
+            bpy.data.batch_remove(ids)
+
+
+class SegmentTable:
+    """Allocates pass indices: one per (class, instance); stuff classes share one per class."""
+
+    def __init__(self) -> None:
+        self.segments: List[Segment] = []
+        self._index: Dict[Tuple[int, int], int] = {}
+
+    def index_for(self, label: str, instance: int) -> int:
+        cid = label_id(label)
+        key = (cid, instance if cid in INSTANCE_CLASS_IDS else 0)
+        if key not in self._index:
+            self.segments.append(Segment(*key))
+            self._index[key] = len(self.segments)  # pass index 0 is the sky
+        return self._index[key]
+
+
+def _place(parts: List[Part], obj_spec: ObjectSpec, table: SegmentTable) -> None:
+    placement = Matrix.Translation(obj_spec.location) @ Matrix.Rotation(obj_spec.yaw, 4, "Z")
+    for part in parts:
+        if part.obj.parent is None:
+            part.obj.matrix_basis = placement @ part.obj.matrix_basis
+        # A non-instance part of an instance object (a bicycle's rider is its own object) keeps k = 0.
+        part.obj.pass_index = table.index_for(part.label, obj_spec.instance)
+
+
+def build_scene(scene: "bpy.types.Scene", spec: SceneSpec) -> List[Segment]:
+    """Clear the scene, build world, camera, road and every object; return the segment table."""
+    clear_scene(scene)
+    build_world(scene, spec.sun, spec.sky)
+    build_camera(scene, spec.camera)
+    collection = bpy.data.collections.new("street")
+    scene.collection.children.link(collection)
+    ctx = BuildContext(collection)
+    table = SegmentTable()
+    for part in build_road(spec.road, ctx):
+        part.obj.pass_index = table.index_for(part.label, 0)
+    for obj_spec in spec.objects:
+        try:
+            build = BUILDERS[obj_spec.family]
+        except KeyError:
+            raise KeyError(f"no builder registered for asset family {obj_spec.family!r}") from None
+        _place(build(obj_spec, ctx), obj_spec, table)
+    return table.segments

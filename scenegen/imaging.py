@@ -1,0 +1,90 @@
+"""Turning render passes into a frame: exact labels from object indices, and the finished RGB.
+
+Pure numpy, no bpy: the renderer hands over linear RGB, depth and the object-index
+pass; everything here is deterministic and unit-testable.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence, Tuple
+
+import numpy as np
+
+from .labels import INSTANCE_CLASS_IDS, label_id
+from .spec import FogSpec
+
+SKY_ID = label_id("sky")
+#: Linear-light scale applied before the exposure correction (calibrated so typical daylight
+#: street scenes with the sky model land mid-range).
+BASE_EXPOSURE_EV = 0.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    """What one object pass index depicts: a Cityscapes id and (for instance classes) k >= 1."""
+
+    label_id: int
+    instance: int = 0
+
+    @property
+    def instance_png_value(self) -> int:
+        """The Cityscapes instanceIds value: id*1000 + (k-1) for instances, the id otherwise."""
+        if self.instance > 0 and self.label_id in INSTANCE_CLASS_IDS:
+            return self.label_id * 1000 + (self.instance - 1)
+        return self.label_id
+
+
+@dataclass(frozen=True)
+class FrameArrays:
+    """A finished frame: 8-bit RGB, Cityscapes label ids (uint8) and instance ids (uint16)."""
+
+    rgb: np.ndarray
+    label_ids: np.ndarray
+    instance_ids: np.ndarray
+
+
+def decode_object_index(index: np.ndarray, segments: Sequence[Segment]) -> Tuple[np.ndarray, np.ndarray]:
+    """Label and instance images from an object-index pass.
+
+    Pass index 0 is the background (sky); index i >= 1 is ``segments[i - 1]``.  Raises
+    ValueError if the pass holds a non-integer or unknown index, which would mean blended labels.
+    """
+    idx = np.asarray(index)
+    as_int = np.rint(idx).astype(np.int64)
+    if not np.array_equal(as_int, idx):
+        raise ValueError("object-index pass holds non-integer values: labels would be blended")
+    if as_int.min() < 0 or as_int.max() > len(segments):
+        raise ValueError(f"object-index pass holds index {int(as_int.max())} but only {len(segments)} segments exist")
+    label_lut = np.array([SKY_ID] + [s.label_id for s in segments], dtype=np.uint8)
+    inst_lut = np.array([SKY_ID] + [s.instance_png_value for s in segments], dtype=np.uint16)
+    return label_lut[as_int], inst_lut[as_int]
+
+
+def ambient_color(linear: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """Mean radiance of the sky pixels (or of the whole image when little sky shows)."""
+    sky = depth > 1e8
+    if sky.mean() >= 0.01:
+        return linear[sky].mean(axis=0)
+    return linear.reshape(-1, 3).mean(axis=0) * 1.5
+
+
+def apply_fog(linear: np.ndarray, depth: np.ndarray, fog: FogSpec) -> np.ndarray:
+    """Blend towards the fog colour with transmittance exp(-density * depth) (Beer-Lambert)."""
+    if fog.density <= 0:
+        return linear
+    transmittance = np.exp(-fog.density * np.minimum(depth, 1e6))[..., None]
+    grey = float(np.dot(ambient_color(linear, depth), (0.2126, 0.7152, 0.0722)))
+    fog_radiance = grey * np.asarray(fog.color, dtype=np.float32) / max(float(np.mean(fog.color)), 1e-6)
+    return linear * transmittance + fog_radiance * (1.0 - transmittance)
+
+
+def linear_to_srgb8(linear: np.ndarray, exposure_ev: float = 0.0) -> np.ndarray:
+    """8-bit sRGB of linear RGB after an exposure change (Blender's 'Standard' view transform)."""
+    x = np.clip(linear * np.float32(2.0 ** (exposure_ev + BASE_EXPOSURE_EV)), 0.0, 1.0)
+    srgb = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
+    return np.rint(srgb * 255.0).astype(np.uint8)
+
+
+def finish_rgb(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, exposure_ev: float) -> np.ndarray:
+    """The output image: fog, exposure, then sRGB encoding."""
+    return linear_to_srgb8(apply_fog(linear.astype(np.float32), depth, fog), exposure_ev)

@@ -1,0 +1,59 @@
+"""Writing frames in the Cityscapes layout, each file atomically.
+
+Label files are written first and the RGB image last, but completeness never depends on
+order: a frame counts as done only when all of its files exist.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping
+
+import numpy as np
+
+from .camera_model import camera_record
+from .io import atomic_write_json, atomic_write_png
+from .labels import CITYSCAPES_TO_TRAINID, ID_TO_NAME, colorize, label_id
+from .imaging import FrameArrays
+from .layout import FrameId
+from .render_settings import RenderSettings
+from .seeding import FrameSeed
+from .spec import SceneSpec
+
+
+def scene_record(spec: SceneSpec, seed: FrameSeed, params_version: str, settings: RenderSettings) -> Dict[str, Any]:
+    """The scene JSON of a frame: seed, params version, z, the full spec, camera and 3D boxes."""
+    instances = []
+    for obj in spec.instances():
+        cid = label_id(obj.label)
+        instances.append({
+            "instance_id": cid * 1000 + obj.instance - 1,
+            "label": obj.label,
+            "label_id": cid,
+            "family": obj.family,
+            "box3d": {"center_bottom": list(obj.location), "size_xyz": list(obj.size), "yaw": obj.yaw,
+                      "corners": [list(c) for c in obj.box_corners()]},
+        })
+    return {
+        "seed": {"run_seed": seed.run_seed, "iteration": seed.iteration, "frame_index": seed.frame_index},
+        "params_version": params_version,
+        "variables": dict(spec.variables),
+        "camera": camera_record(spec.camera, settings.width, settings.height),
+        "render": settings.to_dict(),
+        "instances": instances,
+        "scene": spec.to_dict(),
+    }
+
+
+def pixel_counts(label_ids: np.ndarray) -> Dict[str, int]:
+    """Pixels per class name in a label image."""
+    values, counts = np.unique(label_ids, return_counts=True)
+    return {ID_TO_NAME[int(v)]: int(c) for v, c in zip(values, counts)}
+
+
+def write_frame(fid: FrameId, frame: FrameArrays, record: Mapping[str, Any]) -> None:
+    """Write all files of one frame (labels, colour, instances, trainIds, scene JSON, image)."""
+    atomic_write_png(fid.path("label_ids"), frame.label_ids.astype(np.uint8))
+    atomic_write_png(fid.path("instance_ids"), frame.instance_ids.astype(np.uint16))
+    atomic_write_png(fid.path("train_ids"), CITYSCAPES_TO_TRAINID[frame.label_ids])
+    atomic_write_png(fid.path("color"), colorize(frame.label_ids))
+    atomic_write_json(fid.path("scene"), {**record, "pixel_counts": pixel_counts(frame.label_ids)})
+    atomic_write_png(fid.path("image"), frame.rgb)
