@@ -1,0 +1,154 @@
+"""Discriminator, preprocessing and cross-fitting on tiny tensors (real torch, CPU)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from scenegen.errors import UserError
+from tuner import crossfit, metrics, preprocess
+from tuner.discriminator import DiscConfig, Discriminator, load_checkpoint, resolve_device
+
+pytestmark = pytest.mark.torch
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny models run far faster on one thread (no OpenMP spinning when the CPUs are shared)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def toy_domains(n: int, seed: int, h: int = 16):
+    """'Real' images are brighter at the top; 'rendered' ones at the bottom (plus noise)."""
+    g = torch.Generator().manual_seed(seed)
+    ramp = torch.linspace(-0.5, 0.5, h).view(1, 1, h, 1)
+    real = (-ramp + 0.3 * torch.randn(n, 3, h, 2 * h, generator=g)).clamp(-1, 1)
+    fake = (ramp + 0.3 * torch.randn(n, 3, h, 2 * h, generator=g)).clamp(-1, 1)
+    return real, fake
+
+
+def test_small_discriminator_learns_a_visible_difference():
+    real, fake = toy_domains(64, 0)
+    d = Discriminator(DiscConfig(width=8, lr=3e-3), seed=1)
+    before = metrics.roc_auc(d.predict(real[32:]), d.predict(fake[32:]))
+    d.fit(real[:32], fake[:32], steps=40, gen=torch.Generator().manual_seed(2))
+    pr, pf = d.predict(real[32:]), d.predict(fake[32:])
+    assert metrics.roc_auc(pr, pf) > 0.95
+    assert metrics.accuracy(pr, pf) > 0.8
+    assert before < 0.95 or metrics.roc_auc(pr, pf) >= before
+
+
+def test_training_is_deterministic_given_seeds_and_checkpoint_resumes_exactly(tmp_path):
+    real, fake = toy_domains(32, 3)
+
+    def run(split: bool):
+        d = Discriminator(DiscConfig(width=8), seed=5)
+        g = torch.Generator().manual_seed(9)
+        if split:
+            d.fit(real, fake, 5, g)
+            d.save(tmp_path / "d.pt")
+            d = Discriminator.load(tmp_path / "d.pt")
+            g2 = torch.Generator().manual_seed(9)
+            g2.set_state(g.get_state())
+            g = g2
+            d.fit(real, fake, 5, g)
+        else:
+            d.fit(real, fake, 10, g)
+        return d.predict(real)
+
+    a, b = run(False), run(True)
+    assert np.array_equal(a, b)
+
+
+def test_checkpoint_config_mismatch_and_missing_file_are_user_errors(tmp_path):
+    d = Discriminator(DiscConfig(width=8), seed=0)
+    d.save(tmp_path / "d.pt")
+    other = Discriminator(DiscConfig(width=16), seed=0)
+    with pytest.raises(UserError):
+        other.load_state(load_checkpoint(tmp_path / "d.pt")["discriminators"][0])
+    with pytest.raises(UserError):
+        load_checkpoint(tmp_path / "missing.pt")
+    (tmp_path / "junk.pt").write_text("not a checkpoint")
+    with pytest.raises(UserError):
+        load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_device_resolution():
+    dev, amp = resolve_device("auto")
+    assert dev in ("cpu", "cuda")
+    assert amp == (dev == "cuda")
+    assert resolve_device("cpu") == ("cpu", False)
+    with pytest.raises(UserError):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(UserError):
+            resolve_device("cuda")
+
+
+def test_unknown_backbone_is_user_error():
+    with pytest.raises(UserError):
+        DiscConfig(backbone="resnet")
+
+
+def test_preprocessing_is_identical_for_both_domains_and_matches_aspect():
+    rng = np.random.default_rng(0)
+    wide = rng.integers(0, 256, (120, 480, 3), dtype=np.uint8)  # 4:1
+    tall = rng.integers(0, 256, (360, 480, 3), dtype=np.uint8)  # 4:3
+    a = preprocess.prepare_image(wide, (64, 32))
+    b = preprocess.prepare_image(tall, (64, 32))
+    assert a.shape == b.shape == (3, 32, 64)
+    assert a.dtype == np.float32 and a.min() >= -1 and a.max() <= 1
+    # a constant image maps to the same constant regardless of its size
+    c1 = preprocess.prepare_image(np.full((100, 200, 3), 255, np.uint8), (64, 32))
+    c2 = preprocess.prepare_image(np.full((30, 40, 3), 255, np.uint8), (64, 32))
+    assert np.allclose(c1, 1.0) and np.allclose(c2, 1.0)
+    crop = preprocess.center_crop_to_aspect(tall, 64, 32)
+    assert crop.shape[:2] == (240, 480)
+    assert preprocess.default_input_size((256, 128)) == (128, 64)
+    assert preprocess.default_input_size((64, 32)) == (64, 32)
+    with pytest.raises(ValueError):
+        preprocess.prepare_image(np.zeros((4, 4), np.uint8), (8, 8))
+
+
+def test_crossfit_never_scores_a_draw_with_a_model_that_trained_on_it():
+    folds = crossfit.fold_ids(10, 2, np.random.default_rng(0))
+    assert sorted(np.bincount(folds).tolist()) == [5, 5]
+    seen = {}
+
+    def train_and_score(f, train, test):
+        assert not set(train) & set(test)
+        seen[f] = set(train)
+        return np.full(test.size, float(f))
+
+    s = crossfit.crossfit_scores(folds, train_and_score)
+    assert np.array_equal(s, folds.astype(float))
+    for i, f in enumerate(folds):
+        assert i not in seen[f]
+    with pytest.raises(ValueError):
+        crossfit.fold_ids(1, 2, np.random.default_rng(0))
+    tr, ho = crossfit.split_holdout(10, 0.2, np.random.default_rng(1))
+    assert len(ho) == 2 and len(tr) == 8 and not set(tr) & set(ho)
+
+
+def test_lite0_features_load_offline_and_are_deterministic():
+    from tuner.lite0 import FEATURE_DIM, extract_features
+
+    x = torch.zeros(2, 3, 32, 64)
+    x[1] += 0.5
+    f1 = extract_features(x)
+    f2 = extract_features(x)
+    assert f1.shape == (2, FEATURE_DIM)
+    assert torch.equal(f1, f2)
+    assert not torch.allclose(f1[0], f1[1])
+
+
+def test_lite0_head_discriminator_trains_on_features():
+    real, fake = toy_domains(24, 4, h=64)
+    d = Discriminator(DiscConfig(backbone="lite0", lr=3e-3), seed=0)
+    er, ef = d.embed(real), d.embed(fake)
+    assert er.shape == (24, 1280)
+    d.fit(er[:16], ef[:16], steps=30, gen=torch.Generator().manual_seed(0))
+    assert metrics.roc_auc(d.predict(er[16:]), d.predict(ef[16:])) > 0.9
