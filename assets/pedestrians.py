@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .colors import RGB, hsv_linear, jitter, pick, srgb_to_linear
+from .humanoid import HAIR_STYLES, SHOULDER_RATIO, pose_extent
 
 POSES = ("standing", "walk_a", "walk_b", "walk_c")
 _SKIN = [srgb_to_linear(c) for c in (
@@ -24,6 +25,11 @@ class PedestrianParams:
     top: RGB
     bottom: RGB
     shoes: RGB
+    long_sleeves: bool = True
+    hair_style: str = "short"
+    skirt: bool = False
+    width: float = 0.5  # bounding box across the body (x), metres
+    length: float = 0.4  # bounding box front to back (y): walking poses need more
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -38,13 +44,18 @@ def _clothing(rng: np.random.Generator) -> RGB:
 def sample_pedestrian(rng: np.random.Generator, pose: str | None = None) -> PedestrianParams:
     """Sample one pedestrian; ``pose`` is drawn from POSES unless given."""
     height = float(np.clip(rng.normal(1.71, 0.09), 1.45, 2.0))
+    shoulder = height * float(rng.uniform(0.23, 0.27))
+    pose = pose or POSES[int(rng.integers(len(POSES)))]
+    skin = jitter(rng, pick(rng, _SKIN), 0.05)
+    hair, top, bottom = pick(rng, _HAIR), _clothing(rng), _clothing(rng)
+    shoes = hsv_linear(0.0, 0.0, 0.05 + 0.3 * float(rng.random()))
+    long_sleeves = bool(rng.random() < 0.6)
+    hair_style = HAIR_STYLES[int(rng.choice(len(HAIR_STYLES), p=[0.5, 0.25, 0.1, 0.15]))]
+    skirt = bool(rng.random() < 0.12)
+    w_unit, l_unit = pose_extent(pose)
+    width = w_unit * height * (shoulder / height) / SHOULDER_RATIO
     return PedestrianParams(
-        height=round(height, 4),
-        shoulder_width=round(height * float(rng.uniform(0.23, 0.27)), 4),
-        pose=pose or POSES[int(rng.integers(len(POSES)))],
-        skin=jitter(rng, pick(rng, _SKIN), 0.05),
-        hair=pick(rng, _HAIR),
-        top=_clothing(rng),
-        bottom=_clothing(rng),
-        shoes=hsv_linear(0.0, 0.0, 0.05 + 0.3 * float(rng.random())),
+        height=round(height, 4), shoulder_width=round(shoulder, 4), pose=pose, skin=skin, hair=hair, top=top,
+        bottom=bottom, shoes=shoes, long_sleeves=long_sleeves, hair_style=hair_style, skirt=skirt,
+        width=round(width + 0.02, 4), length=round(l_unit * height + 0.02, 4),
     )

@@ -8,6 +8,7 @@ import numpy as np
 from .colors import RGB, hsv_linear
 
 TREE_SHAPES = ("round", "conical", "columnar")
+N_VARIANTS = 4
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class TreeParams:
     crown_height: float
     foliage: RGB
     bark: RGB
+    variant: int = 0  # selects one of N_VARIANTS crown meshes of the shape (shared between trees)
 
     @property
     def height(self) -> float:
@@ -38,8 +40,8 @@ def sample_tree(rng: np.random.Generator) -> TreeParams:
         r = float(rng.uniform(1.2, 2.4)); crown_h = r * float(rng.uniform(2.5, 3.5))
     else:
         r = float(rng.uniform(0.8, 1.4)); crown_h = r * float(rng.uniform(3.5, 5.0))
-    return TreeParams(shape, round(trunk_h, 4), round(float(rng.uniform(0.12, 0.25)), 4), round(r, 4),
-                      round(crown_h, 4),
-                      hsv_linear(float(rng.uniform(0.2, 0.33)), float(rng.uniform(0.45, 0.8)),
-                                 float(rng.uniform(0.22, 0.5))),
-                      hsv_linear(float(rng.uniform(0.05, 0.1)), 0.35, float(rng.uniform(0.2, 0.35))))
+    trunk_r = round(float(rng.uniform(0.12, 0.25)), 4)
+    foliage = hsv_linear(float(rng.uniform(0.2, 0.33)), float(rng.uniform(0.45, 0.8)), float(rng.uniform(0.22, 0.5)))
+    bark = hsv_linear(float(rng.uniform(0.05, 0.1)), 0.35, float(rng.uniform(0.2, 0.35)))
+    return TreeParams(shape, round(trunk_h, 4), trunk_r, round(r, 4), round(crown_h, 4), foliage, bark,
+                      int(rng.integers(N_VARIANTS)))

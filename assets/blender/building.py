@@ -1,0 +1,178 @@
+"""Building builder: a block whose street facade (local -X) has a recessed window grid,
+a ground floor with a door and optional shop front and fascia, sills, optional cornice
+and floor bands, and a flat or gable roof.  The facade is generated with numpy in one
+mesh per building (no per-window objects); materials are shared per facade material
+kind, colours come from object attributes."""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import numpy as np
+
+from scenegen.spec import ObjectSpec
+
+from assets import geometry as geom
+
+from .base import BuildContext, Part, builder
+from .geom import to_mesh
+from .materials import attr_material, brick_material, glass_material
+
+FACADE, GLASS, FRAME, ROOF, TRIM = range(5)
+_SETBACK = 0.12  # facade plane behind the box's -X side, so sills and cornices stay inside
+_RECESS = 0.14
+
+# Window-reveal template: front corners 0-3 on the facade plane, back corners 4-7 recessed.
+_REVEAL_FACES = np.array([[0, 1, 5, 4], [1, 2, 6, 5], [2, 3, 7, 6], [3, 0, 4, 7], [4, 5, 6, 7]])
+_BOX_FACES = np.array([[0, 2, 3, 1], [4, 5, 7, 6], [0, 1, 5, 4], [2, 6, 7, 3], [0, 4, 6, 2], [1, 3, 7, 5]])
+
+
+def _rects_to_reveals(fx: float, rects: np.ndarray, pane_mats: np.ndarray) -> geom.Geo:
+    """Recessed openings: rects (n, 4) = (y0, y1, z0, z1) on the plane x = fx."""
+    n = len(rects)
+    if n == 0:
+        return np.zeros((0, 3)), [], np.zeros(0, dtype=np.int32)
+    y0, y1, z0, z1 = rects.T
+    ys = np.stack([y0, y1, y1, y0], axis=1)
+    zs = np.stack([z0, z0, z1, z1], axis=1)
+    front = np.stack([np.full_like(ys, fx), ys, zs], axis=2)
+    back = front + np.array([_RECESS, 0.0, 0.0])
+    verts = np.concatenate([front, back], axis=1).reshape(-1, 3)
+    faces = (_REVEAL_FACES[None] + 8 * np.arange(n)[:, None, None]).reshape(-1, 4)
+    mats = np.tile(np.array([FACADE] * 4 + [0]), n)
+    mats[4::5] = pane_mats
+    return verts, faces.tolist(), mats.astype(np.int32)
+
+
+def _boxes(lo: np.ndarray, hi: np.ndarray, mat: int) -> geom.Geo:
+    """Axis-aligned boxes from corner arrays lo, hi of shape (n, 3)."""
+    n = len(lo)
+    if n == 0:
+        return np.zeros((0, 3)), [], np.zeros(0, dtype=np.int32)
+    sel = np.array([[dx, dy, dz] for dz in (0, 1) for dy in (0, 1) for dx in (0, 1)], dtype=bool)
+    verts = np.where(sel[None], hi[:, None, :], lo[:, None, :]).reshape(-1, 3)
+    faces = (_BOX_FACES[None] + 8 * np.arange(n)[:, None, None]).reshape(-1, 4)
+    return verts, faces.tolist(), np.full(len(faces), mat, dtype=np.int32)
+
+
+def _wall_with_holes(fx: float, ylines: np.ndarray, zlines: np.ndarray, rects: np.ndarray) -> geom.Geo:
+    """The facade plane x = fx as a grid over the given lines, minus cells inside ``rects``."""
+    ny, nz = len(ylines), len(zlines)
+    yy, zz = np.meshgrid(ylines, zlines, indexing="ij")
+    verts = np.stack([np.full(yy.size, fx), yy.ravel(), zz.ravel()], axis=1)
+    i, j = np.meshgrid(np.arange(ny - 1), np.arange(nz - 1), indexing="ij")
+    i, j = i.ravel(), j.ravel()
+    cy = (ylines[i] + ylines[i + 1]) / 2
+    cz = (zlines[j] + zlines[j + 1]) / 2
+    hole = np.zeros(len(i), dtype=bool)
+    for y0, y1, z0, z1 in rects:
+        hole |= (cy > y0) & (cy < y1) & (cz > z0) & (cz < z1)
+    i, j = i[~hole], j[~hole]
+    faces = np.stack([i * nz + j, i * nz + j + 1, (i + 1) * nz + j + 1, (i + 1) * nz + j], axis=1)
+    return verts, faces.tolist(), np.full(len(faces), FACADE, dtype=np.int32)
+
+
+def facade_layout(p: dict, width: float, height: float) -> Tuple[np.ndarray, np.ndarray, float, int]:
+    """Openings of the street facade: (rects (n, 4), pane material per rect, ground height, floors)."""
+    fh = float(p.get("floor_height", 3.2))
+    shop = bool(p.get("shopfront", False))
+    gh = min(1.25 * fh if shop else fh, height - 0.5)
+    cols = max(1, int(p.get("window_columns", max(1, int(width / 3)))))
+    wf = float(p.get("window_fraction", 0.4))
+    margin = min(0.6, width * 0.1)
+    pitch = (width - 2 * margin) / cols
+    centres = -width / 2 + margin + pitch * (np.arange(cols) + 0.5)
+    ww = pitch * float(np.clip(0.35 + 0.6 * wf, 0.3, 0.85))
+    wh = fh * float(np.clip(0.35 + 0.5 * wf, 0.35, 0.7))
+    top_margin = 0.8 if p.get("cornice", False) else 0.5
+    floors = max(0, int((height - gh - top_margin) // fh))
+    rects, mats = [], []
+    for k in range(floors):
+        z0 = gh + k * fh + (fh - wh) * 0.55
+        for c in centres:
+            rects.append((c - ww / 2, c + ww / 2, z0, z0 + wh))
+            mats.append(GLASS)
+    door_col = cols // 2
+    door_w = min(1.1, pitch * 0.8)
+    door_h = min(2.3, gh - 0.3)
+    for k, c in enumerate(centres):
+        if k == door_col:
+            rects.append((c - door_w / 2, c + door_w / 2, 0.02, door_h))
+            mats.append(FRAME)
+        elif shop:
+            rects.append((c - pitch * 0.44, c + pitch * 0.44, 0.4, gh - 0.55))
+            mats.append(GLASS)
+        elif min(wh, gh - 1.4) > 0.3:
+            rects.append((c - ww / 2, c + ww / 2, 0.9, 0.9 + min(wh, gh - 1.4)))
+            mats.append(GLASS)
+    return np.array(rects, dtype=float).reshape(-1, 4), np.array(mats, dtype=np.int32), gh, floors
+
+
+def building_geo(p: dict, size: Tuple[float, float, float]) -> geom.Geo:
+    """All geometry of one building in its local frame (see module docstring)."""
+    depth, width, height = (float(s) for s in size)
+    fx = -depth / 2 + _SETBACK
+    gable = p.get("roof", "flat") == "gable" and height > 5
+    roof_h = min(0.35 * depth, 0.3 * height, 5.0) if gable else 0.0
+    wall_h = height - roof_h
+    rects, pane_mats, gh, floors = facade_layout(p, width, wall_h)
+    ylines = np.unique(np.concatenate([[-width / 2, width / 2], rects[:, :2].ravel()]))
+    zlines = np.unique(np.concatenate([[0.0, wall_h], rects[:, 2:].ravel()]))
+    pieces = [
+        _wall_with_holes(fx, ylines, zlines, rects),
+        _rects_to_reveals(fx, rects, pane_mats),
+        geom.box((depth / 2 - fx, width, wall_h), ((fx + depth / 2) / 2, 0, wall_h / 2), FACADE, skip=("-x", "-z")),
+    ]
+    win = pane_mats == GLASS
+    sills = rects[win & (rects[:, 2] > 0.5)]
+    if len(sills):
+        lo = np.column_stack([np.full(len(sills), fx - 0.07), sills[:, 0] - 0.06, sills[:, 2] - 0.07])
+        hi = np.column_stack([np.full(len(sills), fx + 0.02), sills[:, 1] + 0.06, sills[:, 2]])
+        pieces.append(_boxes(lo, hi, TRIM))
+    if p.get("shopfront", False) and gh > 2.8:
+        pieces.append(geom.box((0.1, width - 0.2, 0.4), (fx - 0.05, 0, gh - 0.35), FRAME))
+    if p.get("cornice", False):
+        c_h = min(0.4, wall_h * 0.1)
+        pieces.append(geom.box((depth / 2 + depth / 2, width, c_h), (0, 0, wall_h - c_h / 2), TRIM))
+        bands = gh + np.arange(floors) * float(p.get("floor_height", 3.2))
+        bands = bands[(bands > 1.0) & (bands < wall_h - 1.0)]
+        if len(bands):
+            lo = np.column_stack([np.full(len(bands), fx - 0.05), np.full(len(bands), -width / 2),
+                                  bands - 0.09])
+            hi = np.column_stack([np.full(len(bands), fx + 0.01), np.full(len(bands), width / 2), bands + 0.09])
+            pieces.append(_boxes(lo, hi, TRIM))
+    if gable:
+        prism = geom.extrude_xz([(-depth / 2, wall_h), (depth / 2, wall_h), (0.0, height)], -width / 2, width / 2,
+                                ROOF, ROOF, ROOF)
+        pieces.append(prism)
+    return geom.merge(pieces)
+
+
+def _materials(ctx: BuildContext, kind: str) -> list:
+    if kind == "brick":
+        facade = brick_material(ctx, "facade")
+    elif kind == "glass":
+        facade = attr_material(ctx, "facade", roughness=0.12, metallic=0.4, specular=0.8)
+    elif kind == "concrete":
+        facade = attr_material(ctx, "facade", roughness=0.9, noise_scale=6.0, noise_amount=0.25)
+    else:
+        facade = attr_material(ctx, "facade", roughness=0.8, noise_scale=1.5, noise_amount=0.18)
+    return [facade, glass_material(ctx, attr="window"),
+            attr_material(ctx, "frame", roughness=0.5),
+            attr_material(ctx, "roof", (0.25, 0.1, 0.08), roughness=0.7, noise_scale=3.0, noise_amount=0.2),
+            attr_material(ctx, "trim", roughness=0.7, noise_scale=4.0, noise_amount=0.1)]
+
+
+@builder("building")
+def build_building(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+    """One building filling ``spec.size`` = (depth, width, height); facade faces local -X."""
+    p = dict(spec.params)
+    kind = str(p.get("material", "plaster"))
+    mesh = to_mesh("building", building_geo(p, spec.size), _materials(ctx, kind))
+    obj = ctx.object("building", mesh)
+    facade = np.asarray(p.get("facade", (0.5, 0.45, 0.4)), dtype=float)
+    obj["facade"] = facade.tolist()
+    obj["window"] = list(p.get("window", (0.03, 0.04, 0.05)))
+    obj["frame"] = list(p.get("frame", (0.1, 0.1, 0.1)))
+    obj["roof"] = list(p.get("roof_color", (0.22, 0.08, 0.06)))
+    obj["trim"] = np.clip(facade * 1.35 + 0.03, 0, 1).tolist()
+    return [Part(obj, spec.label)]

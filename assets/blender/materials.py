@@ -1,0 +1,132 @@
+"""Shared materials whose per-object colours come from object custom properties.
+
+One material serves every object of a kind (all car paint, all skin): its base colour
+is read in the shader from an object attribute (``obj["paint"] = (r, g, b)``), so a
+scene compiles few shaders and meshes can be instanced across objects.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence, Tuple
+
+import bpy
+
+from .base import BuildContext, principled
+
+RGB = Tuple[float, float, float]
+
+
+def _bsdf(mat: "bpy.types.Material") -> "bpy.types.ShaderNode":
+    return mat.node_tree.nodes["Principled BSDF"]
+
+
+def attr_material(ctx: BuildContext, attr: str, fallback: Sequence[float] = (0.5, 0.5, 0.5),
+                  roughness: float = 0.5, metallic: float = 0.0, specular: float = 0.5,
+                  noise_scale: float = 0.0, noise_amount: float = 0.0, coat: float = 0.0) -> "bpy.types.Material":
+    """A cached Principled material whose base colour is the object attribute ``attr``.
+
+    With ``noise_amount`` > 0 the colour is modulated by object-space noise of
+    ``noise_scale`` (dirt, weathering).  ``fallback`` shows where the attribute is unset.
+    """
+    key = ("attr", attr, roughness, metallic, specular, noise_scale, noise_amount, coat)
+
+    def make() -> "bpy.types.Material":
+        mat = principled(f"attr_{attr}", fallback, roughness=roughness, metallic=metallic, specular=specular)
+        nt = mat.node_tree
+        bsdf = _bsdf(mat)
+        node = nt.nodes.new("ShaderNodeAttribute")
+        node.attribute_type = "OBJECT"
+        node.attribute_name = attr
+        color_out = node.outputs["Color"]
+        if noise_amount > 0:
+            color_out = _noisy(nt, color_out, noise_scale, noise_amount)
+        nt.links.new(color_out, bsdf.inputs["Base Color"])
+        if coat:
+            bsdf.inputs["Coat Weight"].default_value = coat
+            bsdf.inputs["Coat Roughness"].default_value = 0.05
+        return mat
+
+    return ctx.material(key, make)
+
+
+def _noisy(nt: "bpy.types.NodeTree", color: "bpy.types.NodeSocket", scale: float, amount: float) -> "bpy.types.NodeSocket":
+    """``color`` multiplied by (1 - amount * noise) in object space."""
+    tex = nt.nodes.new("ShaderNodeTexNoise")
+    tex.inputs["Scale"].default_value = scale
+    tex.inputs["Detail"].default_value = 3.0
+    coord = nt.nodes.new("ShaderNodeTexCoord")
+    nt.links.new(coord.outputs["Object"], tex.inputs["Vector"])
+    ramp = nt.nodes.new("ShaderNodeMapRange")
+    ramp.inputs["To Min"].default_value = 1.0 - amount
+    ramp.inputs["To Max"].default_value = 1.0 + amount * 0.3
+    nt.links.new(tex.outputs["Fac"], ramp.inputs["Value"])
+    mix = nt.nodes.new("ShaderNodeMix")
+    mix.data_type = "RGBA"
+    mix.blend_type = "MULTIPLY"
+    mix.inputs["Factor"].default_value = 1.0
+    nt.links.new(color, mix.inputs["A"])
+    nt.links.new(ramp.outputs["Result"], mix.inputs["B"])
+    return mix.outputs["Result"]
+
+
+def flat_material(ctx: BuildContext, name: str, color: Sequence[float], roughness: float = 0.5,
+                  metallic: float = 0.0, specular: float = 0.5, emission: Sequence[float] | None = None,
+                  emission_strength: float = 0.0) -> "bpy.types.Material":
+    """A cached flat-colour Principled material (for colours that never vary)."""
+    key = ("flat", name, tuple(round(float(c), 4) for c in color), roughness, metallic, specular,
+           None if emission is None else tuple(emission), emission_strength)
+    return ctx.material(key, lambda: principled(name, color, roughness=roughness, metallic=metallic,
+                                                specular=specular, emission=emission,
+                                                emission_strength=emission_strength))
+
+
+def glass_material(ctx: BuildContext, name: str = "glass", attr: str | None = None,
+                   fallback: Sequence[float] = (0.02, 0.025, 0.03)) -> "bpy.types.Material":
+    """Dark, glossy, opaque glass (cheap to render; reflections give the look)."""
+    if attr:
+        return attr_material(ctx, attr, fallback, roughness=0.05, specular=1.0)
+    return flat_material(ctx, name, fallback, roughness=0.05, specular=1.0)
+
+
+def set_colors(obj: "bpy.types.Object", colors: Mapping[str, Sequence[float]]) -> None:
+    """Store colours as object custom properties read by :func:`attr_material`."""
+    for name, rgb in colors.items():
+        obj[name] = [float(c) for c in rgb[:3]]
+
+
+def brick_material(ctx: BuildContext, attr: str = "facade") -> "bpy.types.Material":
+    """Brick bond in object space (metres) on walls facing X or Y, brick colour from ``attr``."""
+    def make() -> "bpy.types.Material":
+        mat = principled(f"brick_{attr}", (0.4, 0.15, 0.1), roughness=0.85)
+        nt = mat.node_tree
+        node = nt.nodes.new("ShaderNodeAttribute")
+        node.attribute_type = "OBJECT"
+        node.attribute_name = attr
+        coord = nt.nodes.new("ShaderNodeTexCoord")
+        sep = nt.nodes.new("ShaderNodeSeparateXYZ")
+        nt.links.new(coord.outputs["Object"], sep.inputs["Vector"])
+        add = nt.nodes.new("ShaderNodeMath")
+        add.operation = "ADD"
+        nt.links.new(sep.outputs["X"], add.inputs[0])
+        nt.links.new(sep.outputs["Y"], add.inputs[1])
+        comb = nt.nodes.new("ShaderNodeCombineXYZ")
+        nt.links.new(add.outputs["Value"], comb.inputs["X"])
+        nt.links.new(sep.outputs["Z"], comb.inputs["Y"])
+        brick = nt.nodes.new("ShaderNodeTexBrick")
+        brick.offset = 0.5
+        for name, val in (("Scale", 1.0), ("Mortar Size", 0.012), ("Brick Width", 0.25), ("Row Height", 0.075),
+                          ("Bias", 0.0)):
+            brick.inputs[name].default_value = val
+        brick.inputs["Mortar"].default_value = (0.45, 0.43, 0.4, 1.0)
+        nt.links.new(comb.outputs["Vector"], brick.inputs["Vector"])
+        nt.links.new(node.outputs["Color"], brick.inputs["Color1"])
+        dark = nt.nodes.new("ShaderNodeMix")
+        dark.data_type = "RGBA"
+        dark.blend_type = "MULTIPLY"
+        dark.inputs["Factor"].default_value = 1.0
+        dark.inputs["B"].default_value = (0.75, 0.72, 0.7, 1.0)
+        nt.links.new(node.outputs["Color"], dark.inputs["A"])
+        nt.links.new(dark.outputs["Result"], brick.inputs["Color2"])
+        nt.links.new(brick.outputs["Color"], mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"])
+        return mat
+
+    return ctx.material(("brick", attr), make)

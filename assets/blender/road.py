@@ -1,0 +1,230 @@
+"""Road builder: asphalt with lane markings and crosswalks (road), raised sidewalks with
+curbs (sidewalk), terrain strips and a ground plane reaching ~1 km past the buildings
+(terrain).  Appearance (asphalt colour and wear, marking visibility, paving and grass
+colours) comes from the RoadSpec; wear drives noise and voronoi textures."""
+from __future__ import annotations
+
+from typing import List, Sequence
+
+import bpy
+import numpy as np
+
+from scenegen.spec import RoadSpec
+
+from assets import geometry as geom
+
+from .base import BuildContext, Part, principled
+from .geom import to_mesh
+
+GROUND_REACH = 1000.0
+_MARK_Z = 0.004
+_LINE_W = 0.12
+
+
+def _quad_xy(x0: float, x1: float, y0: float, y1: float, z: float, mat: int = 0) -> geom.Geo:
+    return geom.quad([(x0, y0, z), (x1, y0, z), (x1, y1, z), (x0, y1, z)], mat)
+
+
+def _rects_xy(rects: np.ndarray, z: float) -> geom.Geo:
+    """Many horizontal quads from rows (x0, x1, y0, y1)."""
+    if len(rects) == 0:
+        return np.zeros((0, 3)), [], np.zeros(0, dtype=np.int32)
+    x0, x1, y0, y1 = np.asarray(rects, dtype=float).T
+    v = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x1, y1], 1), np.stack([x0, y1], 1)], 1)
+    v = np.concatenate([v, np.full(v.shape[:2] + (1,), z)], axis=2).reshape(-1, 3)
+    faces = (np.arange(len(x0))[:, None] * 4 + np.arange(4)[None]).tolist()
+    return v, faces, np.zeros(len(faces), dtype=np.int32)
+
+
+def _dashes(x: float, y0: float, y1: float, dash: float, gap: float, phase: float = 0.0) -> np.ndarray:
+    starts = np.arange(y0 + phase, y1, dash + gap)
+    ends = np.minimum(starts + dash, y1)
+    return np.column_stack([np.full(len(starts), x - _LINE_W / 2), np.full(len(starts), x + _LINE_W / 2), starts, ends])
+
+
+def marking_rects(road: RoadSpec) -> np.ndarray:
+    """Rows (x0, x1, y0, y1) of every painted marking on the carriageway."""
+    lanes_half = road.lane_count * road.lane_width / 2
+    y0, y1 = road.y_start, road.y_end
+    rects: List[np.ndarray] = []
+    for k in range(1, road.lane_count):
+        x = -lanes_half + k * road.lane_width
+        if road.two_way and abs(x) < 1e-6:
+            rects.append(np.array([[x - 0.17, x - 0.05, y0, y1], [x + 0.05, x + 0.17, y0, y1]]))
+        else:
+            rects.append(_dashes(x, y0, y1, 3.0, 6.0))
+    if road.parking_width > 0.5:
+        for s in (-1, 1):
+            rects.append(_dashes(s * (lanes_half + _LINE_W / 2), y0, y1, 2.0, 2.0))
+    half = road.carriageway_half_width
+    for yc in road.crosswalks:
+        d = road.crosswalk_depth
+        # Lines are cut where the crossing is; stripes run along +Y, 0.5 m wide, 0.5 m apart.
+        out = []
+        for r in np.concatenate(rects) if rects else np.zeros((0, 4)):
+            if r[3] <= yc - d / 2 - 0.3 or r[2] >= yc + d / 2 + 0.3:
+                out.append(r)
+            else:
+                if r[2] < yc - d / 2 - 0.3:
+                    out.append([r[0], r[1], r[2], yc - d / 2 - 0.3])
+                if r[3] > yc + d / 2 + 0.3:
+                    out.append([r[0], r[1], yc + d / 2 + 0.3, r[3]])
+        xs = np.arange(-half + 0.4, half - 0.4, 1.0)
+        stripes = np.column_stack([xs, xs + 0.5, np.full(len(xs), yc - d / 2), np.full(len(xs), yc + d / 2)])
+        stop = [[0.0 if road.two_way else -lanes_half, lanes_half, yc - d / 2 - 1.5, yc - d / 2 - 1.1]]
+        rects = [np.asarray(out).reshape(-1, 4), stripes, np.asarray(stop)]
+    return np.concatenate(rects) if rects else np.zeros((0, 4))
+
+
+def _asphalt_material(road: RoadSpec) -> "bpy.types.Material":
+    """Asphalt: fine grain noise, large wear patches and voronoi crack lines scaled by wear."""
+    wear = float(road.asphalt_wear)
+    mat = principled("asphalt", road.asphalt_color, roughness=0.85 - 0.15 * (1 - wear), specular=0.4)
+    nt = mat.node_tree
+    bsdf = nt.nodes["Principled BSDF"]
+    coord = nt.nodes.new("ShaderNodeTexCoord")
+    grain = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 60.0, "Detail": 2.0})
+    patches = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 0.12, "Detail": 4.0, "Roughness": 0.6})
+    cracks = _tex(nt, "ShaderNodeTexVoronoi", coord, {"Scale": 0.6})
+    cracks.feature = "DISTANCE_TO_EDGE"
+    crack_mask = _math(nt, "LESS_THAN", cracks.outputs["Distance"], 0.012 * wear)
+    base = _mix(nt, "MULTIPLY", (*road.asphalt_color, 1.0), _map(nt, grain.outputs["Fac"], 0.85, 1.12), 1.0)
+    worn = _mix(nt, "MULTIPLY", base, _map(nt, patches.outputs["Fac"], 1 - 0.5 * wear, 1 + 0.4 * wear), 1.0)
+    cracked = _mix(nt, "MIX", worn, (0.01, 0.01, 0.01, 1.0), crack_mask)
+    nt.links.new(cracked, bsdf.inputs["Base Color"])
+    return mat
+
+
+def _paint_material(road: RoadSpec) -> "bpy.types.Material":
+    """Road paint faded towards the asphalt colour by marking visibility and worn in patches."""
+    vis = float(np.clip(road.marking_visibility, 0, 1))
+    col = np.asarray(road.asphalt_color) + vis * (np.array([0.75, 0.75, 0.72]) - np.asarray(road.asphalt_color))
+    mat = principled("road_paint", col, roughness=0.6)
+    nt = mat.node_tree
+    coord = nt.nodes.new("ShaderNodeTexCoord")
+    patches = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 1.5, "Detail": 6.0})
+    fade = _mix(nt, "MIX", (*col, 1.0), (*road.asphalt_color, 1.0),
+                _map(nt, patches.outputs["Fac"], -0.8 + road.asphalt_wear, 0.2 + road.asphalt_wear, clamp=True))
+    nt.links.new(fade, nt.nodes["Principled BSDF"].inputs["Base Color"])
+    return mat
+
+
+def _tiles_material(name: str, color: Sequence[float], tile: float, mortar: float, roughness: float) -> "bpy.types.Material":
+    """Square paving (brick texture with no offset) in world-ish object space."""
+    mat = principled(name, color, roughness=roughness)
+    nt = mat.node_tree
+    coord = nt.nodes.new("ShaderNodeTexCoord")
+    brick = nt.nodes.new("ShaderNodeTexBrick")
+    brick.offset = 0.0
+    for k, v in (("Scale", 1.0), ("Mortar Size", mortar), ("Brick Width", tile), ("Row Height", tile)):
+        brick.inputs[k].default_value = v
+    c = np.asarray(color, dtype=float)
+    brick.inputs["Color1"].default_value = (*c, 1.0)
+    brick.inputs["Color2"].default_value = (*(c * 0.88), 1.0)
+    brick.inputs["Mortar"].default_value = (*(c * 0.6), 1.0)
+    nt.links.new(coord.outputs["Object"], brick.inputs["Vector"])
+    grain = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 3.0, "Detail": 4.0})
+    out = _mix(nt, "MULTIPLY", brick.outputs["Color"], _map(nt, grain.outputs["Fac"], 0.8, 1.15), 1.0)
+    nt.links.new(out, nt.nodes["Principled BSDF"].inputs["Base Color"])
+    return mat
+
+
+def _grass_material(name: str, color: Sequence[float]) -> "bpy.types.Material":
+    """Grass / ground: colour broken up by two noise scales and voronoi clumps."""
+    mat = principled(name, color, roughness=0.95, specular=0.3)
+    nt = mat.node_tree
+    coord = nt.nodes.new("ShaderNodeTexCoord")
+    big = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 0.05, "Detail": 5.0})
+    clumps = _tex(nt, "ShaderNodeTexVoronoi", coord, {"Scale": 6.0})
+    c = _mix(nt, "MULTIPLY", (*color, 1.0), _map(nt, big.outputs["Fac"], 0.6, 1.3), 1.0)
+    c = _mix(nt, "MULTIPLY", c, _map(nt, clumps.outputs["Distance"], 0.8, 1.1), 1.0)
+    nt.links.new(c, nt.nodes["Principled BSDF"].inputs["Base Color"])
+    return mat
+
+
+def _tex(nt, kind: str, coord, inputs: dict):
+    node = nt.nodes.new(kind)
+    for k, v in inputs.items():
+        node.inputs[k].default_value = v
+    nt.links.new(coord.outputs["Object"], node.inputs["Vector"])
+    return node
+
+
+def _math(nt, op: str, a, b: float):
+    node = nt.nodes.new("ShaderNodeMath")
+    node.operation = op
+    nt.links.new(a, node.inputs[0])
+    node.inputs[1].default_value = b
+    return node.outputs["Value"]
+
+
+def _map(nt, value, lo: float, hi: float, clamp: bool = False):
+    node = nt.nodes.new("ShaderNodeMapRange")
+    node.clamp = clamp
+    node.inputs["To Min"].default_value = lo
+    node.inputs["To Max"].default_value = hi
+    nt.links.new(value, node.inputs["Value"])
+    return node.outputs["Result"]
+
+
+def _mix(nt, blend: str, a, b, factor):
+    """RGBA mix node; a, b and factor are sockets or constants."""
+    node = nt.nodes.new("ShaderNodeMix")
+    node.data_type = "RGBA"
+    node.blend_type = blend
+    for sock, val in ((node.inputs["A"], a), (node.inputs["B"], b), (node.inputs["Factor"], factor)):
+        if isinstance(val, bpy.types.NodeSocket):
+            nt.links.new(val, sock)
+        else:
+            sock.default_value = val
+    return node.outputs["Result"]
+
+
+def road_geometry(road: RoadSpec) -> dict:
+    """Geo of each labelled surface: 'road', 'markings', 'sidewalk', 'terrain'."""
+    half = road.carriageway_half_width
+    sw_out, t_out = road.sidewalk_outer_x, road.terrain_outer_x
+    y0, y1, ch = road.y_start, road.y_end, road.curb_height
+    asphalt = _quad_xy(-half, half, y0, y1, 0.0)
+    sidewalks, terrain = [], []
+    for s in (-1, 1):
+        xa, xb = sorted((s * half, s * sw_out))
+        length = y1 - y0
+        # Curb stone (slot 1) along the carriageway, paving (slot 0) behind it; the curb face is sidewalk too.
+        curb_x = s * (half + 0.075)
+        sidewalks.append(geom.box((0.15, length, ch), (curb_x, (y0 + y1) / 2, ch / 2), 1, skip=("-z",)))
+        if road.sidewalk_width > 0.16:
+            pa, pb = sorted((s * (half + 0.15), s * sw_out))
+            sidewalks.append(geom.box((pb - pa, length, ch), ((pa + pb) / 2, (y0 + y1) / 2, ch / 2), 0,
+                                      skip=("-z",)))
+        if road.terrain_width > 0.01:
+            ta, tb = sorted((s * sw_out, s * t_out))
+            terrain.append(geom.box((tb - ta, length, ch), ((ta + tb) / 2, (y0 + y1) / 2, ch / 2), 0, skip=("-z",)))
+        ga, gb = sorted((s * t_out, s * (t_out + GROUND_REACH)))
+        terrain.append(_quad_xy(ga, gb, y0 - GROUND_REACH, y1 + GROUND_REACH, ch, 1))
+    terrain.append(_quad_xy(-t_out, t_out, y1, y1 + GROUND_REACH, 0.0, 1))
+    terrain.append(_quad_xy(-t_out, t_out, y0 - GROUND_REACH, y0, 0.0, 1))
+    return {"road": asphalt, "markings": _rects_xy(marking_rects(road), _MARK_Z),
+            "sidewalk": geom.merge(sidewalks), "terrain": geom.merge(terrain)}
+
+
+def build_road(road: RoadSpec, ctx: BuildContext) -> List[Part]:
+    """The street surface of ``road`` as labelled Parts (road, road markings, sidewalk, terrain)."""
+    g = road_geometry(road)
+    side_col = np.asarray(road.sidewalk_color, dtype=float)
+    ground_col = tuple(np.asarray(road.terrain_color) * np.array([1.05, 0.95, 0.85]))
+    mats = {
+        "road": [_asphalt_material(road)],
+        "markings": [_paint_material(road)],
+        "sidewalk": [_tiles_material("paving", road.sidewalk_color, 0.3, 0.008, 0.8),
+                     principled("curb", np.clip(side_col * 1.15, 0, 1), roughness=0.7)],
+        "terrain": [_grass_material("grass", road.terrain_color), _grass_material("ground", ground_col)],
+    }
+    labels = {"road": "road", "markings": "road", "sidewalk": "sidewalk", "terrain": "terrain"}
+    parts = []
+    for name, geo_ in g.items():
+        if len(geo_[1]) == 0:
+            continue
+        obj = ctx.object(f"road_{name}", to_mesh(f"road_{name}", geo_, mats[name]))
+        parts.append(Part(obj, labels[name]))
+    return parts

@@ -1,0 +1,84 @@
+"""Tree builder: a tapered trunk plus a crown of lumpy foliage blobs.
+
+Crown meshes are built in a unit box (x, y in [-0.5, 0.5], z in [0, 1]) once per
+(shape, variant) and scaled per tree, so a street of trees instances a dozen meshes.
+The lumps come from a Generator seeded by (shape, variant) only: deterministic.
+"""
+from __future__ import annotations
+
+from typing import List
+
+import numpy as np
+
+from scenegen.spec import ObjectSpec
+
+from assets import geometry as geom
+from assets.vegetation import TREE_SHAPES
+
+from .base import BuildContext, Part, builder
+from .geom import to_mesh
+from .materials import attr_material
+
+_BLOB = geom.icosphere(2)
+
+
+def _lumpy_blob(rng: np.random.Generator, center, radii, amount: float = 0.18) -> geom.Geo:
+    """An icosphere displaced radially by a few random low-frequency waves."""
+    v, f, m = _BLOB
+    k = rng.normal(size=(4, 3)) * 2.5
+    phase = rng.uniform(0, 2 * np.pi, 4)
+    disp = 1 + amount * np.mean(np.sin(v @ k.T + phase), axis=1)
+    return v * disp[:, None] * np.asarray(radii) + np.asarray(center), f, m
+
+
+def crown_geo(shape: str, variant: int) -> geom.Geo:
+    """Unit-box crown of ``shape`` (round, conical, columnar)."""
+    rng = np.random.default_rng([TREE_SHAPES.index(shape) if shape in TREE_SHAPES else 0, int(variant)])
+    blobs = []
+    if shape == "conical":
+        tiers = 5
+        for t in range(tiers):
+            z = 0.12 + 0.8 * t / tiers
+            r = 0.5 * (1 - t / (tiers + 0.6))
+            blobs.append(_lumpy_blob(rng, (0, 0, z), (r, r, 0.16), 0.22))
+        blobs.append(_lumpy_blob(rng, (0, 0, 0.93), (0.08, 0.08, 0.1), 0.1))
+    elif shape == "columnar":
+        for t in range(4):
+            z = 0.15 + 0.22 * t
+            r = 0.42 - 0.04 * abs(t - 1.5)
+            blobs.append(_lumpy_blob(rng, (rng.normal(0, 0.03), rng.normal(0, 0.03), z), (r, r, 0.2)))
+    else:
+        blobs.append(_lumpy_blob(rng, (0, 0, 0.5), (0.38, 0.38, 0.36)))
+        for a in np.linspace(0, 2 * np.pi, 6, endpoint=False) + rng.uniform(0, 1):
+            rr = rng.uniform(0.18, 0.28)
+            c = (0.26 * np.cos(a), 0.26 * np.sin(a), rng.uniform(0.35, 0.65))
+            blobs.append(_lumpy_blob(rng, c, (rr, rr, rr * 0.9)))
+        blobs.append(_lumpy_blob(rng, (0, 0, 0.72), (0.26, 0.26, 0.24)))
+    v, f, m = geom.merge(blobs)
+    lo, hi = v.min(axis=0), v.max(axis=0)
+    v = (v - lo) / (hi - lo)  # fill the unit box exactly
+    v[:, :2] -= 0.5
+    return v, f, m
+
+
+@builder("tree")
+def build_tree(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+    """A tree: trunk from the ground into the crown, crown filling the top of ``spec.size``."""
+    p = spec.params
+    w, l, h = spec.size
+    shape, variant = str(p.get("shape", "round")), int(p.get("variant", 0))
+    crown_h = min(float(p.get("crown_height", h * 0.6)), h * 0.9)
+    trunk_top = h - crown_h
+    foliage = attr_material(ctx, "foliage", (0.05, 0.12, 0.02), roughness=0.8, noise_scale=4.0, noise_amount=0.45)
+    bark = attr_material(ctx, "bark", (0.05, 0.035, 0.02), roughness=0.9, noise_scale=12.0, noise_amount=0.3)
+    crown_mesh = ctx.mesh(("crown", shape, variant), lambda: to_mesh(f"crown_{shape}", crown_geo(shape, variant),
+                                                                     [foliage], smooth=True))
+    trunk_mesh = ctx.mesh("trunk", lambda: to_mesh("trunk", geom.cylinder(1.0, 0.0, 1.0, 8, radius_top=0.6),
+                                                   [bark], smooth=True))
+    r = min(float(p.get("trunk_radius", 0.15)), w / 2, l / 2)
+    trunk = ctx.object("trunk", trunk_mesh, scale=(r, r, trunk_top + crown_h * 0.4))
+    crown = ctx.object("crown", crown_mesh, location=(0, 0, trunk_top), scale=(w, l, crown_h))
+    for obj in (trunk, crown):
+        obj["foliage"] = list(p.get("foliage", (0.05, 0.12, 0.02)))
+        obj["bark"] = list(p.get("bark", (0.05, 0.035, 0.02)))
+    return [Part(trunk, spec.label), Part(crown, spec.label)]

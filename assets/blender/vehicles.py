@@ -1,0 +1,176 @@
+"""Vehicle builders: sedan, hatchback, SUV, van, truck and bus.
+
+Each family has a side profile in normalised coordinates (y in [-0.5, 0.5] from rear to
+nose, z in [0, 1]) with a lower body and a glazed greenhouse.  The body mesh is built
+once per family and scaled per object to (width, length, height); wheels share one
+mesh scaled by the wheel radius, so a scene instances a handful of meshes.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+
+from scenegen.spec import ObjectSpec
+
+from assets import geometry as geom
+
+from .geom import to_mesh
+from .base import BuildContext, Part, builder
+from .materials import attr_material, flat_material, glass_material, set_colors
+
+# (lower body polygon, greenhouse polygon, roof half-width ratio, clearance); y, z normalised.
+_Profile = Tuple[Sequence[Tuple[float, float]], Sequence[Tuple[float, float]], float]
+
+_CAR_PROFILES: Dict[str, _Profile] = {
+    "sedan": ([(-0.5, 0.2), (0.5, 0.2), (0.5, 0.52), (0.47, 0.6), (0.2, 0.66), (-0.27, 0.66),
+               (-0.48, 0.64), (-0.5, 0.55)],
+              [(0.2, 0.66), (0.0, 0.99), (-0.2, 0.99), (-0.32, 0.66)], 0.78),
+    "hatchback": ([(-0.5, 0.2), (0.5, 0.2), (0.5, 0.5), (0.46, 0.58), (0.25, 0.64), (-0.48, 0.64),
+                   (-0.5, 0.55)],
+                  [(0.25, 0.64), (0.04, 0.99), (-0.42, 0.98), (-0.48, 0.64)], 0.8),
+    "suv": ([(-0.5, 0.2), (0.5, 0.2), (0.5, 0.5), (0.46, 0.6), (0.28, 0.63), (-0.5, 0.63)],
+            [(0.28, 0.63), (0.1, 0.99), (-0.47, 0.99), (-0.5, 0.63)], 0.86),
+    "van": ([(-0.5, 0.15), (0.5, 0.15), (0.5, 0.4), (0.44, 0.5), (-0.5, 0.5)],
+            [(0.44, 0.5), (0.28, 0.97), (0.24, 0.99), (-0.49, 0.99), (-0.5, 0.5)], 0.92),
+}
+# Axle positions as fractions of the length (rear, front) and ground clearance of the body (m).
+_AXLES = {"sedan": (-0.32, 0.33), "hatchback": (-0.32, 0.33), "suv": (-0.32, 0.32), "van": (-0.33, 0.34),
+          "truck": (-0.28, 0.36), "bus": (-0.27, 0.33)}
+_TIRE_WIDTH = {"car": 0.2, "truck": 0.3, "bus": 0.3}
+
+# Material slots of vehicle body meshes.
+PAINT, GLASS, HEAD, TAIL, TRIM, CARGO = range(6)
+
+
+def _materials(ctx: BuildContext) -> List:
+    return [
+        attr_material(ctx, "paint", (0.5, 0.5, 0.5), roughness=0.25, specular=0.6, coat=0.6),
+        glass_material(ctx, attr="glass"),
+        flat_material(ctx, "headlight", (0.9, 0.9, 0.85), roughness=0.1, emission=(1.0, 0.95, 0.85),
+                      emission_strength=0.5),
+        flat_material(ctx, "taillight", (0.6, 0.02, 0.02), roughness=0.2, emission=(1.0, 0.0, 0.0),
+                      emission_strength=0.3),
+        flat_material(ctx, "trim", (0.02, 0.02, 0.02), roughness=0.6),
+        attr_material(ctx, "cargo", (0.8, 0.8, 0.8), roughness=0.5, noise_scale=2.0, noise_amount=0.2),
+    ]
+
+
+def _lights(front_y: float, rear_y: float, z0: float, z1: float, hw: float) -> List[geom.Geo]:
+    """Head- and tail-light quads on the nose (+Y) and rear (-Y) faces, facing outward."""
+    pieces = []
+    for sx in (-1, 1):
+        xa, xb = sx * hw * 0.62, sx * hw * 0.9
+        xa, xb = min(xa, xb), max(xa, xb)
+        pieces.append(geom.quad([(xa, front_y, z0), (xb, front_y, z0), (xb, front_y, z1), (xa, front_y, z1)], HEAD))
+        pieces.append(geom.quad([(xb, rear_y, z0), (xa, rear_y, z0), (xa, rear_y, z1), (xb, rear_y, z1)], TAIL))
+    return pieces
+
+
+def _car_body(family: str) -> geom.Geo:
+    """Unit-box body of a car family (x, y in [-0.5, 0.5], z in [0, 1])."""
+    lower, green, roof = _CAR_PROFILES[family]
+    eps = 0.006
+    body_hw = 0.5 - eps
+    belt = green[0][1]
+
+    def green_hw(z: np.ndarray) -> np.ndarray:
+        t = np.clip((z - belt) / (1.0 - belt), 0, 1)
+        return body_hw * (1 - t * (1 - roof))
+
+    # Greenhouse edges: windshield, roof, rear window (glass), then the belt (hidden).
+    n = len(green)
+    side = [GLASS] * n
+    roof_edge = int(np.argmax([min(green[k][1], green[(k + 1) % n][1]) for k in range(n)]))
+    side[roof_edge] = PAINT
+    lower_g = geom.extrude_yz([(y * (1 - 2 * eps), z) for y, z in lower], body_hw, PAINT, PAINT)
+    green_g = geom.extrude_yz([(y * (1 - 2 * eps), z) for y, z in green], green_hw, GLASS, GLASS, side)
+    bumper_z = lower[0][1]
+    bumpers = [geom.box((1 - 2 * eps, 0.02, 0.06), (0, y, bumper_z + 0.04), TRIM) for y in (-0.49, 0.49)]
+    lz = lower[2][1] - 0.05
+    return geom.merge([lower_g, green_g, *bumpers, *_lights(0.5, -0.5, lz - 0.07, lz, body_hw)])
+
+
+def _bus_body() -> geom.Geo:
+    """Unit-box bus: a rounded box with a window band along both sides and a big windshield."""
+    eps = 0.01
+    hw = 0.5 - eps
+    shell = geom.extrude_yz([(-0.5 + eps, 0.1), (0.5 - eps, 0.1), (0.5 - eps, 0.93), (0.48, 1.0),
+                             (-0.48, 1.0), (-0.5 + eps, 0.93)], hw, PAINT, PAINT)
+    pieces = [shell]
+    for sx in (-1, 1):  # side window band, slightly proud of the shell
+        x = sx * 0.5
+        y0, y1, z0, z1 = -0.46, 0.4, 0.52, 0.88
+        c = [(x, y0, z0), (x, y1, z0), (x, y1, z1), (x, y0, z1)]
+        pieces.append(geom.quad(c if sx > 0 else c[::-1], GLASS))
+    pieces.append(geom.quad([(-0.46, 0.5, 0.45), (0.46, 0.5, 0.45), (0.46, 0.5, 0.9), (-0.46, 0.5, 0.9)], GLASS))
+    pieces.append(geom.quad([(0.4, -0.5, 0.6), (-0.4, -0.5, 0.6), (-0.4, -0.5, 0.88), (0.4, -0.5, 0.88)], GLASS))
+    pieces += _lights(0.5, -0.5, 0.17, 0.24, hw)
+    return geom.merge(pieces)
+
+
+def _truck_body() -> geom.Geo:
+    """Unit-box truck: cab at the front (paint), cargo box behind (cargo colour)."""
+    eps = 0.006
+    hw = 0.5 - eps
+    cab_y0 = 0.22
+    cab = geom.extrude_yz([(cab_y0, 0.18), (0.5 - eps, 0.18), (0.5 - eps, 0.62), (0.47, 0.8), (cab_y0, 0.82)],
+                          hw * 0.98, PAINT, PAINT, [PAINT, PAINT, GLASS, PAINT, PAINT])
+    box = geom.box((1 - 2 * eps, 0.72 - 0.02, 0.84), (0, -0.5 + eps + 0.35, 0.58), CARGO)
+    chassis = geom.box((0.8, 0.99, 0.06), (0, 0, 0.15), TRIM)
+    side_windows = []
+    for sx in (-1, 1):
+        x = sx * hw * 0.985
+        c = [(x, 0.3, 0.52), (x, 0.46, 0.52), (x, 0.455, 0.74), (x, 0.3, 0.76)]
+        side_windows.append(geom.quad(c if sx > 0 else c[::-1], GLASS))
+    return geom.merge([cab, box, chassis, *side_windows, *_lights(0.5, -0.5, 0.2, 0.26, hw)])
+
+
+def _body_mesh(ctx: BuildContext, family: str):
+    def make():
+        if family == "bus":
+            g = _bus_body()
+        elif family == "truck":
+            g = _truck_body()
+        else:
+            g = _car_body(family)
+        return to_mesh(f"vehicle_{family}", g, _materials(ctx))
+    return ctx.mesh(("vehicle_body", family), make)
+
+
+def _wheel_mesh(ctx: BuildContext):
+    """Unit wheel: radius 1, width 1 along X, centred at the origin; tyre plus a grey rim disc."""
+    def make():
+        tyre = geom.transform(geom.lathe([(0.62, -0.5), (0.95, -0.5), (1.0, -0.35), (1.0, 0.35), (0.95, 0.5),
+                                          (0.62, 0.5)], 16, 0, cap_bottom=False, cap_top=False),
+                              geom.rot_y(np.pi / 2))
+        rims = [geom.transform(geom.cylinder(0.62, -0.47, 0.47, 12, 1), geom.rot_y(np.pi / 2))]
+        mats = [flat_material(ctx, "tyre", (0.015, 0.015, 0.015), roughness=0.8),
+                flat_material(ctx, "rim", (0.35, 0.35, 0.36), roughness=0.3, metallic=0.8)]
+        return to_mesh("wheel", geom.merge([tyre, *rims]), mats, smooth=False)
+    return ctx.mesh("wheel", make)
+
+
+@builder("sedan", "hatchback", "suv", "van", "truck", "bus")
+def build_vehicle(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+    """A vehicle filling ``spec.size``: one scaled body plus four (six for trucks/buses) wheels."""
+    p = spec.params
+    family = spec.family
+    w, l, h = spec.size
+    body = ctx.object(f"{family}_body", _body_mesh(ctx, family), scale=(w, l, h))
+    colors = {"paint": p.get("paint", (0.5, 0.5, 0.5)), "glass": p.get("glass", (0.02, 0.025, 0.03))}
+    colors["cargo"] = p.get("cargo", (0.8, 0.8, 0.78))
+    set_colors(body, colors)
+    parts = [Part(body, spec.label)]
+    r = float(min(p.get("wheel_radius", 0.33), h * 0.3, l * 0.12))
+    tyre = min(_TIRE_WIDTH.get(spec.label, 0.2), w * 0.15)
+    rear, front = _AXLES.get(family, (-0.32, 0.33))
+    axles = [rear * l, front * l]
+    if family == "truck" and l > 7.5:
+        axles.insert(0, rear * l + 2.1 * r + 0.05)
+    wheel = _wheel_mesh(ctx)
+    for y in axles:
+        for sx in (-1, 1):
+            obj = ctx.object(f"{family}_wheel", wheel, location=(sx * (w / 2 - tyre / 2), y, r), scale=(tyre, r, r))
+            parts.append(Part(obj, spec.label))
+    return parts

@@ -1,0 +1,97 @@
+"""An articulated humanoid in numpy (no bpy): skeleton, poses and the posed mesh.
+
+The mesh is built at height 1 (feet on z = 0, top of the head at z = 1) with the body
+centred in x and its y extent centred on 0, so a builder scales it by the person's
+height.  Samplers use :func:`pose_extent` to size a pedestrian's bounding box.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from . import geometry as geom
+
+# Material slots of the humanoid mesh.
+SKIN, HAIR, TOP, BOTTOM, SHOES = range(5)
+#: Shoulder width / height of the reference mesh (scale x by shoulder_width / (height * this)).
+SHOULDER_RATIO = 0.25
+
+# Joint angles in degrees, positive = swing forward (+Y): hips, knees (bend back), shoulders, elbows.
+POSE_ANGLES: Dict[str, Dict[str, float]] = {
+    "standing": {"hip_l": 0, "hip_r": 0, "knee_l": 2, "knee_r": 2, "sh_l": 2, "sh_r": 2, "el_l": 8, "el_r": 8},
+    "walk_a": {"hip_l": 22, "hip_r": -16, "knee_l": 4, "knee_r": 18, "sh_l": -18, "sh_r": 20, "el_l": 10, "el_r": 25},
+    "walk_b": {"hip_l": -2, "hip_r": 6, "knee_l": 4, "knee_r": 45, "sh_l": 4, "sh_r": -4, "el_l": 12, "el_r": 12},
+    "walk_c": {"hip_l": -16, "hip_r": 22, "knee_l": 18, "knee_r": 4, "sh_l": 20, "sh_r": -18, "el_l": 25, "el_r": 10},
+}
+HAIR_STYLES = ("short", "long", "bald", "cap")
+
+
+def _limb(origin: np.ndarray, lengths: Tuple[float, float], angles: Tuple[float, float],
+          radii: Tuple[float, float, float], mats: Tuple[int, int], n: int = 8) -> Tuple[List[geom.Geo], np.ndarray]:
+    """Two segments hanging from ``origin``, swung by ``angles`` (radians) about X; returns pieces, end point."""
+    a1, a2 = angles
+    d1 = np.array([0.0, np.sin(a1), -np.cos(a1)])
+    d2 = np.array([0.0, np.sin(a2), -np.cos(a2)])
+    mid = origin + d1 * lengths[0]
+    end = mid + d2 * lengths[1]
+    return [geom.segment(origin, mid, radii[0], radii[1], n, mats[0]),
+            geom.segment(mid, end, radii[1], radii[2], n, mats[1])], end
+
+
+@lru_cache(maxsize=64)
+def humanoid(pose: str, long_sleeves: bool = True, hair_style: str = "short", skirt: bool = False) -> geom.Geo:
+    """The posed humanoid at height 1 (see module docstring); cached per argument tuple."""
+    ang = {k: np.radians(v) for k, v in POSE_ANGLES[pose].items()}
+    pieces: List[geom.Geo] = []
+    # Torso: elliptic lathe from the hips to the neck.
+    torso = geom.lathe([(0.085, 0.47), (0.09, 0.53), (0.08, 0.6), (0.095, 0.7), (0.105, 0.79), (0.07, 0.835),
+                        (0.03, 0.86)], 12, TOP)
+    torso = geom.transform(torso, scale=(1.0, 0.62, 1.0))
+    m = torso[2].copy()
+    m[: 12 * 2] = BOTTOM  # the band from hips to waist belongs to the trousers
+    pieces.append((torso[0], torso[1], m))
+    pieces.append(geom.segment((0, 0, 0.84), (0, 0, 0.89), 0.024, 0.022, 8, SKIN))  # neck
+    head = geom.transform(geom.icosphere(1, SKIN), scale=(0.054, 0.06, 0.066), offset=(0, 0.004, 0.932))
+    pieces.append(head)
+    if hair_style in ("short", "long"):
+        hair = geom.transform(geom.icosphere(1, HAIR), scale=(0.058, 0.062, 0.058), offset=(0, -0.008, 0.945))
+        pieces.append(hair)
+        if hair_style == "long":
+            pieces.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.055, 0.03, 0.075), offset=(0, -0.04, 0.895)))
+    elif hair_style == "cap":
+        pieces.append(geom.transform(geom.lathe([(0.06, 0.95), (0.05, 0.985), (0.0, 0.995)], 10, TOP),
+                                     offset=(0, -0.004, 0.0)))
+    # Legs (trousers) and feet.
+    for side, s in (("l", -1), ("r", 1)):
+        hip = np.array([s * 0.05, 0.0, 0.5])
+        a = ang[f"hip_{side}"]
+        legs, ankle = _limb(hip, (0.235, 0.235), (a, a - ang[f"knee_{side}"]), (0.05, 0.036, 0.026),
+                            (BOTTOM, BOTTOM))
+        pieces += legs
+        pieces.append(geom.box((0.05, 0.15, 0.035), (ankle[0], ankle[1] + 0.04, ankle[2] - 0.012), SHOES))
+        # Arms: upper arm in the top colour; forearm sleeve or skin; a hand.
+        sh = np.array([s * 0.118, 0.0, 0.805])
+        a = ang[f"sh_{side}"]
+        arms, wrist = _limb(sh, (0.17, 0.15), (a, a + ang[f"el_{side}"]), (0.03, 0.024, 0.02),
+                            (TOP, TOP if long_sleeves else SKIN))
+        pieces += arms
+        pieces.append(geom.transform(geom.icosphere(0, SKIN), scale=(0.018, 0.024, 0.042),
+                                     offset=wrist + np.array([0, 0, -0.03])))
+    if skirt:
+        pieces.append(geom.lathe([(0.1, 0.36), (0.09, 0.47)], 12, BOTTOM, cap_bottom=False))
+    v, f, mats = geom.merge(pieces)
+    # Feet on the ground, head at exactly 1, y extent centred.
+    v = v - np.array([0.0, 0.0, v[:, 2].min()])
+    v = v / v[:, 2].max()
+    v[:, 1] -= (v[:, 1].min() + v[:, 1].max()) / 2
+    return v, f, mats
+
+
+@lru_cache(maxsize=16)
+def pose_extent(pose: str) -> Tuple[float, float]:
+    """(width, length) of the height-1 humanoid in ``pose``, over all clothing variants."""
+    ext = [humanoid(pose, sl, hs, sk)[0] for hs in HAIR_STYLES for sl in (False, True) for sk in (False, True)]
+    v = np.concatenate(ext)
+    return float(np.ptp(v[:, 0])), float(np.ptp(v[:, 1]))
