@@ -1,6 +1,9 @@
 """Render a SceneSpec with Cycles: denoised RGB and exact labels from the same render."""
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +55,8 @@ class Renderer:
         t0 = time.perf_counter()
         segments = build_scene(scene, spec)
         t1 = time.perf_counter()
-        bpy.ops.render.render(write_still=True)
+        with _quiet(self._exr.parent / "blender.log"):
+            bpy.ops.render.render(write_still=True)
         t2 = time.perf_counter()
         linear, depth, index = read_passes(self._exr)
         label_ids, instance_ids = decode_object_index(index, segments)
@@ -68,6 +72,24 @@ class Renderer:
                 p.unlink(missing_ok=True)
             self._exr.parent.rmdir()
             self._exr = None
+
+
+@contextlib.contextmanager
+def _quiet(log_path: Path):
+    """Send Blender's per-frame console chatter (which bypasses Python's streams) to a log file."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with open(log_path, "wb") as log:
+        saved = [os.dup(1), os.dup(2)]
+        try:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
 
 
 def read_passes(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,88 @@
+"""The run manifest: what was rendered, with which inputs and software, and how it went."""
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping
+
+from scenegen.errors import UserError
+from scenegen.io import atomic_write_json
+from scenegen.layout import MANIFEST
+
+_PACKAGES = ("scenegen", "bpy", "numpy", "opencv-python-headless", "OpenEXR", "torch", "ray")
+
+
+def software_versions() -> Dict[str, str]:
+    """Versions of Python and the packages that shape the output."""
+    versions = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for pkg in _PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def run_key(params_version: str, seed: int, settings: Mapping[str, Any], split: str, city: str) -> Dict[str, Any]:
+    """The inputs that must match for a rerun into the same folder to resume rather than clash."""
+    look = {k: v for k, v in settings.items() if k not in ("device", "threads")}
+    return {"params_version": params_version, "seed": seed, "render": look, "split": split, "city": city}
+
+
+def read_manifest(root: Path) -> Dict[str, Any] | None:
+    path = Path(root) / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise UserError(f"{path}: unreadable run manifest ({e}); move it away or use a new --out") from None
+
+
+def check_resumable(root: Path, key: Mapping[str, Any]) -> Dict[str, Any] | None:
+    """The existing manifest of ``root`` if its run key matches ``key``; UserError if it differs."""
+    old = read_manifest(root)
+    if old is None:
+        return None
+    old_key = old.get("run_key", {})
+    if old_key != dict(key):
+        diff = sorted(k for k in set(old_key) | set(key) if old_key.get(k) != key.get(k))
+        raise UserError(f"{root}: holds a run with different {', '.join(diff)}; "
+                        f"use a new --out (or the same inputs to resume)")
+    return old
+
+
+def write_manifest(root: Path, key: Mapping[str, Any], frames: Iterable[Mapping[str, Any]],
+                   extra: Mapping[str, Any] | None = None) -> Path:
+    """Write ``root/manifest.json`` atomically."""
+    frames = sorted(frames, key=lambda f: (f.get("iteration", 0), f["frame_index"]))
+    counts: Dict[str, int] = {}
+    for f in frames:
+        counts[f["status"]] = counts.get(f["status"], 0) + 1
+    body: Dict[str, Any] = {
+        "tool": "scenegen",
+        "run_key": dict(key),
+        "counts": {"requested": len(frames), **counts},
+        "failures": [f for f in frames if f["status"] == "failed"],
+        "frames": frames,
+        "software": software_versions(),
+    }
+    if extra:
+        body.update(extra)
+    path = Path(root) / MANIFEST
+    atomic_write_json(path, body)
+    return path
+
+
+def merge_frames(old: List[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """Per-frame records: a new record replaces an old one, except that a skip keeps the old timings."""
+    merged = {(f.get("iteration", 0), f["frame_index"]): dict(f) for f in old}
+    for f in new:
+        k = (f.get("iteration", 0), f["frame_index"])
+        if f["status"] == "skipped" and k in merged and merged[k]["status"] == "rendered":
+            continue
+        merged[k] = dict(f)
+    return list(merged.values())

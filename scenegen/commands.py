@@ -1,0 +1,163 @@
+"""Core subcommands: ``params show|validate``, ``sample``, ``render`` and ``sheet``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import UserError
+from .layout import list_frames, valid_city_name
+from .outdir import prepare_output_dir
+from .params import ParameterSpace, load_space
+from .render_settings import RenderSettings, parse_resolution
+
+
+def _positive_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
+        return value
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"--seed must be in [0, 2^32), got {value}")
+    return value
+
+
+def _name(flag: str):
+    def parse(text: str) -> str:
+        if not valid_city_name(text):
+            raise argparse.ArgumentTypeError(f"{flag} may hold only letters, digits and '-', got {text!r}")
+        return text
+    return parse
+
+
+def add_params_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--params", metavar="FILE", default=None,
+                   help="parameter-space YAML (default: the built-in urban space)")
+
+
+def add_output_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--split", type=_name("--split"), default="train", help="dataset split folder (default: train)")
+    p.add_argument("--city", type=_name("--city"), default="scenegen",
+                   help="city name used in folder and file names (default: scenegen)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the core subcommands to ``sub``."""
+    params = sub.add_parser("params", help="show or validate a parameter space",
+                            description="Inspect parameter-space files (scene variables and their distributions).")
+    psub = params.add_subparsers(dest="params_command", metavar="ACTION", parser_class=type(params))
+    psub.required = True
+    show = psub.add_parser("show", help="print a parameter space (default: the built-in one)")
+    show.add_argument("file", nargs="?", metavar="FILE", help="parameter-space YAML (default: built-in)")
+    show.add_argument("--yaml", action="store_true", help="print the full YAML instead of a table")
+    show.set_defaults(func=cmd_params_show)
+    validate = psub.add_parser("validate", help="check a parameter-space file")
+    validate.add_argument("file", metavar="FILE")
+    validate.set_defaults(func=cmd_params_validate)
+
+    sample = sub.add_parser("sample", help="sample scene specs (JSON only, no Blender)",
+                            description="Draw scene variables and lay out scenes; write one scene JSON per frame.")
+    add_params_arg(sample)
+    sample.add_argument("--seed", type=_seed, default=0, help="run seed (default: 0)")
+    sample.add_argument("--count", type=_positive_int("--count"), required=True, help="number of scenes")
+    sample.add_argument("--out", required=True, metavar="DIR", help="output root")
+    sample.add_argument("--resolution", default="512x256", help="image size used for camera intrinsics (WxH)")
+    add_output_args(sample)
+    sample.set_defaults(func=cmd_sample)
+
+    sheet = sub.add_parser("sheet", help="write a contact sheet of rendered frames",
+                           description="Grid of rendered frames beside their colour labels, as one PNG.")
+    sheet.add_argument("root", metavar="DIR", help="output root of a render")
+    sheet.add_argument("--out", metavar="FILE.png", help="where to write (default: DIR/contact_sheet.png)")
+    sheet.add_argument("--max", type=_positive_int("--max"), default=8, help="frames on the sheet (default 8)")
+    sheet.add_argument("--columns", type=_positive_int("--columns"), default=2)
+    sheet.add_argument("--cell-width", type=_positive_int("--cell-width"), default=256)
+    sheet.set_defaults(func=cmd_sheet)
+
+
+def load_params_arg(path: str | None) -> ParameterSpace:
+    return load_space(path)
+
+
+def cmd_params_show(args: argparse.Namespace) -> int:
+    space = load_space(args.file)
+    if args.yaml:
+        sys.stdout.write(space.to_yaml())
+        return 0
+    print(f"{space.name}  ({len(space)} variables, version {space.version})")
+    if space.description:
+        print(space.description)
+    group = None
+    for v in space:
+        if v.group != group:
+            group = v.group
+            print(f"\n[{group or 'ungrouped'}]")
+        dist = v.distribution.to_dict()
+        kind = dist.pop("type")
+        summary = _summarise(kind, dist)
+        support = f"[{v.support[0]:g}, {v.support[1]:g}]" + (f" {v.unit}" if v.unit else "")
+        print(f"  {v.name:<28} {v.dtype:<5} {support:<18} {kind} {summary}")
+    return 0
+
+
+def _summarise(kind: str, d: dict) -> str:
+    if kind == "histogram":
+        w = d["weights"]
+        uniform = max(w) - min(w) < 1e-9
+        return f"{len(w)} bins" + (" (uniform)" if uniform else f", max weight {max(w):.3f}")
+    if kind == "categorical":
+        return ", ".join(f"{v}:{p:.2f}" for v, p in zip(d["values"], d["weights"]))
+    return ", ".join(f"{k}={v:g}" for k, v in d.items())
+
+
+def cmd_params_validate(args: argparse.Namespace) -> int:
+    space = load_space(args.file)
+    print(f"{args.file}: OK ({len(space)} variables, version {space.version})")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .grammar import frame_scene
+    from .io import atomic_write_json
+    from .layout import FrameId
+    from .seeding import FrameSeed
+    from .writer import scene_record
+
+    space = load_params_arg(args.params)
+    width, height = parse_resolution(args.resolution)
+    settings = RenderSettings(width=width, height=height)
+    root = prepare_output_dir(args.out)
+    for i in range(args.count):
+        seed = FrameSeed(args.seed, 0, i)
+        spec = frame_scene(space, seed)
+        fid = FrameId(root, args.split, args.city, 0, i)
+        atomic_write_json(fid.path("scene"), scene_record(spec, seed, space.version, settings))
+    print(f"wrote {args.count} scene specs to {root / 'scene' / args.split / args.city}")
+    return 0
+
+
+def cmd_sheet(args: argparse.Namespace) -> int:
+    from .contact_sheet import write_contact_sheet
+
+    root = Path(args.root)
+    if not root.is_dir():
+        raise UserError(f"{root}: no such output folder")
+    frames = list_frames(root)
+    if not frames:
+        raise UserError(f"{root}: holds no complete frames")
+    out = Path(args.out) if args.out else root / "contact_sheet.png"
+    write_contact_sheet(frames[: args.max], out, args.cell_width, args.columns)
+    print(f"wrote {out}")
+    return 0
