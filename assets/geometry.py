@@ -11,26 +11,65 @@ from typing import Callable, List, Sequence, Tuple
 
 import numpy as np
 
-Geo = Tuple[np.ndarray, List[List[int]], np.ndarray]
 
 
-def geo(verts: np.ndarray | Sequence, faces: Sequence[Sequence[int]], mat: int = 0) -> Geo:
+class Faces:
+    """Polygons as one flat vertex-index array plus the corner count of each polygon."""
+
+    __slots__ = ("idx", "sizes")
+
+    def __init__(self, idx: np.ndarray, sizes: np.ndarray) -> None:
+        self.idx = np.asarray(idx, dtype=np.int64)
+        self.sizes = np.asarray(sizes, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def tolist(self) -> List[List[int]]:
+        return [a.tolist() for a in np.split(self.idx, np.cumsum(self.sizes)[:-1])] if len(self) else []
+
+
+FaceLike = "Faces | np.ndarray | Sequence[Sequence[int]]"
+Geo = Tuple[np.ndarray, "Faces | np.ndarray | List[List[int]]", np.ndarray]
+
+
+def as_faces(faces) -> Faces:
+    """Faces from a Faces, an (F, k) index array or a list of index lists."""
+    if isinstance(faces, Faces):
+        return faces
+    if isinstance(faces, np.ndarray):
+        if faces.size == 0:
+            return Faces(np.zeros(0), np.zeros(0))
+        return Faces(faces.ravel(), np.full(len(faces), faces.shape[1]))
+    sizes = np.fromiter((len(f) for f in faces), dtype=np.int64, count=len(faces))
+    idx = np.fromiter((i for f in faces for i in f), dtype=np.int64, count=int(sizes.sum()))
+    return Faces(idx, sizes)
+
+
+def geo(verts: np.ndarray | Sequence, faces, mat: int = 0) -> Geo:
     """Wrap vertices and faces as a Geo with every face in material slot ``mat``."""
-    faces = [list(f) for f in faces]
+    faces = as_faces(faces)
     return np.asarray(verts, dtype=float).reshape(-1, 3), faces, np.full(len(faces), mat, dtype=np.int32)
+
+
+def empty() -> Geo:
+    """A Geo with no vertices."""
+    return np.zeros((0, 3)), Faces(np.zeros(0), np.zeros(0)), np.zeros(0, dtype=np.int32)
 
 
 def merge(pieces: Sequence[Geo]) -> Geo:
     """Concatenate pieces into one Geo, offsetting face indices."""
-    verts, faces, mats, off = [], [], [], 0
+    if not pieces:
+        return empty()
+    verts, idx, sizes, mats, off = [], [], [], [], 0
     for v, f, m in pieces:
-        verts.append(v)
-        faces.extend([[i + off for i in face] for face in f])
-        mats.append(m)
-        off += len(v)
-    if not verts:
-        return np.zeros((0, 3)), [], np.zeros(0, dtype=np.int32)
-    return np.concatenate(verts), faces, np.concatenate(mats)
+        f = as_faces(f)
+        verts.append(np.asarray(v, dtype=float).reshape(-1, 3))
+        idx.append(f.idx + off)
+        sizes.append(f.sizes)
+        mats.append(np.asarray(m, dtype=np.int32))
+        off += len(verts[-1])
+    return np.concatenate(verts), Faces(np.concatenate(idx), np.concatenate(sizes)), np.concatenate(mats)
 
 
 def transform(g: Geo, matrix: np.ndarray | None = None, offset: Sequence[float] = (0, 0, 0),

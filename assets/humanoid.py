@@ -13,8 +13,8 @@ import numpy as np
 
 from . import geometry as geom
 
-# Material slots of the humanoid mesh.
-SKIN, HAIR, TOP, BOTTOM, SHOES = range(5)
+# Material slots of the humanoid mesh; SLEEVE (forearms) shows the top or the skin colour.
+SKIN, HAIR, TOP, BOTTOM, SHOES, SLEEVE = range(6)
 #: Shoulder width / height of the reference mesh (scale x by shoulder_width / (height * this)).
 SHOULDER_RATIO = 0.25
 
@@ -25,7 +25,7 @@ POSE_ANGLES: Dict[str, Dict[str, float]] = {
     "walk_b": {"hip_l": -2, "hip_r": 6, "knee_l": 4, "knee_r": 45, "sh_l": 4, "sh_r": -4, "el_l": 12, "el_r": 12},
     "walk_c": {"hip_l": -16, "hip_r": 22, "knee_l": 18, "knee_r": 4, "sh_l": 20, "sh_r": -18, "el_l": 25, "el_r": 10},
 }
-HAIR_STYLES = ("short", "long", "bald", "cap")
+HAIR_STYLES = ("short", "long", "bald", "cap")  # bald and cap reuse the short-hair mesh with other colours
 
 
 def _limb(origin: np.ndarray, lengths: Tuple[float, float], angles: Tuple[float, float],
@@ -41,7 +41,7 @@ def _limb(origin: np.ndarray, lengths: Tuple[float, float], angles: Tuple[float,
 
 
 @lru_cache(maxsize=64)
-def humanoid(pose: str, long_sleeves: bool = True, hair_style: str = "short", skirt: bool = False) -> geom.Geo:
+def humanoid(pose: str, long_hair: bool = False, skirt: bool = False) -> geom.Geo:
     """The posed humanoid at height 1 (see module docstring); cached per argument tuple."""
     ang = {k: np.radians(v) for k, v in POSE_ANGLES[pose].items()}
     pieces: List[geom.Geo] = []
@@ -55,14 +55,9 @@ def humanoid(pose: str, long_sleeves: bool = True, hair_style: str = "short", sk
     pieces.append(geom.segment((0, 0, 0.84), (0, 0, 0.89), 0.024, 0.022, 8, SKIN))  # neck
     head = geom.transform(geom.icosphere(1, SKIN), scale=(0.054, 0.06, 0.066), offset=(0, 0.004, 0.932))
     pieces.append(head)
-    if hair_style in ("short", "long"):
-        hair = geom.transform(geom.icosphere(1, HAIR), scale=(0.058, 0.062, 0.058), offset=(0, -0.008, 0.945))
-        pieces.append(hair)
-        if hair_style == "long":
-            pieces.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.055, 0.03, 0.075), offset=(0, -0.04, 0.895)))
-    elif hair_style == "cap":
-        pieces.append(geom.transform(geom.lathe([(0.06, 0.95), (0.05, 0.985), (0.0, 0.995)], 10, TOP),
-                                     offset=(0, -0.004, 0.0)))
+    pieces.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.058, 0.062, 0.058), offset=(0, -0.008, 0.945)))
+    if long_hair:
+        pieces.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.055, 0.03, 0.075), offset=(0, -0.04, 0.895)))
     # Legs (trousers) and feet.
     for side, s in (("l", -1), ("r", 1)):
         hip = np.array([s * 0.05, 0.0, 0.5])
@@ -75,7 +70,7 @@ def humanoid(pose: str, long_sleeves: bool = True, hair_style: str = "short", sk
         sh = np.array([s * 0.118, 0.0, 0.805])
         a = ang[f"sh_{side}"]
         arms, wrist = _limb(sh, (0.17, 0.15), (a, a + ang[f"el_{side}"]), (0.03, 0.024, 0.02),
-                            (TOP, TOP if long_sleeves else SKIN))
+                            (TOP, SLEEVE))
         pieces += arms
         pieces.append(geom.transform(geom.icosphere(0, SKIN), scale=(0.018, 0.024, 0.042),
                                      offset=wrist + np.array([0, 0, -0.03])))
@@ -91,7 +86,7 @@ def humanoid(pose: str, long_sleeves: bool = True, hair_style: str = "short", sk
 
 @lru_cache(maxsize=16)
 def pose_extent(pose: str) -> Tuple[float, float]:
-    """(width, length) of the height-1 humanoid in ``pose``, over all clothing variants."""
-    ext = [humanoid(pose, sl, hs, sk)[0] for hs in HAIR_STYLES for sl in (False, True) for sk in (False, True)]
+    """(width, length) of the height-1 humanoid in ``pose``, over all hair and skirt variants."""
+    ext = [humanoid(pose, lh, sk)[0] for lh in (False, True) for sk in (False, True)]
     v = np.concatenate(ext)
     return float(np.ptp(v[:, 0])), float(np.ptp(v[:, 1]))

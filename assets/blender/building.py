@@ -30,7 +30,7 @@ def _rects_to_reveals(fx: float, rects: np.ndarray, pane_mats: np.ndarray) -> ge
     """Recessed openings: rects (n, 4) = (y0, y1, z0, z1) on the plane x = fx."""
     n = len(rects)
     if n == 0:
-        return np.zeros((0, 3)), [], np.zeros(0, dtype=np.int32)
+        return geom.empty()
     y0, y1, z0, z1 = rects.T
     ys = np.stack([y0, y1, y1, y0], axis=1)
     zs = np.stack([z0, z0, z1, z1], axis=1)
@@ -40,35 +40,40 @@ def _rects_to_reveals(fx: float, rects: np.ndarray, pane_mats: np.ndarray) -> ge
     faces = (_REVEAL_FACES[None] + 8 * np.arange(n)[:, None, None]).reshape(-1, 4)
     mats = np.tile(np.array([FACADE] * 4 + [0]), n)
     mats[4::5] = pane_mats
-    return verts, faces.tolist(), mats.astype(np.int32)
+    return verts, faces, mats.astype(np.int32)
 
 
 def _boxes(lo: np.ndarray, hi: np.ndarray, mat: int) -> geom.Geo:
     """Axis-aligned boxes from corner arrays lo, hi of shape (n, 3)."""
     n = len(lo)
     if n == 0:
-        return np.zeros((0, 3)), [], np.zeros(0, dtype=np.int32)
+        return geom.empty()
     sel = np.array([[dx, dy, dz] for dz in (0, 1) for dy in (0, 1) for dx in (0, 1)], dtype=bool)
     verts = np.where(sel[None], hi[:, None, :], lo[:, None, :]).reshape(-1, 3)
     faces = (_BOX_FACES[None] + 8 * np.arange(n)[:, None, None]).reshape(-1, 4)
-    return verts, faces.tolist(), np.full(len(faces), mat, dtype=np.int32)
+    return verts, faces, np.full(len(faces), mat, dtype=np.int32)
 
 
 def _wall_with_holes(fx: float, ylines: np.ndarray, zlines: np.ndarray, rects: np.ndarray) -> geom.Geo:
-    """The facade plane x = fx as a grid over the given lines, minus cells inside ``rects``."""
+    """The facade plane x = fx as a grid over the given lines, minus cells inside ``rects``.
+
+    Every rect edge must be one of the lines.
+    """
     ny, nz = len(ylines), len(zlines)
     yy, zz = np.meshgrid(ylines, zlines, indexing="ij")
     verts = np.stack([np.full(yy.size, fx), yy.ravel(), zz.ravel()], axis=1)
-    i, j = np.meshgrid(np.arange(ny - 1), np.arange(nz - 1), indexing="ij")
-    i, j = i.ravel(), j.ravel()
-    cy = (ylines[i] + ylines[i + 1]) / 2
-    cz = (zlines[j] + zlines[j + 1]) / 2
-    hole = np.zeros(len(i), dtype=bool)
-    for y0, y1, z0, z1 in rects:
-        hole |= (cy > y0) & (cy < y1) & (cz > z0) & (cz < z1)
-    i, j = i[~hole], j[~hole]
+    cover = np.zeros((ny + 1, nz + 1), dtype=np.int32)  # 2D difference array of rect coverage
+    if len(rects):
+        yi = np.searchsorted(ylines, rects[:, :2])
+        zi = np.searchsorted(zlines, rects[:, 2:])
+        np.add.at(cover, (yi[:, 0], zi[:, 0]), 1)
+        np.add.at(cover, (yi[:, 1], zi[:, 0]), -1)
+        np.add.at(cover, (yi[:, 0], zi[:, 1]), -1)
+        np.add.at(cover, (yi[:, 1], zi[:, 1]), 1)
+    solid = cover.cumsum(0).cumsum(1)[: ny - 1, : nz - 1] == 0
+    i, j = np.nonzero(solid)
     faces = np.stack([i * nz + j, i * nz + j + 1, (i + 1) * nz + j + 1, (i + 1) * nz + j], axis=1)
-    return verts, faces.tolist(), np.full(len(faces), FACADE, dtype=np.int32)
+    return verts, faces, np.full(len(faces), FACADE, dtype=np.int32)
 
 
 def facade_layout(p: dict, width: float, height: float) -> Tuple[np.ndarray, np.ndarray, float, int]:

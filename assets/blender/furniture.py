@@ -25,32 +25,43 @@ def _pole_material(ctx: BuildContext):
 
 
 # ---------------------------------------------------------------- street lamp
+def _lamp_head_geo(reach: float, head_w: float, lantern: bool) -> geom.Geo:
+    """Arm and luminaire from the pole top (origin) reaching ``reach`` along +Y; slot 1 = lens."""
+    if lantern:
+        return geom.lathe([(0.04, -0.05), (head_w / 2, 0.05), (head_w / 2, 0.35), (0.02, 0.45)], 8, 1)
+    head_l = 0.5
+    return geom.merge([
+        geom.segment((0, 0, -0.3), (0, reach * 0.6, 0), 0.045, 0.04, 6),
+        geom.segment((0, reach * 0.6, 0), (0, reach, 0), 0.04, 0.04, 6),
+        geom.box((head_w, head_l, 0.1), (0, reach + head_l / 2 - 0.05, 0.0)),
+        geom.box((head_w * 0.8, head_l * 0.8, 0.02), (0, reach + head_l / 2 - 0.05, -0.06), 1),
+    ])
+
+
 @builder("street_lamp")
 def build_street_lamp(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
-    """A tapered pole with an arm reaching along local +Y and a luminaire at its end (all pole)."""
+    """A tapered pole with an arm reaching along local +Y and a luminaire at its end (all pole).
+
+    The arm is shortened to fit ``spec.size``; with no room it becomes a post-top lantern.
+    """
     p = spec.params
     w, l, h = spec.size
     r = min(float(p.get("radius", 0.09)), w / 2 * 0.9)
-    head_l, head_w = 0.5, min(0.22, w * 0.9)
-    reach = float(np.clip(float(p.get("arm_length", 1.0)), 0.0, l / 2 - head_l))
+    head_w = min(0.22, w * 0.9)
+    reach = round(float(np.clip(float(p.get("arm_length", 1.0)), 0.0, l / 2 - 0.5)), 1)
+    lantern = reach < 0.3
+    top = h - 0.5 if lantern else h - 0.1
     mats = [_pole_material(ctx), flat_material(ctx, "lamp_lens", (0.9, 0.9, 0.85), roughness=0.2,
                                                emission=(1.0, 0.9, 0.7), emission_strength=0.2)]
-    if reach > 0.05:
-        arm_z = h - 0.15
-        pieces = [geom.cylinder(r, 0.0, arm_z, 10, radius_top=r * 0.6),
-                  geom.segment((0, 0, arm_z - 0.3), (0, reach * 0.6, arm_z), r * 0.45, r * 0.4, 6),
-                  geom.segment((0, reach * 0.6, arm_z), (0, reach, arm_z), r * 0.4, r * 0.4, 6),
-                  geom.box((head_w, head_l, 0.1), (0, reach + head_l / 2 - 0.05, arm_z + 0.0)),
-                  geom.box((head_w * 0.8, head_l * 0.8, 0.02), (0, reach + head_l / 2 - 0.05, arm_z - 0.06), 1)]
-    else:  # post-top lantern
-        pieces = [geom.cylinder(r, 0.0, h - 0.55, 10, radius_top=r * 0.7),
-                  geom.lathe([(0.05, h - 0.55), (min(0.16, w / 2), h - 0.45), (min(0.16, w / 2), h - 0.15),
-                              (0.02, h)], 8, 1)]
-    key = ("street_lamp", round(r, 3), round(reach, 2), round(h, 2), round(w, 2))
-    mesh = ctx.mesh(key, lambda: to_mesh("street_lamp", geom.merge(pieces), mats))
-    obj = ctx.object("street_lamp", mesh)
-    obj["metal"] = list(p.get("color", _METAL))
-    return [Part(obj, "pole")]
+    pole_mesh = ctx.mesh("lamp_pole", lambda: to_mesh("lamp_pole", geom.cylinder(1.0, 0.0, 1.0, 10, radius_top=0.6),
+                                                      mats[:1], smooth=True))
+    head_key = ("lamp_head", 0.0 if lantern else reach, round(head_w, 2), lantern)
+    head_mesh = ctx.mesh(head_key, lambda: to_mesh("lamp_head", _lamp_head_geo(reach, head_w, lantern), mats))
+    pole = ctx.object("lamp_pole", pole_mesh, scale=(r, r, top))
+    head = ctx.object("lamp_head", head_mesh, location=(0, 0, top))
+    for obj in (pole, head):
+        obj["metal"] = list(p.get("color", _METAL))
+    return [Part(pole, "pole"), Part(head, "pole")]
 
 
 # ---------------------------------------------------------------- traffic sign

@@ -6,30 +6,29 @@ from typing import Sequence
 import bpy
 import numpy as np
 
-from assets.geometry import Geo
+from assets.geometry import Geo, as_faces
 
 
 def to_mesh(name: str, g: Geo, materials: Sequence["bpy.types.Material"] = (), smooth: bool = False) -> "bpy.types.Mesh":
     """A Blender mesh from a Geo (fast foreach_set path)."""
     verts, faces, mats = g
+    faces = as_faces(faces)
     mesh = bpy.data.meshes.new(name)
-    sizes = np.fromiter((len(f) for f in faces), dtype=np.int32, count=len(faces))
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int32)
+    starts = np.zeros(len(faces), dtype=np.int32)
+    np.cumsum(faces.sizes[:-1], out=starts[1:])
     mesh.vertices.add(len(verts))
     mesh.vertices.foreach_set("co", np.ascontiguousarray(verts, dtype=np.float32).ravel())
-    mesh.loops.add(int(sizes.sum()))
-    mesh.loops.foreach_set("vertex_index", np.fromiter((i for f in faces for i in f), dtype=np.int32,
-                                                       count=int(sizes.sum())))
+    mesh.loops.add(len(faces.idx))
+    mesh.loops.foreach_set("vertex_index", faces.idx.astype(np.int32))
     mesh.polygons.add(len(faces))
     mesh.polygons.foreach_set("loop_start", starts)
     for m in materials:
         mesh.materials.append(m)
     if len(materials) > 1:
         mesh.polygons.foreach_set("material_index", np.asarray(mats, dtype=np.int32))
-    mesh.update(calc_edges=True)
     if smooth:
         mesh.polygons.foreach_set("use_smooth", np.ones(len(faces), dtype=bool))
-    mesh.validate(clean_customdata=False)
+    mesh.update(calc_edges=True)
     return mesh
 
 

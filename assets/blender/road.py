@@ -28,11 +28,11 @@ def _quad_xy(x0: float, x1: float, y0: float, y1: float, z: float, mat: int = 0)
 def _rects_xy(rects: np.ndarray, z: float) -> geom.Geo:
     """Many horizontal quads from rows (x0, x1, y0, y1)."""
     if len(rects) == 0:
-        return np.zeros((0, 3)), [], np.zeros(0, dtype=np.int32)
+        return geom.empty()
     x0, x1, y0, y1 = np.asarray(rects, dtype=float).T
     v = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x1, y1], 1), np.stack([x0, y1], 1)], 1)
     v = np.concatenate([v, np.full(v.shape[:2] + (1,), z)], axis=2).reshape(-1, 3)
-    faces = (np.arange(len(x0))[:, None] * 4 + np.arange(4)[None]).tolist()
+    faces = np.arange(len(x0))[:, None] * 4 + np.arange(4)[None]
     return v, faces, np.zeros(len(faces), dtype=np.int32)
 
 

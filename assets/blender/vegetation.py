@@ -6,6 +6,7 @@ The lumps come from a Generator seeded by (shape, variant) only: deterministic.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import List
 
 import numpy as np
@@ -31,6 +32,7 @@ def _lumpy_blob(rng: np.random.Generator, center, radii, amount: float = 0.18) -
     return v * disp[:, None] * np.asarray(radii) + np.asarray(center), f, m
 
 
+@lru_cache(maxsize=64)
 def crown_geo(shape: str, variant: int) -> geom.Geo:
     """Unit-box crown of ``shape`` (round, conical, columnar)."""
     rng = np.random.default_rng([TREE_SHAPES.index(shape) if shape in TREE_SHAPES else 0, int(variant)])

@@ -1,0 +1,133 @@
+"""Asset builders (real bpy): every family builds inside its box, with valid labels and
+deterministic geometry; the road covers the street cross-section and the ground."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+import assets.blender  # noqa: E402  (registers builders)
+from assets.blender.base import BUILDERS, BuildContext  # noqa: E402
+from assets.blender.geom import geometry_hash, local_verts  # noqa: E402
+from assets.blender.road import build_road  # noqa: E402
+from scenegen.grammar import frame_scene  # noqa: E402
+from scenegen.labels import NAME_TO_ID  # noqa: E402
+from scenegen.params import default_space  # noqa: E402
+from scenegen.seeding import FrameSeed  # noqa: E402
+from scenegen.spec import ObjectSpec  # noqa: E402
+
+TOL = 2e-3
+
+
+@pytest.fixture()
+def ctx():
+    """A fresh collection and caches; everything built is removed afterwards."""
+    coll = bpy.data.collections.new("test_assets")
+    bpy.context.scene.collection.children.link(coll)
+    c = BuildContext(coll)
+    yield c
+    objs = list(coll.objects)
+    meshes = {o.data for o in objs if o.data is not None}
+    bpy.data.batch_remove(objs + list(meshes) + list(c.materials.values()) + [coll])
+
+
+@pytest.fixture(scope="module")
+def scene_objects():
+    """Objects of a few default scenes: the grammar's real sizes and params, grouped by family."""
+    space = default_space()
+    by_family: dict = {}
+    for k in range(4):
+        for o in frame_scene(space, FrameSeed(7, 0, k)).objects:
+            by_family.setdefault(o.family, []).append(o)
+    return by_family
+
+
+def _check_inside(spec: ObjectSpec, parts) -> None:
+    w, l, h = spec.size
+    for part in parts:
+        v = local_verts(part.obj)
+        assert len(v), part.obj.name
+        lo, hi = v.min(axis=0), v.max(axis=0)
+        assert lo[0] >= -w / 2 - TOL and hi[0] <= w / 2 + TOL, (spec.family, part.obj.name, "x", lo[0], hi[0], w)
+        assert lo[1] >= -l / 2 - TOL and hi[1] <= l / 2 + TOL, (spec.family, part.obj.name, "y", lo[1], hi[1], l)
+        assert lo[2] >= -TOL and hi[2] <= h + TOL, (spec.family, part.obj.name, "z", lo[2], hi[2], h)
+
+
+def test_every_grammar_family_has_a_builder(scene_objects):
+    assert set(scene_objects) <= set(BUILDERS), set(scene_objects) - set(BUILDERS)
+    for fam in ("sedan", "hatchback", "suv", "van", "truck", "bus", "pedestrian", "building", "tree",
+                "street_lamp", "sign", "traffic_light"):
+        assert fam in BUILDERS
+
+
+def test_families_build_inside_their_box_with_valid_labels(ctx, scene_objects):
+    seen_labels = set()
+    for family, specs in sorted(scene_objects.items()):
+        for spec in specs[:6]:
+            parts = BUILDERS[family](spec, ctx)
+            assert parts, family
+            for part in parts:
+                assert part.label in NAME_TO_ID, (family, part.label)
+                assert part.obj.name in ctx.collection.objects
+                seen_labels.add(part.label)
+            _check_inside(spec, parts)
+    assert {"car", "person", "building", "vegetation", "pole", "traffic sign"} <= seen_labels
+
+
+def test_geometry_hash_is_deterministic_and_follows_params(ctx, scene_objects):
+    for family, specs in sorted(scene_objects.items()):
+        a, b = specs[0], specs[-1]
+        h1 = geometry_hash([p.obj for p in BUILDERS[family](a, ctx)])
+        h2 = geometry_hash([p.obj for p in BUILDERS[family](a, ctx)])
+        assert h1 == h2, family
+        if a.params != b.params or a.size != b.size:
+            assert geometry_hash([p.obj for p in BUILDERS[family](b, ctx)]) != h1, family
+
+
+def test_same_spec_in_a_fresh_context_gives_the_same_geometry(scene_objects):
+    hashes = []
+    for _ in range(2):
+        coll = bpy.data.collections.new("fresh")
+        c = BuildContext(coll)
+        objs = [p.obj for fam in sorted(scene_objects) for p in BUILDERS[fam](scene_objects[fam][0], c)]
+        hashes.append(geometry_hash(objs))
+        bpy.data.batch_remove(objs + list({o.data for o in objs}) + list(c.materials.values()) + [coll])
+    assert hashes[0] == hashes[1]
+
+
+def test_walking_pedestrian_fits_a_short_box_by_squashing_the_stride(ctx, scene_objects):
+    spec = next(s for s in scene_objects["pedestrian"])
+    short = dataclasses.replace(spec, size=(spec.size[0], 0.3, spec.size[2]),
+                                params={**spec.params, "pose": "walk_a"})
+    _check_inside(short, BUILDERS["pedestrian"](short, ctx))
+
+
+def test_road_surfaces_labels_and_heights(ctx):
+    road = frame_scene(default_space(), FrameSeed(3, 0, 0)).road
+    road = dataclasses.replace(road, crosswalks=(30.0,))
+    parts = build_road(road, ctx)
+    by_label = {}
+    for p in parts:
+        by_label.setdefault(p.label, []).append(local_verts(p.obj))
+    assert set(by_label) == {"road", "sidewalk", "terrain"}
+    asphalt = np.concatenate(by_label["road"])
+    assert asphalt[:, 2].max() < 0.01 and abs(asphalt[:, 0]).max() <= road.carriageway_half_width + 1e-6
+    side = np.concatenate(by_label["sidewalk"])
+    assert side[:, 2].max() == pytest.approx(road.curb_height)
+    assert abs(side[:, 0]).min() == pytest.approx(road.carriageway_half_width)
+    ground = np.concatenate(by_label["terrain"])
+    assert abs(ground[:, 0]).max() >= road.terrain_outer_x + 900
+    assert ground[:, 1].max() >= road.y_end + 900 and ground[:, 1].min() <= road.y_start - 900
+
+
+def test_assets_use_no_global_rng():
+    root = Path(__file__).resolve().parents[1] / "assets"
+    bad = re.compile(r"np\.random\.(?!default_rng|Generator|SeedSequence)\w+\(|^\s*import random|from random import")
+    offenders = [f"{p}:{i}" for p in root.rglob("*.py") for i, line in enumerate(p.read_text().splitlines(), 1)
+                 if bad.search(line)]
+    assert not offenders, offenders
