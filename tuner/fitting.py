@@ -37,8 +37,8 @@ class FitOptions:
     ``min_weight``: with less total weight than this the old distribution is kept.
     """
 
-    pseudo_count: float = 0.5
-    smooth: float = 0.15
+    pseudo_count: float = 0.25
+    smooth: float = 0.05
     floor: float = 0.05
     min_std_frac: float = 0.02
     min_weight: float = 2.0

@@ -53,15 +53,19 @@ class RejectionRule:
 
     ``accept``: ``"quantile"`` keeps the draws whose score is at or above the ``quantile``-th
     quantile of the batch; ``"ratio"`` keeps each draw with probability proportional to
-    D/(1-D) (scaled so the best draw is kept surely), drawn with ``rng``.
+    D/(1-D), the density-ratio estimate p_real/p_render, i.e. ``min(1, r / M)`` drawn with
+    ``rng``.  Exact rejection sampling needs M = max r, which with a few extreme scores keeps
+    almost nothing; M is therefore the ``ratio_cap``-quantile of the batch's ratios (1.0 = the
+    max, exact).
     ``damping`` mixes the re-estimated distribution with the previous one (0 = none).
     """
 
     accept: str = "quantile"
     quantile: float = 0.5
+    ratio_cap: float = 0.9
     damping: float = 0.0
-    pseudo_count: float = 0.5
-    smooth: float = 0.15
+    pseudo_count: float = 0.25
+    smooth: float = 0.05
     floor: float = 0.05
     min_std_frac: float = 0.02
 
@@ -72,6 +76,8 @@ class RejectionRule:
             raise UserError(f"rejection rule: accept must be 'quantile' or 'ratio', got {self.accept!r}")
         if not 0.0 <= self.quantile < 1.0:
             raise UserError(f"rejection rule: quantile must be in [0, 1), got {self.quantile}")
+        if not 0.0 < self.ratio_cap <= 1.0:
+            raise UserError(f"rejection rule: ratio_cap must be in (0, 1], got {self.ratio_cap}")
         if not 0.0 <= self.damping <= 1.0:
             raise UserError(f"rejection rule: damping must be in [0, 1], got {self.damping}")
 
@@ -80,8 +86,10 @@ class RejectionRule:
         s = np.asarray(scores, dtype=float)
         if self.accept == "quantile":
             return s >= np.quantile(s, self.quantile)
-        ratio = np.exp(score_logit(s) - score_logit(s).max())  # D/(1-D), best draw -> 1
-        return rng.random(s.size) < ratio
+        logit = score_logit(s)  # log D/(1-D)
+        log_m = np.quantile(logit, self.ratio_cap)
+        accept_p = np.exp(np.minimum(logit - log_m, 0.0))
+        return rng.random(s.size) < accept_p
 
     def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
                rng: np.random.Generator) -> UpdateResult:
@@ -120,7 +128,7 @@ class ScoreRule:
     the step like in the rejection rule, so no bin dies.
     """
 
-    lr: float = 0.3
+    lr: float = 1.0
     reward: str = "logit"
     normalize: bool = True
     natural: bool = True

@@ -1,0 +1,481 @@
+"""The adversarial tuning loop.
+
+Iteration ``k`` (1..T) of a run in ``DIR``:
+
+1. load ``params_iter{k-1}.yaml``; draw ``B`` scene-variable vectors z from it
+   (``space.sample([seed, k, i])``);
+2. render them (frame seeds ``FrameSeed(seed, k, i)``) into ``DIR/renders``;
+3. split the draws into folds; fold discriminator ``f`` (warm-started from ``disc_iter{k-1}.pt``)
+   trains on the real training images against the renders outside fold ``f`` (plus the renders of
+   the previous ``replay`` iterations) and scores fold ``f`` -- every draw is scored by a model
+   that never saw it;
+4. metrics on held-out images: discriminator accuracy / ROC AUC, KID on Lite0 features,
+   class-proportion L1 (when the real set has labels), and the parameter-recovery error when the
+   target distribution is known (``--real params:FILE``);
+5. the update rule turns (draws, scores) into the next distribution;
+6. write ``draws_iter{k}.json``, ``disc_iter{k}.pt``, ``metrics_iter{k}.json`` and, last,
+   ``params_iter{k}.yaml`` (its presence marks iteration ``k`` finished).
+
+All randomness is derived from ``(seed, iteration, stream name)``, so a killed run resumed with
+``--resume`` writes the same params files as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from scenegen.errors import UserError
+from scenegen.io import atomic_write_json, atomic_write_text
+from scenegen.labels import PAPER7_NAMES
+from scenegen.params import ParameterSpace, load_space
+from scenegen.seeding import FrameSeed, stable_key
+
+from . import metrics as M
+from . import realdata
+from .backends import BACKENDS, make_backend
+from .crossfit import fold_ids, mean_over_models, split_holdout
+from .discriminator import DiscConfig, Discriminator, load_checkpoint, resolve_device, save_checkpoint
+from .preprocess import default_input_size, prepare_batch
+from .updates import RULES, get_rule
+
+RUN_FILE = "run.json"
+RENDERS = "renders"
+TARGET = "target"
+# Target renders use their own seed stream, so they never coincide with tuning draws.
+TARGET_SEED_KEY = 0x7A26E7
+
+
+def params_path(run: Path, k: int) -> Path:
+    return Path(run) / f"params_iter{k}.yaml"
+
+
+def metrics_path(run: Path, k: int) -> Path:
+    return Path(run) / f"metrics_iter{k}.json"
+
+
+def disc_path(run: Path, k: int) -> Path:
+    return Path(run) / f"disc_iter{k}.pt"
+
+
+def draws_path(run: Path, k: int) -> Path:
+    return Path(run) / f"draws_iter{k}.json"
+
+
+@dataclass(frozen=True)
+class TuneConfig:
+    """Everything that defines a tuning run (stored in ``run.json``)."""
+
+    real: str
+    out: str
+    params: Optional[str] = None
+    iterations: int = 8
+    batch: int = 64
+    resolution: Tuple[int, int] = (256, 128)
+    method: str = "rejection"
+    method_options: Mapping[str, Any] = field(default_factory=dict)
+    variables: Optional[Tuple[str, ...]] = None
+    seed: int = 0
+    device: str = "auto"
+    backend: str = "blender"
+    samples: int = 16
+    workers: int = 1
+    folds: int = 2
+    disc_backbone: str = "small"
+    disc_steps: int = 150
+    disc_lr: float = 1e-3
+    disc_width: int = 16
+    disc_batch: int = 32
+    input_size: Optional[Tuple[int, int]] = None
+    replay: int = 2
+    real_count: int = 256
+    holdout: float = 0.25
+    real_val: Optional[str] = None
+    kid: bool = True
+    threads: int = 0
+
+    # Settings that may change between a run and its resumption (they do not change the math).
+    NON_SEMANTIC = ("iterations", "device", "workers", "threads", "out")
+
+    def validate(self) -> None:
+        """Raise UserError for out-of-range settings."""
+        if self.iterations < 1:
+            raise UserError(f"--iterations must be at least 1, got {self.iterations}")
+        if self.batch < 2 * self.folds:
+            raise UserError(f"--batch must be at least {2 * self.folds} (two draws per fold), got {self.batch}")
+        if self.folds < 2:
+            raise UserError(f"--folds must be at least 2, got {self.folds}")
+        if self.method not in RULES:
+            raise UserError(f"--method must be one of {sorted(RULES)}, got {self.method!r}")
+        if self.backend not in BACKENDS:
+            raise UserError(f"--backend must be one of {list(BACKENDS)}, got {self.backend!r}")
+        if self.disc_steps < 1:
+            raise UserError(f"--disc-steps must be at least 1, got {self.disc_steps}")
+        if not 0.0 < self.holdout < 1.0:
+            raise UserError(f"--holdout must be between 0 and 1, got {self.holdout}")
+        if self.real_count < 0 or self.replay < 0 or self.seed < 0:
+            raise UserError("--real-count, --replay and --seed must not be negative")
+        get_rule(self.method, **dict(self.method_options))  # unknown options -> UserError
+        DiscConfig(backbone=self.disc_backbone)
+
+    def to_dict(self) -> Dict[str, Any]:
+        d = asdict(self)
+        d["method_options"] = dict(self.method_options)
+        d["resolution"] = list(self.resolution)
+        d["input_size"] = list(self.input_size) if self.input_size else None
+        d["variables"] = list(self.variables) if self.variables else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "TuneConfig":
+        names = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in names}
+        d["resolution"] = tuple(d["resolution"])
+        if d.get("input_size"):
+            d["input_size"] = tuple(d["input_size"])
+        if d.get("variables"):
+            d["variables"] = tuple(d["variables"])
+        return cls(**d)
+
+    def semantic_key(self) -> Dict[str, Any]:
+        return {k: v for k, v in self.to_dict().items() if k not in self.NON_SEMANTIC}
+
+
+def finished_iterations(run: Path) -> int:
+    """Highest ``k`` with ``params_iter{k}.yaml`` (and, for k > 0, its checkpoint); -1 if none."""
+    k = -1
+    while params_path(run, k + 1).is_file() and (k + 1 == 0 or disc_path(run, k + 1).is_file()):
+        k += 1
+    return k
+
+
+class Tuner:
+    """One tuning run; :meth:`run` executes (or resumes) it."""
+
+    def __init__(self, config: TuneConfig, resume: bool = False,
+                 log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+                 progress: bool = True) -> None:
+        config.validate()
+        self.config = config
+        self.resume = resume
+        self.log = log
+        self.progress = progress
+        self.run_dir = Path(config.out)
+        self.device, self.amp = resolve_device(config.device)
+        self.input_size = tuple(config.input_size) if config.input_size else default_input_size(config.resolution)
+        self.disc_config = DiscConfig(backbone=config.disc_backbone, width=config.disc_width,
+                                      lr=config.disc_lr, batch_size=config.disc_batch)
+        self._embedded: Dict[int, torch.Tensor] = {}
+        self._features: Dict[int, np.ndarray] = {}
+        self._backend = None
+
+    # -- randomness -------------------------------------------------------------------------------
+    def rng(self, k: int, name: str, *extra: int) -> np.random.Generator:
+        """The numpy Generator of stream ``name`` at iteration ``k``."""
+        return np.random.default_rng(np.random.SeedSequence([self.config.seed, k, stable_key(name), *extra]))
+
+    def torch_gen(self, k: int, name: str, *extra: int) -> torch.Generator:
+        """A torch Generator for stream ``name`` at iteration ``k``."""
+        state = np.random.SeedSequence([self.config.seed, k, stable_key(name), *extra]).generate_state(2, np.uint32)
+        return torch.Generator().manual_seed(int(state[0]) << 31 | int(state[1] >> 1))
+
+    # -- setup ------------------------------------------------------------------------------------
+    @property
+    def backend(self):
+        if self._backend is None:
+            c = self.config
+            self._backend = make_backend(c.backend, tuple(c.resolution), samples=c.samples, workers=c.workers)
+        return self._backend
+
+    def _bar(self, **kw):
+        return tqdm(disable=not self.progress, dynamic_ncols=True, file=sys.stderr, **kw)
+
+    def _prepare_dir(self) -> int:
+        """Create or check the run folder; return the last finished iteration (-1 for a new run)."""
+        run = self.run_dir
+        if run.exists() and not run.is_dir():
+            raise UserError(f"{run}: --out exists and is not a folder")
+        run_file = run / RUN_FILE
+        if run_file.is_file():
+            if not self.resume:
+                raise UserError(f"{run}: already holds a tuning run; pass --resume to continue it or choose a new --out")
+            try:
+                stored = json.loads(run_file.read_text())
+            except (OSError, json.JSONDecodeError) as e:
+                raise UserError(f"{run_file}: unreadable run description ({e})") from None
+            mine = self.config.semantic_key()
+            theirs = TuneConfig.from_dict(stored["config"]).semantic_key()
+            diff = sorted(k for k in mine if mine[k] != theirs.get(k))
+            if diff:
+                k = diff[0]
+                raise UserError(f"{run_file}: --resume with a different setting {k!r} "
+                                f"({theirs.get(k)!r} in the run, {mine[k]!r} now)")
+            return finished_iterations(run)
+        if run.is_dir() and any(p for p in run.iterdir() if not p.name.startswith(".")):
+            raise UserError(f"{run}: --out folder is not empty and holds no tuning run")
+        return -1
+
+    def _write_run_file(self) -> None:
+        atomic_write_json(self.run_dir / RUN_FILE, {
+            "config": self.config.to_dict(), "input_size": list(self.input_size),
+            "torch": torch.__version__, "numpy": np.__version__, "format": 1})
+
+    # -- real data --------------------------------------------------------------------------------
+    def _load_real(self) -> None:
+        """Real training / evaluation images (prepared + embedded) and evaluation labels."""
+        c = self.config
+        spec = realdata.parse_real_spec(c.real)
+        self.real_spec = spec
+        self.target = realdata.target_space(spec)
+        if spec.kind == "params":
+            realdata.check_against_space(self.target, self.space0)
+            n = max(c.real_count, 8)
+            seed = int(np.random.SeedSequence([c.seed, TARGET_SEED_KEY]).generate_state(1)[0] >> 1)
+            seeds = [FrameSeed(seed, 0, i) for i in range(n)]
+            zs = [self.target.sample(s.entropy()) for s in seeds]
+            with self._bar(total=n, desc="render target", unit="frame", leave=False) as bar:
+                frames = self.backend.render(self.target, zs, seeds, self.run_dir / TARGET, city="target",
+                                             progress=bar)
+            samples = realdata.frames_as_samples(frames)
+        else:
+            samples = realdata.list_real(spec, c.real_count, self.rng(0, "real-subset"))
+        if c.real_val:
+            train, evals = samples, realdata.list_real(realdata.parse_real_spec(c.real_val), c.real_count,
+                                                       self.rng(0, "real-val-subset"))
+            if len(train) < 2:
+                raise UserError(f"{c.real}: need at least 2 real images, found {len(train)}")
+        else:
+            if len(samples) < 4:
+                raise UserError(f"{c.real}: need at least 4 real images (some are held out), found {len(samples)}")
+            tr, ho = split_holdout(len(samples), c.holdout, self.rng(0, "holdout"))
+            train, evals = [samples[i] for i in tr], [samples[i] for i in ho]
+        self.real_train_samples, self.real_eval_samples = train, evals
+        self.log(f"real: {len(train)} training and {len(evals)} held-out images from {c.real}"
+                 + (f" (evaluation: {c.real_val})" if c.real_val else ""))
+        self.real_train = self._embed(prepare_batch(realdata.read_images(train), self.input_size))
+        eval_x = prepare_batch(realdata.read_images(evals), self.input_size)
+        self.real_eval = self._embed(eval_x)
+        self.real_eval_features = self._kid_features(eval_x, self.real_eval) if c.kid else None
+        labels = realdata.read_paper7(evals)
+        self.real_props = M.class_proportions(labels, len(PAPER7_NAMES)) if labels is not None else None
+        atomic_write_json(self.run_dir / "real_examples.json",
+                          {"train": realdata.describe_samples(train), "eval": realdata.describe_samples(evals)})
+        if self.target is not None:
+            self.target.save(self.run_dir / "target_params.yaml")
+
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self._disc_template.embed(x)
+
+    def _kid_features(self, x: torch.Tensor, embedded: torch.Tensor) -> np.ndarray:
+        if self.disc_config.backbone == "lite0":
+            return embedded.numpy().astype(np.float64)
+        from .lite0 import extract_features
+
+        return extract_features(x, device=self.device, amp=self.amp).numpy().astype(np.float64)
+
+    # -- discriminators ---------------------------------------------------------------------------
+    def _new_discriminators(self) -> List[Discriminator]:
+        out = []
+        for f in range(self.config.folds):
+            seed = int(np.random.SeedSequence([self.config.seed, 0, stable_key("disc-init"), f])
+                       .generate_state(1)[0])
+            out.append(Discriminator(self.disc_config, self.device, self.amp, seed=seed))
+        return out
+
+    def _load_discriminators(self, k: int) -> List[Discriminator]:
+        ds = self._new_discriminators()
+        if k >= 1:
+            ck = load_checkpoint(disc_path(self.run_dir, k))
+            for d, st in zip(ds, ck["discriminators"]):
+                d.load_state(st)
+        return ds
+
+    # -- renders ----------------------------------------------------------------------------------
+    def draws(self, space: ParameterSpace, k: int) -> List[Dict[str, Any]]:
+        """The B scene-variable vectors of iteration ``k``."""
+        return [space.sample(FrameSeed(self.config.seed, k, i).entropy()) for i in range(self.config.batch)]
+
+    def _render_iteration(self, space: ParameterSpace, k: int, zs: Sequence[Mapping[str, Any]]):
+        seeds = [FrameSeed(self.config.seed, k, i) for i in range(len(zs))]
+        with self._bar(total=len(zs), desc=f"render iter {k}", unit="frame", leave=False) as bar:
+            return self.backend.render(space, zs, seeds, self.run_dir / RENDERS, progress=bar)
+
+    def _render_tensor(self, k: int, frames=None) -> torch.Tensor:
+        """Embedded renders of iteration ``k`` (read back from disk; cached)."""
+        if k not in self._embedded:
+            if frames is None:
+                rec = json.loads(draws_path(self.run_dir, k).read_text())
+                paths = rec["images"]
+            else:
+                paths = [str(f.image) for f in frames]
+            from scenegen.datasets import read_image
+
+            x = prepare_batch([read_image(p) for p in paths], self.input_size)
+            self._embedded[k] = self._embed(x)
+            if self.config.kid:
+                self._features[k] = self._kid_features(x, self._embedded[k])
+        return self._embedded[k]
+
+    # -- one iteration ----------------------------------------------------------------------------
+    def iteration(self, k: int) -> Dict[str, Any]:
+        """Run iteration ``k`` (params_iter{k-1} -> params_iter{k}); returns its metrics."""
+        c = self.config
+        t0 = time.perf_counter()
+        space = load_space(params_path(self.run_dir, k - 1))
+        zs = self.draws(space, k)
+        frames = self._render_iteration(space, k, zs)
+        t_render = time.perf_counter()
+        fake = self._render_tensor(k, frames)
+        replay = [self._render_tensor(j) for j in range(max(1, k - c.replay), k)]
+
+        folds = fold_ids(len(zs), c.folds, self.rng(k, "folds"))
+        discs = self._load_discriminators(k - 1)
+        scores = np.full(len(zs), np.nan)
+        real_eval_scores, losses = [], []
+        with self._bar(total=c.folds * c.disc_steps, desc=f"train D iter {k}", unit="step", leave=False) as bar:
+            for f, d in enumerate(discs):
+                neg = torch.cat([fake[torch.from_numpy(np.flatnonzero(folds != f))]] + replay)
+                stats = d.fit(self.real_train, neg, c.disc_steps, self.torch_gen(k, "disc-train", f), progress=bar)
+                losses.append(stats["loss"])
+                held = np.flatnonzero(folds == f)
+                scores[held] = d.predict(fake[torch.from_numpy(held)])
+                real_eval_scores.append(d.predict(self.real_eval))
+        t_disc = time.perf_counter()
+        real_scores = mean_over_models(real_eval_scores)
+
+        rule = get_rule(c.method, **dict(c.method_options))
+        result = rule.update(space, zs, scores, self.rng(k, "update"))
+        new_space = result.space
+        if c.variables:  # only the named variables are tuned
+            for var in space:
+                if var.name not in c.variables:
+                    new_space = new_space.with_distribution(var.name, var.distribution)
+
+        m: Dict[str, Any] = {
+            "iteration": k, "params_version": new_space.version, "batch": len(zs), "method": c.method,
+            "discriminator": {"loss": losses, "accuracy": M.accuracy(real_scores, scores),
+                              "auc": M.roc_auc(real_scores, scores),
+                              "real_score_mean": float(np.mean(real_scores)),
+                              "render_score_mean": float(np.mean(scores))},
+            "update": {k_: v for k_, v in result.info.items() if k_ == "accept_rate"},
+        }
+        if c.kid:
+            kid_mean, kid_std = M.kid(self._features[k], self.real_eval_features, rng=self.rng(k, "kid"))
+            m["kid"] = {"mean": kid_mean, "std": kid_std}
+        render_labels = realdata.read_paper7(realdata.frames_as_samples(frames))
+        if render_labels is not None:
+            props = M.class_proportions(render_labels, len(PAPER7_NAMES))
+            m["class_proportions"] = {"names": list(PAPER7_NAMES), "render": props.tolist()}
+            if self.real_props is not None:
+                m["class_proportions"]["real"] = self.real_props.tolist()
+                m["class_proportions"]["l1"] = M.proportion_l1(props, self.real_props)
+        m.update(self._recovery(new_space))
+        m["variable_means"] = {v.name: v.distribution.mean() for v in new_space}
+        t_end = time.perf_counter()
+        m["seconds"] = {"render": t_render - t0, "discriminator": t_disc - t_render, "total": t_end - t0}
+
+        atomic_write_json(draws_path(self.run_dir, k), {
+            "iteration": k, "z": zs, "folds": folds.tolist(), "scores": scores.tolist(),
+            "images": [str(f.image) for f in frames], "labels": [str(f.labels) if f.labels else None for f in frames],
+            "update": result.info})
+        save_checkpoint(disc_path(self.run_dir, k), {"iteration": k, "discriminators": [d.state() for d in discs]})
+        atomic_write_json(metrics_path(self.run_dir, k), _jsonable(m))
+        new_space.save(params_path(self.run_dir, k))  # last: marks the iteration finished
+        self._embedded = {j: v for j, v in self._embedded.items() if j > k - c.replay}
+        self._features = {j: v for j, v in self._features.items() if j > k - c.replay}
+        return m
+
+    def _recovery(self, space: ParameterSpace) -> Dict[str, Any]:
+        if self.target is None:
+            return {}
+        names = [n for n in self.target.names if not self.config.variables or n in self.config.variables]
+        errs = M.recovery_errors(space, self.target)
+        return {"recovery": {"mean": float(np.mean([errs[n] for n in names])), "variables": names,
+                             "per_variable": errs}}
+
+    # -- the run ----------------------------------------------------------------------------------
+    def run(self) -> Path:
+        """Run (or resume) all iterations; returns the run folder."""
+        c = self.config
+        if c.threads:
+            torch.set_num_threads(c.threads)
+        done = self._prepare_dir()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if done < 0:
+            self.space0 = load_space(c.params)
+        else:
+            self.space0 = load_space(params_path(self.run_dir, 0))
+        if c.variables:
+            for n in c.variables:
+                self.space0[n]  # unknown variable -> ParamsError
+        self._disc_template = Discriminator(self.disc_config, self.device, self.amp)
+        self._load_real()
+        if done < 0:
+            self._write_run_file()
+            self.space0.save(params_path(self.run_dir, 0))
+            m0 = {"iteration": 0, "params_version": self.space0.version, **self._recovery(self.space0),
+                  "variable_means": {v.name: v.distribution.mean() for v in self.space0}}
+            atomic_write_json(metrics_path(self.run_dir, 0), _jsonable(m0))
+            done = 0
+        else:
+            self._write_run_file()  # records the (possibly extended) iteration count
+            self.log(f"resuming {self.run_dir} after iteration {done}")
+        if done >= c.iterations:
+            self.log(f"{self.run_dir}: all {c.iterations} iterations already finished")
+            return self.run_dir
+        with self._bar(total=c.iterations, initial=done, desc="tune", unit="iter") as bar:
+            for k in range(done + 1, c.iterations + 1):
+                m = self.iteration(k)
+                bar.update(1)
+                bar.set_postfix_str(_short(m))
+                self.log(f"iteration {k}: {_short(m)}")
+        self.backend.close()
+        return self.run_dir
+
+
+def _short(m: Mapping[str, Any]) -> str:
+    parts = [f"auc {m['discriminator']['auc']:.3f}"]
+    if "kid" in m:
+        parts.append(f"kid {m['kid']['mean']:.4f}")
+    if "class_proportions" in m and "l1" in m["class_proportions"]:
+        parts.append(f"class-L1 {m['class_proportions']['l1']:.3f}")
+    if "recovery" in m:
+        parts.append(f"recovery {m['recovery']['mean']:.3f}")
+    return ", ".join(parts)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        return v if np.isfinite(v) else None
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def load_metrics(run: Path) -> List[Dict[str, Any]]:
+    """All ``metrics_iter{k}.json`` of a run, in order."""
+    out = []
+    k = 0
+    while metrics_path(run, k).is_file():
+        out.append(json.loads(metrics_path(run, k).read_text()))
+        k += 1
+    return out
+
+
+def tune(config: TuneConfig, resume: bool = False, progress: bool = True) -> Path:
+    """Run (or resume) a tuning run; returns the run folder."""
+    return Tuner(config, resume=resume, progress=progress).run()

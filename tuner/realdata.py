@@ -1,0 +1,100 @@
+"""The real side of tuning: a dataset spec, or ``params:FILE`` (a hidden target distribution).
+
+Dataset specs (``[KIND:]PATH[#SPLIT]``: cityscapes, camvid, our own output) are read by
+:mod:`scenegen.datasets`; this module only adds the ``params:`` form and picks a reproducible
+subset.  Images of both domains are decoded by ``scenegen.datasets.read_image``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Sequence, Tuple
+
+import numpy as np
+
+from scenegen import datasets
+from scenegen.datasets import Sample
+from scenegen.errors import DatasetError, UserError
+from scenegen.labels import class_mapping
+from scenegen.params import ParameterSpace, load_space
+
+PARAMS_PREFIX = "params:"
+
+
+@dataclass(frozen=True)
+class RealSpec:
+    """Where the real images come from: a dataset, or renders of a target parameter file."""
+
+    text: str
+    kind: str  # "dataset" | "params"
+    params_path: Path | None = None
+    dataset: datasets.DatasetSpec | None = None
+
+
+def parse_real_spec(text: str) -> RealSpec:
+    """Parse ``params:FILE`` or a dataset spec; bad input raises UserError naming the path."""
+    if text.startswith(PARAMS_PREFIX):
+        p = Path(text[len(PARAMS_PREFIX):]).expanduser()
+        load_space(p)  # validates: missing/malformed file -> ParamsError (exit 2)
+        return RealSpec(text, "params", params_path=p)
+    return RealSpec(text, "dataset", dataset=datasets.parse_dataset_spec(text))
+
+
+def target_space(spec: RealSpec) -> ParameterSpace | None:
+    """The hidden target distribution of a ``params:`` spec (None for datasets)."""
+    return load_space(spec.params_path) if spec.kind == "params" else None
+
+
+def list_real(spec: RealSpec, limit: int, rng: np.random.Generator) -> List[Sample]:
+    """Samples of a dataset spec; at most ``limit`` (0 = all), a seeded random subset in path order."""
+    if spec.kind != "dataset":
+        raise ValueError("list_real is for dataset specs; params: targets are rendered")
+    samples = datasets.list_samples(spec.dataset)
+    if limit and len(samples) > limit:
+        keep = np.sort(rng.choice(len(samples), limit, replace=False))
+        samples = [samples[i] for i in keep]
+    return samples
+
+
+def check_against_space(target: ParameterSpace, space: ParameterSpace) -> None:
+    """A params target must describe the tuned space's variables (same names, supports, types)."""
+    for var in target:
+        try:
+            mine = space[var.name]
+        except UserError:
+            raise UserError(f"{target.source}: variable {var.name!r} is not in the tuned parameter space "
+                            f"{space.source or space.name}") from None
+        if tuple(mine.support) != tuple(var.support) or mine.dtype != var.dtype:
+            raise UserError(f"{target.source}: variable {var.name!r} has support {list(var.support)} "
+                            f"({var.dtype}) but the tuned space has {list(mine.support)} ({mine.dtype})")
+
+
+def read_images(samples: Sequence[Sample]) -> List[np.ndarray]:
+    """Decode each sample's image (HxWx3 uint8 RGB)."""
+    return [datasets.read_image(s.image) for s in samples]
+
+
+def read_paper7(samples: Sequence[Sample]) -> List[np.ndarray] | None:
+    """Paper-7 label images of the samples, or None when any sample has no labels."""
+    if not samples or any(s.labels is None or s.label_format == "none" for s in samples):
+        return None
+    mapping = class_mapping("paper7")
+    return [datasets.read_labels(s, mapping) for s in samples]
+
+
+def frames_as_samples(frames) -> List[Sample]:
+    """Rendered frames (tuner.backends.RenderedFrame) as dataset Samples with Cityscapes ids."""
+    out = []
+    for f in frames:
+        has = f.labels is not None and Path(f.labels).is_file()
+        out.append(Sample(Path(f.image), Path(f.labels) if has else None, "cityscapes_ids" if has else "none"))
+    return out
+
+
+def describe_samples(samples: Sequence[Sample], n: int = 8) -> List[Tuple[str, str | None]]:
+    """A few (image, labels) paths for the report."""
+    return [(str(s.image), str(s.labels) if s.labels else None) for s in samples[:n]]
+
+
+__all__ = ["RealSpec", "parse_real_spec", "target_space", "list_real", "check_against_space",
+           "read_images", "read_paper7", "frames_as_samples", "describe_samples", "DatasetError"]
