@@ -37,7 +37,7 @@ def test_rejection_ratio_recovers_known_target_in_one_step():
     target = one_var_space({"type": "histogram", "bins": 10, "weights": TARGET_W})
     draws = draws_from(space, 4000, seed=1)
     scores = optimal_d(space, target, draws)
-    rule = updates.get_rule("rejection", accept="ratio", pseudo_count=0.0, smooth=0.0, floor=0.0)
+    rule = updates.get_rule("rejection", accept="ratio", ratio_cap=1.0, pseudo_count=0.0, smooth=0.0, floor=0.0)
     res = rule.update(space, draws, scores, np.random.default_rng(0))
     w = np.array(res.space["x"].distribution.weights)
     # Accepting with probability ~ D/(1-D) = p_t/q turns q into p_t.
