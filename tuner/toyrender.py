@@ -59,20 +59,22 @@ def toy_render(z: Mapping[str, float], rng: np.random.Generator, width: int, hei
     grey = np.array([0.72, 0.72, 0.74]) * (0.5 + 0.5 * s)
     sky_top = (1 - over) * sky_top + over * grey
     sky_top = (1 - 0.5 * haze) * sky_top + 0.5 * haze * np.array([0.85, 0.85, 0.85])
-    horizon = float(np.clip(0.45 - 0.02 * _get(z, "camera_pitch_deg"), 0.25, 0.75))
+    cam_h = _get(z, "camera_height_m")
+    horizon = float(np.clip(0.45 - 0.02 * _get(z, "camera_pitch_deg") + 0.12 * (cam_h - 1.85), 0.2, 0.8))
+    light = (0.55 + 0.45 * s) * (1 - 0.3 * over)  # direct sun brightens everything below the sky
     t = np.clip(v / horizon, 0, 1)[..., None]
     img[:] = (1 - 0.4 * t) * sky_top + 0.4 * t * np.array([0.95, 0.9, 0.85]) * (0.5 + 0.5 * s)
 
     # -- ground: sidewalk everywhere below the horizon, road trapezoid ---------------------------
     below = v >= horizon
-    img[below] = np.array([0.45, 0.43, 0.4])
+    img[below] = np.array([0.45, 0.43, 0.4]) * light
     lab[below] = SIDEWALK
     depth = np.clip((v - horizon) / (1 - horizon), 1e-3, 1)  # 0 at horizon, 1 at bottom (near)
     lanes = max(1.0, _get(z, "lane_count"))
     half = 0.06 + (0.1 * lanes) * depth * (1.6 / _get(z, "camera_height_m"))
     road = below & (np.abs(u - 0.5) < half)
     rb = _get(z, "road_brightness")
-    img[road] = np.array([1.0, 1.0, 1.02]) * (0.1 + 1.5 * rb)
+    img[road] = np.array([1.0, 1.0, 1.02]) * (0.1 + 1.5 * rb) * light
     lab[road] = ROAD
 
     # -- buildings: blocks on both sides rising from the horizon ----------------------------------
@@ -85,7 +87,7 @@ def toy_render(z: Mapping[str, float], rng: np.random.Generator, width: int, hei
         side = abs((x + wdt / 2) - 0.5) > 0.12
         if side:
             m = (u >= x) & (u < x + wdt) & (v >= top) & (v < horizon + 0.02)
-            tint = np.array([1.0, 0.92, 0.85]) * fb * float(rng.uniform(0.8, 1.2))
+            tint = np.array([1.0, 0.92, 0.85]) * fb * light * float(rng.uniform(0.8, 1.2))
             img[m] = tint
             win = m & (((xx.astype(int) // 3) % 2) == 0) & (((yy.astype(int) // 3) % 2) == 0)
             img[win] *= 0.55

@@ -1,0 +1,279 @@
+"""``scenegen report RUN_DIR``: an HTML page and PNG plots of a tuning run (matplotlib, Agg).
+
+* ``variables.png`` -- per tuned variable: density at the start, at the end and of the target,
+* ``metrics.png``   -- discriminator AUC / accuracy, KID, class-proportion L1, recovery error,
+* ``renders.png``   -- a row of renders per iteration beside a row of real images,
+* ``classes.png``   -- class pixel proportions: real, first and last iteration's renders,
+* ``recovery.png``  -- per-variable recovery error at the start and the end (params: targets).
+"""
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from scenegen.distributions import Categorical, Histogram, Poisson, TruncatedNormal
+from scenegen.errors import UserError
+from scenegen.io import atomic_write_bytes, atomic_write_text
+from scenegen.params import ParameterSpace, Variable, load_space
+
+from .loop import RUN_FILE, draws_path, finished_iterations, load_metrics, params_path
+
+MAX_VARIABLE_PLOTS = 36
+GRID_COLUMNS = 6
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    _plt().close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def density_curve(var: Variable):
+    """``(x, y, discrete)`` for plotting the density (pmf for discrete families) of ``var``."""
+    d = var.distribution
+    if isinstance(d, Histogram):
+        e = np.asarray(d.edges)
+        dens = np.asarray(d.weights) / np.diff(e)
+        return np.repeat(e, 2)[1:-1], np.repeat(dens, 2), False
+    if isinstance(d, TruncatedNormal):
+        x = np.linspace(d.low, d.high, 200)
+        return x, np.exp([d.log_prob(v) for v in x]), False
+    if isinstance(d, Categorical):
+        return np.asarray(d.values, dtype=float), np.asarray(d.weights), True
+    if isinstance(d, Poisson):
+        k = np.arange(d.low, d.high + 1)
+        return k.astype(float), np.exp([d.log_prob(int(v)) for v in k]), True
+    raise TypeError(type(d).__name__)
+
+
+def _changed(a: Variable, b: Variable) -> bool:
+    return a.distribution.to_dict() != b.distribution.to_dict()
+
+
+def plot_variables(start: ParameterSpace, end: ParameterSpace, target: Optional[ParameterSpace],
+                   names: Sequence[str], path: Path) -> None:
+    plt = _plt()
+    n = len(names)
+    cols = min(4, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        for space, label, style in ((start, "start", dict(color="0.6", ls="--")),
+                                    (end, "end", dict(color="C0", lw=2)),
+                                    (target, "target", dict(color="C3", lw=1.5))):
+            if space is None or name not in space.names:
+                continue
+            x, y, discrete = density_curve(space[name])
+            if discrete:
+                ax.plot(x, y, marker="o", label=label, **style)
+            else:
+                ax.plot(x, y, label=label, **style)
+        v = end[name]
+        ax.set_title(f"{name}" + (f" [{v.unit}]" if v.unit else ""), fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    axes.ravel()[0].legend(fontsize=7)
+    fig.suptitle("distributions: start (grey), end (blue)" + (", target (red)" if target else ""), fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_metrics(ms: List[Dict[str, Any]], path: Path) -> List[str]:
+    plt = _plt()
+    its = [m for m in ms if m.get("iteration", 0) >= 1]
+    panels = []
+    k = [m["iteration"] for m in its]
+    if its:
+        panels.append(("discriminator (held out)", [("AUC", [m["discriminator"]["auc"] for m in its]),
+                                                    ("accuracy", [m["discriminator"]["accuracy"] for m in its])], k))
+    if its and all("kid" in m for m in its):
+        panels.append(("KID (Lite0 features)", [("KID", [m["kid"]["mean"] for m in its])], k))
+    if its and all("l1" in m.get("class_proportions", {}) for m in its):
+        panels.append(("class-proportion L1", [("L1", [m["class_proportions"]["l1"] for m in its])], k))
+    if all("recovery" in m for m in ms):
+        panels.append(("parameter-recovery error", [("mean W1 / width", [m["recovery"]["mean"] for m in ms])],
+                       [m["iteration"] for m in ms]))
+    if not panels:
+        return []
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3), squeeze=False)
+    for ax, (title, series, xs) in zip(axes[0], panels):
+        for label, ys in series:
+            ax.plot(xs, [np.nan if y is None else y for y in ys], marker="o", label=label)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("iteration")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    _save(fig, path)
+    return [p[0] for p in panels]
+
+
+def _thumb(path: str, height: int = 72) -> np.ndarray:
+    import cv2
+
+    from scenegen.datasets import read_image
+
+    img = read_image(path)
+    w = max(1, int(round(img.shape[1] * height / img.shape[0])))
+    return cv2.resize(img, (w, height), interpolation=cv2.INTER_AREA)
+
+
+def plot_renders(run: Path, iterations: Sequence[int], real_paths: Sequence[str], path: Path) -> None:
+    plt = _plt()
+    rows = []
+    for k in iterations:
+        rec = json.loads(draws_path(run, k).read_text())
+        rows.append((f"iter {k}", rec["images"][:GRID_COLUMNS]))
+    if real_paths:
+        rows.append(("real", list(real_paths[:GRID_COLUMNS])))
+    fig, axes = plt.subplots(len(rows), GRID_COLUMNS, figsize=(2.2 * GRID_COLUMNS, 1.3 * len(rows)), squeeze=False)
+    for r, (label, paths) in enumerate(rows):
+        for c in range(GRID_COLUMNS):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(paths):
+                try:
+                    ax.imshow(_thumb(paths[c]))
+                except UserError:
+                    ax.text(0.5, 0.5, "missing", ha="center", va="center", fontsize=7)
+            else:
+                ax.axis("off")
+            if c == 0:
+                ax.set_ylabel(label, fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_classes(ms: List[Dict[str, Any]], path: Path) -> bool:
+    its = [m for m in ms if "class_proportions" in m]
+    if not its:
+        return False
+    plt = _plt()
+    names = its[0]["class_proportions"]["names"]
+    bars = []
+    if "real" in its[0]["class_proportions"]:
+        bars.append(("real", its[0]["class_proportions"]["real"]))
+    bars.append((f"renders iter {its[0]['iteration']}", its[0]["class_proportions"]["render"]))
+    if len(its) > 1:
+        bars.append((f"renders iter {its[-1]['iteration']}", its[-1]["class_proportions"]["render"]))
+    x = np.arange(len(names))
+    w = 0.8 / len(bars)
+    fig, ax = plt.subplots(figsize=(8, 3))
+    for i, (label, vals) in enumerate(bars):
+        ax.bar(x + (i - (len(bars) - 1) / 2) * w, vals, w, label=label)
+    ax.set_xticks(x, names, fontsize=8)
+    ax.set_ylabel("pixel share")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)
+    return True
+
+
+def plot_recovery(ms: List[Dict[str, Any]], path: Path) -> bool:
+    if not (ms and "recovery" in ms[0] and "recovery" in ms[-1]):
+        return False
+    plt = _plt()
+    names = ms[-1]["recovery"]["variables"]
+    a = [ms[0]["recovery"]["per_variable"][n] for n in names]
+    b = [ms[-1]["recovery"]["per_variable"][n] for n in names]
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(names)), 3))
+    ax.bar(x - 0.2, a, 0.4, label="start", color="0.6")
+    ax.bar(x + 0.2, b, 0.4, label=f"iter {ms[-1]['iteration']}", color="C0")
+    ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("W1 / support width")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)
+    return True
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.4f}"
+    return html.escape(str(v))
+
+
+def write_report(run: Path, out: Optional[Path] = None) -> Path:
+    """Write ``report.html`` and its PNGs for the run in ``run``; returns the HTML path."""
+    run = Path(run)
+    if not (run / RUN_FILE).is_file():
+        raise UserError(f"{run}: not a tuning run (no {RUN_FILE})")
+    last = finished_iterations(run)
+    if last < 0:
+        raise UserError(f"{run}: the run has no finished iteration yet")
+    out = Path(out) if out else run / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    info = json.loads((run / RUN_FILE).read_text())
+    config = info["config"]
+    ms = load_metrics(run)[: last + 1]
+    start, end = load_space(params_path(run, 0)), load_space(params_path(run, last))
+    target = load_space(run / "target_params.yaml") if (run / "target_params.yaml").is_file() else None
+    names = list(config.get("variables") or [])
+    if not names:
+        names = [v.name for v in end if _changed(start[v.name], v) or (target and v.name in target.names
+                                                                      and _changed(target[v.name], v))]
+    names = names[:MAX_VARIABLE_PLOTS] or list(end.names[:8])
+
+    sections = []
+    plot_variables(start, end, target, names, out / "variables.png")
+    sections.append(("Distributions", "variables.png"))
+    if plot_metrics(ms, out / "metrics.png"):
+        sections.append(("Metrics per iteration", "metrics.png"))
+    if plot_recovery(ms, out / "recovery.png"):
+        sections.append(("Parameter recovery per variable", "recovery.png"))
+    if plot_classes(ms, out / "classes.png"):
+        sections.append(("Class pixel proportions (paper 7 classes)", "classes.png"))
+    real_examples = run / "real_examples.json"
+    reals = []
+    if real_examples.is_file():
+        ex = json.loads(real_examples.read_text())
+        reals = [p for p, _ in ex.get("eval", []) + ex.get("train", [])]
+    if last >= 1:
+        shown = sorted(set([1, last] + list(range(1, last + 1, max(1, last // 6)))))
+        plot_renders(run, shown, reals, out / "renders.png")
+        sections.append(("Renders per iteration (top) and real images (bottom row)", "renders.png"))
+
+    rows = []
+    for m in ms:
+        d = m.get("discriminator", {})
+        rows.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
+            m.get("iteration"), d.get("auc"), d.get("accuracy"), m.get("kid", {}).get("mean"),
+            m.get("class_proportions", {}).get("l1"), m.get("recovery", {}).get("mean"),
+            m.get("update", {}).get("accept_rate"), m.get("params_version"))) + "</tr>")
+    cfg_rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{_fmt(v)}</td></tr>" for k, v in config.items())
+    body = [f"<h1>Tuning run {html.escape(str(run))}</h1>",
+            f"<p>{last} finished iteration(s); method <b>{html.escape(config['method'])}</b>; real set "
+            f"<code>{html.escape(config['real'])}</code>. Final parameters: "
+            f"<code>{html.escape(params_path(run, last).name)}</code>.</p>",
+            "<h2>Per iteration</h2><table><tr><th>iter</th><th>D AUC</th><th>D acc</th><th>KID</th>"
+            "<th>class L1</th><th>recovery</th><th>accept rate</th><th>params version</th></tr>"
+            + "".join(rows) + "</table>"]
+    for title, png in sections:
+        body.append(f"<h2>{html.escape(title)}</h2><img src='{png}' alt='{html.escape(title)}'>")
+    body.append(f"<h2>Settings</h2><table>{cfg_rows}</table>")
+    page = ("<!doctype html><html><head><meta charset='utf-8'><title>scenegen tuning report</title><style>"
+            "body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:2px 8px;font-size:13px;text-align:left}img{max-width:100%}"
+            "</style></head><body>" + "\n".join(body) + "</body></html>\n")
+    atomic_write_text(out / "report.html", page)
+    return out / "report.html"
