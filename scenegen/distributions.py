@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Sequence, Tuple
 
 import numpy as np
-from scipy import special, stats
 
 from .errors import ParamsError
 
@@ -107,6 +106,8 @@ class TruncatedNormal:
         return self.low, self.high
 
     def _frozen(self):
+        from scipy import stats  # scipy.stats takes ~1 s to import; only this family needs it
+
         a, b = (self.low - self.mean_) / self.std, (self.high - self.mean_) / self.std
         return stats.truncnorm(a, b, loc=self.mean_, scale=self.std)
 
@@ -202,7 +203,8 @@ class Poisson:
         if self.rate == 0:
             p = (k == 0).astype(float)
             return p if p.sum() > 0 else np.eye(1, k.size, 0).ravel()
-        logp = k * math.log(self.rate) - self.rate - special.gammaln(k + 1)
+        log_factorial = np.array([math.lgamma(int(x) + 1) for x in k])
+        logp = k * math.log(self.rate) - self.rate - log_factorial
         p = np.exp(logp - logp.max())
         return p / p.sum()
 

@@ -1,0 +1,31 @@
+# scenegen: `make demo` renders a small default set; `make test` runs the test suite.
+# Both create .venv and install everything on first use (Python 3.11 required by bpy).
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   ?= demo_out
+
+.PHONY: setup demo test test-fast bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "scenegen needs Python 3.11 (bpy 5.0 is built for it); set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/scenegen render --frames 4 --resolution 512x256 --samples 16 --seed 0 --out $(DEMO)
+	@echo "contact sheet: $(DEMO)/contact_sheet.png"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not blender and not torch"
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache

@@ -1,0 +1,83 @@
+"""Bad input: exit code 2, one clear line on stderr, and nothing written."""
+import pytest
+
+from conftest import run_cli
+
+GOOD_YAML = "variables:\n  fog_density: {support: [0, 3], distribution: {type: histogram, bins: 3}}\n"
+
+
+def _files(root):
+    return sorted(p for p in root.rglob("*")) if root.exists() else []
+
+
+@pytest.mark.parametrize("case, yaml_text, extra, fragment", [
+    ("malformed yaml", "variables: [\n", [], "malformed YAML"),
+    ("unknown variable key", "variables:\n  x: {support: [0, 1], distribution: {type: histogram}, foo: 1}\n",
+     [], "unknown key"),
+    ("value outside support", "variables:\n  x: {support: [0, 1], distribution: {type: categorical, values: [0, 2]}}\n",
+     [], "outside the support"),
+    ("invalid weights", "variables:\n  x: {support: [0, 1], distribution: {type: histogram, bins: 2, weights: [1, -2]}}\n",
+     [], "non-negative"),
+    ("bad resolution", GOOD_YAML, ["--resolution", "512by256"], "--resolution"),
+    ("zero frames", GOOD_YAML, ["--frames", "0"], "--frames must be at least 1"),
+    ("unknown flag", GOOD_YAML, ["--fames", "3"], "unrecognized arguments"),
+    ("tiny resolution", GOOD_YAML, ["--resolution", "4x4"], "between 8 and"),
+    ("bad city", GOOD_YAML, ["--city", "../x"], "--city"),
+])
+def test_render_bad_input(tmp_path, case, yaml_text, extra, fragment):
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml_text)
+    out = tmp_path / "out"
+    frames = [] if "--frames" in extra else ["--frames", "1"]
+    args = ["render", "--params", params, "--out", out, *frames, *extra]
+    r = run_cli(*args)
+    assert r.returncode == 2, (case, r.stdout, r.stderr)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, (case, r.stderr)
+    assert fragment in lines[0], (case, lines[0])
+    assert not out.exists(), case
+
+
+def test_missing_params_file(tmp_path):
+    out = tmp_path / "out"
+    r = run_cli("render", "--params", tmp_path / "nope.yaml", "--out", out, "--frames", "1")
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "not found" in r.stderr and "nope.yaml" in r.stderr
+    assert not out.exists()
+
+
+def test_unknown_variable_in_a_params_file_with_unknown_top_key(tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("variables: {}\nweather: rain\n")
+    r = run_cli("params", "validate", p)
+    assert r.returncode == 2 and "unknown top-level key" in r.stderr
+
+
+def test_unwritable_out(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    for out in (blocker, blocker / "sub" / "out"):
+        r = run_cli("render", "--out", out, "--frames", "1")
+        assert r.returncode == 2, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "--out" in r.stderr
+    assert blocker.read_text() == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_sample_bad_count_and_good_run(tmp_path):
+    r = run_cli("sample", "--count", "-1", "--out", tmp_path / "o")
+    assert r.returncode == 2 and not (tmp_path / "o").exists()
+    r = run_cli("sample", "--count", "3", "--seed", "5", "--out", tmp_path / "o")
+    assert r.returncode == 0, r.stderr
+    assert len(list((tmp_path / "o").rglob("*_scene.json"))) == 3
+
+
+def test_params_validate_and_show(tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text(GOOD_YAML)
+    r = run_cli("params", "validate", p)
+    assert r.returncode == 0 and "OK (1 variables" in r.stdout
+    r = run_cli("params", "show")
+    assert r.returncode == 0 and "sun_elevation_deg" in r.stdout
+    r = run_cli("params", "show", "--yaml", p)
+    assert r.returncode == 0 and "fog_density" in r.stdout

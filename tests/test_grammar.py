@@ -1,0 +1,92 @@
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from scenegen.grammar import frame_scene, sample_scene
+from scenegen.labels import INSTANCE_CLASS_IDS, VALID_IDS, label_id
+from scenegen.params import default_space
+from scenegen.seeding import FrameSeed
+from scenegen.spec import ObjectSpec, SceneSpec
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    space = default_space()
+    return [frame_scene(space, FrameSeed(0, 0, i)) for i in range(12)]
+
+
+def test_json_round_trip(scenes):
+    for s in scenes:
+        again = SceneSpec.from_json(s.to_json())
+        assert again == s
+        assert again.to_json() == s.to_json()
+
+
+def test_same_seed_same_scene_and_frames_differ(scenes):
+    space = default_space()
+    assert frame_scene(space, FrameSeed(0, 0, 3)).to_json() == scenes[3].to_json()
+    assert len({s.to_json() for s in scenes}) == len(scenes)
+    a = sample_scene(space, np.random.default_rng(11))
+    b = sample_scene(space, np.random.default_rng(11))
+    assert a == b
+
+
+def test_explicit_variables_are_used():
+    space = default_space()
+    z = space.sample([9])
+    z["lane_count"] = 3
+    s = frame_scene(space, FrameSeed(1, 2, 3), z)
+    assert s.road.lane_count == 3 and dict(s.variables) == z
+
+
+def test_every_family_and_the_street_parts_appear(scenes):
+    families = {o.family for s in scenes for o in s.objects}
+    for f in ("building", "tree", "street_lamp", "sign", "traffic_light", "pedestrian"):
+        assert f in families
+    assert families & {"sedan", "hatchback", "suv", "van"} and families & {"truck", "bus"}
+    assert any(s.road.crosswalks for s in scenes)
+
+
+def test_labels_and_instances(scenes):
+    for s in scenes:
+        per_class = {}
+        for o in s.objects:
+            lid = label_id(o.label)
+            assert lid in VALID_IDS
+            if lid in INSTANCE_CLASS_IDS:
+                per_class.setdefault(o.label, []).append(o.instance)
+            else:
+                assert o.instance == 0
+        for label, ks in per_class.items():
+            assert ks == list(range(1, len(ks) + 1)), label
+
+
+def test_objects_do_not_overlap_and_stay_on_their_surfaces(scenes):
+    for s in scenes:
+        half = s.road.carriageway_half_width
+        solid = [o for o in s.objects if o.family not in ("building",)]
+        for o in solid:
+            x = o.location[0]
+            if o.family in ("sedan", "hatchback", "suv", "van", "truck", "bus"):
+                assert abs(x) < half, o
+            if o.family in ("street_lamp", "sign", "traffic_light"):
+                assert half < abs(x) < s.road.sidewalk_outer_x
+        for b in (o for o in s.objects if o.family == "building"):
+            assert abs(b.location[0]) - b.size[0] / 2 >= s.road.terrain_outer_x - 1e-6
+        boxes = []
+        for o in (o for o in solid if o.family != "tree"):
+            xs = [c[0] for c in o.box_corners()]
+            ys = [c[1] for c in o.box_corners()]
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not (a[0] < b[2] - 1e-6 and b[0] < a[2] - 1e-6 and a[1] < b[3] - 1e-6 and b[1] < a[3] - 1e-6)
+
+
+def test_box_corners_follow_yaw():
+    o = ObjectSpec("sedan", "car", (1.0, 2.0, 0.0), np.pi / 2, (2.0, 4.0, 1.5))
+    c = np.array(o.box_corners())
+    assert np.allclose(c[:, 0].min(), -1.0) and np.allclose(c[:, 0].max(), 3.0)
+    assert np.allclose(c[:, 1].min(), 1.0) and np.allclose(c[:, 1].max(), 3.0)

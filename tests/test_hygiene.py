@@ -1,0 +1,93 @@
+"""Project-wide rules: no global RNG in deterministic packages; everything but the Blender side runs without bpy."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DETERMINISTIC = ("scenegen", "assets", "tuner")
+# Generator construction is fine; module-level draws from numpy's global state are not.
+_ALLOWED_NP_RANDOM = {"default_rng", "Generator", "SeedSequence", "PCG64", "PCG64DXSM", "Philox", "SFC64",
+                      "BitGenerator"}
+
+
+def _global_rng_uses(path: Path):
+    tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name == "random":
+                    yield node.lineno, "import random"
+        elif isinstance(node, ast.ImportFrom):
+            if node.module == "random":
+                yield node.lineno, "from random import"
+            if node.module == "numpy.random" and any(a.name not in _ALLOWED_NP_RANDOM for a in node.names):
+                yield node.lineno, "from numpy.random import <global draw>"
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+            inner = node.value
+            if (inner.attr == "random" and isinstance(inner.value, ast.Name) and inner.value.id in ("np", "numpy")
+                    and node.attr not in _ALLOWED_NP_RANDOM):
+                yield node.lineno, f"np.random.{node.attr}"
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "seed":
+            yield node.lineno, "global seeding"
+        elif isinstance(node, ast.Attribute) and node.attr in ("time_ns",) or (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "default_rng" and not node.args and not node.keywords):
+            yield node.lineno, "unseeded or time-based generator"
+
+
+def test_no_global_rng_in_deterministic_packages():
+    offenders = []
+    for pkg in DETERMINISTIC:
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            offenders += [f"{path.relative_to(ROOT)}:{line}: {what}" for line, what in _global_rng_uses(path)]
+    assert not offenders, "global RNG use:\n" + "\n".join(offenders)
+
+
+def test_the_rng_checker_catches_offenders(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import random\nimport numpy as np\nx = np.random.rand(3)\nnp.random.seed(1)\n"
+                   "g = np.random.default_rng()\n")
+    found = [what for _, what in _global_rng_uses(bad)]
+    assert "import random" in found and "np.random.rand" in found and "global seeding" in found
+    assert "unseeded or time-based generator" in found
+    good = tmp_path / "good.py"
+    good.write_text("import numpy as np\ng = np.random.default_rng(np.random.SeedSequence([1, 2]))\n")
+    assert not list(_global_rng_uses(good))
+
+
+_BLOCK_BPY = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split('.')[0] in ('bpy', 'mathutils', 'bmesh', 'OpenEXR'):
+            raise ImportError('blocked for this test: ' + name)
+sys.meta_path.insert(0, Block())
+"""
+
+
+def _modules_without_blender():
+    for pkg in ("scenegen", "assets", "render_jobs", "tuner", "segtrain"):
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            rel = path.relative_to(ROOT)
+            if rel.parts[:2] in (("scenegen", "blender"), ("assets", "blender")):
+                continue
+            if rel.name == "__main__.py":
+                continue
+            yield ".".join(rel.with_suffix("").parts).removesuffix(".__init__")
+
+
+def test_everything_but_the_blender_side_imports_without_bpy():
+    mods = list(_modules_without_blender())
+    code = _BLOCK_BPY + f"import importlib\nfor m in {mods!r}:\n    importlib.import_module(m)\nprint('ok')\n"
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr[-2000:]
+
+
+def test_cli_runs_without_bpy(tmp_path):
+    code = _BLOCK_BPY + ("from scenegen.cli import main\n"
+                         "assert main(['params', 'show']) == 0\n"
+                         f"assert main(['sample', '--count', '2', '--out', {str(tmp_path / 'o')!r}]) == 0\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert len(list((tmp_path / "o").rglob("*_scene.json"))) == 2

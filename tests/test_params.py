@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+import yaml
+
+from scenegen.distributions import Histogram
+from scenegen.errors import ParamsError
+from scenegen.params import default_space, load_space, space_from_dict
+
+
+def test_default_space_covers_every_part_of_the_scene():
+    space = default_space()
+    assert len(space) >= 20
+    groups = {v.group for v in space}
+    for g in ("street layout", "traffic", "parked cars", "pedestrians", "vegetation", "street furniture",
+              "buildings", "road appearance", "sun", "sky", "fog", "camera"):
+        assert g in groups, g
+    for name in ("camera_height_m", "camera_pitch_deg", "camera_fov_deg", "camera_lateral_m"):
+        assert name in space.names
+
+
+def test_default_space_starts_uniform():
+    for v in default_space():
+        d = v.distribution.to_dict()
+        if d["type"] in ("histogram", "categorical"):
+            assert max(d["weights"]) - min(d["weights"]) < 1e-12, v.name
+
+
+def test_samples_lie_in_support_and_ints_are_ints():
+    space = default_space()
+    for i in range(50):
+        z = space.sample([7, i])
+        space.validate_values(z)
+        assert isinstance(z["lane_count"], int)
+
+
+def test_adding_a_variable_does_not_shift_the_others():
+    d = yaml.safe_load(default_space().to_yaml())
+    z1 = space_from_dict(d).sample([3, 4])
+    d["variables"] = {"aaa_new": {"support": [0, 1], "distribution": {"type": "histogram", "bins": 3}},
+                      **d["variables"]}
+    z2 = space_from_dict(d).sample([3, 4])
+    assert {k: z2[k] for k in z1} == z1
+
+
+def test_yaml_round_trip_and_version(tmp_path):
+    space = default_space()
+    path = tmp_path / "p.yaml"
+    space.save(path)
+    again = load_space(path)
+    assert again.to_dict() == space.to_dict()
+    assert again.version == space.version
+    moved = space.with_distribution("fog_density", Histogram.create([0, 1.5, 3], [0.9, 0.1]))
+    assert moved.version != space.version
+
+
+def test_int_histogram_covers_every_integer():
+    space = space_from_dict({"variables": {"n": {"support": [0, 3], "type": "int",
+                                                 "distribution": {"type": "histogram", "bins": 4}}}})
+    values = {space.sample([i])["n"] for i in range(200)}
+    assert values == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("variables: [", "malformed YAML at line"),
+    ("- 1\n- 2\n", "must be a mapping"),
+    ("variables: {}\n", "non-empty"),
+    ("variables:\n  x: {support: [1, 0], distribution: {type: histogram}}\n", "below high"),
+    ("variables:\n  x: {support: [0, 1]}\n", "missing 'distribution'"),
+    ("variables:\n  x: {support: [0, 1], distribution: {type: histogram}, colour: red}\n", "unknown key"),
+    ("variables:\n  x: {support: [0, 1], type: str, distribution: {type: histogram}}\n", "type must be"),
+    ("varibles:\n  x: {support: [0, 1], distribution: {type: histogram}}\n", "unknown top-level key"),
+])
+def test_bad_files_raise_one_clear_line(tmp_path, text, fragment):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ParamsError, match=fragment) as e:
+        load_space(path)
+    assert "\n" not in str(e.value)
+    assert str(path) in str(e.value)
+
+
+def test_value_checks():
+    space = default_space()
+    z = space.sample([1])
+    with pytest.raises(ParamsError, match="outside its support"):
+        space.validate_values({**z, "fog_density": 99.0})
+    with pytest.raises(ParamsError, match="unknown variable"):
+        space.validate_values({**z, "rain": 1.0})
+    with pytest.raises(ParamsError, match="missing variable"):
+        space.validate_values({k: v for k, v in z.items() if k != "fog_density"})
+    assert np.isfinite(space.log_prob(z))
