@@ -1,0 +1,220 @@
+"""The tuning loop end to end with the numpy toy renderer (fast), resume, CLI errors, report.
+
+The same loop with real Blender renders is in test_tuner_blender.py.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from scenegen.io import atomic_write_png
+from scenegen.params import default_space
+from tuner import cli as tcli
+from tuner import loop
+from tuner.loop import TuneConfig, Tuner, finished_iterations
+
+pytestmark = pytest.mark.torch
+
+VARS = ("sun_elevation_deg", "fog_density")
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def target_file(tmp_path_factory) -> Path:
+    from scenegen.distributions import Histogram
+
+    sp = default_space()
+    for name, bins in (("sun_elevation_deg", 10), ("fog_density", 10)):
+        w = np.full(bins, 0.02)
+        w[-2:] = 1.0 if name == "sun_elevation_deg" else 0.0
+        if name == "fog_density":
+            w[0] = 1.0
+        sp = sp.with_distribution(name, Histogram(sp[name].distribution.edges, tuple(float(x) for x in w / w.sum())))
+    p = tmp_path_factory.mktemp("target") / "target.yaml"
+    sp.save(p)
+    return p
+
+
+def make_camvid(root: Path, n: int = 6) -> Path:
+    """A tiny CamVid-layout fixture (SegNet labels 0..11)."""
+    rng = np.random.default_rng(0)
+    for split in ("train", "val"):
+        for i in range(n):
+            img = rng.integers(0, 255, (36, 48, 3), dtype=np.uint8)
+            lab = np.full((36, 48), 11, np.uint8)  # void
+            lab[18:] = 3  # road
+            lab[:, :10] = 1  # building
+            atomic_write_png(root / split / f"f{i:03d}.png", img)
+            atomic_write_png(root / f"{split}annot" / f"f{i:03d}.png", lab)
+    return root
+
+
+def cfg(tmp: Path, real: str, **kw) -> TuneConfig:
+    base = dict(real=real, out=str(tmp), iterations=2, batch=8, resolution=(64, 32), backend="toy", device="cpu",
+                disc_steps=4, real_count=12, kid=False, variables=VARS, seed=3)
+    base.update(kw)
+    return TuneConfig(**base)
+
+
+def test_tiny_tune_writes_every_artifact_and_a_report(tmp_path, target_file):
+    run = Tuner(cfg(tmp_path / "run", f"params:{target_file}", kid=True), progress=False).run()
+    for k in (0, 1, 2):
+        assert (run / f"params_iter{k}.yaml").is_file()
+        assert (run / f"metrics_iter{k}.json").is_file()
+    for k in (1, 2):
+        assert (run / f"disc_iter{k}.pt").is_file()
+        assert (run / f"draws_iter{k}.json").is_file()
+    assert (run / "target_params.yaml").is_file()
+    m = json.loads((run / "metrics_iter2.json").read_text())
+    for key in ("discriminator", "kid", "class_proportions", "recovery", "variable_means"):
+        assert key in m
+    assert 0.0 <= m["discriminator"]["auc"] <= 1.0
+    assert m["recovery"]["variables"] == list(VARS)
+    assert len(m["class_proportions"]["render"]) == 7 and "l1" in m["class_proportions"]
+    draws = json.loads((run / "draws_iter1.json").read_text())
+    assert len(draws["z"]) == 8 and len(draws["scores"]) == 8
+    # untuned variables keep their starting distribution
+    from scenegen.params import load_space
+
+    p0, p2 = load_space(run / "params_iter0.yaml"), load_space(run / "params_iter2.yaml")
+    assert p0["car_density"] == p2["car_density"]
+    assert tcli.main(["report", str(run)]) == 0
+    for name in ("report.html", "variables.png", "metrics.png", "renders.png", "classes.png", "recovery.png"):
+        assert (run / "report" / name).is_file(), name
+    assert "recovery" in (run / "report" / "report.html").read_text()
+
+
+def test_resume_after_interruption_gives_identical_params(tmp_path, target_file, monkeypatch):
+    real = f"params:{target_file}"
+    full = Tuner(cfg(tmp_path / "full", real, iterations=3), progress=False).run()
+
+    # Interrupted run: dies inside iteration 2 after writing its draws, before its checkpoint.
+    real_save = loop.save_checkpoint
+
+    def dying_save(path, payload):
+        if payload["iteration"] == 2:
+            raise KeyboardInterrupt
+        real_save(path, payload)
+
+    monkeypatch.setattr(loop, "save_checkpoint", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        Tuner(cfg(tmp_path / "cut", real, iterations=3), progress=False).run()
+    monkeypatch.setattr(loop, "save_checkpoint", real_save)
+    assert finished_iterations(tmp_path / "cut") == 1
+    assert (tmp_path / "cut" / "draws_iter2.json").is_file()
+
+    Tuner(cfg(tmp_path / "cut", real, iterations=3), resume=True, progress=False).run()
+    for k in range(4):
+        a = (full / f"params_iter{k}.yaml").read_bytes()
+        b = (tmp_path / "cut" / f"params_iter{k}.yaml").read_bytes()
+        assert a == b, f"params_iter{k}.yaml differs after resume"
+
+
+def test_extending_a_finished_run_with_resume(tmp_path, target_file):
+    real = f"params:{target_file}"
+    Tuner(cfg(tmp_path / "r", real, iterations=1), progress=False).run()
+    assert finished_iterations(tmp_path / "r") == 1
+    Tuner(cfg(tmp_path / "r", real, iterations=2), resume=True, progress=False).run()
+    assert finished_iterations(tmp_path / "r") == 2
+
+
+def test_score_method_and_camvid_dataset_with_separate_val(tmp_path):
+    cam = make_camvid(tmp_path / "camvid")
+    run = Tuner(cfg(tmp_path / "run", f"camvid:{cam}", method="score", iterations=1,
+                    real_val=f"camvid:{cam}#val", variables=None), progress=False).run()
+    m = json.loads((run / "metrics_iter1.json").read_text())
+    assert "recovery" not in m
+    assert m["class_proportions"]["real"][4] > 0.4  # road share of the fixture
+    assert m["method"] == "score"
+
+
+def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target_file, capsys):
+    out = tmp_path / "cli"
+    args = ["tune", "--real", f"params:{target_file}", "--out", str(out), "--iterations", "1", "--batch", "8",
+            "--resolution", "64x32", "--backend", "toy", "--device", "cpu", "--disc-steps", "3",
+            "--real-count", "12", "--no-kid", "--variables", ",".join(VARS), "--quiet",
+            "--rule-opt", "quantile=0.6"]
+    assert tcli.main(args) == 0
+    stored = json.loads((out / "run.json").read_text())["config"]
+    assert stored["method_options"] == {"quantile": 0.6}
+    # resume with only --out and a larger --iterations: the stored settings are reused
+    assert tcli.main(["tune", "--out", str(out), "--resume", "--iterations", "2", "--quiet"]) == 0
+    assert finished_iterations(out) == 2
+    assert "recovery" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    (["--real", "camvid:/nonexistent/camvid"], "does not exist"),
+    (["--real", "params:/nonexistent/target.yaml"], "not found"),
+    (["--real", "PARAMS", "--variables", "no_such_variable"], "no_such_variable"),
+    (["--real", "PARAMS", "--rule-opt", "temperature=2"], "temperature"),
+    (["--real", "PARAMS", "--rule-opt", "oops"], "KEY=VALUE"),
+    (["--real", "PARAMS", "--method", "score", "--rule-opt", "reward=log"], "reward"),
+    (["--real", "PARAMS", "--device", "tpu"], "device"),
+    (["--real", "PARAMS", "--batch", "2"], "--batch"),
+    ([], "--real is required"),
+])
+def test_cli_bad_input_exits_2_with_one_line(tmp_path, target_file, capsys, extra, fragment):
+    extra = [e.replace("PARAMS", f"params:{target_file}") for e in extra]
+    out = tmp_path / "bad"
+    code = tcli.main(["tune", "--out", str(out), "--backend", "toy", "--resolution", "64x32", "--quiet"] + extra)
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert fragment in err and len(err.splitlines()) == 1
+    assert not (out / "params_iter0.yaml").exists()
+
+
+def test_existing_run_without_resume_and_changed_setting_on_resume_are_errors(tmp_path, target_file, capsys):
+    real = f"params:{target_file}"
+    Tuner(cfg(tmp_path / "r", real, iterations=1), progress=False).run()
+    base = ["tune", "--out", str(tmp_path / "r"), "--quiet"]
+    assert tcli.main(base + ["--real", real, "--backend", "toy"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert tcli.main(base + ["--resume", "--batch", "16"]) == 2
+    assert "batch" in capsys.readouterr().err
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "file.txt").write_text("x")
+    assert tcli.main(["tune", "--out", str(tmp_path / "junk"), "--real", real, "--backend", "toy", "--quiet"]) == 2
+    assert tcli.main(["report", str(tmp_path / "junk")]) == 2
+
+
+def test_target_with_a_variable_the_space_lacks_is_an_error(tmp_path):
+    from scenegen.params import space_from_dict
+
+    sp = space_from_dict({"variables": {"mystery": {"support": [0, 1], "distribution": {"type": "histogram"}}}})
+    sp.save(tmp_path / "t.yaml")
+    code = tcli.main(["tune", "--out", str(tmp_path / "o"), "--real", f"params:{tmp_path / 't.yaml'}",
+                      "--backend", "toy", "--quiet"])
+    assert code == 2
+
+
+def test_no_global_rng_in_tuner():
+    import re
+
+    bad = re.compile(r"\bimport random\b|\bfrom random import\b|np\.random\.(?!default_rng|Generator|SeedSequence)\w+\("
+                     r"|torch\.manual_seed|torch\.seed\(|time\.time\(\)")
+    root = Path(__file__).resolve().parents[1] / "tuner"
+    hits = [f"{p.name}:{i + 1}" for p in root.glob("*.py") for i, line in enumerate(p.read_text().splitlines())
+            if bad.search(line)]
+    assert not hits, hits
+
+
+def test_tuner_imports_without_bpy():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['bpy'] = None\n"
+            "import tuner.loop, tuner.cli, tuner.report, tuner.updates, tuner.backends, tuner.discriminator\n"
+            "assert 'bpy' not in [m for m in sys.modules if sys.modules[m] is not None]\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
