@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any, Dict, Mapping, Sequence, Tuple
 
 import numpy as np
@@ -105,23 +106,35 @@ class TruncatedNormal:
     def support(self) -> Tuple[float, float]:
         return self.low, self.high
 
-    def _frozen(self):
-        from scipy import stats  # scipy.stats takes ~1 s to import; only this family needs it
-
-        a, b = (self.low - self.mean_) / self.std, (self.high - self.mean_) / self.std
-        return stats.truncnorm(a, b, loc=self.mean_, scale=self.std)
+    def _mass(self) -> Tuple[float, float]:
+        unit = NormalDist()
+        return unit.cdf((self.low - self.mean_) / self.std), unit.cdf((self.high - self.mean_) / self.std)
 
     def sample(self, rng: np.random.Generator) -> float:
-        return float(self._frozen().rvs(random_state=rng))
+        lo, hi = self._mass()
+        u = float(rng.uniform(lo, hi))
+        x = self.mean_ + self.std * NormalDist().inv_cdf(min(max(u, 1e-300), 1 - 1e-16))
+        return float(min(max(x, self.low), self.high))
 
     def log_prob(self, x: float) -> float:
-        return float(self._frozen().logpdf(x))
+        if not self.low <= x <= self.high:
+            return -math.inf
+        lo, hi = self._mass()
+        z = (x - self.mean_) / self.std
+        return -0.5 * z * z - math.log(self.std * math.sqrt(2 * math.pi)) - math.log(max(hi - lo, 1e-300))
 
     def mean(self) -> float:
-        return float(self._frozen().mean())
+        lo, hi = self._mass()
+        unit = NormalDist()
+        a, b = (self.low - self.mean_) / self.std, (self.high - self.mean_) / self.std
+        return self.mean_ + self.std * (unit.pdf(a) - unit.pdf(b)) / max(hi - lo, 1e-300)
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
-        return self._frozen().cdf(np.asarray(x, dtype=float))
+        lo, hi = self._mass()
+        unit = NormalDist()
+        xs = np.clip(np.asarray(x, dtype=float), self.low, self.high)
+        f = np.vectorize(lambda v: unit.cdf((v - self.mean_) / self.std))(xs)
+        return np.clip((f - lo) / max(hi - lo, 1e-300), 0.0, 1.0)
 
     def to_dict(self) -> Dict[str, Any]:
         return {"type": "truncnormal", "mean": self.mean_, "std": self.std}
