@@ -67,6 +67,43 @@ def _lights(front_y: float, rear_y: float, z0: float, z1: float, hw: float) -> L
     return pieces
 
 
+def _clip_y(poly: np.ndarray, y: float, keep_below: bool) -> np.ndarray:
+    """Sutherland-Hodgman clip of a (y, z) polygon by the line Y = y."""
+    out = []
+    n = len(poly)
+    for k in range(n):
+        a, b = poly[k], poly[(k + 1) % n]
+        ina, inb = (a[0] <= y) == keep_below, (b[0] <= y) == keep_below
+        if ina:
+            out.append(a)
+        if ina != inb:
+            t = (y - a[0]) / (b[0] - a[0])
+            out.append(a + t * (b - a))
+    return np.array(out)
+
+
+def _side_windows(green: np.ndarray, hw, pillars: Sequence[float]) -> List[geom.Geo]:
+    """Glass panes on both greenhouse sides: the side shrunk inward, cut by pillars at the given y."""
+    c = green.mean(axis=0)
+    inner = c + (green - c) * np.array([0.9, 0.8])
+    edges = [-1.0, *pillars, 1.0]
+    panes = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        pane = inner
+        if lo > -1:
+            pane = _clip_y(pane, lo + 0.012, keep_below=False)
+        if hi < 1:
+            pane = _clip_y(pane, hi - 0.012, keep_below=True)
+        if len(pane) < 3:
+            continue
+        for sx in (-1, 1):
+            x = sx * (hw(pane[:, 1]) + 0.003)
+            v = np.column_stack([x, pane])
+            order = list(range(len(pane))) if sx > 0 else list(range(len(pane)))[::-1]
+            panes.append(geom.geo(v, [order], GLASS))
+    return panes
+
+
 def _car_body(family: str) -> geom.Geo:
     """Unit-box body of a car family (x, y in [-0.5, 0.5], z in [0, 1])."""
     lower, green, roof = _CAR_PROFILES[family]
@@ -75,20 +112,27 @@ def _car_body(family: str) -> geom.Geo:
     belt = green[0][1]
 
     def green_hw(z: np.ndarray) -> np.ndarray:
-        t = np.clip((z - belt) / (1.0 - belt), 0, 1)
-        return body_hw * (1 - t * (1 - roof))
+        t = np.clip((np.asarray(z) - belt) / (1.0 - belt), 0, 1)
+        return body_hw * (1 - t * (1 - roof)) - 0.004
 
-    # Greenhouse edges: windshield, roof, rear window (glass), then the belt (hidden).
-    n = len(green)
-    side = [GLASS] * n
-    roof_edge = int(np.argmax([min(green[k][1], green[(k + 1) % n][1]) for k in range(n)]))
-    side[roof_edge] = PAINT
+    # Greenhouse: painted sides and roof; windshield and rear window (the sloped edges) glazed.
+    green_pts = np.array([(y * (1 - 2 * eps), z) for y, z in green])
+    n = len(green_pts)
+    side = [PAINT] * n
+    for k in range(n):
+        (y0, z0), (y1, z1) = green_pts[k], green_pts[(k + 1) % n]
+        if abs(z1 - z0) > 0.15:
+            side[k] = GLASS
     lower_g = geom.extrude_yz([(y * (1 - 2 * eps), z) for y, z in lower], body_hw, PAINT, PAINT)
-    green_g = geom.extrude_yz([(y * (1 - 2 * eps), z) for y, z in green], green_hw, GLASS, GLASS, side)
+    green_g = geom.extrude_yz(green_pts, green_hw, PAINT, PAINT, side)
+    roof_y = green_pts[green_pts[:, 1] > 0.9, 0]
+    span = (roof_y.min(), roof_y.max())
+    pillars = [span[0] + (span[1] - span[0]) * t for t in ((0.5,) if family in ("sedan", "hatchback") else (0.4, 0.72))]
     bumper_z = lower[0][1]
     bumpers = [geom.box((1 - 2 * eps, 0.02, 0.06), (0, y, bumper_z + 0.04), TRIM) for y in (-0.49, 0.49)]
     lz = lower[2][1] - 0.05
-    return geom.merge([lower_g, green_g, *bumpers, *_lights(0.5, -0.5, lz - 0.07, lz, body_hw)])
+    return geom.merge([lower_g, green_g, *_side_windows(green_pts, green_hw, pillars), *bumpers,
+                       *_lights(0.5, -0.5, lz - 0.07, lz, body_hw)])
 
 
 def _bus_body() -> geom.Geo:
@@ -141,12 +185,12 @@ def _body_mesh(ctx: BuildContext, family: str):
 def _wheel_mesh(ctx: BuildContext):
     """Unit wheel: radius 1, width 1 along X, centred at the origin; tyre plus a grey rim disc."""
     def make():
-        tyre = geom.transform(geom.lathe([(0.62, -0.5), (0.95, -0.5), (1.0, -0.35), (1.0, 0.35), (0.95, 0.5),
-                                          (0.62, 0.5)], 16, 0, cap_bottom=False, cap_top=False),
+        tyre = geom.transform(geom.lathe([(0.58, -0.5), (0.95, -0.5), (1.0, -0.35), (1.0, 0.35), (0.95, 0.5),
+                                          (0.58, 0.5)], 16, 0, cap_bottom=False, cap_top=False),
                               geom.rot_y(np.pi / 2))
-        rims = [geom.transform(geom.cylinder(0.62, -0.47, 0.47, 12, 1), geom.rot_y(np.pi / 2))]
+        rims = [geom.transform(geom.cylinder(0.58, -0.44, 0.44, 12, 1), geom.rot_y(np.pi / 2))]
         mats = [flat_material(ctx, "tyre", (0.015, 0.015, 0.015), roughness=0.8),
-                flat_material(ctx, "rim", (0.35, 0.35, 0.36), roughness=0.3, metallic=0.8)]
+                flat_material(ctx, "rim", (0.18, 0.18, 0.19), roughness=0.45, metallic=0.6)]
         return to_mesh("wheel", geom.merge([tyre, *rims]), mats, smooth=False)
     return ctx.mesh("wheel", make)
 
