@@ -146,10 +146,10 @@ def segment(p0: Sequence[float], p1: Sequence[float], r0: float, r1: float, n: i
     d = p1 - p0
     length = float(np.linalg.norm(d))
     g = lathe([(r0, 0.0), (r1, length)], n, mat)
-    return transform(g, _align_z(d / max(length, 1e-9)), p0)
+    return transform(g, align_z(d / max(length, 1e-9)), p0)
 
 
-def _align_z(d: np.ndarray) -> np.ndarray:
+def align_z(d: np.ndarray) -> np.ndarray:
     """Rotation taking +Z to unit vector ``d``."""
     z = np.array([0.0, 0.0, 1.0])
     v = np.cross(z, d)

@@ -29,54 +29,104 @@ HAIR_STYLES = ("short", "long", "bald", "cap")  # bald and cap reuse the short-h
 
 
 def _limb(origin: np.ndarray, lengths: Tuple[float, float], angles: Tuple[float, float],
-          radii: Tuple[float, float, float], mats: Tuple[int, int], n: int = 8) -> Tuple[List[geom.Geo], np.ndarray]:
-    """Two segments hanging from ``origin``, swung by ``angles`` (radians) about X; returns pieces, end point."""
+          radii: Tuple[float, float, float], mats: Tuple[int, int], n: int = 8):
+    """Two segments hanging from ``origin``, swung by ``angles`` (radians) about X.
+
+    Returns the pieces, the end point and the direction of the second segment.
+    """
     a1, a2 = angles
     d1 = np.array([0.0, np.sin(a1), -np.cos(a1)])
     d2 = np.array([0.0, np.sin(a2), -np.cos(a2)])
     mid = origin + d1 * lengths[0]
     end = mid + d2 * lengths[1]
     return [geom.segment(origin, mid, radii[0], radii[1], n, mats[0]),
-            geom.segment(mid, end, radii[1], radii[2], n, mats[1])], end
+            geom.segment(mid, end, radii[1], radii[2], n, mats[1])], end, d2
 
 
-@lru_cache(maxsize=64)
-def humanoid(pose: str, long_hair: bool = False, skirt: bool = False) -> geom.Geo:
-    """The posed humanoid at height 1 (see module docstring); cached per argument tuple."""
-    ang = {k: np.radians(v) for k, v in POSE_ANGLES[pose].items()}
-    pieces: List[geom.Geo] = []
-    # Torso: elliptic lathe from the hips to the neck.
+HIP_Z = 0.5
+THIGH = SHIN = 0.235
+UPPER_ARM, FOREARM = 0.17, 0.15
+ANKLE_DROP = 0.03  # ankle joint above the sole
+
+
+def hip_joint(s: int) -> np.ndarray:
+    """Hip joint of side ``s`` (-1 left, +1 right) in the unscaled body frame."""
+    return np.array([s * 0.05, 0.0, HIP_Z])
+
+
+def shoulder_joint(s: int, lean: float) -> np.ndarray:
+    """Shoulder joint of side ``s`` after leaning the upper body forward by ``lean`` radians."""
+    rel = np.array([s * 0.118, 0.0, 0.805 - HIP_Z])
+    return np.array([0.0, 0.0, HIP_Z]) + geom.rot_x(-lean) @ rel
+
+
+def two_bone_ik(root: np.ndarray, target: np.ndarray, l1: float, l2: float, knee: bool) -> Tuple[float, float]:
+    """Absolute swing angles (radians) of a two-segment limb from ``root`` reaching ``target`` (y-z plane).
+
+    ``knee``: the middle joint points forwards (a knee) rather than backwards (an elbow).
+    """
+    d = np.asarray(target, dtype=float) - np.asarray(root, dtype=float)
+    dist = float(np.clip(np.hypot(d[1], d[2]), 1e-6, (l1 + l2) * 0.999))
+    phi = np.arctan2(d[1], -d[2])
+    alpha = np.arccos(np.clip((l1 ** 2 + dist ** 2 - l2 ** 2) / (2 * l1 * dist), -1, 1))
+    inner = np.arccos(np.clip((l1 ** 2 + l2 ** 2 - dist ** 2) / (2 * l1 * l2), -1, 1))
+    if knee:
+        a1 = phi + alpha
+        return a1, a1 - (np.pi - inner)
+    a1 = phi - alpha
+    return a1, a1 + (np.pi - inner)
+
+
+def posed_body(angles: Dict[str, float], long_hair: bool = False, skirt: bool = False) -> geom.Geo:
+    """The body posed by absolute joint angles (radians; keys as POSE_ANGLES plus optional ``lean``),
+    in unscaled units: hips at z = HIP_Z, standing height about 1."""
+    lean = float(angles.get("lean", 0.0))
+    pivot = np.array([0.0, 0.0, HIP_Z])
+    upper: List[geom.Geo] = []
     torso = geom.lathe([(0.085, 0.47), (0.09, 0.53), (0.08, 0.6), (0.095, 0.7), (0.105, 0.79), (0.07, 0.835),
                         (0.03, 0.86)], 12, TOP)
     torso = geom.transform(torso, scale=(1.0, 0.62, 1.0))
     m = torso[2].copy()
     m[: 12 * 2] = BOTTOM  # the band from hips to waist belongs to the trousers
-    pieces.append((torso[0], torso[1], m))
-    pieces.append(geom.segment((0, 0, 0.84), (0, 0, 0.89), 0.024, 0.022, 8, SKIN))  # neck
-    head = geom.transform(geom.icosphere(1, SKIN), scale=(0.054, 0.06, 0.066), offset=(0, 0.004, 0.932))
-    pieces.append(head)
-    pieces.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.058, 0.062, 0.058), offset=(0, -0.008, 0.945)))
+    upper.append((torso[0], torso[1], m))
+    upper.append(geom.segment((0, 0, 0.84), (0, 0, 0.89), 0.024, 0.022, 8, SKIN))  # neck
+    upper.append(geom.transform(geom.icosphere(1, SKIN), scale=(0.054, 0.06, 0.066), offset=(0, 0.004, 0.932)))
+    upper.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.058, 0.062, 0.058), offset=(0, -0.008, 0.945)))
     if long_hair:
-        pieces.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.055, 0.03, 0.075), offset=(0, -0.04, 0.895)))
-    # Legs (trousers) and feet.
+        upper.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.055, 0.03, 0.075), offset=(0, -0.04, 0.895)))
+    pieces = [geom.transform(geom.transform(g, offset=-pivot), geom.rot_x(-lean), pivot) for g in upper]
     for side, s in (("l", -1), ("r", 1)):
-        hip = np.array([s * 0.05, 0.0, 0.5])
-        a = ang[f"hip_{side}"]
-        legs, ankle = _limb(hip, (0.235, 0.235), (a, a - ang[f"knee_{side}"]), (0.05, 0.036, 0.026),
-                            (BOTTOM, BOTTOM))
+        legs, ankle, _ = _limb(hip_joint(s), (THIGH, SHIN), (angles[f"hip_{side}"], angles[f"knee_{side}"]),
+                               (0.05, 0.036, 0.026), (BOTTOM, BOTTOM))
         pieces += legs
         pieces.append(geom.box((0.05, 0.15, 0.035), (ankle[0], ankle[1] + 0.04, ankle[2] - 0.012), SHOES))
-        # Arms: upper arm in the top colour; forearm sleeve or skin; a hand.
-        sh = np.array([s * 0.118, 0.0, 0.805])
-        a = ang[f"sh_{side}"]
-        arms, wrist = _limb(sh, (0.17, 0.15), (a, a + ang[f"el_{side}"]), (0.03, 0.024, 0.02),
-                            (TOP, SLEEVE))
+        arms, wrist, d = _limb(shoulder_joint(s, lean), (UPPER_ARM, FOREARM),
+                               (angles[f"sh_{side}"], angles[f"el_{side}"]), (0.03, 0.024, 0.02), (TOP, SLEEVE))
         pieces += arms
-        pieces.append(geom.transform(geom.icosphere(0, SKIN), scale=(0.018, 0.024, 0.042),
-                                     offset=wrist + np.array([0, 0, -0.03])))
+        hand = geom.transform(geom.icosphere(0, SKIN), scale=(0.018, 0.024, 0.042), offset=(0, 0, 0))
+        hand = geom.transform(hand, geom.align_z(-d), wrist + d * 0.03)
+        pieces.append(hand)
     if skirt:
         pieces.append(geom.lathe([(0.1, 0.36), (0.09, 0.47)], 12, BOTTOM, cap_bottom=False))
-    v, f, mats = geom.merge(pieces)
+    return geom.merge(pieces)
+
+
+def pose_angles(pose: str) -> Dict[str, float]:
+    """Absolute joint angles (radians) of a named standing/walking pose."""
+    a = {k: np.radians(v) for k, v in POSE_ANGLES[pose].items()}
+    out = {"lean": a.get("lean", 0.0)}
+    for side in ("l", "r"):
+        out[f"hip_{side}"] = a[f"hip_{side}"]
+        out[f"knee_{side}"] = a[f"hip_{side}"] - a[f"knee_{side}"]
+        out[f"sh_{side}"] = a[f"sh_{side}"]
+        out[f"el_{side}"] = a[f"sh_{side}"] + a[f"el_{side}"]
+    return out
+
+
+@lru_cache(maxsize=64)
+def humanoid(pose: str, long_hair: bool = False, skirt: bool = False) -> geom.Geo:
+    """The posed humanoid at height 1 (see module docstring); cached per argument tuple."""
+    v, f, mats = posed_body(pose_angles(pose), long_hair, skirt)
     # Feet on the ground, head at exactly 1, y extent centred.
     v = v - np.array([0.0, 0.0, v[:, 2].min()])
     v = v / v[:, 2].max()

@@ -64,3 +64,43 @@ def sample_vehicle(rng: np.random.Generator, family: str) -> VehicleParams:
     wheel = 0.31 + 0.04 * float(rng.random()) if fam.label == "car" else 0.48 + 0.04 * float(rng.random())
     return VehicleParams(family, fam.label, round(length, 4), round(width, 4), round(height, 4),
                          paint, glass, round(wheel, 4))
+
+
+# ---------------------------------------------------------------- two-wheelers with riders
+TWO_WHEELER_FAMILIES = ("bicycle", "motorcycle")
+_BIKE_PAINTS = [srgb_to_linear(c) for c in (
+    (0.08, 0.08, 0.09), (0.85, 0.85, 0.85), (0.7, 0.1, 0.08), (0.1, 0.25, 0.6), (0.15, 0.4, 0.2),
+    (0.9, 0.75, 0.1), (0.5, 0.5, 0.52),
+)]
+
+
+@dataclass(frozen=True)
+class TwoWheelerParams:
+    family: str
+    label: str
+    scale: float  # uniform scale of the nominal model (rider height / 1.75)
+    ridden: bool
+    paint: RGB
+    rider: dict  # PedestrianParams fields of the rider (colours, hair); empty when not ridden
+    width: float
+    length: float
+    height: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sample_two_wheeler(rng: np.random.Generator, family: str, ridden: bool = True) -> TwoWheelerParams:
+    """Sample a bicycle or motorcycle (label of the same name), with a rider (label rider) when ``ridden``."""
+    from .pedestrians import sample_pedestrian
+    from .two_wheelers import NOMINAL_RIDER, extent
+
+    rider = sample_pedestrian(rng, pose="standing").to_dict()
+    rider["skirt"] = False
+    if family == "motorcycle":  # helmet: shown through the cap hair style, in a helmet colour
+        rider["hair_style"] = "cap"
+        rider["cap"] = pick(rng, _BIKE_PAINTS)
+    scale = float(np.clip(rider["height"] / NOMINAL_RIDER, 0.88, 1.1))
+    w, l, h = (scale * e for e in extent(family, ridden))
+    return TwoWheelerParams(family, family, round(scale, 4), bool(ridden), jitter(rng, pick(rng, _BIKE_PAINTS), 0.05),
+                            rider if ridden else {}, round(w + 0.01, 4), round(l + 0.01, 4), round(h + 0.01, 4))

@@ -29,6 +29,18 @@ def humanoid_materials(ctx: BuildContext) -> list:
     ]
 
 
+def clothing_colors(params: dict) -> dict:
+    """Object attributes of a humanoid's material slots from pedestrian params."""
+    colors = {attr: [float(c) for c in params.get(attr, default)] for attr, default in _DEFAULTS.items()}
+    colors["sleeve"] = colors["top"] if params.get("long_sleeves", True) else colors["skin"]
+    style = params.get("hair_style", "short")
+    if style == "bald":
+        colors["hair"] = colors["skin"]
+    elif style == "cap":
+        colors["hair"] = [float(c) for c in params.get("cap", colors["bottom"])]
+    return colors
+
+
 def humanoid_object(ctx: BuildContext, name: str, params: dict, size: tuple, pose: str | None = None):
     """A posed humanoid object scaled to params' height and shoulder width, fitted into ``size``."""
     pose = pose or str(params.get("pose", "standing"))
@@ -41,14 +53,7 @@ def humanoid_object(ctx: BuildContext, name: str, params: dict, size: tuple, pos
     sx = min(sx, size[0] / max(v[:, 0].ptp(), 1e-6))
     sy = min(h, size[1] / max(v[:, 1].ptp(), 1e-6))  # squashes the stride only if the box is too short
     obj = ctx.object(name, mesh, scale=(sx, sy, h))
-    colors = {attr: [float(c) for c in params.get(attr, default)] for attr, default in _DEFAULTS.items()}
-    colors["sleeve"] = colors["top"] if params.get("long_sleeves", True) else colors["skin"]
-    style = params.get("hair_style", "short")
-    if style == "bald":
-        colors["hair"] = colors["skin"]
-    elif style == "cap":
-        colors["hair"] = [float(c) for c in params.get("cap", colors["bottom"])]
-    for attr, rgb in colors.items():
+    for attr, rgb in clothing_colors(params).items():
         obj[attr] = rgb
     return obj
 

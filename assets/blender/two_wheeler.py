@@ -1,0 +1,50 @@
+"""Bicycle and motorcycle builders: the machine (label bicycle / motorcycle) and, when
+ridden, a rider (label rider) posed on it.  Meshes are shared per kind and rider
+variant and scaled uniformly per object; colours come from object attributes."""
+from __future__ import annotations
+
+from typing import List
+
+from scenegen.spec import ObjectSpec
+
+from assets.two_wheelers import extent, machine_geo, rider_geo
+
+from .base import BuildContext, Part, builder
+from .geom import to_mesh
+from .materials import attr_material, flat_material
+from .pedestrian import clothing_colors, humanoid_materials
+
+
+def _machine_materials(ctx: BuildContext) -> list:
+    return [attr_material(ctx, "paint", (0.5, 0.5, 0.5), roughness=0.25, specular=0.6, coat=0.6),
+            flat_material(ctx, "tyre", (0.015, 0.015, 0.015), roughness=0.8),
+            flat_material(ctx, "bike_metal", (0.3, 0.3, 0.32), roughness=0.35, metallic=0.8),
+            flat_material(ctx, "bike_seat", (0.02, 0.02, 0.02), roughness=0.6),
+            flat_material(ctx, "headlight", (0.9, 0.9, 0.85), roughness=0.1, emission=(1.0, 0.95, 0.85),
+                          emission_strength=0.5)]
+
+
+@builder("bicycle", "motorcycle")
+def build_two_wheeler(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+    """A bicycle or motorcycle scaled to fit ``spec.size``, with its rider when params say ridden."""
+    p = spec.params
+    kind = spec.family
+    ridden = bool(p.get("ridden", True))
+    ew, el, eh = extent(kind, ridden)
+    w, l, h = spec.size
+    s = min(float(p.get("scale", 1.0)), w / ew, l / el, h / eh)
+    machine = ctx.object(kind, ctx.mesh(("two_wheeler", kind), lambda: to_mesh(kind, machine_geo(kind),
+                                                                              _machine_materials(ctx))),
+                         scale=(s, s, s))
+    machine["paint"] = list(p.get("paint", (0.1, 0.1, 0.1)))
+    parts = [Part(machine, spec.label)]
+    if ridden:
+        r = dict(p.get("rider") or {})
+        key = (kind, r.get("hair_style") == "long", bool(r.get("skirt", False)))
+        mesh = ctx.mesh(("rider",) + key, lambda: to_mesh("rider", rider_geo(*key), humanoid_materials(ctx),
+                                                          smooth=True))
+        rider = ctx.object("rider", mesh, scale=(s, s, s))
+        for a, c in clothing_colors(r).items():
+            rider[a] = c
+        parts.append(Part(rider, "rider"))
+    return parts
