@@ -11,12 +11,14 @@ from typing import Sequence, Tuple
 import numpy as np
 
 from .labels import INSTANCE_CLASS_IDS, label_id
+from .sky_model import luminance
 from .spec import FogSpec
 
 SKY_ID = label_id("sky")
-#: Linear-light scale applied before the exposure correction (calibrated so typical daylight
-#: street scenes with the sky model land mid-range).
-BASE_EXPOSURE_EV = 0.0
+#: Auto-exposure target for the log-average luminance (linear).
+MIDDLE_GREY = 0.14
+#: Fog radiance relative to the skylight's luminance.
+FOG_BRIGHTNESS = 1.1
 
 
 @dataclass(frozen=True)
@@ -60,31 +62,36 @@ def decode_object_index(index: np.ndarray, segments: Sequence[Segment]) -> Tuple
     return label_lut[as_int], inst_lut[as_int]
 
 
-def ambient_color(linear: np.ndarray, depth: np.ndarray) -> np.ndarray:
-    """Mean radiance of the sky pixels (or of the whole image when little sky shows)."""
-    sky = depth > 1e8
-    if sky.mean() >= 0.01:
-        return linear[sky].mean(axis=0)
-    return linear.reshape(-1, 3).mean(axis=0) * 1.5
+def apply_fog(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, ambient: Sequence[float]) -> np.ndarray:
+    """Blend towards the fog's in-scattered light with transmittance exp(-density * depth) (Beer-Lambert).
 
-
-def apply_fog(linear: np.ndarray, depth: np.ndarray, fog: FogSpec) -> np.ndarray:
-    """Blend towards the fog colour with transmittance exp(-density * depth) (Beer-Lambert)."""
+    Fog is lit by the skylight: its radiance is the ambient luminance in the fog's tint.
+    """
     if fog.density <= 0:
         return linear
-    transmittance = np.exp(-fog.density * np.minimum(depth, 1e6))[..., None]
-    grey = float(np.dot(ambient_color(linear, depth), (0.2126, 0.7152, 0.0722)))
-    fog_radiance = grey * np.asarray(fog.color, dtype=np.float32) / max(float(np.mean(fog.color)), 1e-6)
+    transmittance = np.exp(-fog.density * np.minimum(depth, 1e6))[..., None].astype(np.float32)
+    tint = np.asarray(fog.color, dtype=np.float32) / max(float(np.mean(fog.color)), 1e-6)
+    fog_radiance = np.float32(FOG_BRIGHTNESS * luminance(ambient)) * tint
     return linear * transmittance + fog_radiance * (1.0 - transmittance)
+
+
+def auto_exposure_ev(linear: np.ndarray) -> float:
+    """The exposure (EV) that maps the frame's log-average luminance to middle grey, as a camera's
+    auto-exposure does; bounded to +-8 EV."""
+    lum = linear[..., 0] * 0.2126 + linear[..., 1] * 0.7152 + linear[..., 2] * 0.0722
+    log_avg = float(np.exp(np.mean(np.log(np.maximum(lum, 1e-5)))))
+    return float(np.clip(np.log2(MIDDLE_GREY / log_avg), -8.0, 8.0))
 
 
 def linear_to_srgb8(linear: np.ndarray, exposure_ev: float = 0.0) -> np.ndarray:
     """8-bit sRGB of linear RGB after an exposure change (Blender's 'Standard' view transform)."""
-    x = np.clip(linear * np.float32(2.0 ** (exposure_ev + BASE_EXPOSURE_EV)), 0.0, 1.0)
+    x = np.clip(linear * np.float32(2.0 ** exposure_ev), 0.0, 1.0)
     srgb = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
     return np.rint(srgb * 255.0).astype(np.uint8)
 
 
-def finish_rgb(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, exposure_ev: float) -> np.ndarray:
-    """The output image: fog, exposure, then sRGB encoding."""
-    return linear_to_srgb8(apply_fog(linear.astype(np.float32), depth, fog), exposure_ev)
+def finish_rgb(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, ambient: Sequence[float],
+               exposure_ev: float) -> np.ndarray:
+    """The output image: fog, auto-exposure plus the camera's exposure correction, sRGB encoding."""
+    fogged = apply_fog(linear.astype(np.float32), depth, fog, ambient)
+    return linear_to_srgb8(fogged, auto_exposure_ev(fogged) + exposure_ev)

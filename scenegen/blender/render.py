@@ -15,6 +15,7 @@ import OpenEXR
 
 from scenegen.imaging import FrameArrays, decode_object_index, finish_rgb
 from scenegen.render_settings import RenderSettings
+from scenegen.sky_model import ambient_rgb
 from scenegen.spec import SceneSpec
 
 from . import session
@@ -60,7 +61,7 @@ class Renderer:
         t2 = time.perf_counter()
         linear, depth, index = read_passes(self._exr)
         label_ids, instance_ids = decode_object_index(index, segments)
-        rgb = finish_rgb(linear, depth, spec.fog, spec.camera.exposure_ev)
+        rgb = finish_rgb(linear, depth, spec.fog, ambient_rgb(spec.sun, spec.sky), spec.camera.exposure_ev)
         t3 = time.perf_counter()
         self.timings = RenderTimings(build=t1 - t0, render=t2 - t1, readback=t3 - t2)
         return FrameArrays(rgb=rgb, label_ids=label_ids, instance_ids=instance_ids)

@@ -1,0 +1,59 @@
+import math
+
+import numpy as np
+import pytest
+
+from scenegen.camera_model import project, world_to_camera_cv
+from scenegen.imaging import (MIDDLE_GREY, Segment, apply_fog, auto_exposure_ev, decode_object_index,
+                              linear_to_srgb8)
+from scenegen.labels import label_id
+from scenegen.spec import CameraSpec, FogSpec
+
+
+def test_decode_object_index_maps_segments_and_sky():
+    segs = [Segment(label_id("road")), Segment(label_id("car"), 1), Segment(label_id("car"), 2),
+            Segment(label_id("person"), 1)]
+    index = np.array([[0, 1, 2], [3, 4, 1]], dtype=np.float32)
+    ids, inst = decode_object_index(index, segs)
+    assert ids.tolist() == [[23, 7, 26], [26, 24, 7]]
+    assert inst.tolist() == [[23, 7, 26000], [26001, 24000, 7]]
+    assert ids.dtype == np.uint8 and inst.dtype == np.uint16
+
+
+def test_decode_object_index_rejects_blended_or_unknown_indices():
+    with pytest.raises(ValueError, match="non-integer"):
+        decode_object_index(np.array([[0.5]], dtype=np.float32), [Segment(7)])
+    with pytest.raises(ValueError, match="segments"):
+        decode_object_index(np.array([[3.0]], dtype=np.float32), [Segment(7)])
+
+
+def test_fog_follows_beer_lambert():
+    linear = np.full((1, 3, 3), 0.5, np.float32)
+    depth = np.array([[0.0, 100.0, 1e10]], np.float32)
+    assert apply_fog(linear, depth, FogSpec(0.0, (1, 1, 1)), (0.3, 0.3, 0.3)) is linear
+    out = apply_fog(linear, depth, FogSpec(0.01, (1, 1, 1)), (0.2, 0.2, 0.2))
+    assert out[0, 0] == pytest.approx([0.5] * 3)
+    fog_l = out[0, 2, 0]
+    t = math.exp(-1.0)
+    assert out[0, 1, 0] == pytest.approx(0.5 * t + fog_l * (1 - t), rel=1e-5)
+
+
+def test_auto_exposure_hits_middle_grey_and_srgb_encoding():
+    img = np.full((4, 4, 3), 0.02, np.float32)
+    ev = auto_exposure_ev(img)
+    assert 0.02 * 2 ** ev == pytest.approx(MIDDLE_GREY, rel=1e-3)
+    assert linear_to_srgb8(np.array([[[0.0, 0.0031308, 1.0]]], np.float32)).tolist() == [[[0, 10, 255]]]
+    assert linear_to_srgb8(np.array([[[0.214, 0.5, 2.0]]], np.float32))[0, 0, 0] == 127  # sRGB(0.214) = 0.49993
+
+
+def test_projection_of_the_camera_axis_and_pitch():
+    cam = CameraSpec((1.0, 0.0, 1.5), 0.0, 0.0, 0.0, 90.0, 0.0)
+    uv, depth = project(cam, 200, 100, np.array([[1.0, 10.0, 1.5], [11.0, 10.0, 1.5], [1.0, 10.0, 0.5]]))
+    assert uv[0] == pytest.approx([100, 50])
+    assert uv[1][0] == pytest.approx(200) and depth[0] == pytest.approx(10)
+    assert uv[2][1] > 50  # below the camera -> lower in the image
+    down = CameraSpec((1.0, 0.0, 1.5), -10.0, 0.0, 0.0, 90.0, 0.0)
+    uv_down, _ = project(down, 200, 100, np.array([[1.0, 10.0, 1.5]]))
+    assert uv_down[0][1] < 50  # looking down moves the horizon up
+    r, t = world_to_camera_cv(cam)
+    assert np.allclose(r @ r.T, np.eye(3))
