@@ -1,0 +1,183 @@
+"""User CAD models: a YAML catalog of OBJ, glTF or .blend files with a class name and scale.
+
+Catalog file::
+
+    models:
+      - path: models/my_car.obj      # relative to the catalog file
+        class: car                   # a Cityscapes label name
+        scale: 1.0                   # metres per model unit (default 1)
+        up: z                        # model up axis: z (default) or y (glTF/most OBJ exports use y)
+        forward: y                   # model axis that becomes local +Y (front): x, y, -x, -y (default y)
+        weight: 1.0                  # relative draw probability within its class
+        size: [1.8, 4.5, 1.5]        # optional (x, y, z) metres; required for .blend files
+
+Sampling gives the ``cad`` family's ObjectSpec params and size; the Blender builder
+(``assets.blender.cad``) loads the file and fits it into that size.  No bpy here: OBJ and
+glTF extents are read from the files themselves.  .blend files are loaded by the builder
+with Python auto-execution off.
+"""
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+import yaml
+
+from scenegen.errors import UserError
+from scenegen.labels import NAME_TO_ID
+
+FORMATS = {".obj": "obj", ".gltf": "gltf", ".glb": "gltf", ".blend": "blend"}
+FAMILY = "cad"
+
+
+class CatalogError(UserError):
+    """A CAD catalog file or one of its entries is invalid."""
+
+
+@dataclass(frozen=True)
+class CadModel:
+    path: str  # absolute
+    format: str
+    label: str
+    scale: float
+    up: str
+    forward: str
+    weight: float
+    size: Tuple[float, float, float]  # metres in the asset's local frame (x width, y length, z height)
+
+    def params(self) -> dict:
+        """ObjectSpec params of one placement of this model."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    models: Tuple[CadModel, ...]
+
+    def labels(self) -> List[str]:
+        return sorted({m.label for m in self.models})
+
+    def sample(self, rng: np.random.Generator, label: str | None = None) -> CadModel:
+        """Draw a model (of ``label`` if given) by weight."""
+        pool = [m for m in self.models if label is None or m.label == label]
+        if not pool:
+            raise CatalogError(f"CAD catalog has no model of class {label!r}")
+        w = np.array([m.weight for m in pool], dtype=float)
+        return pool[int(rng.choice(len(pool), p=w / w.sum()))]
+
+
+def to_local(v: np.ndarray, up: str, forward: str) -> np.ndarray:
+    """Model coordinates -> asset local frame (+Z up, +Y forward)."""
+    v = np.asarray(v, dtype=float).reshape(-1, 3)
+    if up == "y":  # (x, y, z) with y up and -z forward in glTF convention -> z up
+        v = np.column_stack([v[:, 0], -v[:, 2], v[:, 1]])
+    sign = -1.0 if forward.startswith("-") else 1.0
+    axis = forward.lstrip("-")
+    if axis == "x":  # model +x (or -x) becomes +y: rotate about z
+        v = np.column_stack([-sign * v[:, 1], sign * v[:, 0], v[:, 2]])
+    elif sign < 0:
+        v = np.column_stack([-v[:, 0], -v[:, 1], v[:, 2]])
+    return v
+
+
+def obj_arrays(path: str | Path) -> Tuple[np.ndarray, List[List[int]]]:
+    """Vertices and polygons (0-based) of a Wavefront OBJ file (v / f records only)."""
+    verts, faces = [], []
+    with open(path, "r", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("v "):
+                verts.append([float(x) for x in line.split()[1:4]])
+            elif line.startswith("f "):
+                idx = [int(tok.split("/")[0]) for tok in line.split()[1:]]
+                faces.append([i - 1 if i > 0 else len(verts) + i for i in idx])
+    if not verts or not faces:
+        raise CatalogError(f"{path}: no vertices or faces in OBJ file")
+    return np.asarray(verts, dtype=float), faces
+
+
+def _gltf_extent(path: Path) -> Tuple[np.ndarray, np.ndarray]:
+    """Min and max of every POSITION accessor (node transforms ignored) of a .gltf or .glb file."""
+    data = path.read_bytes()
+    if data[:4] == b"glTF":
+        length = struct.unpack_from("<I", data, 12)[0]
+        doc = json.loads(data[20:20 + length])
+    else:
+        doc = json.loads(data)
+    lo, hi = [], []
+    for mesh in doc.get("meshes", []):
+        for prim in mesh.get("primitives", []):
+            acc = doc["accessors"][prim["attributes"]["POSITION"]]
+            lo.append(acc["min"])
+            hi.append(acc["max"])
+    if not lo:
+        raise CatalogError(f"{path}: glTF file has no mesh positions")
+    return np.min(lo, axis=0), np.max(hi, axis=0)
+
+
+def model_extent(path: Path, fmt: str, scale: float, up: str, forward: str) -> Tuple[float, float, float]:
+    """Size (x, y, z) in metres of a model after axis conversion and scaling, footprint-centred."""
+    if fmt == "obj":
+        v = obj_arrays(path)[0]
+    elif fmt == "gltf":
+        lo, hi = _gltf_extent(path)
+        v = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    else:
+        raise CatalogError(f"{path}: .blend models need an explicit size: [x, y, z] in the catalog")
+    v = to_local(v, up, forward) * scale
+    return tuple(float(round(x, 4)) for x in np.ptp(v, axis=0))
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Read and validate a catalog YAML file; paths are resolved relative to it."""
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: CAD catalog file not found") from None
+    except yaml.YAMLError as e:
+        raise CatalogError(f"{path}: malformed YAML ({str(e).splitlines()[0]})") from None
+    entries = doc.get("models") if isinstance(doc, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise CatalogError(f"{path}: expected a non-empty 'models:' list")
+    models = []
+    for k, e in enumerate(entries):
+        where = f"{path}: models[{k}]"
+        if not isinstance(e, dict) or "path" not in e or "class" not in e:
+            raise CatalogError(f"{where}: each model needs 'path' and 'class'")
+        file = (path.parent / str(e["path"])).resolve()
+        fmt = FORMATS.get(file.suffix.lower())
+        if fmt is None:
+            raise CatalogError(f"{where}: unsupported file type {file.suffix!r} (use .obj, .gltf, .glb or .blend)")
+        if not file.is_file():
+            raise CatalogError(f"{where}: model file {file} not found")
+        label = str(e["class"])
+        if label not in NAME_TO_ID:
+            raise CatalogError(f"{where}: unknown Cityscapes class {label!r}")
+        scale, weight = float(e.get("scale", 1.0)), float(e.get("weight", 1.0))
+        if scale <= 0 or weight <= 0:
+            raise CatalogError(f"{where}: scale and weight must be positive")
+        up, forward = str(e.get("up", "z")).lower(), str(e.get("forward", "y")).lower()
+        if up not in ("y", "z") or forward not in ("x", "y", "-x", "-y"):
+            raise CatalogError(f"{where}: up must be y or z, forward one of x, y, -x, -y")
+        size = e.get("size")
+        if size is not None:
+            if not (isinstance(size, Sequence) and len(size) == 3 and all(float(s) > 0 for s in size)):
+                raise CatalogError(f"{where}: size must be three positive numbers [x, y, z]")
+            size = tuple(float(s) for s in size)
+        else:
+            size = model_extent(file, fmt, scale, up, forward)
+        models.append(CadModel(str(file), fmt, label, scale, up, forward, weight, size))
+    return Catalog(tuple(models))
+
+
+def catalog_labels(catalogs: Sequence[Catalog]) -> Dict[str, int]:
+    """How many models each class has over several catalogs."""
+    out: Dict[str, int] = {}
+    for c in catalogs:
+        for m in c.models:
+            out[m.label] = out.get(m.label, 0) + 1
+    return out

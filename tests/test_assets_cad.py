@@ -1,0 +1,94 @@
+"""User CAD models: catalog validation, OBJ/glTF extents, and a catalog car found in a render."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import struct
+
+import numpy as np
+import pytest
+
+from assets.catalog import FAMILY, CatalogError, load_catalog, to_local
+from scenegen.spec import ObjectSpec
+
+
+def _write_obj(path, size=(1.8, 4.2, 1.4)) -> None:
+    """A car-sized box with a cabin, Y-up like most OBJ exports (front along -Z)."""
+    w, l, h = size
+    v = [(x, y, z) for y in (0.0, h * 0.55) for z in (-l / 2, l / 2) for x in (-w / 2, w / 2)]
+    v += [(x, y, z) for y in (h * 0.55, h) for z in (-l / 4, l / 5) for x in (-w * 0.42, w * 0.42)]
+    quads = [[0, 1, 3, 2], [4, 6, 7, 5], [0, 4, 5, 1], [2, 3, 7, 6], [0, 2, 6, 4], [1, 5, 7, 3]]
+    quads += [[i + 8 for i in q] for q in quads]
+    with open(path, "w") as fh:
+        fh.write("# test car\n")
+        fh.writelines(f"v {x} {y} {z}\n" for x, y, z in v)
+        fh.writelines("f " + " ".join(str(i + 1) for i in q) + "\n" for q in quads)
+
+
+def test_catalog_reads_obj_extent_and_validates(tmp_path):
+    _write_obj(tmp_path / "car.obj")
+    (tmp_path / "cat.yaml").write_text("models:\n  - {path: car.obj, class: car, up: y, forward: -y, scale: 1.0}\n")
+    cat = load_catalog(tmp_path / "cat.yaml")
+    m = cat.sample(np.random.default_rng(0), "car")
+    assert m.label == "car" and m.format == "obj"
+    assert m.size == pytest.approx((1.8, 4.2, 1.4), abs=1e-3)
+    bad = {"unknown class": "models:\n  - {path: car.obj, class: spaceship}\n",
+           "missing file": "models:\n  - {path: nope.obj, class: car}\n",
+           "bad type": "models:\n  - {path: cat.yaml, class: car}\n",
+           "no models": "models: []\n",
+           "blend without size": "models:\n  - {path: x.blend, class: car}\n"}
+    (tmp_path / "x.blend").write_bytes(b"BLENDER")
+    for name, text in bad.items():
+        (tmp_path / "bad.yaml").write_text(text)
+        with pytest.raises(CatalogError):
+            load_catalog(tmp_path / "bad.yaml")
+
+
+def test_gltf_extent_from_accessors(tmp_path):
+    pos = np.array([[-1, 0, -2], [1, 0, -2], [1, 1.5, 2]], dtype=np.float32)
+    doc = {"asset": {"version": "2.0"}, "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+           "accessors": [{"min": pos.min(0).tolist(), "max": pos.max(0).tolist(), "count": 3, "type": "VEC3",
+                          "componentType": 5126}]}
+    (tmp_path / "m.gltf").write_text(json.dumps(doc))
+    (tmp_path / "cat.yaml").write_text("models:\n  - {path: m.gltf, class: bus, up: y}\n")
+    assert load_catalog(tmp_path / "cat.yaml").models[0].size == pytest.approx((2.0, 4.0, 1.5))
+
+
+def test_axis_conversion():
+    v = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    assert to_local(v, "y", "y") == pytest.approx(np.array([[0, 0, 1], [0, -1, 0], [1, 0, 0]]))
+    assert to_local(v, "z", "x")[2] == pytest.approx([0, 1, 0])
+    assert to_local(v, "z", "-y")[0] == pytest.approx([0, -1, 0])
+
+
+def test_catalog_car_is_labelled_car_where_it_stands(tmp_path):
+    pytest.importorskip("bpy")
+    from scenegen.blender.render import Renderer
+    from scenegen.camera_model import project
+    from scenegen.grammar import frame_scene
+    from scenegen.labels import label_id
+    from scenegen.params import default_space
+    from scenegen.render_settings import RenderSettings
+    from scenegen.seeding import FrameSeed
+    from scenegen.spec import CameraSpec, FogSpec
+
+    _write_obj(tmp_path / "car.obj")
+    (tmp_path / "cat.yaml").write_text("models:\n  - {path: car.obj, class: car, up: y, forward: -y}\n")
+    model = load_catalog(tmp_path / "cat.yaml").models[0]
+    car = ObjectSpec(FAMILY, model.label, (1.5, 12.0, 0.0), 0.4, model.size, 1, model.params())
+    base = frame_scene(default_space(), FrameSeed(0, 0, 0))
+    cam = CameraSpec(location=(0.0, 0.0, 1.6), pitch_deg=-4.0, yaw_deg=0.0, roll_deg=0.0, fov_deg=60.0,
+                     exposure_ev=0.0)
+    spec = dataclasses.replace(base, objects=(car,), camera=cam, fog=FogSpec(0.0, (0.7, 0.7, 0.7)))
+    W, H = 96, 64
+    renderer = Renderer(RenderSettings(width=W, height=H, samples=1, denoise=False, device="cpu"))
+    try:
+        frame = renderer.render(spec)
+    finally:
+        renderer.close()
+    uv, _ = project(cam, W, H, np.array(car.box_corners()))
+    x0, y0 = np.floor(uv.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(uv.max(axis=0)).astype(int)
+    mask = frame.label_ids == label_id("car")
+    inside = mask[max(y0, 0):y1, max(x0, 0):x1].sum()
+    assert mask.sum() > 100 and inside / mask.sum() > 0.98
