@@ -86,20 +86,21 @@ class BlenderBackend:
         requests = [FrameRequest(seed, dict(z)) for z, seed in zip(zs, seeds)]
         fids = [frame_id(out_root, split, city, s) for s in seeds]
         todo = [r for r, f in zip(requests, fids) if not f.is_complete()]
+        if progress is not None:
+            progress.update(len(fids) - len(todo))
         if todo:
             render_frames = getattr(render_jobs, "render_frames", None)
             if render_frames is not None:
                 render_frames(todo, out_root, self.settings, space=space, split=split, city=city,
-                              workers=self.workers)
-            else:  # until the parallel entry point lands: one in-process Blender session
+                              workers=self.workers, progress=progress if progress is not None else False)
+            else:  # older render_jobs without the library entry point: one in-process Blender session
                 from render_jobs.worker import OutputTarget, render_in_process
 
-                render_in_process(todo, space, self.settings, OutputTarget(Path(out_root), split, city))
+                render_in_process(todo, space, self.settings, OutputTarget(Path(out_root), split, city),
+                                  on_result=(lambda r: progress.update(1)) if progress is not None else None)
         missing = [str(f.path("image")) for f in fids if not f.is_complete()]
         if missing:
             raise RuntimeError(f"{len(missing)} frame(s) failed to render, e.g. {missing[0]}")
-        if progress is not None:
-            progress.update(len(fids))
         return [RenderedFrame(f.path("image"), f.path("label_ids"), dict(z)) for f, z in zip(fids, zs)]
 
     def close(self) -> None:

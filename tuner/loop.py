@@ -218,7 +218,9 @@ class Tuner:
                 raise UserError(f"{run_file}: --resume with a different setting {k!r} "
                                 f"({theirs.get(k)!r} in the run, {mine[k]!r} now)")
             return finished_iterations(run)
-        if run.is_dir() and any(p for p in run.iterdir() if not p.name.startswith(".")):
+        # A run killed while rendering its target set has only tuner-owned subfolders so far.
+        if run.is_dir() and any(p for p in run.iterdir() if not p.name.startswith(".")
+                                and not (p.is_dir() and p.name in (TARGET, RENDERS))):
             raise UserError(f"{run}: --out folder is not empty and holds no tuning run")
         return -1
 
