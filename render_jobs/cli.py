@@ -1,9 +1,31 @@
-"""The ``scenegen render`` subcommand."""
+"""The ``scenegen render`` subcommand: the flag form or a job file, on local processes or Ray."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from scenegen.commands import _positive_int, _seed, add_output_args, add_params_arg
+from scenegen.errors import UserError
+from scenegen.render_settings import parse_resolution
+
+from .engine import EXECUTORS
+
+# Flags that say what to render: in a job file these live in the file.
+_LOOK_FLAGS = {"params": "--params", "frames": "--frames", "seed": "--seed", "resolution": "--resolution",
+               "samples": "--samples", "no_denoise": "--no-denoise", "out": "--out", "split": "--split",
+               "city": "--city"}
+
+
+def _non_negative(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 0, got {value}")
+        return value
+    return parse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -11,31 +33,63 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("render", help="render labelled frames in the Cityscapes layout",
                        description="Sample scenes from a parameter space and render them with Cycles: RGB plus "
                                    "exact labelIds, color, instanceIds, labelTrainIds and a scene JSON per frame. "
+                                   "Give the job as flags (--frames, --out, ...) or as a YAML job file (--job). "
                                    "Rerunning the same command resumes: complete frames are kept.")
+    p.add_argument("--job", metavar="FILE", help="YAML job file (instead of --frames/--out/... flags)")
     add_params_arg(p)
-    p.add_argument("--out", required=True, metavar="DIR", help="output root")
-    p.add_argument("--frames", type=_positive_int("--frames"), required=True, help="number of frames")
-    p.add_argument("--seed", type=_seed, default=0, help="run seed (default: 0)")
-    p.add_argument("--resolution", default="512x256", metavar="WxH", help="image size (default: 512x256)")
-    p.add_argument("--samples", type=_positive_int("--samples"), default=16, help="Cycles samples per pixel (default 16)")
-    p.add_argument("--no-denoise", action="store_true", help="turn off denoising")
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
-                   help="render device: a GPU when Cycles finds one (auto), or force one")
+    p.add_argument("--out", metavar="DIR", help="output root")
+    p.add_argument("--frames", type=_positive_int("--frames"), help="number of frames")
+    p.add_argument("--seed", type=_seed, help="run seed (default: 0)")
+    p.add_argument("--resolution", metavar="WxH", help="image size (default: 512x256)")
+    p.add_argument("--samples", type=_positive_int("--samples"), help="Cycles samples per pixel (default 16)")
+    p.add_argument("--no-denoise", action="store_true", default=None, help="turn off denoising")
     add_output_args(p)
-    p.add_argument("--no-sheet", action="store_true", help="do not write contact_sheet.png")
+    p.set_defaults(split=None, city=None)
+    run = p.add_argument_group("how to run (also override a job file)")
+    run.add_argument("--device", choices=("auto", "cpu", "gpu"), default=None,
+                     help="render device: a GPU when Cycles finds one (auto, default), or force one")
+    run.add_argument("--workers", type=_positive_int("--workers"), help="parallel workers (default: all cores)")
+    run.add_argument("--threads", type=_non_negative("--threads"),
+                     help="render threads per worker (default: cores // workers)")
+    run.add_argument("--executor", choices=EXECUTORS, default=None,
+                     help="local worker processes (default) or Ray tasks")
+    run.add_argument("--ray-address", metavar="ADDR",
+                     help="Ray cluster to join, e.g. 10.0.0.1:6379 or auto (default: start a local Ray instance)")
+    run.add_argument("--frames-per-worker", type=_positive_int("--frames-per-worker"),
+                     help="frames a worker process renders before it is replaced (bounds memory; default 50)")
+    run.add_argument("--retries", type=_non_negative("--retries"),
+                     help="times a failed work unit is retried (default 2)")
+    run.add_argument("--no-sheet", action="store_true", default=None, help="do not write contact_sheet.png")
     p.set_defaults(func=cmd_render)
 
 
-def cmd_render(args: argparse.Namespace) -> int:
-    from scenegen.params import load_space
-    from scenegen.render_settings import RenderSettings, parse_resolution
+def job_from_args(args: argparse.Namespace):
+    """The JobSpec of a ``render`` command line (job file plus overrides, or the flag form)."""
+    from .jobfile import JobSpec, load_job, with_overrides
 
+    if args.job:
+        given = [flag for dest, flag in _LOOK_FLAGS.items() if getattr(args, dest) is not None]
+        if given:
+            raise UserError(f"--job {args.job}: {given[0]} belongs in the job file; use one or the other")
+        job = load_job(args.job)
+    else:
+        if args.out is None or args.frames is None:
+            raise UserError("render: give --frames N and --out DIR, or --job FILE")
+        job = JobSpec(out=Path(args.out), frames=args.frames,
+                      seed=args.seed if args.seed is not None else 0,
+                      params=Path(args.params) if args.params else None,
+                      resolution=parse_resolution(args.resolution or "512x256"),
+                      samples=args.samples or 16, denoise=not args.no_denoise,
+                      split=args.split or "train", city=args.city or "scenegen")
+    if args.ray_address and (args.executor or job.executor) != "ray":
+        raise UserError("--ray-address needs --executor ray")
+    return with_overrides(job, device=args.device, workers=args.workers, threads=args.threads,
+                          executor=args.executor, ray_address=args.ray_address,
+                          frames_per_worker=args.frames_per_worker, retries=args.retries,
+                          sheet=False if args.no_sheet else None)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
     from .run import RenderRun
 
-    space = load_space(args.params)
-    width, height = parse_resolution(args.resolution)
-    settings = RenderSettings(width=width, height=height, samples=args.samples, denoise=not args.no_denoise,
-                              device=args.device)
-    run = RenderRun(space=space, settings=settings, out=args.out, seed=args.seed, frames=args.frames,
-                    split=args.split, city=args.city, write_sheet=not args.no_sheet)
-    return run.execute()
+    return RenderRun(job_from_args(args)).execute()

@@ -1,12 +1,16 @@
-"""What to render: one FrameRequest per frame, each with its seed and optional explicit z."""
+"""What to render: one FrameRequest per frame, grouped into work units for the workers."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from scenegen.errors import UserError
 from scenegen.layout import FrameId
 from scenegen.seeding import FrameSeed
-from pathlib import Path
+
+FrameKey = Tuple[int, int]  # (iteration, frame_index): a frame's place in the output layout
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,10 @@ class FrameRequest:
 
     seed: FrameSeed
     variables: Optional[Mapping[str, float]] = None
+
+    @property
+    def key(self) -> FrameKey:
+        return (self.seed.iteration, self.seed.frame_index)
 
     def frame_id(self, root: Path, split: str, city: str) -> FrameId:
         """Where this frame's files go: sequence = tuning iteration, frame = frame index."""
@@ -40,3 +48,38 @@ def plan_frames(seed: int, count: int, iteration: int = 0, start: int = 0,
         z = dict(variables[i]) if variables is not None else None
         reqs.append(FrameRequest(FrameSeed(seed, iteration, start + i), z))
     return reqs
+
+
+def check_unique(requests: Sequence[FrameRequest]) -> None:
+    """UserError when two requests would write the same frame files."""
+    seen = set()
+    for r in requests:
+        if r.key in seen:
+            raise UserError(f"two requests for the same frame (iteration {r.key[0]}, frame {r.key[1]})")
+        seen.add(r.key)
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """Frames that one worker renders in order with one Blender session; retried together on failure."""
+
+    uid: int
+    requests: Tuple[FrameRequest, ...]
+    attempt: int = 1
+
+    def __len__(self) -> int:
+        return len(self.requests)
+
+
+def unit_size(frames: int, workers: int, frames_per_worker: int) -> int:
+    """Frames per work unit: about four units per worker (load balance), at most 8 and never more than
+    a worker renders before it is recycled."""
+    if frames <= 0:
+        return 1
+    return max(1, min(math.ceil(frames / (4 * max(1, workers))), 8, frames_per_worker))
+
+
+def make_units(requests: Sequence[FrameRequest], size: int, first_uid: int = 0) -> List[WorkUnit]:
+    """Split ``requests`` (in order) into units of at most ``size`` frames."""
+    return [WorkUnit(first_uid + i, tuple(requests[s:s + size]))
+            for i, s in enumerate(range(0, len(requests), size))]

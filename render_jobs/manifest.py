@@ -1,16 +1,20 @@
 """The run manifest: what was rendered, with which inputs and software, and how it went."""
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import platform
+import socket
 import sys
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_json
 from scenegen.layout import MANIFEST
+
+from .worker import FrameResult
 
 _PACKAGES = ("scenegen", "bpy", "numpy", "opencv-python-headless", "OpenEXR", "torch", "ray")
 
@@ -26,10 +30,19 @@ def software_versions() -> Dict[str, str]:
     return versions
 
 
-def run_key(params_version: str, seed: int, settings: Mapping[str, Any], split: str, city: str) -> Dict[str, Any]:
+def look_settings(settings: Mapping[str, Any]) -> Dict[str, Any]:
+    """Render settings that change the output (not device or thread count)."""
+    return {k: v for k, v in settings.items() if k not in ("device", "threads")}
+
+
+def run_key(params_version: str, seed: int, settings: Mapping[str, Any], split: str, city: str,
+            variables_hash: Optional[str] = None) -> Dict[str, Any]:
     """The inputs that must match for a rerun into the same folder to resume rather than clash."""
-    look = {k: v for k, v in settings.items() if k not in ("device", "threads")}
-    return {"params_version": params_version, "seed": seed, "render": look, "split": split, "city": city}
+    key = {"params_version": params_version, "seed": seed, "render": look_settings(settings), "split": split,
+           "city": city}
+    if variables_hash:
+        key["variables"] = variables_hash
+    return key
 
 
 def read_manifest(root: Path) -> Dict[str, Any] | None:
@@ -55,6 +68,25 @@ def check_resumable(root: Path, key: Mapping[str, Any]) -> Dict[str, Any] | None
     return old
 
 
+def frame_record(r: FrameResult, params_version: Optional[str] = None) -> Dict[str, Any]:
+    """The manifest entry of one frame: status, per-stage seconds, worker pid and RSS, error."""
+    rec: Dict[str, Any] = {"iteration": r.request.seed.iteration, "frame_index": r.request.seed.frame_index,
+                           "status": r.status}
+    if params_version:
+        rec["params_version"] = params_version
+    if r.seconds:
+        rec["seconds"] = {k: round(v, 4) for k, v in r.seconds.items()}
+    if r.status in ("rendered", "failed"):
+        rec["attempts"] = r.attempts
+    if r.pid:
+        rec["worker_pid"] = r.pid
+    if r.rss_mb:
+        rec["worker_rss_mb"] = r.rss_mb
+    if r.error:
+        rec["error"] = r.error
+    return rec
+
+
 def write_manifest(root: Path, key: Mapping[str, Any], frames: Iterable[Mapping[str, Any]],
                    extra: Mapping[str, Any] | None = None) -> Path:
     """Write ``root/manifest.json`` atomically."""
@@ -66,9 +98,12 @@ def write_manifest(root: Path, key: Mapping[str, Any], frames: Iterable[Mapping[
         "tool": "scenegen",
         "run_key": dict(key),
         "counts": {"requested": len(frames), **counts},
-        "failures": [f for f in frames if f["status"] == "failed"],
+        "failures": [{k: f[k] for k in ("iteration", "frame_index", "error", "attempts") if k in f}
+                     for f in frames if f["status"] == "failed"],
         "frames": frames,
         "software": software_versions(),
+        "host": socket.gethostname(),
+        "written_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     if extra:
         body.update(extra)
@@ -78,7 +113,8 @@ def write_manifest(root: Path, key: Mapping[str, Any], frames: Iterable[Mapping[
 
 
 def merge_frames(old: List[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
-    """Per-frame records: a new record replaces an old one, except that a skip keeps the old timings."""
+    """Per-frame records: a new record replaces an old one, except that a skip keeps the old record of a
+    frame rendered earlier."""
     merged = {(f.get("iteration", 0), f["frame_index"]): dict(f) for f in old}
     for f in new:
         k = (f.get("iteration", 0), f["frame_index"])

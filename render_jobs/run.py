@@ -1,102 +1,84 @@
-"""A render run: validate inputs, render the missing frames, write the manifest and a contact sheet."""
+"""A render run (the ``render`` command): validate, resume, render in parallel, manifest, sheet, summary."""
 from __future__ import annotations
 
 import sys
-import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List
-
-from tqdm import tqdm
+from typing import Any
 
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_text
 from scenegen.layout import list_frames
 from scenegen.outdir import prepare_output_dir
-from scenegen.params import ParameterSpace
-from scenegen.render_settings import RenderSettings
 
-from .frames import FrameRequest, plan_frames
-from .manifest import check_resumable, merge_frames, run_key, write_manifest
-from .worker import FrameResult, OutputTarget
+from .engine import Outcome, RenderEngine
+from .jobfile import JobSpec
+from .manifest import check_resumable, frame_record, merge_frames, run_key, write_manifest
+from .progress import last_line
+from .worker import FrameRenderer, OutputTarget, RendererFactory
+
+EXIT_INTERRUPTED = 130
 
 
 @dataclass
 class RenderRun:
-    """One ``scenegen render`` invocation."""
+    """One job: everything is validated before the first file is written."""
 
-    space: ParameterSpace
-    settings: RenderSettings
-    out: str | Path
-    seed: int
-    frames: int
-    split: str = "train"
-    city: str = "scenegen"
-    write_sheet: bool = True
+    job: JobSpec
+    progress: Any = True
+    factory: RendererFactory = FrameRenderer
 
     def execute(self) -> int:
-        """Render every frame not yet complete; 0 when all are complete, 1 when some failed."""
-        root = Path(self.out)
-        key = run_key(self.space.version, self.seed, self.settings.to_dict(), self.split, self.city)
+        """Render every frame not yet complete: 0 when all are complete, 1 when some failed, 130 on Ctrl-C."""
+        job = self.job
+        space = job.load_space()
+        settings = job.settings()
+        requests = job.requests()
+        options = job.options(self.progress)
+        root = Path(job.out)
+        if root.exists() and not root.is_dir():
+            raise UserError(f"--out {root}: exists and is not a folder")
+        key = run_key(space.version, job.seed, settings.to_dict(), job.split, job.city, job.variables_hash())
         old = check_resumable(root, key) if root.is_dir() else None
-        root = prepare_output_dir(root)
-        atomic_write_text(root / "params.yaml", self.space.to_yaml())
-        target = OutputTarget(root, self.split, self.city)
-        requests = plan_frames(self.seed, self.frames)
-        todo = [r for r in requests if not r.frame_id(root, self.split, self.city).is_complete()]
-        done_before = len(requests) - len(todo)
-        t0 = time.perf_counter()
-        results = self._render(todo, target)
-        wall = time.perf_counter() - t0
-        records = [_record(r) for r in results]
-        records += [{"iteration": r.seed.iteration, "frame_index": r.seed.frame_index, "status": "skipped"}
-                    for r in requests if r not in todo]
-        merged = merge_frames(old.get("frames", []) if old else [], records)
-        write_manifest(root, key, merged, extra={"params_source": self.space.source, "wall_seconds": round(wall, 3)})
-        failed = [r for r in results if r.status == "failed"]
-        rendered = sum(r.status == "rendered" for r in results)
-        if self.write_sheet:
+        target = OutputTarget(root, job.split, job.city)
+        with RenderEngine(space, settings, target, options, self.factory) as engine:
+            root = prepare_output_dir(root)
+            atomic_write_text(root / "params.yaml", space.to_yaml())
+            outcome = engine.execute(requests)
+        merged = merge_frames(old.get("frames", []) if old else [], [frame_record(r) for r in outcome.results])
+        write_manifest(root, key, merged, extra={
+            "params_source": space.source, "params_version": space.version, "seed": job.seed,
+            "job": job.source, "this_run": _this_run(outcome), "execution": outcome.execution(),
+            "wall_seconds": round(outcome.wall_seconds, 3),
+            "frames_per_minute": round(outcome.frames_per_minute, 2), "interrupted": outcome.interrupted})
+        if job.sheet and not outcome.interrupted:
             from scenegen.contact_sheet import write_contact_sheet
 
-            complete = list_frames(root, self.split)
+            complete = list_frames(root, job.split)
             if complete:
                 write_contact_sheet(complete[:8], root / "contact_sheet.png")
-        rate = rendered / wall * 60 if wall > 0 and rendered else 0.0
-        print(f"{rendered} rendered, {done_before} already complete, {len(failed)} failed "
-              f"in {wall:.1f} s ({rate:.1f} frames/min) -> {root}", file=sys.stderr)
-        for f in failed:
-            print(f"  frame {f.request.seed.frame_index} failed: {f.error.splitlines()[-1] if f.error else ''}",
-                  file=sys.stderr)
-        return 1 if failed else 0
-
-    def _render(self, todo: List[FrameRequest], target: OutputTarget) -> List[FrameResult]:
-        if not todo:
-            return []
-        from .worker import FrameRenderer
-
-        results: List[FrameResult] = []
-        renderer = FrameRenderer(self.space, self.settings, target)
-        try:
-            with tqdm(total=len(todo), unit="frame", desc="render", dynamic_ncols=True) as bar:
-                for req in todo:
-                    try:
-                        results.append(renderer.render(req))
-                    except UserError:
-                        raise
-                    except Exception:  # one bad frame must not lose the rest of the run
-                        results.append(FrameResult(req, "failed", error=traceback.format_exc()))
-                    bar.update(1)
-        finally:
-            renderer.close()
-        return results
+        _summary(outcome, root)
+        if outcome.interrupted:
+            return EXIT_INTERRUPTED
+        return 1 if outcome.count("failed") else 0
 
 
-def _record(r: FrameResult) -> Dict[str, Any]:
-    rec: Dict[str, Any] = {"iteration": r.request.seed.iteration, "frame_index": r.request.seed.frame_index,
-                           "status": r.status}
-    if r.seconds:
-        rec["seconds"] = {k: round(v, 4) for k, v in r.seconds.items()}
-    if r.error:
-        rec["error"] = r.error
-    return rec
+def _this_run(outcome: Outcome) -> dict:
+    return {s: outcome.count(s) for s in ("rendered", "skipped", "failed", "pending")}
+
+
+def _summary(outcome: Outcome, root: Path) -> None:
+    rendered, skipped, failed = outcome.count("rendered"), outcome.count("skipped"), outcome.count("failed")
+    how = f"{outcome.executor}, {outcome.workers} worker(s) x {outcome.threads} thread(s)" if outcome.workers else \
+        "nothing to render"
+    print(f"{rendered} rendered, {skipped} already complete, {failed} failed in {outcome.wall_seconds:.1f} s "
+          f"({outcome.frames_per_minute:.1f} frames/min; {how}) -> {root}", file=sys.stderr)
+    if outcome.units_retried:
+        print(f"  {outcome.units_retried} work unit(s) retried", file=sys.stderr)
+    for r in outcome.results:
+        if r.status == "failed":
+            print(f"  frame {r.request.seed.frame_index} failed after {r.attempts} attempt(s): "
+                  f"{last_line(r.error)}", file=sys.stderr)
+    if outcome.interrupted:
+        print(f"  interrupted: {outcome.count('pending')} frame(s) not rendered; rerun the same command to "
+              f"resume", file=sys.stderr)

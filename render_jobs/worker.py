@@ -1,17 +1,25 @@
-"""Rendering frames inside one process: the only render_jobs module that imports bpy (lazily)."""
+"""Rendering frames inside one process: the only render_jobs module that reaches bpy (lazily).
+
+``worker_main`` is the body of a local worker process and ``render_unit_cached`` the body of a Ray
+task; both render whole work units with one Blender session per process.
+"""
 from __future__ import annotations
 
+import dataclasses
+import os
+import signal
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from scenegen.grammar import frame_scene
 from scenegen.params import ParameterSpace
 from scenegen.render_settings import RenderSettings
 from scenegen.writer import scene_record, write_frame
 
-from .frames import FrameRequest
+from .frames import FrameRequest, WorkUnit
 
 
 @dataclass(frozen=True)
@@ -25,12 +33,26 @@ class OutputTarget:
 
 @dataclass
 class FrameResult:
-    """Outcome of one frame: skipped (already complete), rendered with timings, or failed."""
+    """Outcome of one frame: skipped (already complete), rendered with timings, failed, or pending
+    (not reached before an interrupt)."""
 
     request: FrameRequest
-    status: str  # "rendered" | "skipped" | "failed"
+    status: str  # "rendered" | "skipped" | "failed" | "pending"
     seconds: Dict[str, float] = field(default_factory=dict)
     error: str = ""
+    attempts: int = 1
+    pid: int = 0
+    rss_mb: float = 0.0
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MiB (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 class FrameRenderer:
@@ -41,6 +63,9 @@ class FrameRenderer:
 
         self.space = space
         self.settings = settings
+        # The scene JSON records how a frame looks, not how it was scheduled: thread count is left out so
+        # a frame is byte-identical whichever worker layout rendered it.
+        self._record_settings = dataclasses.replace(settings, threads=0)
         self.target = target
         self._renderer = Renderer(settings)
 
@@ -58,13 +83,16 @@ class FrameRenderer:
         t1 = time.perf_counter()
         frame = self._renderer.render(spec)
         t2 = time.perf_counter()
-        write_frame(fid, frame, scene_record(spec, request.seed, self.space.version, self.settings))
+        write_frame(fid, frame, scene_record(spec, request.seed, self.space.version, self._record_settings))
         t3 = time.perf_counter()
         timings = {"layout": t1 - t0, **self._renderer.timings.as_dict(), "write": t3 - t2, "total": t3 - t0}
         return FrameResult(request, "rendered", seconds=timings)
 
     def close(self) -> None:
         self._renderer.close()
+
+
+RendererFactory = Callable[[ParameterSpace, RenderSettings, OutputTarget], Any]
 
 
 def render_in_process(requests: Iterable[FrameRequest], space: ParameterSpace, settings: RenderSettings,
@@ -82,3 +110,86 @@ def render_in_process(requests: Iterable[FrameRequest], space: ParameterSpace, s
     finally:
         renderer.close()
     return results
+
+
+def render_unit(renderer: Any, unit: WorkUnit, emit: Callable[[str, Any], None]) -> bool:
+    """Render the frames of ``unit`` in order, emitting ``("start", key)``, ``("frame", FrameResult)``
+    and, on the first exception, ``("error", (key, traceback))``. False when a frame failed."""
+    for req in unit.requests:
+        emit("start", req.key)
+        try:
+            result = renderer.render(req)
+        except Exception:
+            emit("error", (req.key, traceback.format_exc()))
+            return False
+        result.attempts, result.pid, result.rss_mb = unit.attempt, os.getpid(), round(rss_mb(), 1)
+        emit("frame", result)
+    return True
+
+
+def worker_main(conn: Any, space: ParameterSpace, settings: RenderSettings, target: OutputTarget,
+                factory: RendererFactory) -> None:
+    """A local worker process: render the units the parent sends until it sends ``None`` or a frame fails.
+
+    Messages to the parent are ``(kind, unit uid, payload)``; ``("done", uid, None)`` ends a unit. Ctrl-C
+    is left to the parent, which stops workers itself so that no frame is cut short mid-write.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    renderer = None
+    try:
+        while True:
+            try:
+                unit = conn.recv()
+            except EOFError:  # the parent is gone
+                return
+            if unit is None:
+                return
+
+            def emit(kind: str, payload: Any, uid: int = unit.uid) -> None:
+                conn.send((kind, uid, payload))
+
+            if renderer is None:
+                try:
+                    renderer = factory(space, settings, target)
+                except Exception:
+                    emit("error", (None, traceback.format_exc()))
+                    return
+            if not render_unit(renderer, unit, emit):
+                return  # a fresh process (and Blender session) takes the retry
+            emit("done", None)
+    except (BrokenPipeError, EOFError):
+        return
+    finally:
+        if renderer is not None:
+            renderer.close()
+
+
+_SESSION: Dict[str, Any] = {}
+
+
+def render_unit_cached(space: ParameterSpace, settings: RenderSettings, target: OutputTarget,
+                       factory: RendererFactory, unit: WorkUnit) -> Tuple[List[FrameResult], Optional[Tuple]]:
+    """Body of a Ray task: render ``unit`` with this process's Blender session (kept between tasks).
+
+    Returns the frame results and, when a frame failed, ``(key, traceback)``.
+    """
+    tag = (space.version, settings, target, factory)
+    if _SESSION.get("tag") != tag:
+        if _SESSION.get("renderer") is not None:
+            _SESSION.pop("renderer").close()
+        _SESSION.clear()
+        _SESSION["renderer"] = factory(space, settings, target)
+        _SESSION["tag"] = tag
+    results: List[FrameResult] = []
+    error: List[Tuple] = []
+
+    def emit(kind: str, payload: Any) -> None:
+        if kind == "frame":
+            results.append(payload)
+        elif kind == "error":
+            error.append(payload)
+
+    if not render_unit(_SESSION["renderer"], unit, emit):
+        _SESSION.pop("renderer").close()  # start the next task with a fresh session
+        _SESSION.clear()
+    return results, (error[0] if error else None)

@@ -1,0 +1,40 @@
+"""Removing what interrupted runs leave behind: temporary files and frames with only some files."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from scenegen.io import TMP_MARKER
+from scenegen.layout import FrameId
+
+from .frames import FrameKey
+
+_FRAME_FOLDERS = ("leftImg8bit", "gtFine", "scene")
+
+
+def remove_stale_temp(root: Path, split: str, city: str) -> int:
+    """Delete ``*.tmp-*`` files under the run's frame folders and the output root; returns how many.
+
+    Call only while no process writes into these folders."""
+    folders = [Path(root)] + [Path(root) / f / split / city for f in _FRAME_FOLDERS]
+    n = 0
+    for folder in folders:
+        if folder.is_dir():
+            for p in folder.glob(f"*{TMP_MARKER}*"):
+                p.unlink(missing_ok=True)
+                n += 1
+    return n
+
+
+def remove_partial_frames(root: Path, split: str, city: str, keys: Iterable[FrameKey]) -> int:
+    """Delete the files of each listed frame that is not complete; returns how many frames were partial."""
+    n = 0
+    for iteration, index in keys:
+        fid = FrameId(Path(root), split, city, iteration, index)
+        if fid.is_complete():
+            continue
+        present = [p for p in fid.paths().values() if p.exists()]
+        for p in present:
+            p.unlink(missing_ok=True)
+        n += bool(present)
+    return n

@@ -1,0 +1,211 @@
+"""Job files: one YAML mapping that says what to render, where, and how to run it; validated strictly.
+
+Relative ``params`` and ``out`` paths are taken from the job file's folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+import yaml
+
+from scenegen.errors import UserError
+from scenegen.layout import valid_city_name
+from scenegen.params import ParameterSpace, load_space
+from scenegen.render_settings import DEVICES, RenderSettings, parse_resolution
+
+from .engine import DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, EXECUTORS, ExecOptions
+from .frames import FrameRequest, plan_frames
+
+MAX_SEED = 2**32
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A validated render job (from a job file or the ``render`` flags)."""
+
+    out: Path
+    frames: int
+    seed: int = 0
+    params: Optional[Path] = None  # None: the built-in parameter space
+    variables: Optional[Tuple[Mapping[str, Any], ...]] = None  # explicit z per frame
+    resolution: Tuple[int, int] = (512, 256)
+    samples: int = 16
+    denoise: bool = True
+    device: str = "auto"
+    threads: int = 0
+    split: str = "train"
+    city: str = "scenegen"
+    frames_per_worker: int = DEFAULT_FRAMES_PER_WORKER
+    workers: Optional[int] = None
+    executor: str = "local"
+    ray_address: Optional[str] = None
+    retries: int = DEFAULT_RETRIES
+    sheet: bool = True
+    source: str = "<flags>"
+
+    def load_space(self) -> ParameterSpace:
+        """The parameter space; explicit variables are checked against it (ParamsError names the frame)."""
+        space = load_space(self.params)
+        for i, z in enumerate(self.variables or ()):
+            space.validate_values(z, where=f"{self.source}: variables[{i}]")
+        return space
+
+    def settings(self) -> RenderSettings:
+        w, h = self.resolution
+        return RenderSettings(width=w, height=h, samples=self.samples, denoise=self.denoise, device=self.device,
+                              threads=self.threads)
+
+    def requests(self) -> List[FrameRequest]:
+        return plan_frames(self.seed, self.frames, variables=self.variables)
+
+    def options(self, progress: Any = True) -> ExecOptions:
+        return ExecOptions(executor=self.executor, workers=self.workers, ray_address=self.ray_address,
+                           frames_per_worker=self.frames_per_worker, retries=self.retries, progress=progress)
+
+    def variables_hash(self) -> Optional[str]:
+        """Content hash of the explicit variables (part of the run key), None when drawn from the space."""
+        if self.variables is None:
+            return None
+        blob = json.dumps([dict(z) for z in self.variables], sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def _int(lo: int, hi: Optional[int] = None) -> Callable[[str, Any], int]:
+    def check(where: str, v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise UserError(f"{where} must be an integer, got {v!r}")
+        if v < lo or (hi is not None and v >= hi):
+            rng = f"at least {lo}" if hi is None else f"in [{lo}, {hi})"
+            raise UserError(f"{where} must be {rng}, got {v}")
+        return v
+    return check
+
+
+def _bool(where: str, v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise UserError(f"{where} must be true or false, got {v!r}")
+    return v
+
+
+def _text(where: str, v: Any) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise UserError(f"{where} must be a non-empty string, got {v!r}")
+    return v
+
+
+def _choice(options: Tuple[str, ...]) -> Callable[[str, Any], str]:
+    def check(where: str, v: Any) -> str:
+        if v not in options:
+            raise UserError(f"{where} must be one of {list(options)}, got {v!r}")
+        return v
+    return check
+
+
+def _name(where: str, v: Any) -> str:
+    if not isinstance(v, str) or not valid_city_name(v):
+        raise UserError(f"{where} may hold only letters, digits and '-', got {v!r}")
+    return v
+
+
+def _resolution(where: str, v: Any) -> Tuple[int, int]:
+    if not isinstance(v, str):
+        raise UserError(f"{where} must be a string WIDTHxHEIGHT such as 512x256, got {v!r}")
+    try:
+        return parse_resolution(v)
+    except UserError as e:
+        raise UserError(f"{where}: {str(e).split(': ', 1)[-1]}") from None
+
+
+def _variables(where: str, v: Any) -> Tuple[Mapping[str, Any], ...]:
+    if not isinstance(v, list) or not v:
+        raise UserError(f"{where} must be a non-empty list of mappings (one per frame), got {type(v).__name__}")
+    for i, z in enumerate(v):
+        if not isinstance(z, dict) or not all(isinstance(k, str) for k in z):
+            raise UserError(f"{where}[{i}] must be a mapping of variable name -> value")
+        for name, value in z.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise UserError(f"{where}[{i}].{name} must be a number, got {value!r}")
+    return tuple(dict(z) for z in v)
+
+
+_OPTIONAL_NONE = ("workers", "ray_address", "params")
+
+_FIELDS: Dict[str, Callable[[str, Any], Any]] = {
+    "params": _text,
+    "variables": _variables,
+    "frames": _int(1),
+    "seed": _int(0, MAX_SEED),
+    "resolution": _resolution,
+    "samples": _int(1, 65537),
+    "denoise": _bool,
+    "device": _choice(DEVICES),
+    "threads": _int(0),
+    "out": _text,
+    "split": _name,
+    "city": _name,
+    "frames_per_worker": _int(1),
+    "workers": _int(1),
+    "executor": _choice(EXECUTORS),
+    "ray_address": _text,
+    "retries": _int(0),
+    "sheet": _bool,
+}
+
+
+def parse_job(data: Any, source: str, base: Path) -> JobSpec:
+    """Validate a job mapping; UserError (one line, naming the file and key) for any problem."""
+    if not isinstance(data, dict):
+        raise UserError(f"{source}: a job file must be a YAML mapping of settings")
+    unknown = sorted(str(k) for k in data if k not in _FIELDS)
+    if unknown:
+        raise UserError(f"{source}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(_FIELDS))}")
+    values: Dict[str, Any] = {}
+    for key, check in _FIELDS.items():
+        if key not in data:
+            continue
+        if data[key] is None and key in _OPTIONAL_NONE:
+            continue
+        values[key] = check(f"{source}: {key}", data[key])
+    if "out" not in values:
+        raise UserError(f"{source}: missing key 'out' (the output folder)")
+    variables = values.get("variables")
+    if "frames" not in values and variables is None:
+        raise UserError(f"{source}: give 'frames' (how many to render) or 'variables' (one mapping per frame)")
+    if variables is not None:
+        frames = values.setdefault("frames", len(variables))
+        if frames != len(variables):
+            raise UserError(f"{source}: frames is {frames} but variables lists {len(variables)} frames")
+    if values.get("ray_address") and values.get("executor", "local") != "ray":
+        raise UserError(f"{source}: ray_address needs executor: ray")
+    values["out"] = base / values["out"]
+    if "params" in values:
+        values["params"] = base / values["params"]
+        if not values["params"].is_file():
+            raise UserError(f"{source}: params file {values['params']} not found")
+    return JobSpec(source=source, **values)
+
+
+def load_job(path: str | Path) -> JobSpec:
+    """Read and validate a job file."""
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"--job {p}: job file not found")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"--job {p}: cannot read it ({e})") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise UserError(f"{p}: malformed YAML{at}: {getattr(e, 'problem', None) or e}") from None
+    return parse_job(data, str(p), p.parent)
+
+
+def with_overrides(job: JobSpec, **changes: Any) -> JobSpec:
+    """``job`` with the given (not None) fields replaced."""
+    return replace(job, **{k: v for k, v in changes.items() if v is not None})
