@@ -120,6 +120,11 @@ def poly_lr(base: float, step: int, steps: int, power: float) -> float:
     return base * (1.0 - step / steps) ** power
 
 
+def resolve_config(cfg: TrainConfig) -> TrainConfig:
+    """Fill the defaults that depend on other settings (the crop defaults to the size, else 512x512)."""
+    return replace(cfg, out=Path(cfg.out), crop=cfg.crop or cfg.size or (512, 512))
+
+
 def _validate(cfg: TrainConfig) -> None:
     if cfg.steps < 1:
         raise UserError(f"--steps must be >= 1 (got {cfg.steps})")
@@ -168,7 +173,7 @@ def train(cfg: TrainConfig) -> Dict:
 
     Raises UserError / DatasetError for bad input before anything is written.
     """
-    cfg = replace(cfg, out=Path(cfg.out), crop=cfg.crop or cfg.size or (512, 512))
+    cfg = resolve_config(cfg)
     _validate(cfg)
     mapping = class_mapping(cfg.classes)
     device = resolve_device(cfg.device)
@@ -218,7 +223,9 @@ def train(cfg: TrainConfig) -> Dict:
         stream = TrainStream(train_data, cfg.crop, cfg.augment, cfg.seed)
         loader = torch.utils.data.DataLoader(
             stream, batch_size=cfg.batch_size, sampler=range(start * cfg.batch_size, cfg.steps * cfg.batch_size),
-            num_workers=cfg.workers, pin_memory=device.type == "cuda", drop_last=False)
+            num_workers=cfg.workers, pin_memory=device.type == "cuda", drop_last=False,
+            # Its own generator: the loader's worker seeds must not draw from (and shift) torch's stream.
+            generator=torch.Generator().manual_seed(cfg.seed))
         from tqdm import tqdm
 
         bar = tqdm(total=cfg.steps, initial=start, desc="train", unit="step", disable=not cfg.progress,

@@ -1,0 +1,211 @@
+"""``experiment table``: train one model per paper row and assemble Table 1.
+
+The config (YAML) names the datasets; the rows follow from them::
+
+    out: runs/table1
+    val: camvid:/data/camvid#val           # real validation set (labelled)
+    real: camvid:/data/camvid#train        # real training set
+    real_fraction: 0.1                     # share of real mixed into the synthetic rows
+    untuned: [runs/untuned]                # scenegen output folders (one or more)
+    tuned: [runs/tuned]
+    rows: [untuned, tuned, real, untuned+real, tuned+real]   # optional; default: all with data
+    device: auto
+    train: {arch: lite0, steps: 600, batch_size: 8, size: 240x176, seed: 0}
+
+Each row trains into ``out/rows/<row>/``.  A row whose ``eval.json`` exists for the same settings
+is reused, an interrupted row resumes from its checkpoint, so re-running completes a table.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Dict, List
+
+import yaml
+
+from scenegen.datasets import parse_dataset_spec
+from scenegen.errors import UserError
+from segtrain.data import AugmentConfig, labelled_samples, parse_size, training_samples
+from segtrain.table import build_table, to_markdown, write_table
+from segtrain.train import TrainConfig, resolve_config, train
+
+ROW_KEYS = ("untuned", "tuned", "real", "untuned+real", "tuned+real")
+DELTAS = (("tuned − untuned", "untuned", "tuned"),
+          ("tuned+real − untuned+real", "untuned+real", "tuned+real"))
+# Options of TrainConfig the ``train:`` section may set.
+_TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - {"out", "train", "real", "real_fraction", "val",
+                                                         "resume", "progress", "device"}
+
+
+@dataclass
+class ExperimentConfig:
+    """A parsed experiment file."""
+
+    out: Path
+    val: str
+    real: str | None = None
+    real_fraction: float = 0.1
+    untuned: List[str] = field(default_factory=list)
+    tuned: List[str] = field(default_factory=list)
+    rows: List[str] | None = None
+    device: str = "auto"
+    train: Dict = field(default_factory=dict)
+    title: str = ""
+    source: Path | None = None
+
+
+def _as_list(v, where: str) -> List[str]:
+    if v is None:
+        return []
+    if isinstance(v, (str, Path)):
+        return [str(v)]
+    if isinstance(v, list) and all(isinstance(x, (str, Path)) for x in v):
+        return [str(x) for x in v]
+    raise UserError(f"{where}: expected a path or a list of paths")
+
+
+def load_config(path: str | Path) -> ExperimentConfig:
+    """Read and check an experiment YAML file (UserError naming the file and key on problems)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: experiment config does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise UserError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{path}: expected a mapping at the top level")
+    known = {"out", "val", "real", "real_fraction", "untuned", "tuned", "rows", "device", "train", "title"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+    for key in ("out", "val"):
+        if not raw.get(key):
+            raise UserError(f"{path}: missing required key {key!r}")
+    base = path.parent
+
+    def rel(p: str) -> str:
+        # Relative paths in the file are relative to the file; keep a KIND: prefix in front.
+        kind, sep, rest = p.partition(":")
+        if sep and kind in ("cityscapes", "camvid", "scenegen"):
+            return f"{kind}:{rel(rest)}"
+        return p if Path(p).expanduser().is_absolute() else str(base / p)
+
+    train_opts = raw.get("train") or {}
+    if not isinstance(train_opts, dict):
+        raise UserError(f"{path}: 'train' must be a mapping of training options")
+    bad = sorted(set(train_opts) - _TRAIN_OPTIONS)
+    if bad:
+        raise UserError(f"{path}: unknown training option(s) {', '.join(bad)}; allowed: "
+                        f"{', '.join(sorted(_TRAIN_OPTIONS))}")
+    rows = raw.get("rows")
+    if rows is not None:
+        rows = _as_list(rows, f"{path}: rows")
+        for r in rows:
+            if r not in ROW_KEYS:
+                raise UserError(f"{path}: unknown row {r!r}; choose from {', '.join(ROW_KEYS)}")
+    try:
+        fraction = float(raw.get("real_fraction", 0.1))
+    except (TypeError, ValueError):
+        raise UserError(f"{path}: real_fraction must be a number") from None
+    return ExperimentConfig(
+        out=Path(rel(str(raw["out"]))), val=rel(str(raw["val"])),
+        real=rel(str(raw["real"])) if raw.get("real") else None, real_fraction=fraction,
+        untuned=[rel(p) for p in _as_list(raw.get("untuned"), f"{path}: untuned")],
+        tuned=[rel(p) for p in _as_list(raw.get("tuned"), f"{path}: tuned")],
+        rows=rows, device=str(raw.get("device", "auto")), train=dict(train_opts),
+        title=str(raw.get("title", "")), source=path)
+
+
+def _real_label(cfg: ExperimentConfig) -> str:
+    try:
+        spec = parse_dataset_spec(cfg.real, default_split="train")
+        return f"{spec.kind} {spec.split or 'train'}"
+    except UserError:
+        return "real"
+
+
+def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
+    """The rows to run: key, label and their training data (real share included)."""
+    pct = f"{cfg.real_fraction * 100:g}%"
+    available = {
+        "untuned": bool(cfg.untuned), "tuned": bool(cfg.tuned), "real": cfg.real is not None,
+        "untuned+real": bool(cfg.untuned) and cfg.real is not None,
+        "tuned+real": bool(cfg.tuned) and cfg.real is not None,
+    }
+    wanted = cfg.rows if cfg.rows is not None else [k for k in ROW_KEYS if available[k]]
+    missing = [k for k in wanted if not available[k]]
+    if missing:
+        need = {"untuned": "untuned", "tuned": "tuned", "real": "real"}
+        keys = sorted({need[p] for k in missing for p in k.split("+")
+                       if not available[p]})
+        raise UserError(f"{cfg.source or 'experiment'}: row(s) {', '.join(missing)} need the key(s) "
+                        f"{', '.join(keys)}")
+    if not wanted:
+        raise UserError(f"{cfg.source or 'experiment'}: no rows to run (give untuned, tuned and/or real)")
+    defs = {
+        "untuned": ("Untuned synthetic", cfg.untuned, None, 1.0),
+        "tuned": ("Tuned synthetic", cfg.tuned, None, 1.0),
+        "real": (f"Real ({_real_label(cfg)})" if cfg.real else "Real", [], cfg.real, 1.0),
+        "untuned+real": (f"Untuned + {pct} real", cfg.untuned, cfg.real, cfg.real_fraction),
+        "tuned+real": (f"Tuned + {pct} real", cfg.tuned, cfg.real, cfg.real_fraction),
+    }
+    return [{"key": k, "label": defs[k][0], "train": list(defs[k][1]), "real": defs[k][2],
+             "real_fraction": defs[k][3]} for k in wanted]
+
+
+def _train_config(cfg: ExperimentConfig, row: Dict, progress: bool) -> TrainConfig:
+    opts = dict(cfg.train)
+    for key in ("size", "crop"):
+        if isinstance(opts.get(key), str):
+            opts[key] = parse_size(opts[key])
+        elif isinstance(opts.get(key), list):
+            opts[key] = tuple(int(v) for v in opts[key])
+    if isinstance(opts.get("augment"), dict):
+        opts["augment"] = AugmentConfig(**opts["augment"])
+    return TrainConfig(out=cfg.out / "rows" / row["key"].replace("+", "_plus_"), train=row["train"],
+                       real=row["real"], real_fraction=row["real_fraction"], val=cfg.val, device=cfg.device,
+                       resume=True, progress=progress, **opts)
+
+
+def _finished(tc: TrainConfig) -> Dict | None:
+    """The row's evaluation record if it finished with these settings, else None."""
+    ev, tr = tc.out / "eval.json", tc.out / "train.json"
+    if not (ev.is_file() and tr.is_file()):
+        return None
+    old = json.loads(tr.read_text())["config"]
+    new = resolve_config(tc).record()
+    skip = {"resume", "progress", "device", "workers", "threads", "cache", "ckpt_every", "out"}
+    if {k: v for k, v in old.items() if k not in skip} != {k: v for k, v in new.items() if k not in skip}:
+        raise UserError(f"{tc.out}: holds a row trained with other settings; remove it or choose another out")
+    return json.loads(ev.read_text())
+
+
+def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
+    """Train and evaluate every row, then write the table; returns it (with ``markdown``)."""
+    rows = plan_rows(cfg)
+    configs = [_train_config(cfg, r, progress) for r in rows]
+    # Check all data before the first row trains, so bad input leaves nothing behind.
+    labelled_samples(parse_dataset_spec(cfg.val, default_split="val"))
+    for r, tc in zip(rows, configs):
+        training_samples(r["train"], r["real"], r["real_fraction"], tc.seed)
+    done = []
+    for r, tc in zip(rows, configs):
+        t0 = time.perf_counter()
+        rec = _finished(tc)
+        if rec is None:
+            rec = train(tc)
+        info = json.loads((tc.out / "train.json").read_text())
+        done.append({"key": r["key"], "label": r["label"], "record": rec, "frames": info["data"]["frames"],
+                     "sources": info["data"]["sources"], "steps": info["steps"],
+                     "train_seconds": info["train_seconds"], "eval_seconds": info["eval_seconds"],
+                     "wall_seconds_this_run": round(time.perf_counter() - t0, 2), "run": str(tc.out)})
+    table = build_table(done, DELTAS, title=cfg.title)
+    table["val"] = cfg.val
+    table["train_options"] = {k: v for k, v in configs[0].record().items()
+                              if k not in ("out", "train", "real", "real_fraction", "val", "resume", "progress")}
+    write_table(table, cfg.out)
+    table["markdown"] = to_markdown(table)
+    return table

@@ -1,0 +1,134 @@
+"""The paper's Table 1: per-class IoU of the 7 classes and "global" per training set, with deltas.
+
+Rows are training sets (untuned synthetic, tuned synthetic, real, each synthetic set plus a share
+of real); columns are vehicle, pedestrian, building, vegetation, road, ground, sky and global (the
+mean of the 7).  Delta rows subtract one row from another, column by column.  Written as Markdown,
+JSON, a PNG bar chart and a small HTML page.
+"""
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+from scenegen.io import atomic_write_bytes, atomic_write_json, atomic_write_text
+from scenegen.labels import PAPER7_NAMES
+
+COLUMNS: Tuple[str, ...] = PAPER7_NAMES + ("global",)
+
+
+def row_scores(record: Dict) -> Dict[str, float | None]:
+    """The table columns of one evaluation record (``paper7_iou`` plus ``global``)."""
+    scores = dict(record["paper7_iou"])
+    scores["global"] = record["global"]
+    return {c: scores.get(c) for c in COLUMNS}
+
+
+def build_table(rows: Sequence[Dict], deltas: Sequence[Tuple[str, str, str]], title: str = "") -> Dict:
+    """Assemble the table.
+
+    ``rows``: dicts with ``key``, ``label`` and ``record`` (an evaluation record), plus any extra
+    fields to keep (e.g. ``train_seconds``).  ``deltas``: (label, key_a, key_b) meaning row b minus
+    row a; skipped when either row is missing.  A delta is None where either score is None.
+    """
+    out_rows = []
+    for r in rows:
+        extra = {k: v for k, v in r.items() if k not in ("record",)}
+        out_rows.append({**extra, "scores": row_scores(r["record"])})
+    by_key = {r["key"]: r for r in out_rows}
+    out_deltas = []
+    for label, a, b in deltas:
+        if a not in by_key or b not in by_key:
+            continue
+        sa, sb = by_key[a]["scores"], by_key[b]["scores"]
+        out_deltas.append({"label": label, "from": a, "to": b,
+                           "scores": {c: (None if sa[c] is None or sb[c] is None else sb[c] - sa[c])
+                                      for c in COLUMNS}})
+    return {"title": title, "columns": list(COLUMNS), "rows": out_rows, "deltas": out_deltas,
+            "units": "IoU in percent; global = mean IoU of the 7 classes; deltas in points"}
+
+
+def _fmt(v: float | None, signed: bool = False) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:+.2f}" if signed else f"{v:.2f}"
+
+
+def to_markdown(table: Dict) -> str:
+    """The table in Markdown (deltas in italics below the rows)."""
+    cols = table["columns"]
+    lines = []
+    if table.get("title"):
+        lines += [f"**{table['title']}**", ""]
+    lines += ["| training set | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for r in table["rows"]:
+        lines.append(f"| {r['label']} | " + " | ".join(_fmt(r["scores"][c]) for c in cols) + " |")
+    for d in table["deltas"]:
+        lines.append(f"| *Δ {d['label']}* | " + " | ".join(f"*{_fmt(d['scores'][c], True)}*" for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_html(table: Dict, chart: str | None = "table.png") -> str:
+    """A small self-contained HTML page with the table (and the bar chart beside it)."""
+    cols = table["columns"]
+    esc = html.escape
+    head = "".join(f"<th>{esc(c)}</th>" for c in cols)
+    body = []
+    for r in table["rows"]:
+        body.append(f"<tr><th>{esc(r['label'])}</th>" + "".join(
+            f"<td>{_fmt(r['scores'][c])}</td>" for c in cols) + "</tr>")
+    for d in table["deltas"]:
+        cells = []
+        for c in cols:
+            v = d["scores"][c]
+            cls = "" if v is None else (" class='up'" if v > 0 else " class='down'" if v < 0 else "")
+            cells.append(f"<td{cls}><i>{_fmt(v, True)}</i></td>")
+        body.append(f"<tr class='delta'><th>Δ {esc(d['label'])}</th>" + "".join(cells) + "</tr>")
+    title = esc(table.get("title") or "Segmentation on real validation data")
+    img = f"<p><img src='{esc(chart)}' alt='bar chart'></p>" if chart else ""
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title><style>"
+            "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{text-align:left}"
+            ".delta{background:#f6f6f6}.up{color:#070}.down{color:#a00}</style></head><body>"
+            f"<h1>{title}</h1><table><tr><th>training set</th>{head}</tr>{''.join(body)}</table>"
+            f"<p>{esc(table['units'])}</p>{img}</body></html>\n")
+
+
+def bar_chart_png(table: Dict) -> bytes:
+    """PNG bytes of a grouped bar chart: one group per column, one bar per row."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    cols, rows = table["columns"], table["rows"]
+    fig, ax = plt.subplots(figsize=(10, 4), dpi=100)
+    width = 0.8 / max(len(rows), 1)
+    x = np.arange(len(cols))
+    for i, r in enumerate(rows):
+        vals = [np.nan if r["scores"][c] is None else r["scores"][c] for c in cols]
+        ax.bar(x + (i - (len(rows) - 1) / 2) * width, vals, width, label=r["label"])
+    ax.set_xticks(x, cols)
+    ax.set_ylabel("IoU (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(table.get("title") or "Per-class IoU on real validation data")
+    ax.legend(fontsize=8, loc="upper left", ncols=2)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def write_table(table: Dict, out: str | Path) -> List[Path]:
+    """Write ``table.md``, ``table.json``, ``table.png`` and ``table.html`` into ``out``."""
+    out = Path(out)
+    paths = [out / "table.md", out / "table.json", out / "table.png", out / "table.html"]
+    atomic_write_text(paths[0], to_markdown(table))
+    atomic_write_json(paths[1], table)
+    atomic_write_bytes(paths[2], bar_chart_png(table))
+    atomic_write_text(paths[3], to_html(table, chart="table.png"))
+    return paths

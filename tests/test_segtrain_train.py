@@ -1,0 +1,241 @@
+"""segtrain end to end on tiny fixtures: training, checkpoints, resume, mixing, CLI errors, experiment."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from scenegen.datasets import list_samples
+from scenegen.errors import UserError
+from scenegen.labels import IGNORE, class_mapping
+from segtrain import cli
+from segtrain.data import AugmentConfig, SegDataset, TrainStream, real_subset, training_samples
+from segtrain.experiment import load_config, run_table
+from segtrain.models import build_model
+from segtrain.train import TrainConfig, load_checkpoint, train
+from test_segtrain_fixtures import read_json, write_camvid, write_cityscapes, write_scenegen
+
+pytestmark = pytest.mark.torch
+TINY = dict(steps=3, batch_size=2, size=(64, 48), progress=False, threads=1)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    base = tmp_path_factory.mktemp("seg")
+    return {
+        "synth": write_scenegen(base / "synth", "train", 4, seed=1),
+        "synth2": write_scenegen(base / "synth2", "train", 4, seed=2),
+        "cs": write_cityscapes(write_cityscapes(base / "cs", "train", 4, seed=3), "val", 3, seed=4),
+        "camvid": write_camvid(write_camvid(base / "camvid", "train", 6, seed=5), "val", 2, seed=6),
+    }
+
+
+def test_train_seg_cli_writes_model_and_eval(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    rc = cli.main(["train-seg", "--train", str(data["synth"]), "--val", str(data["cs"]), "--classes", "paper7",
+                   "--steps", "3", "--batch-size", "2", "--size", "64x48", "--out", str(out), "--quiet"])
+    assert rc == 0
+    assert "global" in capsys.readouterr().out
+    ev = read_json(out / "eval.json")
+    names = ["vehicle", "pedestrian", "building", "vegetation", "road", "ground", "sky"]
+    assert sorted(ev["per_class_iou"]) == sorted(names) and ev["class_names"] == names
+    present = [v for v in ev["per_class_iou"].values() if v is not None]
+    assert ev["global"] == pytest.approx(sum(present) / len(present))
+    cm = np.array(ev["confusion_matrix"])
+    assert ev["pixel_accuracy"] == pytest.approx(100 * np.trace(cm) / cm.sum())
+    assert cm.sum() == ev["pixels"] > 0
+    assert (out / "eval.md").read_text().startswith("| class | IoU (%) |")
+    info = read_json(out / "train.json")
+    assert info["steps"] == 3 and len(info["loss_history"]) == 3 and info["data"]["frames"] == 4
+    ck = load_checkpoint(out / "model.pt")
+    assert ck["arch"] == "lite0" and ck["classes"] == "paper7" and ck["step"] == 3
+    assert ck["weights_source"].startswith("imagenet:")
+    assert "optimizer" not in ck
+
+    # eval-seg reproduces the numbers from the saved model.
+    rc = cli.main(["eval-seg", "--checkpoint", str(out / "model.pt"), "--data", f"{data['cs']}#val",
+                   "--out", str(tmp_path / "e.json"), "--quiet"])
+    assert rc == 0
+    again = read_json(tmp_path / "e.json")
+    assert again["confusion_matrix"] == ev["confusion_matrix"] and again["global"] == ev["global"]
+    assert (tmp_path / "e.md").is_file()
+
+
+def test_resume_continues_exactly(data, tmp_path, monkeypatch):
+    common = dict(train=[str(data["synth"])], val=None, ckpt_every=2, **{**TINY, "steps": 4})
+    straight = tmp_path / "straight"
+    train(TrainConfig(out=straight, **common))
+
+    import segtrain.train as tr
+
+    real_poly = tr.poly_lr
+
+    def interrupt_at_step_two(base, step, steps, power):
+        if step == 2:
+            raise KeyboardInterrupt
+        return real_poly(base, step, steps, power)
+
+    resumed = tmp_path / "resumed"
+    monkeypatch.setattr(tr, "poly_lr", interrupt_at_step_two)
+    with pytest.raises(KeyboardInterrupt):
+        train(TrainConfig(out=resumed, **common))
+    monkeypatch.setattr(tr, "poly_lr", real_poly)
+    assert load_checkpoint(resumed / "checkpoint.pt")["step"] == 2
+    assert not (resumed / "model.pt").exists()
+    with pytest.raises(UserError, match="pass --resume"):
+        train(TrainConfig(out=resumed, **common))
+    with pytest.raises(UserError, match="setting 'lr' differs"):
+        train(TrainConfig(out=resumed, resume=True, **{**common, "lr": 0.5}))
+    train(TrainConfig(out=resumed, resume=True, **common))
+
+    a, b = load_checkpoint(straight / "model.pt"), load_checkpoint(resumed / "model.pt")
+    assert a["step"] == b["step"] == 4
+    for k, v in a["model"].items():
+        assert torch.equal(v, b["model"][k]), k
+    assert read_json(straight / "train.json")["loss_history"] == read_json(resumed / "train.json")["loss_history"]
+
+
+def test_real_share_is_a_seeded_nested_subset(data):
+    samples = list_samples(data["camvid"], "train")
+    half = real_subset(samples, 0.5, seed=3)
+    assert len(half) == 3 and half == real_subset(samples, 0.5, seed=3)
+    assert set(half) <= set(real_subset(samples, 0.84, seed=3))
+    assert real_subset(samples, 0.5, seed=4) != half or len(samples) < 3
+    assert len(real_subset(samples, 0.01, seed=3)) == 1
+    with pytest.raises(UserError, match="real-fraction"):
+        real_subset(samples, 0.0, seed=3)
+    mixed, info = training_samples([str(data["synth"]), str(data["synth2"])], f"camvid:{data['camvid']}", 0.5, 3)
+    assert len(mixed) == 4 + 4 + 3 and info["frames"] == 11
+    assert info["sources"][2] == {"spec": f"camvid:{data['camvid']}#train", "frames": 3, "of": 6, "fraction": 0.5}
+
+
+def test_mixed_training_run(data, tmp_path):
+    rec = train(TrainConfig(out=tmp_path / "mix", train=[str(data["synth"])], real=str(data["camvid"]),
+                            real_fraction=0.5, val=f"{data['camvid']}#val", **TINY))
+    assert rec["global"] is not None and rec["images"] == 2
+    assert read_json(tmp_path / "mix" / "train.json")["data"]["frames"] == 7
+
+
+def test_augmentation_is_deterministic_per_position(data):
+    ds = SegDataset(list_samples(data["cs"], "train"), class_mapping("paper7"), (64, 48))
+    stream = TrainStream(ds, (40, 30), AugmentConfig(), seed=5)
+    x1, y1 = stream[7]
+    x2, y2 = stream[7]
+    x3, _ = stream[8]
+    assert x1.shape == (3, 30, 40) and y1.shape == (30, 40) and y1.dtype == torch.int64
+    assert torch.equal(x1, x2) and torch.equal(y1, y2) and not torch.equal(x1, x3)
+    assert set(torch.unique(y1).tolist()) <= set(range(7)) | {IGNORE}
+    assert torch.equal(TrainStream(ds, (40, 30), AugmentConfig(), seed=5)[7][0], x1)
+    # Every epoch visits each sample once.
+    assert sorted(stream.sample_index(p) for p in range(4, 8)) == [0, 1, 2, 3]
+
+
+def test_models_build_offline(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "empty-hub"))
+    x = torch.zeros(2, 3, 48, 64)
+    for arch in ("mobilenet_v3_large", "resnet50"):
+        model, source = build_model(arch, 7, pretrained=True)
+        assert source == "none"  # nothing cached: scratch, never a download
+        model.eval()
+        assert model(x).shape == (2, 7, 48, 64)
+    for stride, feat in ((32, (2, 2)), (16, (3, 4))):
+        model, source = build_model("lite0", 3, pretrained=False, output_stride=stride)
+        assert source == "none" and model.backbone(x).shape[-2:] == feat
+    with pytest.raises(UserError, match="unknown architecture"):
+        build_model("vgg", 7)
+    with pytest.raises(UserError, match="lite0 only"):
+        build_model("resnet50", 7, output_stride=16)
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--train", "{tmp}/missing"], "does not exist"),
+    (["--train", "{camvid}", "--classes", "cityscapes19"], "cannot be mapped to class set 'cityscapes19'"),
+    (["--train", "{synth}", "--batch-size", "1"], "batch-size must be >= 2"),
+    (["--train", "{synth}", "--steps", "0"], "steps must be >= 1"),
+    (["--real", "{camvid}", "--real-fraction", "1.5"], "real-fraction"),
+    (["--train", "{synth}", "--val", "{cs}#test"], "split folder does not exist"),
+    (["--train", "{synth}", "--size", "64by48"], "WIDTHxHEIGHT"),
+    (["--val", "{cs}"], "no training data"),
+])
+def test_train_seg_bad_input_exits_2_and_writes_nothing(data, tmp_path, capsys, argv, words):
+    out = tmp_path / "out"
+    argv = [a.format(tmp=tmp_path, **data) for a in argv]
+    if "--steps" not in argv:
+        argv += ["--steps", "2"]
+    rc = cli.main(["train-seg", *argv, "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and words in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_eval_seg_bad_input(data, tmp_path, capsys):
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    assert cli.main(["eval-seg", "--checkpoint", str(junk), "--data", str(data["cs"]), "--quiet"]) == 2
+    assert "not a readable checkpoint" in capsys.readouterr().err
+    run = tmp_path / "r"
+    train(TrainConfig(out=run, train=[str(data["synth"])], **{**TINY, "steps": 1}))
+    assert cli.main(["eval-seg", "--checkpoint", str(run / "model.pt"), "--data", str(data["cs"]),
+                     "--classes", "camvid11", "--quiet"]) == 2
+    assert "predicts class set 'paper7'" in capsys.readouterr().err
+
+
+def test_experiment_table(data, tmp_path):
+    cfg_path = tmp_path / "table.yaml"
+    cfg_path.write_text(
+        f"out: results\nval: camvid:{data['camvid']}#val\nreal: {data['camvid']}\nreal_fraction: 0.5\n"
+        f"untuned: {data['synth']}\ntuned: [{data['synth2']}]\ntitle: tiny\n"
+        "train: {steps: 2, batch_size: 2, size: 64x48, threads: 1}\n")
+    cfg = load_config(cfg_path)
+    assert cfg.out == tmp_path / "results"
+    table = run_table(cfg, progress=False)
+    keys = [r["key"] for r in table["rows"]]
+    assert keys == ["untuned", "tuned", "real", "untuned+real", "tuned+real"]
+    assert [r["frames"] for r in table["rows"]] == [4, 4, 6, 7, 7]
+    rows = {r["key"]: r for r in table["rows"]}
+    for key, row in rows.items():
+        ev = read_json(Path(row["run"]) / "eval.json")
+        assert row["scores"]["global"] == ev["global"]
+    d = {x["label"]: x["scores"] for x in table["deltas"]}
+    g = {k: rows[k]["scores"]["global"] for k in rows}
+    assert d["tuned − untuned"]["global"] == pytest.approx(g["tuned"] - g["untuned"])
+    assert d["tuned+real − untuned+real"]["global"] == pytest.approx(g["tuned+real"] - g["untuned+real"])
+    for name in ("table.md", "table.json", "table.png", "table.html"):
+        assert (cfg.out / name).is_file()
+    assert "Tuned + 50% real" in (cfg.out / "table.md").read_text()
+    # Re-running reuses finished rows instead of training again.
+    stamp = (Path(rows["tuned"]["run"]) / "model.pt").stat().st_mtime_ns
+    again = run_table(load_config(cfg_path), progress=False)
+    assert (Path(rows["tuned"]["run"]) / "model.pt").stat().st_mtime_ns == stamp
+    assert again["rows"][1]["scores"] == rows["tuned"]["scores"]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("out: o\n", "missing required key 'val'"),
+    ("out: o\nval: {cs}\nfoo: 1\n", "unknown key(s) foo"),
+    ("out: o\nval: {cs}\ntrain: {{stepz: 3}}\n", "unknown training option(s) stepz"),
+    ("out: o\nval: {cs}\nrows: [tuned]\n", "need the key(s) tuned"),
+    ("out: o\nval: {cs}\nuntuned: {tmp}/gone\n", "does not exist"),
+    ("out: o\nval: [unclosed\n", "not valid YAML"),
+])
+def test_experiment_config_errors_write_nothing(data, tmp_path, text, words):
+    p = tmp_path / "bad.yaml"
+    p.write_text(text.format(tmp=tmp_path, **data))
+    with pytest.raises(UserError) as e:
+        run_table(load_config(p), progress=False)
+    assert words in str(e.value)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.blender
+def test_three_steps_on_a_rendered_set(rendered_set, data, tmp_path):
+    """The acceptance check: 3 training steps on frames rendered by Blender, evaluated on fixtures."""
+    assert len(list_samples(rendered_set)) >= 1
+    rec = train(TrainConfig(out=tmp_path / "r", train=[str(rendered_set)], val=f"{data['cs']}#val",
+                            **{**TINY, "size": (128, 64)}))
+    ev = read_json(tmp_path / "r" / "eval.json")
+    assert ev["per_class_iou"] == rec["per_class_iou"] and set(ev) >= {"per_class_iou", "global", "pixel_accuracy"}
+    assert read_json(tmp_path / "r" / "train.json")["steps"] == 3
