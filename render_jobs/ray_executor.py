@@ -70,8 +70,7 @@ class RayExecutor:
         self.workers_used, self.threads_used = k, t
         settings = dataclasses.replace(self.settings, threads=t)
         calls = max(1, self.frames_per_worker // max(1, unit_size))
-        task = ray.remote(render_unit_cached).options(num_cpus=t, max_calls=calls, max_retries=0,
-                                                      retry_exceptions=False, name="scenegen-render-unit")
+        task = ray.remote(num_cpus=t, max_calls=calls, max_retries=0, retry_exceptions=False)(render_unit_cached)
         shared = [ray.put(x) for x in (self.space, settings, self.target, self.factory)]
         self._loop(ray, queue, task, shared, k)
 
