@@ -218,3 +218,14 @@ def test_tuner_imports_without_bpy():
             "import tuner.loop, tuner.cli, tuner.report, tuner.updates, tuner.backends, tuner.discriminator\n"
             "assert 'bpy' not in [m for m in sys.modules if sys.modules[m] is not None]\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_evaluate_renders_a_space_and_measures_kid_and_class_l1(tmp_path):
+    cam = make_camvid(tmp_path / "camvid")
+    t = Tuner(cfg(tmp_path / "run", f"camvid:{cam}", real_val=f"camvid:{cam}#val"), progress=False)
+    t.setup()
+    a = t.evaluate(default_space(), "start", 6)
+    assert a["count"] == 6 and "mean" in a["kid"] and 0 <= a["class_proportions"]["l1"] <= 2
+    assert (tmp_path / "run" / "eval" / "start").is_dir()
+    b = t.evaluate(default_space(), "again", 6)
+    assert a["kid"] == b["kid"]  # same space, same frame seeds -> same images

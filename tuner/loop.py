@@ -403,22 +403,59 @@ class Tuner:
                              "per_variable": errs}}
 
     # -- the run ----------------------------------------------------------------------------------
+    def setup(self) -> int:
+        """Check the run folder, load the starting space and the real data; returns the last finished
+        iteration (-1 for a new run)."""
+        c = self.config
+        done = self._prepare_dir()
+        self.space0 = load_space(c.params) if done < 0 else load_space(params_path(self.run_dir, 0))
+        if c.variables:
+            for n in c.variables:
+                self.space0[n]  # unknown variable -> ParamsError
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._disc_template = Discriminator(self.disc_config, self.device, self.amp)
+        self._load_real()
+        return done
+
+    def evaluate(self, space: ParameterSpace, tag: str, count: int, tag_index: int = 0) -> Dict[str, Any]:
+        """Render ``count`` frames of ``space`` into ``DIR/eval/<tag>`` and measure KID and class-proportion
+        L1 against the real evaluation images (call :meth:`setup` first).
+
+        Frame seeds depend on ``tag_index`` only, so two spaces evaluated with the same index share
+        their non-z randomness.
+        """
+        seed = int(np.random.SeedSequence([self.config.seed, stable_key("eval")]).generate_state(1)[0] >> 1)
+        seeds = [FrameSeed(seed, tag_index, i) for i in range(count)]
+        zs = [space.sample(s.entropy()) for s in seeds]
+        with self._bar(total=count, desc=f"render eval {tag}", unit="frame", leave=False) as bar:
+            frames = self.backend.render(space, zs, seeds, self.run_dir / "eval" / tag, city="eval", progress=bar)
+        from scenegen.datasets import read_image
+        from .lite0 import extract_features
+
+        x = prepare_batch([read_image(f.image) for f in frames], self.input_size)
+        out: Dict[str, Any] = {"tag": tag, "count": count, "params_version": space.version}
+        real_feats = self.real_eval_features  # Lite0 features of the prepared real images
+        if real_feats is None:
+            real_x = prepare_batch(realdata.read_images(self.real_eval_samples), self.input_size)
+            real_feats = extract_features(real_x, device=self.device, amp=self.amp).numpy().astype(np.float64)
+        feats = extract_features(x, device=self.device, amp=self.amp).numpy().astype(np.float64)
+        kid_mean, kid_std = M.kid(feats, real_feats, rng=self.rng(0, "eval-kid"))
+        out["kid"] = {"mean": kid_mean, "std": kid_std}
+        labels = realdata.read_paper7(realdata.frames_as_samples(frames))
+        if labels is not None:
+            props = M.class_proportions(labels, len(PAPER7_NAMES))
+            out["class_proportions"] = {"names": list(PAPER7_NAMES), "render": props.tolist()}
+            if self.real_props is not None:
+                out["class_proportions"]["real"] = self.real_props.tolist()
+                out["class_proportions"]["l1"] = M.proportion_l1(props, self.real_props)
+        return _jsonable(out)
+
     def run(self) -> Path:
         """Run (or resume) all iterations; returns the run folder."""
         c = self.config
         if c.threads:
             torch.set_num_threads(c.threads)
-        done = self._prepare_dir()
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        if done < 0:
-            self.space0 = load_space(c.params)
-        else:
-            self.space0 = load_space(params_path(self.run_dir, 0))
-        if c.variables:
-            for n in c.variables:
-                self.space0[n]  # unknown variable -> ParamsError
-        self._disc_template = Discriminator(self.disc_config, self.device, self.amp)
-        self._load_real()
+        done = self.setup()
         if done < 0:
             self._write_run_file()
             self.space0.save(params_path(self.run_dir, 0))
