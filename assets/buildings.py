@@ -24,6 +24,8 @@ class BuildingParams:
     frame: RGB
     shopfront: bool
     cornice: bool
+    roof: str = "flat"  # flat or gable (ridge along the street)
+    roof_color: RGB = (0.2, 0.07, 0.05)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -52,4 +54,7 @@ def sample_building(rng: np.random.Generator, width: float, height: float, brigh
         window=jitter(rng, (0.03, 0.04, 0.05), 0.2),
         frame=hsv_linear(0.0, 0.0, float(rng.choice([0.1, 0.85, 0.5]))),
         shopfront=bool(rng.random() < 0.5), cornice=bool(rng.random() < 0.6),
+        roof="gable" if height < 16 and rng.random() < 0.5 else "flat",
+        roof_color=hsv_linear(float(rng.choice([0.03, 0.05, 0.6])), float(rng.uniform(0.1, 0.6)),
+                              float(rng.uniform(0.15, 0.45))),
     )

@@ -47,6 +47,7 @@ class TrafficLightParams:
     head_width: float
     overhead_arm: float  # 0 = head on the post; > 0 = arm length over the road
     housing: RGB
+    lit: int = 0  # which lamp shines: 0 red, 1 amber, 2 green
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,7 +71,8 @@ def sample_sign(rng: np.random.Generator) -> SignParams:
 def sample_traffic_light(rng: np.random.Generator) -> TrafficLightParams:
     """Sample a traffic light (head labelled traffic light, post and arm labelled pole)."""
     arm = float(rng.uniform(2.5, 5.0)) if rng.random() < 0.35 else 0.0
-    return TrafficLightParams(round(float(rng.uniform(2.6, 3.4)) if arm == 0 else round(float(rng.uniform(5.0, 6.0)), 4), 4),
-                              round(float(rng.uniform(0.06, 0.1)), 4), round(float(rng.uniform(0.8, 1.0)), 4),
-                              round(float(rng.uniform(0.28, 0.36)), 4), round(arm, 4),
-                              hsv_linear(0.15, 0.3, float(rng.uniform(0.05, 0.25))))
+    post = float(rng.uniform(2.6, 3.4)) if arm == 0 else float(rng.uniform(5.0, 6.0))
+    return TrafficLightParams(round(post, 4), round(float(rng.uniform(0.06, 0.1)), 4),
+                              round(float(rng.uniform(0.8, 1.0)), 4), round(float(rng.uniform(0.28, 0.36)), 4),
+                              round(arm, 4), hsv_linear(0.15, 0.3, float(rng.uniform(0.05, 0.25))),
+                              int(rng.choice(3, p=[0.45, 0.1, 0.45])))

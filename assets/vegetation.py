@@ -45,3 +45,36 @@ def sample_tree(rng: np.random.Generator) -> TreeParams:
     bark = hsv_linear(float(rng.uniform(0.05, 0.1)), 0.35, float(rng.uniform(0.2, 0.35)))
     return TreeParams(shape, round(trunk_h, 4), trunk_r, round(r, 4), round(crown_h, 4), foliage, bark,
                       int(rng.integers(N_VARIANTS)))
+
+
+BUSH_SHAPES = ("bush", "hedge")
+
+
+@dataclass(frozen=True)
+class BushParams:
+    shape: str  # bush: a rounded shrub; hedge: a clipped, elongated row along local +Y
+    width: float
+    length: float
+    height: float
+    foliage: RGB
+    variant: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sample_bush(rng: np.random.Generator) -> BushParams:
+    """Sample a free-standing shrub (label vegetation)."""
+    d = float(rng.uniform(0.7, 2.0))
+    return BushParams("bush", round(d, 4), round(d * float(rng.uniform(0.8, 1.2)), 4),
+                      round(d * float(rng.uniform(0.6, 1.0)), 4),
+                      hsv_linear(float(rng.uniform(0.18, 0.33)), float(rng.uniform(0.4, 0.8)),
+                                 float(rng.uniform(0.2, 0.45))), int(rng.integers(N_VARIANTS)))
+
+
+def sample_hedge(rng: np.random.Generator, length: float) -> BushParams:
+    """Sample a clipped hedge of ``length`` metres along its local +Y (label vegetation)."""
+    return BushParams("hedge", round(float(rng.uniform(0.5, 1.1)), 4), round(float(length), 4),
+                      round(float(rng.uniform(0.7, 1.8)), 4),
+                      hsv_linear(float(rng.uniform(0.2, 0.33)), float(rng.uniform(0.5, 0.85)),
+                                 float(rng.uniform(0.18, 0.38))), int(rng.integers(N_VARIANTS)))

@@ -20,6 +20,7 @@ from scenegen.labels import NAME_TO_ID  # noqa: E402
 from scenegen.params import default_space  # noqa: E402
 from scenegen.seeding import FrameSeed  # noqa: E402
 from scenegen.spec import ObjectSpec  # noqa: E402
+from assets.vegetation import sample_bush, sample_hedge  # noqa: E402
 from assets.vehicles import TWO_WHEELER_FAMILIES, sample_two_wheeler  # noqa: E402
 
 TOL = 2e-3
@@ -46,7 +47,12 @@ def scene_objects():
         for o in frame_scene(space, FrameSeed(7, 0, k)).objects:
             by_family.setdefault(o.family, []).append(o)
     rng = np.random.default_rng(0)
-    for fam in TWO_WHEELER_FAMILIES:  # not placed by the grammar yet
+    for k in range(3):  # families the grammar does not place yet
+        b, h = sample_bush(rng), sample_hedge(rng, 3.0 + 4 * k)
+        for x in (b, h):
+            by_family.setdefault(x.shape, []).append(
+                ObjectSpec(x.shape, "vegetation", (0.0, 0.0, 0.0), 0.0, (x.width, x.length, x.height), 0, x.to_dict()))
+    for fam in TWO_WHEELER_FAMILIES:
         for ridden in (True, False, True):
             t = sample_two_wheeler(rng, fam, ridden)
             by_family.setdefault(fam, []).append(

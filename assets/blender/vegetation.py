@@ -84,3 +84,52 @@ def build_tree(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
         obj["foliage"] = list(p.get("foliage", (0.05, 0.12, 0.02)))
         obj["bark"] = list(p.get("bark", (0.05, 0.035, 0.02)))
     return [Part(trunk, spec.label), Part(crown, spec.label)]
+
+
+@lru_cache(maxsize=32)
+def hedge_geo(variant: int, segments: int) -> geom.Geo:
+    """Unit-box shrub (segments = 1: a lumpy blob) or clipped hedge (a rounded-box profile swept
+    along Y, ``segments`` = length / width, lumps of equal size along and across it)."""
+    rng = np.random.default_rng([7, int(variant), int(segments)])
+    if segments <= 1:
+        return crown_geo("round", variant)
+    else:
+        a = np.linspace(0, 2 * np.pi, 20, endpoint=False)
+        # Rounded rectangle (superellipse) cross-section in x, z about (0, 0.5); bottom flattened.
+        px = 0.5 * np.sign(np.cos(a)) * np.abs(np.cos(a)) ** 0.4
+        pz = 0.5 + 0.5 * np.sign(np.sin(a)) * np.abs(np.sin(a)) ** 0.4
+        pz = np.maximum(pz, 0.02)
+        rings = 5 * segments + 1
+        ys = np.linspace(-0.5, 0.5, rings)
+        v = np.stack([np.column_stack([px, np.full(len(a), y), pz]) for y in ys]).reshape(-1, 3)
+        metric = v * np.array([1.0, segments, 1.0])
+        k = rng.normal(size=(6, 3)) * 3.0
+        phase = rng.uniform(0, 2 * np.pi, 6)
+        lump = 1 + 0.07 * np.mean(np.sin(metric @ k.T + phase), axis=1)
+        v[:, 0] *= lump
+        v[:, 2] = 0.5 + (v[:, 2] - 0.5) * lump
+        n = len(a)
+        faces = [[r * n + i, r * n + (i + 1) % n, (r + 1) * n + (i + 1) % n, (r + 1) * n + i]
+                 for r in range(rings - 1) for i in range(n)]
+        faces += [list(range(n))[::-1], [(rings - 1) * n + i for i in range(n)]]
+        v, f, m = geom.geo(v, faces)
+    v = np.asarray(v, dtype=float)
+    lo, hi = v.min(axis=0), v.max(axis=0)
+    v = (v - lo) / (hi - lo)
+    v[:, :2] -= 0.5
+    return v, f, m
+
+
+@builder("bush", "hedge")
+def build_bush(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+    """A shrub or a hedge (label vegetation) filling ``spec.size``."""
+    p = spec.params
+    w, l, h = spec.size
+    variant = int(p.get("variant", 0))
+    segments = 1 if spec.family == "bush" else int(np.clip(round(l / max(w, 0.3)), 2, 24))
+    foliage = attr_material(ctx, "foliage", (0.05, 0.12, 0.02), roughness=0.8, noise_scale=6.0, noise_amount=0.4)
+    mesh = ctx.mesh(("hedge", variant, segments), lambda: to_mesh(spec.family, hedge_geo(variant, segments), [foliage],
+                                                                  smooth=True))
+    obj = ctx.object(spec.family, mesh, scale=(w, l, h))
+    obj["foliage"] = list(p.get("foliage", (0.05, 0.12, 0.02)))
+    return [Part(obj, spec.label)]

@@ -1,0 +1,161 @@
+"""Per-family gallery: every asset family alone on a neutral street, its label overlay beside it.
+
+    python -m assets.gallery --out docs/gallery.png [--samples 16] [--cell 192x144]
+
+Specs come from the numpy samplers with fixed seeds, so the gallery is reproducible.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from pathlib import Path
+from typing import List, Tuple
+
+import numpy as np
+
+from scenegen.spec import CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, SkySpec, SunSpec
+
+from .buildings import sample_building
+from .furniture import sample_sign, sample_street_lamp, sample_traffic_light
+from .pedestrians import POSES, sample_pedestrian
+from .vegetation import TREE_SHAPES, sample_bush, sample_hedge, sample_tree
+from .vehicles import VEHICLE_FAMILIES, sample_two_wheeler, sample_vehicle
+
+_AZIMUTH = math.radians(32.0)  # camera sits this far round from straight in front of the object
+_FOV = 40.0
+
+
+def _neutral_road() -> RoadSpec:
+    grey = (0.18, 0.18, 0.18)
+    return RoadSpec(lane_count=2, lane_width=3.5, parking_width=2.2, sidewalk_width=3.0, curb_height=0.15,
+                    terrain_width=0.0, y_start=-60.0, y_end=120.0, crosswalks=(), crosswalk_depth=4.0,
+                    asphalt_color=grey, asphalt_wear=0.0, marking_visibility=0.0, sidewalk_color=(0.3, 0.3, 0.3),
+                    terrain_color=(0.25, 0.25, 0.25), two_way=True)
+
+
+def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
+    """(caption, ObjectSpec at the origin facing +Y) for every family and its main variants."""
+    rng = np.random.default_rng(2024)
+    out: List[Tuple[str, ObjectSpec]] = []
+
+    def add(caption: str, family: str, label: str, size, params: dict) -> None:
+        out.append((caption, ObjectSpec(family, label, (0.0, 0.0, 0.0), 0.0, tuple(size), 1, params)))
+
+    for fam in VEHICLE_FAMILIES:
+        v = sample_vehicle(rng, fam)
+        add(fam, fam, v.label, (v.width, v.length, v.height), v.to_dict())
+    for fam in ("bicycle", "motorcycle"):
+        t = sample_two_wheeler(rng, fam)
+        add(f"{fam} + rider", fam, fam, (t.width, t.length, t.height), t.to_dict())
+    for pose in POSES:
+        p = sample_pedestrian(rng, pose=pose)
+        add(f"person {pose}", "pedestrian", "person", (p.width, p.length, p.height), p.to_dict())
+    for mat in ("plaster", "brick", "concrete", "glass"):
+        for _ in range(50):
+            b = sample_building(rng, 14.0, float(rng.uniform(9, 16)), 0.6, 0.35, 0.45)
+            if b.material == mat:
+                break
+        add(f"building {b.material}", "building", "building", (b.depth, b.width, b.height), b.to_dict())
+    for shape in TREE_SHAPES:
+        for _ in range(50):
+            t = sample_tree(rng)
+            if t.shape == shape:
+                break
+        add(f"tree {shape}", "tree", "vegetation", (2 * t.crown_radius, 2 * t.crown_radius, t.height), t.to_dict())
+    b = sample_bush(rng)
+    add("bush", "bush", "vegetation", (b.width, b.length, b.height), b.to_dict())
+    h = sample_hedge(rng, 5.0)
+    add("hedge", "hedge", "vegetation", (h.width, h.length, h.height), h.to_dict())
+    lamp = sample_street_lamp(rng)
+    add("street lamp", "street_lamp", "pole", (0.5, 2 * (lamp.arm_length + 0.6), lamp.height), lamp.to_dict())
+    seen = set()
+    while len(seen) < 5:
+        s = sample_sign(rng)
+        if s.shape not in seen:
+            seen.add(s.shape)
+            add(f"sign {s.shape}", "sign", "traffic sign", (s.size, 0.1, s.post_height + s.size), s.to_dict())
+    for arm in (False, True):
+        for _ in range(50):
+            tl = sample_traffic_light(rng)
+            if (tl.overhead_arm > 0) == arm:
+                break
+        w = max(tl.head_width, 0.3) + 2 * tl.overhead_arm
+        add("traffic light" + (" arm" if arm else ""), "traffic_light", "traffic light",
+            (w, 0.4, tl.post_height + tl.head_height), {**tl.to_dict(), "side": 1})
+    return out
+
+
+def _staged(obj: ObjectSpec) -> Tuple[ObjectSpec, CameraSpec]:
+    """The object turned to show its front three-quarter view, and a camera framing it."""
+    w, l, h = obj.size
+    fam = obj.family
+    if fam == "building":
+        yaw = math.pi / 2 - _AZIMUTH  # facade (-X) towards the camera
+    elif fam == "street_lamp":
+        yaw = -math.pi / 2 - _AZIMUTH  # arm across the view
+    elif fam in ("sign", "traffic_light"):
+        yaw = math.pi - _AZIMUTH
+    else:
+        yaw = math.pi - _AZIMUTH + math.radians(40)
+    radius = 0.5 * math.sqrt(w * w + l * l + h * h)
+    vfov = 2 * math.atan(math.tan(math.radians(_FOV) / 2) * 0.75)
+    d = radius / math.tan(vfov / 2) * 1.05
+    cam_h = min(h * 0.5, 1.6) if fam != "building" else 1.6
+    centre = h * 0.5
+    loc = (-d * math.sin(_AZIMUTH), -d * math.cos(_AZIMUTH), cam_h)
+    pitch = math.degrees(math.atan2(centre - cam_h, d))
+    cam = CameraSpec(location=loc, pitch_deg=pitch, yaw_deg=-math.degrees(_AZIMUTH), roll_deg=0.0, fov_deg=_FOV,
+                     exposure_ev=0.0)
+    return dataclasses.replace(obj, yaw=yaw), cam
+
+
+def render_gallery(out: Path, samples: int = 16, cell: Tuple[int, int] = (192, 144), columns: int = 6) -> None:
+    """Render every gallery object alone and write one PNG grid (RGB above, label overlay below)."""
+    import cv2
+
+    from scenegen.blender.render import Renderer
+    from scenegen.labels import colorize
+    from scenegen.render_settings import RenderSettings
+
+    road = _neutral_road()
+    sun = SunSpec(elevation_deg=45.0, azimuth_deg=215.0, strength=3.5, angle_deg=3.0)
+    sky = SkySpec(haze=0.2, overcast=0.3, strength=1.0)
+    renderer = Renderer(RenderSettings(width=cell[0], height=cell[1], samples=samples, device="cpu"))
+    cells = []
+    try:
+        for caption, obj in gallery_objects():
+            staged, cam = _staged(obj)
+            spec = SceneSpec(road=road, sun=sun, sky=sky, fog=FogSpec(0.0, (0.7, 0.7, 0.7)), camera=cam,
+                             objects=(staged,))
+            frame = renderer.render(spec)
+            overlay = (0.45 * frame.rgb + 0.55 * colorize(frame.label_ids)).astype(np.uint8)
+            tile = np.concatenate([frame.rgb, overlay], axis=0)
+            cv2.putText(tile, caption, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
+            cells.append(tile)
+    finally:
+        renderer.close()
+    blank = np.zeros_like(cells[0])
+    rows = [np.concatenate((cells[i:i + columns] + [blank] * columns)[:columns], axis=1)
+            for i in range(0, len(cells), columns)]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + ".tmp.png")
+    cv2.imwrite(str(tmp), cv2.cvtColor(np.concatenate(rows, axis=0), cv2.COLOR_RGB2BGR))
+    tmp.replace(out)
+
+
+def main(argv: List[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=Path("docs/gallery.png"))
+    ap.add_argument("--samples", type=int, default=16)
+    ap.add_argument("--cell", default="192x144", help="WxH of each rendered cell")
+    ap.add_argument("--columns", type=int, default=6)
+    a = ap.parse_args(argv)
+    w, h = (int(v) for v in a.cell.lower().split("x"))
+    render_gallery(a.out, a.samples, (w, h), a.columns)
+    print(a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
