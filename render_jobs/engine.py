@@ -132,10 +132,18 @@ class RenderEngine:
             failed = {r.request.key for r in queue.results(todo) if r.status == "failed"}
             partial = remove_partial_frames(root, split, city, sorted(touched | failed))
             stale += remove_stale_temp(root, split, city)
-        rendered = {r.request.key: r for r in queue.results(todo)}
-        results = [rendered.get(r.key) or FrameResult(r, "skipped") for r in requests]
+        finished = {r.request.key: _settled(r, target=self.target) for r in queue.results(todo)}
+        results = [finished.get(r.key) or FrameResult(r, "skipped") for r in requests]
         return Outcome(results, interrupted, time.perf_counter() - t0, self.executor.name,
                        self.executor.workers_used, self.executor.threads_used, size, queue.retries, stale, partial,
                        extra={"frames_per_worker": self.options.frames_per_worker,
                               "retries_allowed": self.options.retries,
                               **({"ray_address": self.options.ray_address} if self.options.ray_address else {})})
+
+
+def _settled(r: FrameResult, target: OutputTarget) -> FrameResult:
+    """A frame still ``pending`` after an interrupt whose files all exist was finished by a worker whose
+    report was cut off (e.g. a Ray task completing while being cancelled): count it as rendered."""
+    if r.status == "pending" and r.request.frame_id(target.root, target.split, target.city).is_complete():
+        return FrameResult(r.request, "rendered", attempts=1)
+    return r

@@ -110,6 +110,7 @@ class RayExecutor:
                 ray.cancel(ref, force=True)
             if inflight:
                 ray.wait(list(inflight), num_returns=len(inflight), timeout=STOP_TIMEOUT)
+            self.close()  # a local instance takes its worker processes down with it before clean-up
             raise
 
 

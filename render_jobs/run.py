@@ -1,7 +1,10 @@
 """A render run (the ``render`` command): validate, resume, render in parallel, manifest, sheet, summary."""
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +44,7 @@ class RenderRun:
         key = run_key(space.version, job.seed, settings.to_dict(), job.split, job.city, job.variables_hash())
         old = check_resumable(root, key) if root.is_dir() else None
         target = OutputTarget(root, job.split, job.city)
-        with RenderEngine(space, settings, target, options, self.factory) as engine:
+        with _sigterm_as_interrupt(), RenderEngine(space, settings, target, options, self.factory) as engine:
             root = prepare_output_dir(root)
             atomic_write_text(root / "params.yaml", space.to_yaml())
             outcome = engine.execute(requests)
@@ -61,6 +64,23 @@ class RenderRun:
         if outcome.interrupted:
             return EXIT_INTERRUPTED
         return 1 if outcome.count("failed") else 0
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Treat SIGTERM (a scheduler or ``kill`` stopping the run) like Ctrl-C: stop cleanly, write the manifest."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _this_run(outcome: Outcome) -> dict:
