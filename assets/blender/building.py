@@ -112,14 +112,52 @@ def facade_layout(p: dict, width: float, height: float) -> Tuple[np.ndarray, np.
     return np.array(rects, dtype=float).reshape(-1, 4), np.array(mats, dtype=np.int32), gh, floors
 
 
-def building_geo(p: dict, size: Tuple[float, float, float]) -> geom.Geo:
-    """All geometry of one building in its local frame (see module docstring)."""
+def _flush_panes(fx: float, rects: np.ndarray, pane_mats: np.ndarray) -> geom.Geo:
+    """Openings as flat quads just in front of the facade plane (the low-detail facade)."""
+    if len(rects) == 0:
+        return geom.empty()
+    y0, y1, z0, z1 = rects.T
+    x = np.full(len(rects), fx - 0.015)
+    v = np.stack([np.stack([x, y0, z0], 1), np.stack([x, y1, z0], 1), np.stack([x, y1, z1], 1),
+                  np.stack([x, y0, z1], 1)], 1).reshape(-1, 3)
+    faces = np.arange(len(rects))[:, None] * 4 + np.arange(4)[None]
+    return v, faces, np.asarray(pane_mats, dtype=np.int32)
+
+
+#: Facades farther than this (metres along the street from y = 0) get the low-detail facade.
+LOW_DETAIL_DISTANCE = 70.0
+
+
+def detail_level(p: dict, location, width: float) -> str:
+    """``params["detail"]`` if set ("full" or "low"), else "low" when the building's nearest end is
+    more than LOW_DETAIL_DISTANCE along the street from the origin (where the grammar's camera is)."""
+    if p.get("detail") in ("full", "low"):
+        return str(p["detail"])
+    return "low" if abs(float(location[1])) - width / 2 > LOW_DETAIL_DISTANCE else "full"
+
+
+def building_geo(p: dict, size: Tuple[float, float, float], detail: str = "full") -> geom.Geo:
+    """All geometry of one building in its local frame (see module docstring).
+
+    ``detail="low"``: windows are flat panes on a plain wall (no reveals, sills or bands).
+    """
     depth, width, height = (float(s) for s in size)
     fx = -depth / 2 + _SETBACK
     gable = p.get("roof", "flat") == "gable" and height > 5
     roof_h = min(0.35 * depth, 0.3 * height, 5.0) if gable else 0.0
     wall_h = height - roof_h
     rects, pane_mats, gh, floors = facade_layout(p, width, wall_h)
+    if detail == "low":
+        pieces = [geom.box((depth / 2 - fx, width, wall_h), ((fx + depth / 2) / 2, 0, wall_h / 2), FACADE,
+                           skip=("-z",)),
+                  _flush_panes(fx, rects, pane_mats)]
+        if p.get("cornice", False):
+            c_h = min(0.4, wall_h * 0.1)
+            pieces.append(geom.box((depth, width, c_h), (0, 0, wall_h - c_h / 2), TRIM, skip=("-z",)))
+        if gable:
+            pieces.append(geom.extrude_xz([(-depth / 2, wall_h), (depth / 2, wall_h), (0.0, height)], -width / 2,
+                                          width / 2, ROOF, ROOF, ROOF))
+        return geom.merge(pieces)
     ylines = np.unique(np.concatenate([[-width / 2, width / 2], rects[:, :2].ravel()]))
     zlines = np.unique(np.concatenate([[0.0, wall_h], rects[:, 2:].ravel()]))
     pieces = [
@@ -172,7 +210,8 @@ def build_building(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
     """One building filling ``spec.size`` = (depth, width, height); facade faces local -X."""
     p = dict(spec.params)
     kind = str(p.get("material", "plaster"))
-    mesh = to_mesh("building", building_geo(p, spec.size), _materials(ctx, kind))
+    detail = detail_level(p, spec.location, float(spec.size[1]))
+    mesh = to_mesh("building", building_geo(p, spec.size, detail), _materials(ctx, kind))
     obj = ctx.object("building", mesh)
     facade = np.asarray(p.get("facade", (0.5, 0.45, 0.4)), dtype=float)
     obj["facade"] = facade.tolist()

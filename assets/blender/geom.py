@@ -10,25 +10,30 @@ from assets.geometry import Geo, as_faces
 
 
 def to_mesh(name: str, g: Geo, materials: Sequence["bpy.types.Material"] = (), smooth: bool = False) -> "bpy.types.Mesh":
-    """A Blender mesh from a Geo (fast foreach_set path)."""
+    """A Blender mesh from a Geo.
+
+    Writes the attribute arrays directly (position, .corner_vert, material_index): one
+    memcpy each, about 100x faster than the per-item ``vertices``/``loops`` paths.
+    """
     verts, faces, mats = g
     faces = as_faces(faces)
     mesh = bpy.data.meshes.new(name)
     starts = np.zeros(len(faces), dtype=np.int32)
     np.cumsum(faces.sizes[:-1], out=starts[1:])
     mesh.vertices.add(len(verts))
-    mesh.vertices.foreach_set("co", np.ascontiguousarray(verts, dtype=np.float32).ravel())
+    mesh.attributes["position"].data.foreach_set("vector", np.ascontiguousarray(verts, dtype=np.float32).ravel())
     mesh.loops.add(len(faces.idx))
-    mesh.loops.foreach_set("vertex_index", faces.idx.astype(np.int32))
+    mesh.attributes[".corner_vert"].data.foreach_set("value", faces.idx.astype(np.int32))
     mesh.polygons.add(len(faces))
     mesh.polygons.foreach_set("loop_start", starts)
     for m in materials:
         mesh.materials.append(m)
     if len(materials) > 1:
-        mesh.polygons.foreach_set("material_index", np.asarray(mats, dtype=np.int32))
-    if smooth:
-        mesh.polygons.foreach_set("use_smooth", np.ones(len(faces), dtype=bool))
+        attr = mesh.attributes.new("material_index", "INT", "FACE")
+        attr.data.foreach_set("value", np.asarray(mats, dtype=np.int32))
     mesh.update(calc_edges=True)
+    if smooth:
+        mesh.shade_smooth()
     return mesh
 
 

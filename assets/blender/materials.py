@@ -52,7 +52,7 @@ def _noisy(nt: "bpy.types.NodeTree", color: "bpy.types.NodeSocket", scale: float
     """``color`` multiplied by (1 - amount * noise) in object space."""
     tex = nt.nodes.new("ShaderNodeTexNoise")
     tex.inputs["Scale"].default_value = scale
-    tex.inputs["Detail"].default_value = 3.0
+    tex.inputs["Detail"].default_value = 2.0
     coord = nt.nodes.new("ShaderNodeTexCoord")
     nt.links.new(coord.outputs["Object"], tex.inputs["Vector"])
     ramp = nt.nodes.new("ShaderNodeMapRange")
@@ -83,8 +83,8 @@ def glass_material(ctx: BuildContext, name: str = "glass", attr: str | None = No
                    fallback: Sequence[float] = (0.02, 0.025, 0.03)) -> "bpy.types.Material":
     """Dark, glossy, opaque glass (cheap to render; reflections give the look)."""
     if attr:
-        return attr_material(ctx, attr, fallback, roughness=0.05, specular=1.0)
-    return flat_material(ctx, name, fallback, roughness=0.05, specular=1.0)
+        return attr_material(ctx, attr, fallback, roughness=0.12, specular=1.0)
+    return flat_material(ctx, name, fallback, roughness=0.12, specular=1.0)
 
 
 def set_colors(obj: "bpy.types.Object", colors: Mapping[str, Sequence[float]]) -> None:

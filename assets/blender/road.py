@@ -83,14 +83,17 @@ def _asphalt_material(road: RoadSpec) -> "bpy.types.Material":
     nt = mat.node_tree
     bsdf = nt.nodes["Principled BSDF"]
     coord = nt.nodes.new("ShaderNodeTexCoord")
-    grain = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 60.0, "Detail": 2.0})
-    patches = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 0.12, "Detail": 4.0, "Roughness": 0.6})
-    cracks = _tex(nt, "ShaderNodeTexVoronoi", coord, {"Scale": 0.6})
+    grain = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 60.0, "Detail": 1.0})
+    patches = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 0.12, "Detail": 2.0, "Roughness": 0.6})
+    cracks = _tex(nt, "ShaderNodeTexVoronoi", coord, {"Scale": 0.45})
     cracks.feature = "DISTANCE_TO_EDGE"
-    crack_mask = _math(nt, "LESS_THAN", cracks.outputs["Distance"], 0.012 * wear)
+    # Cracks only where the wear patches are strongest, thin, and never pitch black.
+    crack_lines = _math(nt, "LESS_THAN", cracks.outputs["Distance"], 0.006 + 0.01 * wear)
+    crack_zone = _math(nt, "GREATER_THAN", patches.outputs["Fac"], 0.62 - 0.12 * wear)
+    crack_mask = _math(nt, "MULTIPLY", crack_lines, crack_zone)
     base = _mix(nt, "MULTIPLY", (*road.asphalt_color, 1.0), _map(nt, grain.outputs["Fac"], 0.85, 1.12), 1.0)
     worn = _mix(nt, "MULTIPLY", base, _map(nt, patches.outputs["Fac"], 1 - 0.5 * wear, 1 + 0.4 * wear), 1.0)
-    cracked = _mix(nt, "MIX", worn, (0.01, 0.01, 0.01, 1.0), crack_mask)
+    cracked = _mix(nt, "MULTIPLY", worn, (0.45, 0.45, 0.45, 1.0), crack_mask)
     nt.links.new(cracked, bsdf.inputs["Base Color"])
     return mat
 
@@ -102,7 +105,7 @@ def _paint_material(road: RoadSpec) -> "bpy.types.Material":
     mat = principled("road_paint", col, roughness=0.6)
     nt = mat.node_tree
     coord = nt.nodes.new("ShaderNodeTexCoord")
-    patches = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 1.5, "Detail": 6.0})
+    patches = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 1.5, "Detail": 2.0})
     fade = _mix(nt, "MIX", (*col, 1.0), (*road.asphalt_color, 1.0),
                 _map(nt, patches.outputs["Fac"], -0.8 + road.asphalt_wear, 0.2 + road.asphalt_wear, clamp=True))
     nt.links.new(fade, nt.nodes["Principled BSDF"].inputs["Base Color"])
@@ -123,7 +126,7 @@ def _tiles_material(name: str, color: Sequence[float], tile: float, mortar: floa
     brick.inputs["Color2"].default_value = (*(c * 0.88), 1.0)
     brick.inputs["Mortar"].default_value = (*(c * 0.6), 1.0)
     nt.links.new(coord.outputs["Object"], brick.inputs["Vector"])
-    grain = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 3.0, "Detail": 4.0})
+    grain = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 3.0, "Detail": 2.0})
     out = _mix(nt, "MULTIPLY", brick.outputs["Color"], _map(nt, grain.outputs["Fac"], 0.8, 1.15), 1.0)
     nt.links.new(out, nt.nodes["Principled BSDF"].inputs["Base Color"])
     return mat
@@ -134,7 +137,7 @@ def _grass_material(name: str, color: Sequence[float]) -> "bpy.types.Material":
     mat = principled(name, color, roughness=0.95, specular=0.3)
     nt = mat.node_tree
     coord = nt.nodes.new("ShaderNodeTexCoord")
-    big = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 0.05, "Detail": 5.0})
+    big = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 0.05, "Detail": 2.0})
     clumps = _tex(nt, "ShaderNodeTexVoronoi", coord, {"Scale": 6.0})
     c = _mix(nt, "MULTIPLY", (*color, 1.0), _map(nt, big.outputs["Fac"], 0.6, 1.3), 1.0)
     c = _mix(nt, "MULTIPLY", c, _map(nt, clumps.outputs["Distance"], 0.8, 1.1), 1.0)
@@ -150,11 +153,15 @@ def _tex(nt, kind: str, coord, inputs: dict):
     return node
 
 
-def _math(nt, op: str, a, b: float):
+def _math(nt, op: str, a, b):
+    """Math node of socket ``a`` and ``b`` (a socket or a constant)."""
     node = nt.nodes.new("ShaderNodeMath")
     node.operation = op
     nt.links.new(a, node.inputs[0])
-    node.inputs[1].default_value = b
+    if isinstance(b, bpy.types.NodeSocket):
+        nt.links.new(b, node.inputs[1])
+    else:
+        node.inputs[1].default_value = b
     return node.outputs["Value"]
 
 
