@@ -131,7 +131,7 @@ def main() -> int:
             "report": str(report)}
         first_run = first_run or run
         print(f"{method:9s} error {errs[0]:.3f} -> {errs[-1]:.3f} ({100 * (1 - errs[-1] / errs[0]):.0f} % lower) "
-              f"in {wall:.0f} s; per iteration: {' '.join(f'{e:.3f}' for e in errs)}", flush=True)
+              f"in {wall:.0f} s; per iteration: {' '.join(f'{e:.3f}' for e in errs)}; report: {report}", flush=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     print(f"summary: {out / 'summary.json'}")
     return 0
