@@ -57,3 +57,17 @@ def test_projection_of_the_camera_axis_and_pitch():
     assert uv_down[0][1] < 50  # looking down moves the horizon up
     r, t = world_to_camera_cv(cam)
     assert np.allclose(r @ r.T, np.eye(3))
+
+
+def test_atomic_writes_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    from scenegen.io import atomic_write_text
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path = tmp_path / "a.txt"
+    atomic_write_text(path, "x")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
