@@ -26,14 +26,18 @@ class BuildingParams:
     cornice: bool
     roof: str = "flat"  # flat or gable (ridge along the street)
     roof_color: RGB = (0.2, 0.07, 0.05)
+    weathering: float = 0.25  # facade dirt: 0 clean .. 1 grimy (texture noise amplitude)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def sample_building(rng: np.random.Generator, width: float, height: float, brightness: float,
-                    saturation: float, window_density: float) -> BuildingParams:
-    """Sample a building of given frontage and height whose look follows the facade variables."""
+                    saturation: float, window_density: float, weathering: float | None = None) -> BuildingParams:
+    """Sample a building of given frontage and height whose look follows the facade variables.
+
+    ``weathering`` (0..1, e.g. a scene variable) centres the facade dirt; drawn when None.
+    """
     material = MATERIALS[int(rng.choice(len(MATERIALS), p=[0.45, 0.25, 0.22, 0.08]))]
     hue = float(rng.uniform(0.02, 0.14) if rng.random() < 0.8 else rng.random())
     value = float(np.clip(brightness + rng.normal(0, 0.08), 0.05, 0.95))
@@ -57,4 +61,6 @@ def sample_building(rng: np.random.Generator, width: float, height: float, brigh
         roof="gable" if height < 16 and rng.random() < 0.5 else "flat",
         roof_color=hsv_linear(float(rng.choice([0.03, 0.05, 0.6])), float(rng.uniform(0.1, 0.6)),
                               float(rng.uniform(0.15, 0.45))),
+        weathering=round(float(np.clip((float(rng.uniform(0.1, 0.5)) if weathering is None else weathering)
+                                       + rng.normal(0, 0.08), 0, 1)), 4),
     )

@@ -76,3 +76,54 @@ def sample_traffic_light(rng: np.random.Generator) -> TrafficLightParams:
                               round(float(rng.uniform(0.8, 1.0)), 4), round(float(rng.uniform(0.28, 0.36)), 4),
                               round(arm, 4), hsv_linear(0.15, 0.3, float(rng.uniform(0.05, 0.25))),
                               int(rng.choice(3, p=[0.45, 0.1, 0.45])))
+
+
+FENCE_STYLES = ("railing", "picket", "mesh")
+WALL_MATERIALS = ("brick", "concrete", "stone")
+
+
+@dataclass(frozen=True)
+class FenceParams:
+    style: str
+    length: float  # along local +Y
+    height: float
+    post_spacing: float
+    color: RGB
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class WallParams:
+    material: str
+    length: float  # along local +Y
+    height: float
+    thickness: float
+    color: RGB
+    coping: bool  # a projecting cap along the top
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sample_fence(rng: np.random.Generator, length: float) -> FenceParams:
+    """Sample a fence of ``length`` metres along its local +Y (label fence)."""
+    style = FENCE_STYLES[int(rng.integers(len(FENCE_STYLES)))]
+    if style == "picket":
+        color = hsv_linear(float(rng.uniform(0.05, 0.1)), float(rng.uniform(0.0, 0.5)), float(rng.uniform(0.3, 0.9)))
+    else:
+        color = hsv_linear(float(rng.uniform(0.3, 0.6)), float(rng.uniform(0.0, 0.4)), float(rng.uniform(0.08, 0.5)))
+    return FenceParams(style, round(float(length), 4), round(float(rng.uniform(0.8, 1.8)), 4),
+                       round(float(rng.uniform(1.8, 2.8)), 4), color)
+
+
+def sample_wall(rng: np.random.Generator, length: float) -> WallParams:
+    """Sample a free-standing garden or boundary wall of ``length`` metres along local +Y (label wall)."""
+    material = WALL_MATERIALS[int(rng.integers(len(WALL_MATERIALS)))]
+    if material == "brick":
+        color = hsv_linear(float(rng.uniform(0.0, 0.06)), float(rng.uniform(0.4, 0.7)), float(rng.uniform(0.35, 0.6)))
+    else:
+        color = hsv_linear(float(rng.uniform(0.05, 0.12)), float(rng.uniform(0.0, 0.2)), float(rng.uniform(0.4, 0.8)))
+    return WallParams(material, round(float(length), 4), round(float(rng.uniform(0.5, 2.2)), 4),
+                      round(float(rng.uniform(0.2, 0.4)), 4), color, bool(rng.random() < 0.6))

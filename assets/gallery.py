@@ -17,7 +17,7 @@ import numpy as np
 from scenegen.spec import CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, SkySpec, SunSpec
 
 from .buildings import sample_building
-from .furniture import sample_sign, sample_street_lamp, sample_traffic_light
+from .furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from .pedestrians import POSES, sample_pedestrian
 from .vegetation import TREE_SHAPES, sample_bush, sample_hedge, sample_tree
 from .vehicles import VEHICLE_FAMILIES, sample_two_wheeler, sample_vehicle
@@ -67,6 +67,11 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
     add("bush", "bush", "vegetation", (b.width, b.length, b.height), b.to_dict())
     h = sample_hedge(rng, 5.0)
     add("hedge", "hedge", "vegetation", (h.width, h.length, h.height), h.to_dict())
+    for k in range(2):
+        fe = sample_fence(rng, 4.0)
+        add(f"fence {fe.style}", "fence", "fence", (0.1, fe.length, fe.height), fe.to_dict())
+    wa = sample_wall(rng, 4.0)
+    add(f"wall {wa.material}", "wall", "wall", (wa.thickness, wa.length, wa.height), wa.to_dict())
     lamp = sample_street_lamp(rng)
     add("street lamp", "street_lamp", "pole", (0.5, 2 * (lamp.arm_length + 0.6), lamp.height), lamp.to_dict())
     seen = set()
@@ -94,6 +99,8 @@ def _staged(obj: ObjectSpec) -> Tuple[ObjectSpec, CameraSpec]:
         yaw = math.pi / 2 - _AZIMUTH  # facade (-X) towards the camera
     elif fam == "street_lamp":
         yaw = -math.pi / 2 - _AZIMUTH  # arm across the view
+    elif fam in ("fence", "wall"):
+        yaw = math.pi / 2 - _AZIMUTH + math.radians(20)
     elif fam in ("sign", "traffic_light"):
         yaw = math.pi - _AZIMUTH
     else:

@@ -233,3 +233,18 @@ def regular_polygon(n: int, radius: float, phase: float = 0.0) -> np.ndarray:
     """(x, z) corners of a regular polygon, counter-clockwise in the (x, z) plane."""
     a = phase + np.arange(n) * 2 * np.pi / n
     return np.column_stack([radius * np.cos(a), radius * np.sin(a)])
+
+
+_BOX_FACES = np.array([[0, 2, 3, 1], [4, 5, 7, 6], [0, 1, 5, 4], [2, 6, 7, 3], [0, 4, 6, 2], [1, 3, 7, 5]])
+_BOX_CORNERS = np.array([[dx, dy, dz] for dz in (0, 1) for dy in (0, 1) for dx in (0, 1)], dtype=bool)
+
+
+def boxes(lo: np.ndarray, hi: np.ndarray, mat: int = 0) -> Geo:
+    """Many axis-aligned boxes at once from corner arrays ``lo``, ``hi`` of shape (n, 3)."""
+    lo, hi = np.asarray(lo, dtype=float).reshape(-1, 3), np.asarray(hi, dtype=float).reshape(-1, 3)
+    n = len(lo)
+    if n == 0:
+        return empty()
+    verts = np.where(_BOX_CORNERS[None], hi[:, None, :], lo[:, None, :]).reshape(-1, 3)
+    faces = (_BOX_FACES[None] + 8 * np.arange(n)[:, None, None]).reshape(-1, 4)
+    return verts, faces, np.full(len(faces), mat, dtype=np.int32)

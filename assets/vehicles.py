@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Dict, Tuple
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
@@ -30,7 +30,9 @@ VEHICLE_FAMILIES: Dict[str, VehicleFamily] = {
 CAR_FAMILIES = ("sedan", "hatchback", "suv", "van")
 LARGE_FAMILIES = ("truck", "bus")
 
-# Common car paint colours (sRGB) and their rough market shares.
+# Common car paint colours (sRGB) and their rough market shares; PAINT_NAMES name them so a
+# parameter space can tune the shares (``sample_vehicle(..., paint_weights=...)``).
+PAINT_NAMES = ("white", "black", "grey", "silver", "red", "blue", "green", "brown")
 _PAINTS = [srgb_to_linear(c) for c in (
     (0.92, 0.92, 0.92), (0.08, 0.08, 0.09), (0.45, 0.46, 0.48), (0.70, 0.71, 0.73),
     (0.62, 0.08, 0.07), (0.10, 0.20, 0.48), (0.20, 0.30, 0.22), (0.55, 0.45, 0.30),
@@ -53,13 +55,21 @@ class VehicleParams:
         return asdict(self)
 
 
-def sample_vehicle(rng: np.random.Generator, family: str) -> VehicleParams:
-    """Sample one vehicle of ``family`` (a key of VEHICLE_FAMILIES)."""
+def sample_vehicle(rng: np.random.Generator, family: str, paint_weights: Sequence[float] | None = None,
+                   paint_jitter: float = 0.06) -> VehicleParams:
+    """Sample one vehicle of ``family`` (a key of VEHICLE_FAMILIES).
+
+    ``paint_weights`` (one per PAINT_NAMES entry, any scale) replaces the default market
+    shares; ``paint_jitter`` is the relative per-channel colour spread around them.
+    """
     fam = VEHICLE_FAMILIES[family]
     length = float(rng.uniform(*fam.length))
     width = float(rng.uniform(*fam.width))
     height = float(rng.uniform(*fam.height))
-    paint = jitter(rng, pick(rng, _PAINTS, _PAINT_SHARES), 0.06)
+    weights = _PAINT_SHARES if paint_weights is None else tuple(float(w) for w in paint_weights)
+    if len(weights) != len(_PAINTS) or min(weights) < 0 or sum(weights) <= 0:
+        raise ValueError(f"paint_weights needs {len(_PAINTS)} non-negative numbers, not all zero")
+    paint = jitter(rng, pick(rng, _PAINTS, weights), paint_jitter)
     glass = jitter(rng, (0.02, 0.025, 0.03), 0.1)
     wheel = 0.31 + 0.04 * float(rng.random()) if fam.label == "car" else 0.48 + 0.04 * float(rng.random())
     return VehicleParams(family, fam.label, round(length, 4), round(width, 4), round(height, 4),

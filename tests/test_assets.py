@@ -20,6 +20,7 @@ from scenegen.labels import NAME_TO_ID  # noqa: E402
 from scenegen.params import default_space  # noqa: E402
 from scenegen.seeding import FrameSeed  # noqa: E402
 from scenegen.spec import ObjectSpec  # noqa: E402
+from assets.furniture import sample_fence, sample_wall  # noqa: E402
 from assets.vegetation import sample_bush, sample_hedge  # noqa: E402
 from assets.vehicles import TWO_WHEELER_FAMILIES, sample_two_wheeler  # noqa: E402
 
@@ -52,6 +53,11 @@ def scene_objects():
         for x in (b, h):
             by_family.setdefault(x.shape, []).append(
                 ObjectSpec(x.shape, "vegetation", (0.0, 0.0, 0.0), 0.0, (x.width, x.length, x.height), 0, x.to_dict()))
+        fe, wa = sample_fence(rng, 4.0 + 3 * k), sample_wall(rng, 3.0 + 5 * k)
+        by_family.setdefault("fence", []).append(
+            ObjectSpec("fence", "fence", (0.0, 0.0, 0.0), 0.0, (0.1, fe.length, fe.height), 0, fe.to_dict()))
+        by_family.setdefault("wall", []).append(
+            ObjectSpec("wall", "wall", (0.0, 0.0, 0.0), 0.0, (wa.thickness, wa.length, wa.height), 0, wa.to_dict()))
     for fam in TWO_WHEELER_FAMILIES:
         for ridden in (True, False, True):
             t = sample_two_wheeler(rng, fam, ridden)
@@ -90,7 +96,7 @@ def test_families_build_inside_their_box_with_valid_labels(ctx, scene_objects):
                 seen_labels.add(part.label)
             _check_inside(spec, parts)
     assert {"car", "person", "building", "vegetation", "pole", "traffic sign", "bicycle", "motorcycle",
-            "rider"} <= seen_labels
+            "rider", "fence", "wall"} <= seen_labels
 
 
 def test_geometry_hash_is_deterministic_and_follows_params(ctx, scene_objects):

@@ -15,7 +15,7 @@ from assets import geometry as geom
 
 from .base import BuildContext, Part, builder
 from .geom import to_mesh
-from .materials import attr_material, brick_material, glass_material
+from .materials import attr_material, brick_material, glass_material, set_weathering
 
 FACADE, GLASS, FRAME, ROOF, TRIM = range(5)
 _SETBACK = 0.12  # facade plane behind the box's -X side, so sills and cornices stay inside
@@ -23,7 +23,6 @@ _RECESS = 0.14
 
 # Window-reveal template: front corners 0-3 on the facade plane, back corners 4-7 recessed.
 _REVEAL_FACES = np.array([[0, 1, 5, 4], [1, 2, 6, 5], [2, 3, 7, 6], [3, 0, 4, 7], [4, 5, 6, 7]])
-_BOX_FACES = np.array([[0, 2, 3, 1], [4, 5, 7, 6], [0, 1, 5, 4], [2, 6, 7, 3], [0, 4, 6, 2], [1, 3, 7, 5]])
 
 
 def _rects_to_reveals(fx: float, rects: np.ndarray, pane_mats: np.ndarray) -> geom.Geo:
@@ -41,17 +40,6 @@ def _rects_to_reveals(fx: float, rects: np.ndarray, pane_mats: np.ndarray) -> ge
     mats = np.tile(np.array([FACADE] * 4 + [0]), n)
     mats[4::5] = pane_mats
     return verts, faces, mats.astype(np.int32)
-
-
-def _boxes(lo: np.ndarray, hi: np.ndarray, mat: int) -> geom.Geo:
-    """Axis-aligned boxes from corner arrays lo, hi of shape (n, 3)."""
-    n = len(lo)
-    if n == 0:
-        return geom.empty()
-    sel = np.array([[dx, dy, dz] for dz in (0, 1) for dy in (0, 1) for dx in (0, 1)], dtype=bool)
-    verts = np.where(sel[None], hi[:, None, :], lo[:, None, :]).reshape(-1, 3)
-    faces = (_BOX_FACES[None] + 8 * np.arange(n)[:, None, None]).reshape(-1, 4)
-    return verts, faces, np.full(len(faces), mat, dtype=np.int32)
 
 
 def _wall_with_holes(fx: float, ylines: np.ndarray, zlines: np.ndarray, rects: np.ndarray) -> geom.Geo:
@@ -170,7 +158,7 @@ def building_geo(p: dict, size: Tuple[float, float, float], detail: str = "full"
     if len(sills):
         lo = np.column_stack([np.full(len(sills), fx - 0.07), sills[:, 0] - 0.06, sills[:, 2] - 0.07])
         hi = np.column_stack([np.full(len(sills), fx + 0.02), sills[:, 1] + 0.06, sills[:, 2]])
-        pieces.append(_boxes(lo, hi, TRIM))
+        pieces.append(geom.boxes(lo, hi, TRIM))
     if p.get("shopfront", False) and gh > 2.8:
         pieces.append(geom.box((0.1, width - 0.2, 0.4), (fx - 0.05, 0, gh - 0.35), FRAME))
     if p.get("cornice", False):
@@ -182,7 +170,7 @@ def building_geo(p: dict, size: Tuple[float, float, float], detail: str = "full"
             lo = np.column_stack([np.full(len(bands), fx - 0.05), np.full(len(bands), -width / 2),
                                   bands - 0.09])
             hi = np.column_stack([np.full(len(bands), fx + 0.01), np.full(len(bands), width / 2), bands + 0.09])
-            pieces.append(_boxes(lo, hi, TRIM))
+            pieces.append(geom.boxes(lo, hi, TRIM))
     if gable:
         prism = geom.extrude_xz([(-depth / 2, wall_h), (depth / 2, wall_h), (0.0, height)], -width / 2, width / 2,
                                 ROOF, ROOF, ROOF)
@@ -219,4 +207,5 @@ def build_building(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
     obj["frame"] = list(p.get("frame", (0.1, 0.1, 0.1)))
     obj["roof"] = list(p.get("roof_color", (0.22, 0.08, 0.06)))
     obj["trim"] = np.clip(facade * 1.35 + 0.03, 0, 1).tolist()
+    set_weathering(obj, float(p.get("weathering", 0.25)))
     return [Part(obj, spec.label)]

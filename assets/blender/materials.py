@@ -49,14 +49,29 @@ def attr_material(ctx: BuildContext, attr: str, fallback: Sequence[float] = (0.5
 
 
 def _noisy(nt: "bpy.types.NodeTree", color: "bpy.types.NodeSocket", scale: float, amount: float) -> "bpy.types.NodeSocket":
-    """``color`` multiplied by (1 - amount * noise) in object space."""
+    """``color`` times (1 - a * noise) in object space, a = ``amount`` * (1 + obj["noise_gain"]).
+
+    ``noise_gain`` (unset = 0) lets one shared material show more or less dirt per object.
+    """
     tex = nt.nodes.new("ShaderNodeTexNoise")
     tex.inputs["Scale"].default_value = scale
     tex.inputs["Detail"].default_value = 2.0
     coord = nt.nodes.new("ShaderNodeTexCoord")
     nt.links.new(coord.outputs["Object"], tex.inputs["Vector"])
+    gain = nt.nodes.new("ShaderNodeAttribute")
+    gain.attribute_type = "OBJECT"
+    gain.attribute_name = "noise_gain"
+    strength = nt.nodes.new("ShaderNodeMath")
+    strength.operation = "MULTIPLY_ADD"  # (gain * amount) + amount
+    nt.links.new(gain.outputs["Fac"], strength.inputs[0])
+    strength.inputs[1].default_value = amount
+    strength.inputs[2].default_value = amount
+    low = nt.nodes.new("ShaderNodeMath")
+    low.operation = "SUBTRACT"
+    low.inputs[0].default_value = 1.0
+    nt.links.new(strength.outputs["Value"], low.inputs[1])
     ramp = nt.nodes.new("ShaderNodeMapRange")
-    ramp.inputs["To Min"].default_value = 1.0 - amount
+    nt.links.new(low.outputs["Value"], ramp.inputs["To Min"])
     ramp.inputs["To Max"].default_value = 1.0 + amount * 0.3
     nt.links.new(tex.outputs["Fac"], ramp.inputs["Value"])
     mix = nt.nodes.new("ShaderNodeMix")
@@ -66,6 +81,11 @@ def _noisy(nt: "bpy.types.NodeTree", color: "bpy.types.NodeSocket", scale: float
     nt.links.new(color, mix.inputs["A"])
     nt.links.new(ramp.outputs["Result"], mix.inputs["B"])
     return mix.outputs["Result"]
+
+
+def set_weathering(obj: "bpy.types.Object", weathering: float) -> None:
+    """Per-object dirt for attribute materials: 0 clean, 0.25 the materials' default, 1 four times it."""
+    obj["noise_gain"] = float(4.0 * weathering - 1.0)
 
 
 def flat_material(ctx: BuildContext, name: str, color: Sequence[float], roughness: float = 0.5,
@@ -126,7 +146,8 @@ def brick_material(ctx: BuildContext, attr: str = "facade") -> "bpy.types.Materi
         dark.inputs["B"].default_value = (0.75, 0.72, 0.7, 1.0)
         nt.links.new(node.outputs["Color"], dark.inputs["A"])
         nt.links.new(dark.outputs["Result"], brick.inputs["Color2"])
-        nt.links.new(brick.outputs["Color"], mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"])
+        weathered = _noisy(nt, brick.outputs["Color"], 1.5, 0.15)
+        nt.links.new(weathered, mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"])
         return mat
 
     return ctx.material(("brick", attr), make)

@@ -77,9 +77,15 @@ def marking_rects(road: RoadSpec) -> np.ndarray:
 
 
 def _asphalt_material(road: RoadSpec) -> "bpy.types.Material":
-    """Asphalt: fine grain noise, large wear patches and voronoi crack lines scaled by wear."""
+    """Asphalt: fine grain noise, large wear patches and voronoi crack lines scaled by wear.
+
+    A ``wetness`` field on the RoadSpec (0 dry .. 1 soaked; absent = dry) darkens the
+    asphalt, makes it glossy and fills the lowest wear patches with mirror-like puddles.
+    """
     wear = float(road.asphalt_wear)
-    mat = principled("asphalt", road.asphalt_color, roughness=0.85 - 0.15 * (1 - wear), specular=0.4)
+    wet = float(np.clip(getattr(road, "wetness", 0.0), 0.0, 1.0))
+    dry_rough = 0.85 - 0.15 * (1 - wear)
+    mat = principled("asphalt", road.asphalt_color, roughness=dry_rough * (1 - wet) + 0.15 * wet, specular=0.4)
     nt = mat.node_tree
     bsdf = nt.nodes["Principled BSDF"]
     coord = nt.nodes.new("ShaderNodeTexCoord")
@@ -94,6 +100,12 @@ def _asphalt_material(road: RoadSpec) -> "bpy.types.Material":
     base = _mix(nt, "MULTIPLY", (*road.asphalt_color, 1.0), _map(nt, grain.outputs["Fac"], 0.85, 1.12), 1.0)
     worn = _mix(nt, "MULTIPLY", base, _map(nt, patches.outputs["Fac"], 1 - 0.5 * wear, 1 + 0.4 * wear), 1.0)
     cracked = _mix(nt, "MULTIPLY", worn, (0.45, 0.45, 0.45, 1.0), crack_mask)
+    if wet > 0:
+        cracked = _mix(nt, "MULTIPLY", cracked, (1 - 0.45 * wet,) * 3 + (1.0,), 1.0)
+        puddle = _math(nt, "LESS_THAN", patches.outputs["Fac"], 0.2 + 0.25 * wet)
+        rough = _math(nt, "MULTIPLY", puddle, -(dry_rough * (1 - wet) + 0.15 * wet - 0.02))
+        rough = _math(nt, "ADD", rough, dry_rough * (1 - wet) + 0.15 * wet)
+        nt.links.new(rough, bsdf.inputs["Roughness"])
     nt.links.new(cracked, bsdf.inputs["Base Color"])
     return mat
 
