@@ -100,16 +100,15 @@ def build_sign(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
     size = min(float(p.get("size", 0.6)), w, h * 0.5)
     r = min(float(p.get("post_radius", 0.04)), l * 0.3)
     z_c = h - size / 2
-    plate_y = l / 2 - 0.0125
+    plate_y = l / 2 - 0.0125 * size  # the unit plate's front face is at +0.0125
     mats = [flat_material(ctx, "sign_back", (0.35, 0.35, 0.36), roughness=0.5, metallic=0.5),
             attr_material(ctx, "sign_outer", (0.8, 0.1, 0.1), roughness=0.35),
             attr_material(ctx, "sign_inner", (0.9, 0.9, 0.9), roughness=0.35)]
-    plate_mesh = ctx.mesh(("sign_plate", shape, round(size, 3)),
-                          lambda: to_mesh(f"sign_{shape}", sign_plate_geo(shape, size), mats))
+    plate_mesh = ctx.mesh(("sign_plate", shape), lambda: to_mesh(f"sign_{shape}", sign_plate_geo(shape, 1.0), mats))
     post_mesh = ctx.mesh("sign_post", lambda: to_mesh("sign_post", geom.cylinder(1.0, 0.0, 1.0, 8),
                                                       [_pole_material(ctx)], smooth=True))
-    plate = ctx.object("sign_plate", plate_mesh, location=(0.0, plate_y, z_c))
-    post = ctx.object("sign_post", post_mesh, location=(0.0, plate_y - 0.0125 - r, 0.0), scale=(r, r, z_c))
+    plate = ctx.object("sign_plate", plate_mesh, location=(0.0, plate_y, z_c), scale=(size, size, size))
+    post = ctx.object("sign_post", post_mesh, location=(0.0, plate_y - 0.01 * size - r, 0.0), scale=(r, r, z_c))
     face, border = p.get("face", (0.6, 0.02, 0.02)), p.get("border", (0.8, 0.8, 0.8))
     # Prohibitory and warning signs: coloured rim, white field; the others: white rim, coloured field.
     outer, inner = (face, border) if shape in ("circle", "triangle", "octagon") else (border, face)
@@ -145,8 +144,9 @@ def build_traffic_light(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
     w, l, h = spec.size
     arm = float(p.get("overhead_arm", 0.0))
     side = 1.0 if float(p.get("side", 1)) >= 0 else -1.0
-    head_h = min(float(p.get("head_height", 0.9)), h * 0.4)
-    head_w = min(float(p.get("head_width", 0.32)), w)
+    # Sizes snap down to 2 cm so a scene shares a few head meshes.
+    head_h = np.floor(min(float(p.get("head_height", 0.9)), h * 0.4) * 50) / 50
+    head_w = np.floor(min(float(p.get("head_width", 0.32)), w) * 50) / 50
     arm = min(arm, w / 2 - head_w / 2)
     r = min(float(p.get("post_radius", 0.08)), l * 0.25)
     lit = int(p.get("lit", 0)) % 3
