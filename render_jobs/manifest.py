@@ -82,6 +82,8 @@ def frame_record(r: FrameResult, params_version: Optional[str] = None) -> Dict[s
         rec["worker_pid"] = r.pid
     if r.rss_mb:
         rec["worker_rss_mb"] = r.rss_mb
+    if r.peak_rss_mb:
+        rec["worker_peak_rss_mb"] = r.peak_rss_mb
     if r.error:
         rec["error"] = r.error
     return rec

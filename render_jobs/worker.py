@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 import signal
 import time
 import traceback
@@ -43,6 +44,12 @@ class FrameResult:
     attempts: int = 1
     pid: int = 0
     rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def rss_mb() -> float:
@@ -122,7 +129,8 @@ def render_unit(renderer: Any, unit: WorkUnit, emit: Callable[[str, Any], None])
         except Exception:
             emit("error", (req.key, traceback.format_exc()))
             return False
-        result.attempts, result.pid, result.rss_mb = unit.attempt, os.getpid(), round(rss_mb(), 1)
+        result.attempts, result.pid = unit.attempt, os.getpid()
+        result.rss_mb, result.peak_rss_mb = round(rss_mb(), 1), round(peak_rss_mb(), 1)
         emit("frame", result)
     return True
 
