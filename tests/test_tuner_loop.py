@@ -229,3 +229,47 @@ def test_evaluate_renders_a_space_and_measures_kid_and_class_l1(tmp_path):
     assert (tmp_path / "run" / "eval" / "start").is_dir()
     b = t.evaluate(default_space(), "again", 6)
     assert a["kid"] == b["kid"]  # same space, same frame seeds -> same images
+
+
+def make_cityscapes(root: Path, n: int = 6) -> Path:
+    """A tiny official-layout fixture (leftImg8bit + gtFine labelIds, Cityscapes ids)."""
+    rng = np.random.default_rng(1)
+    for i in range(n):
+        stem = f"aachen_{i:06d}_000019"
+        img = rng.integers(0, 255, (32, 64, 3), dtype=np.uint8)
+        lab = np.full((32, 64), 23, np.uint8)  # sky
+        lab[16:] = 7  # road
+        atomic_write_png(root / "leftImg8bit" / "train" / "aachen" / f"{stem}_leftImg8bit.png", img)
+        atomic_write_png(root / "gtFine" / "train" / "aachen" / f"{stem}_gtFine_labelIds.png", lab)
+    return root
+
+
+def test_tune_reads_cityscapes_layout_autodetected(tmp_path):
+    cs = make_cityscapes(tmp_path / "cs")
+    run = Tuner(cfg(tmp_path / "run", str(cs), iterations=1), progress=False).run()
+    m = json.loads((run / "metrics_iter1.json").read_text())
+    real = m["class_proportions"]["real"]
+    assert abs(real[4] - 0.5) < 1e-9 and abs(real[6] - 0.5) < 1e-9  # road and sky halves
+
+
+@pytest.mark.parametrize("breakage, fragment", [
+    ("empty", "no camvid images"),
+    ("corrupt", "f000.png"),
+    ("layout", "unknown dataset layout"),
+])
+def test_bad_real_data_exits_2_naming_the_path(tmp_path, capsys, breakage, fragment):
+    cam = make_camvid(tmp_path / "camvid")
+    spec = f"camvid:{cam}"
+    if breakage == "empty":
+        for p in (cam / "train").iterdir():
+            p.unlink()
+    elif breakage == "corrupt":
+        (cam / "train" / "f000.png").write_bytes(b"not a png")
+    else:
+        (tmp_path / "other").mkdir()
+        spec = str(tmp_path / "other")
+    code = tcli.main(["tune", "--real", spec, "--out", str(tmp_path / "o"), "--backend", "toy",
+                      "--resolution", "64x32", "--batch", "4", "--iterations", "1", "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and fragment in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "o" / "params_iter0.yaml").exists()

@@ -183,7 +183,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from .loop import Tuner, load_metrics
 
     config = build_config(args)
-    run = Tuner(config, resume=args.resume, progress=not args.quiet).run()
+    log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
+    run = Tuner(config, resume=args.resume, progress=not args.quiet, log=log).run()
     ms = load_metrics(run)
     last = ms[-1] if ms else {}
     print(f"tuned {len(ms) - 1} iteration(s) -> {run / f'params_iter{len(ms) - 1}.yaml'}")

@@ -259,14 +259,14 @@ class Tuner:
             tr, ho = split_holdout(len(samples), c.holdout, self.rng(0, "holdout"))
             train, evals = [samples[i] for i in tr], [samples[i] for i in ho]
         self.real_train_samples, self.real_eval_samples = train, evals
-        self.log(f"real: {len(train)} training and {len(evals)} held-out images from {c.real}"
-                 + (f" (evaluation: {c.real_val})" if c.real_val else ""))
         self.real_train = self._embed(prepare_batch(realdata.read_images(train), self.input_size))
         eval_x = prepare_batch(realdata.read_images(evals), self.input_size)
         self.real_eval = self._embed(eval_x)
         self.real_eval_features = self._kid_features(eval_x, self.real_eval) if c.kid else None
         labels = realdata.read_paper7(evals)
         self.real_props = M.class_proportions(labels, len(PAPER7_NAMES)) if labels is not None else None
+        self.log(f"real: {len(train)} training and {len(evals)} held-out images from {c.real}"
+                 + (f" (evaluation: {c.real_val})" if c.real_val else ""))
         atomic_write_json(self.run_dir / "real_examples.json",
                           {"train": realdata.describe_samples(train), "eval": realdata.describe_samples(evals)})
         if self.target is not None:
