@@ -130,6 +130,8 @@ def _validate(cfg: TrainConfig) -> None:
         raise UserError(f"--steps must be >= 1 (got {cfg.steps})")
     if cfg.batch_size < 2:
         raise UserError(f"--batch-size must be >= 2 (batch norm needs two samples), got {cfg.batch_size}")
+    if cfg.real is None and cfg.real_fraction != 1.0:
+        raise UserError("--real-fraction needs --real SPEC (the real training set to take it from)")
     if cfg.lr <= 0:
         raise UserError(f"--lr must be > 0 (got {cfg.lr})")
     if cfg.optimizer not in ("sgd", "adamw"):

@@ -159,6 +159,7 @@ def test_models_build_offline(tmp_path, monkeypatch):
     (["--train", "{synth}", "--val", "{cs}#test"], "split folder does not exist"),
     (["--train", "{synth}", "--size", "64by48"], "WIDTHxHEIGHT"),
     (["--val", "{cs}"], "no training data"),
+    (["--train", "{synth}", "--real-fraction", "0.1"], "--real-fraction needs --real"),
 ])
 def test_train_seg_bad_input_exits_2_and_writes_nothing(data, tmp_path, capsys, argv, words):
     out = tmp_path / "out"
