@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
 from assets.buildings import sample_building
+from assets.catalog import FAMILY as CAD_FAMILY, Catalog
 from assets.colors import hsv_linear, jitter
-from assets.furniture import sample_sign, sample_street_lamp, sample_traffic_light
+from assets.furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from assets.pedestrians import sample_pedestrian
-from assets.vegetation import sample_tree
-from assets.vehicles import CAR_FAMILIES, LARGE_FAMILIES, sample_vehicle
+from assets.vegetation import sample_bush, sample_hedge, sample_tree
+from assets.vehicles import CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, sample_two_wheeler, sample_vehicle
 
 from .labels import INSTANCE_CLASS_IDS, label_id
 from .params import ParameterSpace
@@ -30,15 +31,31 @@ NEAR_Y, FAR_Y = 2.0, 140.0
 ROAD_Y_START, ROAD_Y_END = -15.0, 400.0
 CURB_HEIGHT = 0.15
 CROSSWALK_DEPTH = 4.0
+_CHROMATIC_PAINTS = ("red", "blue", "green", "brown")
 
 
 @dataclass
 class _Placer:
-    """Collects objects, numbers instances per class and rejects overlapping footprints."""
+    """Collects objects, numbers instances per class and rejects overlapping footprints.
+
+    With a CAD catalog, an object of a class the catalog holds is swapped, with probability
+    ``cad_share``, for a catalog model of that class (drawn from its own stream).
+    """
 
     objects: List[ObjectSpec] = field(default_factory=list)
     footprints: List[Tuple[float, float, float, float]] = field(default_factory=list)
     counters: Dict[str, int] = field(default_factory=dict)
+    catalog: Optional[Catalog] = None
+    cad_share: float = 0.0
+    cad_rng: Optional[np.random.Generator] = None
+
+    def cad_model(self, label: str):
+        """A catalog model to use instead of the procedural asset of ``label``, or None."""
+        if self.catalog is None or label not in self.catalog.labels():
+            return None
+        if self.cad_rng.random() >= self.cad_share:
+            return None
+        return self.catalog.sample(self.cad_rng, label)
 
     def fits(self, x: float, y: float, w: float, l: float, yaw: float, margin: float) -> bool:
         box = _footprint(x, y, w, l, yaw, margin)
@@ -46,18 +63,41 @@ class _Placer:
                        for b in self.footprints)
 
     def add(self, family: str, label: str, xyz: Tuple[float, float, float], yaw: float,
-            size: Tuple[float, float, float], params: Mapping, solid: bool = True) -> ObjectSpec:
-        instance = 0
-        if label_id(label) in INSTANCE_CLASS_IDS:
-            instance = self.counters.get(label, 0) + 1
-            self.counters[label] = instance
+            size: Tuple[float, float, float], params: Mapping, solid: bool = True,
+            footprint: Tuple[float, float] | None = None) -> ObjectSpec:
+        """Add an object; ``footprint`` (x, y) overrides the size used for later overlap checks.
+
+        ``params["part_instances"]`` lists sub-parts that are instances of their own class (a
+        bicycle's rider); each gets its own instance number here.
+        """
+        instance = self._next_instance(label)
+        if "part_instances" in params:
+            params = {**params, "part_instances": {part: self._next_instance(part)
+                                                   for part in params["part_instances"]}}
         obj = ObjectSpec(family=family, label=label, location=tuple(round(float(v), 4) for v in xyz),
                          yaw=round(float(yaw), 5), size=tuple(round(float(v), 4) for v in size),
                          instance=instance, params=params)
         self.objects.append(obj)
         if solid:
-            self.footprints.append(_footprint(xyz[0], xyz[1], size[0], size[1], yaw, 0.0))
+            fw, fl = footprint or size[:2]
+            self.footprints.append(_footprint(xyz[0], xyz[1], fw, fl, yaw, 0.0))
         return obj
+
+    def _next_instance(self, label: str) -> int:
+        if label_id(label) not in INSTANCE_CLASS_IDS:
+            return 0
+        self.counters[label] = self.counters.get(label, 0) + 1
+        return self.counters[label]
+
+    def add_asset(self, family: str, label: str, xyz: Tuple[float, float, float], yaw: float,
+                  size: Tuple[float, float, float], params: Mapping, margin: float) -> Optional[ObjectSpec]:
+        """Add a procedural asset, or a catalog model of the same class, where it fits."""
+        model = self.cad_model(label)
+        if model is not None:
+            family, size, params = CAD_FAMILY, model.size, model.params()
+        if not self.fits(xyz[0], xyz[1], size[0], size[1], yaw, margin):
+            return None
+        return self.add(family, label, xyz, yaw, size, params)
 
 
 def _footprint(x: float, y: float, w: float, l: float, yaw: float, margin: float):
@@ -72,35 +112,44 @@ def _poisson_positions(rng: np.random.Generator, per_100m: float, y0: float, y1:
     return np.sort(rng.uniform(y0, y1, n))
 
 
-def sample_scene(space: ParameterSpace, rng: np.random.Generator) -> SceneSpec:
+def sample_scene(space: ParameterSpace, rng: np.random.Generator, catalog: Catalog | None = None,
+                 cad_share: float = 0.5) -> SceneSpec:
     """Draw z from ``space`` and lay out a scene; all randomness from ``rng``'s child streams."""
     base = [int(v) for v in rng.integers(0, 2**32, size=2)]
     z = space.sample(base + [stable_key("variables")])
-    return layout_scene(z, base + [stable_key("layout")])
+    return layout_scene(z, base + [stable_key("layout")], catalog, cad_share)
 
 
-def frame_scene(space: ParameterSpace, seed: FrameSeed, variables: Mapping[str, float] | None = None) -> SceneSpec:
+def frame_scene(space: ParameterSpace, seed: FrameSeed, variables: Mapping[str, float] | None = None,
+                catalog: Catalog | None = None, cad_share: float = 0.5) -> SceneSpec:
     """The scene of one frame: z drawn from ``space`` (or given), layout from the frame's streams."""
     z = dict(variables) if variables is not None else space.sample(seed.entropy() + [stable_key("variables")])
-    return layout_scene(z, seed.entropy() + [stable_key("layout")])
+    return layout_scene(z, seed.entropy() + [stable_key("layout")], catalog, cad_share)
 
 
-def layout_scene(z: Mapping[str, float], entropy: Sequence[int]) -> SceneSpec:
-    """Turn scene variables ``z`` into a SceneSpec; ``entropy`` seeds the per-subsystem streams."""
+def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalog | None = None,
+                 cad_share: float = 0.5) -> SceneSpec:
+    """Turn scene variables ``z`` into a SceneSpec; ``entropy`` seeds the per-subsystem streams.
+
+    With a ``catalog``, objects of its classes are drawn from it with probability ``cad_share``.
+    """
     def stream(name: str) -> np.random.Generator:
         return named_stream(list(entropy), name)
 
     road = _road(z, stream("road"))
-    placer = _Placer()
+    placer = _Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"))
     _crossing(z, road, placer, stream("crossing"))
     _traffic(z, road, placer, stream("traffic"))
+    _two_wheelers(z, road, placer, stream("two_wheelers"))
     _parked(z, road, placer, stream("parked"))
     _pedestrians(z, road, placer, stream("pedestrians"))
     _furniture(z, road, placer, stream("furniture"))
     _trees(z, road, placer, stream("trees"))
+    _bushes(z, road, placer, stream("bushes"))
+    _front_boundaries(z, road, placer, stream("boundaries"))
     _buildings(z, road, placer, stream("buildings"))
     sun, sky, fog = _atmosphere(z)
-    camera = _camera(z, road)
+    camera = _camera(z, road, stream("camera"))
     return SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
                      variables=dict(z))
 
@@ -123,6 +172,7 @@ def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:
         terrain_color=hsv_linear(float(rng.uniform(0.17, 0.3)), float(rng.uniform(0.35, 0.7)),
                                  float(rng.uniform(0.25, 0.5))),
         two_way=lanes >= 2,
+        wetness=float(z["road_wetness"]),
     )
 
 
@@ -137,8 +187,7 @@ def _crossing(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> N
         x = float(rng.uniform(-half + 0.4, half - 0.4))
         y = y_c + float(rng.uniform(-1.2, 1.2))
         yaw = math.pi / 2 if rng.random() < 0.5 else -math.pi / 2
-        if placer.fits(x, y, 0.6, 0.4, yaw, 0.2):
-            placer.add("pedestrian", "person", (x, y, 0.0), yaw, (p.shoulder_width + 0.1, 0.4, p.height), p.to_dict())
+        placer.add_asset("pedestrian", "person", (x, y, 0.0), yaw, (p.width, p.length, p.height), p.to_dict(), 0.2)
 
 
 def _vehicle_family(rng: np.random.Generator, large_share: float) -> str:
@@ -147,34 +196,65 @@ def _vehicle_family(rng: np.random.Generator, large_share: float) -> str:
     return CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))]
 
 
+def _paint_weights(z) -> List[float]:
+    """Market-share-like paint weights with the chromatic share set by ``car_colourful_share``."""
+    share = float(z["car_colourful_share"])
+    achromatic = [n for n in PAINT_NAMES if n not in _CHROMATIC_PAINTS]
+    return [share / len(_CHROMATIC_PAINTS) if n in _CHROMATIC_PAINTS else (1 - share) / len(achromatic)
+            for n in PAINT_NAMES]
+
+
 def _traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
     ego_lane = road.lane_count - 1
+    paints = _paint_weights(z)
     for lane in range(road.lane_count):
         heading = road.lane_heading(lane)
         y0 = 8.0 if lane == ego_lane else NEAR_Y
         for y in _poisson_positions(rng, z["car_density"], y0, FAR_Y):
-            v = sample_vehicle(rng, _vehicle_family(rng, z["large_vehicle_share"]))
+            v = sample_vehicle(rng, _vehicle_family(rng, z["large_vehicle_share"]), paint_weights=paints)
             x = road.lane_center_x(lane) + float(rng.normal(0, 0.15))
             yaw = heading + float(rng.normal(0, 0.015))
             y_c = float(y) + v.length / 2
-            if placer.fits(x, y_c, v.width, v.length, yaw, 0.8):
-                placer.add(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v.to_dict())
+            placer.add_asset(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v.to_dict(), 0.8)
+
+
+def _two_wheelers(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    """Cyclists and motorcyclists near the right edge of the outer lanes; parked bicycles on sidewalks."""
+    for side in (-1, 1):
+        if side < 0 and not road.two_way:
+            continue
+        for y in _poisson_positions(rng, z["two_wheeler_density"], NEAR_Y + 4, FAR_Y):
+            kind = "motorcycle" if rng.random() < z["motorcycle_share"] else "bicycle"
+            ridden = kind == "motorcycle" or rng.random() < 0.7
+            t = sample_two_wheeler(rng, kind, ridden)
+            if ridden:
+                edge = road.lane_count * road.lane_width / 2
+                x = side * (edge - 0.7 - float(rng.uniform(0, 0.4)))
+                yaw = 0.0 if side > 0 else math.pi
+                z0 = 0.0
+            else:
+                inner = road.carriageway_half_width
+                x = side * (inner + 0.5)
+                yaw = float(rng.choice([0.0, math.pi])) + float(rng.normal(0, 0.1))
+                z0 = CURB_HEIGHT
+            params = {**t.to_dict(), "part_instances": ["rider"]} if ridden else t.to_dict()
+            placer.add_asset(kind, t.label, (x, float(y), z0), yaw, (t.width, t.length, t.height), params, 0.4)
 
 
 def _parked(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
     if road.parking_width < 1.8:
         return
     x_abs = road.lane_count * road.lane_width / 2 + road.parking_width / 2
+    paints = _paint_weights(z)
     for side in (-1, 1):
         for y in _poisson_positions(rng, z["parked_car_density"], NEAR_Y - 6.0, FAR_Y):
-            v = sample_vehicle(rng, CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))])
+            v = sample_vehicle(rng, CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], paint_weights=paints)
             if v.width > road.parking_width + 0.2:
                 continue
             yaw = (0.0 if rng.random() < 0.5 else math.pi) + float(rng.normal(0, 0.03))
             x = side * (x_abs + float(rng.normal(0, 0.08)))
             y_c = float(y) + v.length / 2
-            if placer.fits(x, y_c, v.width, v.length, yaw, 0.3):
-                placer.add(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v.to_dict())
+            placer.add_asset(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v.to_dict(), 0.3)
 
 
 def _pedestrians(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -184,9 +264,8 @@ def _pedestrians(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -
             p = sample_pedestrian(rng)
             x = side * float(rng.uniform(inner + 0.4, inner + max(road.sidewalk_width - 0.4, 0.5)))
             yaw = float(rng.choice([0.0, math.pi])) + float(rng.normal(0, 0.3))
-            if placer.fits(x, float(y), 0.6, 0.4, yaw, 0.15):
-                placer.add("pedestrian", "person", (x, float(y), CURB_HEIGHT), yaw,
-                           (p.shoulder_width + 0.1, 0.4, p.height), p.to_dict())
+            placer.add_asset("pedestrian", "person", (x, float(y), CURB_HEIGHT), yaw, (p.width, p.length, p.height),
+                             p.to_dict(), 0.15)
 
 
 def _furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -196,10 +275,10 @@ def _furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
         y = float(rng.uniform(0, spacing)) + NEAR_Y
         while y < FAR_Y + 60:
             lamp = sample_street_lamp(rng)
-            yaw = math.pi / 2 if side > 0 else -math.pi / 2  # arm reaches over the road
+            yaw = math.pi / 2 if side > 0 else -math.pi / 2  # the arm (local +Y) reaches over the road
             if placer.fits(side * curb_x, y, 0.3, 0.3, 0.0, 0.3):
                 placer.add("street_lamp", "pole", (side * curb_x, y, CURB_HEIGHT), yaw,
-                           (0.3, 0.3, lamp.height), lamp.to_dict())
+                           (0.5, 2 * (lamp.arm_length + 0.6), lamp.height), lamp.to_dict(), footprint=(0.3, 0.3))
             y += spacing
         for y in _poisson_positions(rng, z["sign_density"], NEAR_Y + 3, FAR_Y):
             sign = sample_sign(rng)
@@ -234,6 +313,43 @@ def _trees(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None
                            (d, d, t.height), t.to_dict(), solid=True)
 
 
+def _bushes(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    """Shrubs in the grass strips."""
+    if road.terrain_width < 1.0:
+        return
+    for side in (-1, 1):
+        for y in _poisson_positions(rng, z["bush_density"], NEAR_Y, FAR_Y + 60):
+            b = sample_bush(rng)
+            half = min(b.width, road.terrain_width) / 2
+            x = side * (road.sidewalk_outer_x + half + float(rng.random()) * max(road.terrain_width - 2 * half, 0.0))
+            placer.add_asset(b.shape, "vegetation", (x, float(y), CURB_HEIGHT), float(rng.uniform(0, 2 * math.pi)),
+                             (b.width, b.length, b.height), b.to_dict(), 0.1)
+
+
+def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    """Hedges, fences and low walls along the back of the sidewalk, in stretches of 8-30 m."""
+    if road.terrain_width < 0.8:
+        return
+    for side in (-1, 1):
+        y = NEAR_Y - float(rng.uniform(0, 10))
+        while y < FAR_Y + 60:
+            length = float(rng.uniform(8.0, 30.0))
+            if rng.random() < z["front_boundary_probability"]:
+                kind = ("hedge", "fence", "wall")[int(rng.integers(3))]
+                if kind == "hedge":
+                    p = sample_hedge(rng, length)
+                    size, label, family = (p.width, p.length, p.height), "vegetation", p.shape
+                elif kind == "fence":
+                    p = sample_fence(rng, length)
+                    size, label, family = (0.1, p.length, p.height), "fence", "fence"
+                else:
+                    p = sample_wall(rng, length)
+                    size, label, family = (p.thickness, p.length, p.height), "wall", "wall"
+                x = side * (road.sidewalk_outer_x + size[0] / 2 + 0.05)
+                placer.add(family, label, (x, y + length / 2, CURB_HEIGHT), 0.0, size, p.to_dict(), solid=False)
+            y += length + float(rng.uniform(0.5, 6.0))
+
+
 def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
     face_x = road.terrain_outer_x
     for side in (-1, 1):
@@ -244,7 +360,7 @@ def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
             width = float(np.clip(z["building_frontage_m"] * rng.uniform(0.6, 1.4), 6.0, 60.0))
             height = float(np.clip(z["building_height_m"] * rng.lognormal(0, 0.25), 4.0, 80.0))
             b = sample_building(rng, width, height, z["facade_brightness"], z["facade_saturation"],
-                                z["window_density"])
+                                z["window_density"], weathering=z["facade_weathering"])
             setback = float(rng.uniform(0.0, 0.8))
             x = side * (face_x + setback + b.depth / 2)
             # Local +Y of a building runs along the street; its facade (local -X side) faces the road.
@@ -264,8 +380,10 @@ def _atmosphere(z) -> Tuple[SunSpec, SkySpec, FogSpec]:
     return sun, sky, fog
 
 
-def _camera(z, road: RoadSpec) -> CameraSpec:
+def _camera(z, road: RoadSpec, rng: np.random.Generator) -> CameraSpec:
     x = road.lane_center_x(road.lane_count - 1) + float(z["camera_lateral_m"])
     return CameraSpec(location=(round(x, 4), 0.0, float(z["camera_height_m"])), pitch_deg=float(z["camera_pitch_deg"]),
                       yaw_deg=0.0, roll_deg=0.0, fov_deg=float(z["camera_fov_deg"]),
-                      exposure_ev=float(z["camera_exposure_ev"]))
+                      exposure_ev=float(z["camera_exposure_ev"]), noise=float(z["sensor_noise"]),
+                      vignetting=float(z["vignetting"]), blur_px=float(z["lens_blur_px"]),
+                      noise_seed=int(rng.integers(0, 2**31)))

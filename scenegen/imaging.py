@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
+import cv2
 import numpy as np
 
 from .labels import INSTANCE_CLASS_IDS, label_id
 from .sky_model import luminance
-from .spec import FogSpec
+from .spec import CameraSpec, FogSpec
 
 SKY_ID = label_id("sky")
 #: Auto-exposure target for the log-average luminance (linear).
@@ -83,15 +84,41 @@ def auto_exposure_ev(linear: np.ndarray) -> float:
     return float(np.clip(np.log2(MIDDLE_GREY / log_avg), -8.0, 8.0))
 
 
-def linear_to_srgb8(linear: np.ndarray, exposure_ev: float = 0.0) -> np.ndarray:
-    """8-bit sRGB of linear RGB after an exposure change (Blender's 'Standard' view transform)."""
-    x = np.clip(linear * np.float32(2.0 ** exposure_ev), 0.0, 1.0)
+def encode_srgb8(x: np.ndarray) -> np.ndarray:
+    """8-bit sRGB of display-linear values in [0, 1] (clipped)."""
+    x = np.clip(x, 0.0, 1.0)
     srgb = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
     return np.rint(srgb * 255.0).astype(np.uint8)
 
 
+def linear_to_srgb8(linear: np.ndarray, exposure_ev: float = 0.0) -> np.ndarray:
+    """8-bit sRGB of linear RGB after an exposure change (Blender's 'Standard' view transform)."""
+    return encode_srgb8(linear * np.float32(2.0 ** exposure_ev))
+
+
+def apply_lens(linear: np.ndarray, vignetting: float, blur_px: float) -> np.ndarray:
+    """Vignetting (quadratic fall-off to the corners) and a Gaussian lens blur; ``blur_px`` is the
+    sigma at 512 pixels of image width and scales with the width."""
+    out = linear
+    if blur_px > 0:
+        sigma = blur_px * linear.shape[1] / 512.0
+        out = cv2.GaussianBlur(out, (0, 0), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT)
+    if vignetting > 0:
+        h, w = linear.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        r2 = ((xx + 0.5 - w / 2) ** 2 + (yy + 0.5 - h / 2) ** 2) / ((w / 2) ** 2 + (h / 2) ** 2)
+        out = out * (1.0 - np.float32(vignetting) * r2)[..., None]
+    return out
+
+
 def finish_rgb(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, ambient: Sequence[float],
-               exposure_ev: float) -> np.ndarray:
-    """The output image: fog, auto-exposure plus the camera's exposure correction, sRGB encoding."""
+               camera: CameraSpec) -> np.ndarray:
+    """The output image: fog, lens effects, auto-exposure plus the camera's exposure correction,
+    sensor noise (seeded by the camera spec), sRGB encoding."""
     fogged = apply_fog(linear.astype(np.float32), depth, fog, ambient)
-    return linear_to_srgb8(fogged, auto_exposure_ev(fogged) + exposure_ev)
+    exposed = fogged * np.float32(2.0 ** (auto_exposure_ev(fogged) + camera.exposure_ev))
+    exposed = apply_lens(exposed, camera.vignetting, camera.blur_px)
+    if camera.noise > 0:
+        rng = np.random.default_rng(camera.noise_seed)
+        exposed = exposed + rng.normal(0.0, camera.noise, exposed.shape).astype(np.float32)
+    return encode_srgb8(exposed)

@@ -37,6 +37,7 @@ class RoadSpec:
     sidewalk_color: RGB
     terrain_color: RGB
     two_way: bool
+    wetness: float = 0.0  # 0 dry .. 1 soaked: darker, glossier asphalt with puddles
 
     @property
     def carriageway_half_width(self) -> float:
@@ -92,6 +93,10 @@ class CameraSpec:
     fov_deg: float  # horizontal field of view
     exposure_ev: float
     clip_end: float = 1000.0
+    noise: float = 0.0  # sensor noise, standard deviation relative to full scale
+    vignetting: float = 0.0  # light fall-off at the image corners (0..1)
+    blur_px: float = 0.0  # lens blur, Gaussian sigma in pixels
+    noise_seed: int = 0
 
     def intrinsics(self, width: int, height: int) -> Dict[str, float]:
         """Pinhole intrinsics (square pixels, principal point at the image centre)."""
@@ -120,6 +125,12 @@ class ObjectSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", _plain(dict(self.params)))
+
+    def instance_labels(self) -> Tuple[Tuple[str, int], ...]:
+        """(label, k) of every instance this object depicts: itself, and parts such as a rider."""
+        own = ((self.label, self.instance),) if self.instance > 0 else ()
+        parts = tuple((label, int(k)) for label, k in dict(self.params.get("part_instances", {})).items() if k > 0)
+        return own + parts
 
     def box_corners(self) -> Tuple[Vec3, ...]:
         """The 8 corners of the object's 3D bounding box in world coordinates."""
@@ -171,8 +182,8 @@ class SceneSpec:
         return cls.from_dict(json.loads(text))
 
     def instances(self) -> Tuple[ObjectSpec, ...]:
-        """Objects of instance classes (car, person, ...), in creation order."""
-        return tuple(o for o in self.objects if o.instance > 0)
+        """Objects that depict instances (cars, persons, riders on bicycles, ...), in creation order."""
+        return tuple(o for o in self.objects if o.instance_labels())
 
 
 def _plain(x: Any) -> Any:

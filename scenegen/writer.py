@@ -23,15 +23,13 @@ def scene_record(spec: SceneSpec, seed: FrameSeed, params_version: str, settings
     """The scene JSON of a frame: seed, params version, z, the full spec, camera and 3D boxes."""
     instances = []
     for obj in spec.instances():
-        cid = label_id(obj.label)
-        instances.append({
-            "instance_id": cid * 1000 + obj.instance - 1,
-            "label": obj.label,
-            "label_id": cid,
-            "family": obj.family,
-            "box3d": {"center_bottom": list(obj.location), "size_xyz": list(obj.size), "yaw": obj.yaw,
-                      "corners": [list(c) for c in obj.box_corners()]},
-        })
+        box = {"center_bottom": list(obj.location), "size_xyz": list(obj.size), "yaw": obj.yaw,
+               "corners": [list(c) for c in obj.box_corners()]}
+        for label, k in obj.instance_labels():
+            cid = label_id(label)
+            # A rider shares the box of the bicycle or motorcycle it sits on.
+            instances.append({"instance_id": cid * 1000 + k - 1, "label": label, "label_id": cid,
+                              "family": obj.family, "box3d": box})
     return {
         "seed": {"run_seed": seed.run_seed, "iteration": seed.iteration, "frame_index": seed.frame_index},
         "params_version": params_version,

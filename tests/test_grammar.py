@@ -43,7 +43,8 @@ def test_explicit_variables_are_used():
 
 def test_every_family_and_the_street_parts_appear(scenes):
     families = {o.family for s in scenes for o in s.objects}
-    for f in ("building", "tree", "street_lamp", "sign", "traffic_light", "pedestrian"):
+    for f in ("building", "tree", "street_lamp", "sign", "traffic_light", "pedestrian", "bicycle", "motorcycle",
+              "bush", "hedge", "fence", "wall"):
         assert f in families
     assert families & {"sedan", "hatchback", "suv", "van"} and families & {"truck", "bus"}
     assert any(s.road.crosswalks for s in scenes)
@@ -55,12 +56,14 @@ def test_labels_and_instances(scenes):
         for o in s.objects:
             lid = label_id(o.label)
             assert lid in VALID_IDS
-            if lid in INSTANCE_CLASS_IDS:
-                per_class.setdefault(o.label, []).append(o.instance)
-            else:
+            if lid not in INSTANCE_CLASS_IDS:
                 assert o.instance == 0
+            for label, k in o.instance_labels():
+                assert label_id(label) in INSTANCE_CLASS_IDS
+                per_class.setdefault(label, []).append(k)
         for label, ks in per_class.items():
-            assert ks == list(range(1, len(ks) + 1)), label
+            assert sorted(ks) == list(range(1, len(ks) + 1)), label
+    assert any(label == "rider" for s in scenes for o in s.objects for label, _ in o.instance_labels())
 
 
 def test_objects_do_not_overlap_and_stay_on_their_surfaces(scenes):
@@ -76,7 +79,9 @@ def test_objects_do_not_overlap_and_stay_on_their_surfaces(scenes):
         for b in (o for o in s.objects if o.family == "building"):
             assert abs(b.location[0]) - b.size[0] / 2 >= s.road.terrain_outer_x - 1e-6
         boxes = []
-        for o in (o for o in solid if o.family != "tree"):
+        # Objects whose whole box is their footprint (a lamp's arm or a signal's mast reaches over others).
+        grounded = ("sedan", "hatchback", "suv", "van", "truck", "bus", "pedestrian", "bicycle", "motorcycle", "bush")
+        for o in (o for o in solid if o.family in grounded):
             xs = [c[0] for c in o.box_corners()]
             ys = [c[1] for c in o.box_corners()]
             boxes.append((min(xs), min(ys), max(xs), max(ys)))

@@ -114,8 +114,7 @@ def principled(name: str, color: Sequence[float], roughness: float = 0.5, metall
                specular: float = 0.5, transmission: float = 0.0, emission: Sequence[float] | None = None,
                emission_strength: float = 0.0) -> "bpy.types.Material":
     """A Principled BSDF material with a flat colour (linear RGB)."""
-    mat = bpy.data.materials.new(name)
-    mat.use_nodes = True
+    mat = bpy.data.materials.new(name)  # Blender 5 materials always have a node tree
     bsdf = mat.node_tree.nodes.get("Principled BSDF")
     bsdf.inputs["Base Color"].default_value = (*[float(c) for c in color[:3]], 1.0)
     bsdf.inputs["Roughness"].default_value = float(roughness)

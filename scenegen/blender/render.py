@@ -61,7 +61,7 @@ class Renderer:
         t2 = time.perf_counter()
         linear, depth, index = read_passes(self._exr)
         label_ids, instance_ids = decode_object_index(index, segments)
-        rgb = finish_rgb(linear, depth, spec.fog, ambient_rgb(spec.sun, spec.sky), spec.camera.exposure_ev)
+        rgb = finish_rgb(linear, depth, spec.fog, ambient_rgb(spec.sun, spec.sky), spec.camera)
         t3 = time.perf_counter()
         self.timings = RenderTimings(build=t1 - t0, render=t2 - t1, readback=t3 - t2)
         return FrameArrays(rgb=rgb, label_ids=label_ids, instance_ids=instance_ids)

@@ -48,11 +48,12 @@ class SegmentTable:
 
 def _place(parts: List[Part], obj_spec: ObjectSpec, table: SegmentTable) -> None:
     placement = Matrix.Translation(obj_spec.location) @ Matrix.Rotation(obj_spec.yaw, 4, "Z")
+    instance_of = dict(obj_spec.instance_labels())
     for part in parts:
         if part.obj.parent is None:
             part.obj.matrix_basis = placement @ part.obj.matrix_basis
-        # A non-instance part of an instance object (a bicycle's rider is its own object) keeps k = 0.
-        part.obj.pass_index = table.index_for(part.label, obj_spec.instance)
+        # Parts of another instance class (a bicycle's rider) carry their own instance number.
+        part.obj.pass_index = table.index_for(part.label, instance_of.get(part.label, 0))
 
 
 def build_scene(scene: "bpy.types.Scene", spec: SceneSpec) -> List[Segment]:
