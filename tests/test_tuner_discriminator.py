@@ -149,6 +149,6 @@ def test_lite0_head_discriminator_trains_on_features():
     real, fake = toy_domains(24, 4, h=64)
     d = Discriminator(DiscConfig(backbone="lite0", lr=3e-3), seed=0)
     er, ef = d.embed(real), d.embed(fake)
-    assert er.shape == (24, 1280)
+    assert er.shape == (24, 3 * 1280)  # three horizontal bands
     d.fit(er[:16], ef[:16], steps=30, gen=torch.Generator().manual_seed(0))
     assert metrics.roc_auc(d.predict(er[16:]), d.predict(ef[16:])) > 0.9

