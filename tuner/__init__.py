@@ -1,0 +1,21 @@
+"""Adversarial tuning of the scene-variable distributions toward a real dataset (no bpy).
+
+Modules, one job each:
+
+* ``observe``       how a drawn value looks to its distribution (bin responsibilities, indices)
+* ``fitting``       re-estimate a distribution from weighted draws (histogram / categorical /
+                    truncnormal / poisson), floors and damping
+* ``gradients``     unconstrained parameters and score functions d log q / d theta
+* ``updates``       update rules by name: ``rejection`` (the paper) and ``score`` (REINFORCE)
+* ``crossfit``      folds, so every draw is scored by a discriminator that never saw it
+* ``preprocess``    one decode/crop/resize/scale path for real and rendered images
+* ``lite0``         the offline ImageNet-pretrained EfficientNet-Lite0 trunk (features, KID)
+* ``discriminator`` real-vs-rendered models, training, checkpoints, ``--device auto``
+* ``metrics``       accuracy, ROC AUC, KID, class-proportion L1, parameter-recovery W1
+* ``realdata``      ``--real`` specs: datasets via ``scenegen.datasets`` or ``params:FILE``
+* ``backends``      renderers for the loop: Blender via ``render_jobs``, or the numpy ``toy``
+* ``toyrender``     the numpy stand-in renderer (tests, quick checks)
+* ``loop``          the tuning loop, resume, evaluation
+* ``report``        report.html + PNGs
+* ``cli``           ``scenegen tune`` and ``scenegen report``
+"""
