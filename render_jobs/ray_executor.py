@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import re
+import socket
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
@@ -14,6 +17,7 @@ from .parallelism import local_cores, plan_parallelism
 from .scheduler import UnitQueue
 from .worker import OutputTarget, RendererFactory, render_unit_cached
 
+CONNECT_TIMEOUT = 10.0  # seconds to reach a cluster's address before giving up
 STOP_TIMEOUT = 30.0  # seconds to wait for force-cancelled tasks
 LOCAL_OBJECT_STORE = 256 * 2**20  # units and results are small
 
@@ -77,13 +81,19 @@ class RayExecutor:
     def _init(self, ray: Any) -> None:
         kwargs: Dict[str, Any] = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
         if self.address:
+            check_reachable(self.address)
             try:
                 ray.init(address=self.address, **kwargs)
             except (ConnectionError, RuntimeError, ValueError) as e:
+                hint = "" if os.environ.get("RAY_AUTH_MODE") or self.address == "auto" else \
+                    "; a cluster with token authentication also needs RAY_AUTH_MODE=token and its token " \
+                    "(~/.ray/auth_token or RAY_AUTH_TOKEN)"
                 raise UserError(f"--ray-address {self.address}: cannot connect to a Ray cluster "
-                                f"({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+                                f"({str(e).splitlines()[0] if str(e) else type(e).__name__}){hint}") from None
         else:
-            ray.init(num_cpus=self.num_cpus or local_cores(), object_store_memory=LOCAL_OBJECT_STORE, **kwargs)
+            # "local": a private instance even when RAY_ADDRESS is set or `ray start` ran on this machine
+            ray.init(address="local", num_cpus=self.num_cpus or local_cores(),
+                     object_store_memory=LOCAL_OBJECT_STORE, **kwargs)
 
     def _loop(self, ray: Any, queue: UnitQueue, task: Any, shared: list, k: int) -> None:
         inflight: Dict[Any, Any] = {}
@@ -112,6 +122,21 @@ class RayExecutor:
                 ray.wait(list(inflight), num_returns=len(inflight), timeout=STOP_TIMEOUT)
             self.close()  # a local instance takes its worker processes down with it before clean-up
             raise
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """UserError unless something listens at a ``host:port`` (or ``ray://host:port``) address; ray.init
+    itself retries an unreachable address for many minutes. ``auto`` is left to Ray."""
+    m = re.fullmatch(r"(?:ray://)?\[?([^\]/]+?)\]?:(\d+)/?", address.strip())
+    if not m:
+        if address.strip() == "auto":
+            return
+        raise UserError(f"--ray-address {address}: expected HOST:PORT (e.g. 10.0.0.1:6379), ray://HOST:PORT or auto")
+    try:
+        socket.create_connection((m[1], int(m[2])), timeout=timeout).close()
+    except OSError as e:
+        raise UserError(f"--ray-address {address}: no Ray cluster reachable there "
+                        f"({e.strerror or type(e).__name__}); start one with `ray start --head`") from None
 
 
 def _frame_error(error: Any) -> str:

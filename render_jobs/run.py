@@ -44,7 +44,8 @@ class RenderRun:
         key = run_key(space.version, job.seed, settings.to_dict(), job.split, job.city, job.variables_hash())
         old = check_resumable(root, key) if root.is_dir() else None
         target = OutputTarget(root, job.split, job.city)
-        with _sigterm_as_interrupt(), RenderEngine(space, settings, target, options, self.factory) as engine:
+        # SIGTERM is hooked after the engine starts: ray.init installs a SIGTERM handler of its own.
+        with RenderEngine(space, settings, target, options, self.factory) as engine, _sigterm_as_interrupt():
             root = prepare_output_dir(root)
             atomic_write_text(root / "params.yaml", space.to_yaml())
             outcome = engine.execute(requests)
