@@ -61,6 +61,8 @@ def configure(scene: "bpy.types.Scene", settings: RenderSettings, exr_path: Path
     cy.denoiser = "OPENIMAGEDENOISE"
     cy.denoising_prefilter = "FAST"
     cy.denoising_quality = "BALANCED"
+    # A sun, a constant skylight and a few small emitters: the light tree only costs time here.
+    cy.use_light_tree = False
     cy.max_bounces = 4
     cy.diffuse_bounces = 2
     cy.glossy_bounces = 2
