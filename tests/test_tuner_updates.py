@@ -224,3 +224,17 @@ def test_batch_size_mismatch_raises():
     space = one_var_space({"type": "histogram", "bins": 3})
     with pytest.raises(ValueError):
         updates.get_rule("rejection").update(space, [{"x": 0.1}], np.array([0.1, 0.2]), np.random.default_rng(0))
+
+
+def test_weight_acceptance_is_the_expectation_of_ratio_acceptance():
+    space = one_var_space({"type": "histogram", "bins": 10})
+    target = one_var_space({"type": "histogram", "bins": 10, "weights": TARGET_W})
+    draws = draws_from(space, 3000, seed=4)
+    scores = optimal_d(space, target, draws)
+    opts = dict(ratio_cap=1.0, pseudo_count=0.0, smooth=0.0, floor=0.0)
+    w = updates.get_rule("rejection", accept="weight", **opts).update(space, draws, scores, np.random.default_rng(0))
+    r = updates.get_rule("rejection", accept="ratio", **opts).update(space, draws, scores, np.random.default_rng(0))
+    ww = np.array(w.space["x"].distribution.weights)
+    rw = np.array(r.space["x"].distribution.weights)
+    assert np.abs(ww - np.array(TARGET_W)).max() < 0.02
+    assert np.abs(ww - rw).max() < 0.03

@@ -56,7 +56,8 @@ class RejectionRule:
     D/(1-D), the density-ratio estimate p_real/p_render, i.e. ``min(1, r / M)`` drawn with
     ``rng``.  Exact rejection sampling needs M = max r, which with a few extreme scores keeps
     almost nothing; M is therefore the ``ratio_cap``-quantile of the batch's ratios (1.0 = the
-    max, exact).
+    max, exact).  ``"weight"`` uses those probabilities as fractional counts instead of coin flips
+    (the expected outcome of ``ratio``, with less noise).
     ``damping`` mixes the re-estimated distribution with the previous one (0 = none).
     """
 
@@ -72,8 +73,8 @@ class RejectionRule:
     name = "rejection"
 
     def __post_init__(self) -> None:
-        if self.accept not in ("quantile", "ratio"):
-            raise UserError(f"rejection rule: accept must be 'quantile' or 'ratio', got {self.accept!r}")
+        if self.accept not in ("quantile", "ratio", "weight"):
+            raise UserError(f"rejection rule: accept must be 'quantile', 'ratio' or 'weight', got {self.accept!r}")
         if not 0.0 <= self.quantile < 1.0:
             raise UserError(f"rejection rule: quantile must be in [0, 1), got {self.quantile}")
         if not 0.0 < self.ratio_cap <= 1.0:
@@ -81,15 +82,21 @@ class RejectionRule:
         if not 0.0 <= self.damping <= 1.0:
             raise UserError(f"rejection rule: damping must be in [0, 1], got {self.damping}")
 
-    def acceptance(self, scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Boolean mask of accepted draws."""
+    def acceptance_probability(self, scores: np.ndarray) -> np.ndarray:
+        """Per-draw acceptance probability (0/1 for ``quantile``)."""
         s = np.asarray(scores, dtype=float)
         if self.accept == "quantile":
-            return s >= np.quantile(s, self.quantile)
+            return (s >= np.quantile(s, self.quantile)).astype(float)
         logit = score_logit(s)  # log D/(1-D)
         log_m = np.quantile(logit, self.ratio_cap)
-        accept_p = np.exp(np.minimum(logit - log_m, 0.0))
-        return rng.random(s.size) < accept_p
+        return np.exp(np.minimum(logit - log_m, 0.0))
+
+    def acceptance(self, scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Boolean mask of accepted draws (``ratio``: drawn with ``rng``; ``weight``: probability > 0)."""
+        p = self.acceptance_probability(scores)
+        if self.accept == "ratio":
+            return rng.random(p.size) < p
+        return p > 0
 
     def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
                rng: np.random.Generator) -> UpdateResult:
@@ -98,7 +105,9 @@ class RejectionRule:
         accepted = self.acceptance(scores, rng)
         opts = FitOptions(pseudo_count=self.pseudo_count, smooth=self.smooth, floor=self.floor,
                           min_std_frac=self.min_std_frac)
-        weights = accepted.astype(float)
+        # "weight" keeps every draw with its acceptance probability as a fractional count: the
+        # expectation of "ratio" over the coin flips (same target, less noise).
+        weights = self.acceptance_probability(scores) if self.accept == "weight" else accepted.astype(float)
         new = space
         for var in space:
             fitted = fit_variable(var, column(draws, var.name), weights, opts)
