@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from scenegen.distributions import Categorical, Histogram, Poisson, TruncatedNormal
+from scenegen.distributions import Histogram, Poisson
 from scenegen.errors import UserError
 from scenegen.params import space_from_dict
 from tuner import fitting, gradients, metrics, updates

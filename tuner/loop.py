@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -33,7 +33,7 @@ import torch
 from tqdm import tqdm
 
 from scenegen.errors import UserError
-from scenegen.io import atomic_write_json, atomic_write_text
+from scenegen.io import atomic_write_json
 from scenegen.labels import PAPER7_NAMES
 from scenegen.params import ParameterSpace, load_space
 from scenegen.seeding import FrameSeed, stable_key
