@@ -41,7 +41,9 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--size", default="240x176")
-    ap.add_argument("--lr", type=float, default=0.01)
+    ap.add_argument("--optimizer", default="adamw", choices=("adamw", "sgd"))
+    ap.add_argument("--lr", type=float, help="default: 1e-3 adamw, 1e-2 sgd")
+    ap.add_argument("--output-stride", type=int, choices=(16, 32), help="lite0 only")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int)
     ap.add_argument("--device", default="auto")
@@ -51,7 +53,11 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     train = {"arch": args.arch, "steps": args.steps, "batch_size": args.batch_size, "size": args.size,
-             "lr": args.lr, "seed": args.seed}
+             "optimizer": args.optimizer, "seed": args.seed}
+    if args.lr is not None:
+        train["lr"] = args.lr
+    if args.output_stride:
+        train["output_stride"] = args.output_stride
     if args.threads:
         train["threads"] = args.threads
     config = {"out": str(out), "val": f"camvid:{args.camvid}#val", "real": f"camvid:{args.camvid}#train",
@@ -73,8 +79,10 @@ def main() -> int:
     table = run_table(load_config(cfg_path), progress=sys.stderr.isatty())
     wall = time.perf_counter() - t0
     print(table["markdown"])
-    print(f"settings: arch {args.arch}, {args.size}, batch {args.batch_size}, {args.steps} steps, lr {args.lr}, "
-          f"seed {args.seed}, real fraction {args.real_fraction}")
+    opts = table["train_options"]
+    print(f"settings: arch {opts['arch']} (output stride {opts['output_stride'] or 'default'}), "
+          f"{args.size}, batch {opts['batch_size']}, {opts['steps']} steps, {opts['optimizer']} lr {opts['lr']}, "
+          f"seed {opts['seed']}, real fraction {args.real_fraction}")
     for r in table["rows"]:
         print(f"  {r['label']}: {r['frames']} frames, train {r['train_seconds']:.0f} s, "
               f"eval {r['eval_seconds']:.0f} s, run {r['run']}")

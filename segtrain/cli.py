@@ -96,8 +96,8 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--size", metavar="WxH", help="resize every image to this first (default: native size)")
     p.add_argument("--crop", metavar="WxH", help="training crop (default: --size, else 512x512)")
-    p.add_argument("--optimizer", default="sgd", choices=("sgd", "adamw"))
-    p.add_argument("--lr", type=float, default=0.01, help="backbone learning rate (poly schedule)")
+    p.add_argument("--optimizer", default="adamw", choices=("adamw", "sgd"))
+    p.add_argument("--lr", type=float, help="backbone learning rate, poly schedule (default: 1e-3 adamw, 1e-2 sgd)")
     p.add_argument("--head-lr-mult", type=float, default=10.0, help="learning-rate factor of the new head")
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--scale", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"),

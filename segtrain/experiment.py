@@ -204,7 +204,7 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
                      "wall_seconds_this_run": round(time.perf_counter() - t0, 2), "run": str(tc.out)})
     table = build_table(done, DELTAS, title=cfg.title)
     table["val"] = cfg.val
-    table["train_options"] = {k: v for k, v in configs[0].record().items()
+    table["train_options"] = {k: v for k, v in resolve_config(configs[0]).record().items()
                               if k not in ("out", "train", "real", "real_fraction", "val", "resume", "progress")}
     write_table(table, cfg.out)
     table["markdown"] = to_markdown(table)

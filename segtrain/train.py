@@ -27,6 +27,7 @@ from segtrain.evaluate import evaluate, markdown_table
 from segtrain.models import DEFAULT_ARCH, build_model, param_groups
 
 CHECKPOINT_FORMAT = "scenegen-segtrain/1"
+DEFAULT_LR = {"adamw": 1e-3, "sgd": 1e-2}
 # Settings a resumed run must share with the run that wrote the checkpoint.
 _RESUME_KEYS = ("train", "real", "real_fraction", "classes", "arch", "output_stride", "batch_size", "size", "crop", "seed",
                 "optimizer", "lr", "steps", "augment")
@@ -49,8 +50,8 @@ class TrainConfig:
     batch_size: int = 8
     size: Tuple[int, int] | None = None  # (w, h) every image is resized to first; None = native
     crop: Tuple[int, int] | None = None  # (w, h) training crop; None = size
-    optimizer: str = "sgd"
-    lr: float = 0.01
+    optimizer: str = "adamw"
+    lr: float | None = None  # None: 1e-3 for adamw, 1e-2 for sgd
     head_lr_mult: float = 10.0
     momentum: float = 0.9
     weight_decay: float = 1e-4
@@ -121,8 +122,10 @@ def poly_lr(base: float, step: int, steps: int, power: float) -> float:
 
 
 def resolve_config(cfg: TrainConfig) -> TrainConfig:
-    """Fill the defaults that depend on other settings (the crop defaults to the size, else 512x512)."""
-    return replace(cfg, out=Path(cfg.out), crop=cfg.crop or cfg.size or (512, 512))
+    """Fill the defaults that depend on other settings: the crop (the size, else 512x512) and the
+    learning rate (by optimizer)."""
+    lr = cfg.lr if cfg.lr is not None else DEFAULT_LR.get(cfg.optimizer, 1e-3)
+    return replace(cfg, out=Path(cfg.out), crop=cfg.crop or cfg.size or (512, 512), lr=lr)
 
 
 def _validate(cfg: TrainConfig) -> None:

@@ -50,6 +50,7 @@ def test_train_seg_cli_writes_model_and_eval(data, tmp_path, capsys):
     assert (out / "eval.md").read_text().startswith("| class | IoU (%) |")
     info = read_json(out / "train.json")
     assert info["steps"] == 3 and len(info["loss_history"]) == 3 and info["data"]["frames"] == 4
+    assert info["config"]["optimizer"] == "adamw" and info["config"]["lr"] == 1e-3
     ck = load_checkpoint(out / "model.pt")
     assert ck["arch"] == "lite0" and ck["classes"] == "paper7" and ck["step"] == 3
     assert ck["weights_source"].startswith("imagenet:")
