@@ -1,6 +1,7 @@
 """Parameter-recovery benchmark: can the tuner find a hidden distribution from images alone?
 
-Start: the built-in uniform space.  Target: the same space with six variables moved well away
+Start: the built-in uniform space (``--nuisance fixed``: the variables that are not tuned are held
+at one value in start and target alike, as in a scene with only the six tuned variables).  Target: the same space with six variables moved well away
 from uniform (sun elevation, car density, fog, camera height, building height, tree density).
 The target set is rendered from the target; the tuner only sees its images.  Error per variable:
 Wasserstein-1 between tuned and target distribution divided by the support width; the figure is
@@ -50,8 +51,41 @@ def bump(space: ParameterSpace, name: str, centre: float, width: float) -> Histo
     return Histogram(d.edges, tuple(float(x) for x in w / w.sum()))
 
 
-def target_space() -> ParameterSpace:
+def fix_nuisance(space: ParameterSpace) -> ParameterSpace:
+    """Hold every variable that is not tuned at (about) one value: its middle bin / value.
+
+    The same in the start and the target, so the tuned variables are the only difference, as in a
+    scene with just those six variables.  Without this the other ~27 variables stay uniform in both
+    and act as nuisance the discriminator has to see through (e.g. parked cars hide car density).
+    """
+    from scenegen.distributions import Categorical, TruncatedNormal
+
+    for var in space:
+        if var.name in MOVED:
+            continue
+        d = var.distribution
+        if isinstance(d, Histogram):
+            w = [0.0] * len(d.weights)
+            w[len(w) // 2] = 1.0
+            space = space.with_distribution(var.name, Histogram(d.edges, tuple(w)))
+        elif isinstance(d, Categorical):
+            w = [0.0] * len(d.weights)
+            w[len(w) // 2] = 1.0
+            space = space.with_distribution(var.name, Categorical(d.values, tuple(w)))
+        elif isinstance(d, TruncatedNormal):
+            space = space.with_distribution(var.name, TruncatedNormal(
+                (d.low + d.high) / 2, 0.02 * (d.high - d.low), d.low, d.high))
+    return space
+
+
+def start_space(nuisance: str = "uniform") -> ParameterSpace:
+    """The built-in space (the tuned variables uniform), other variables uniform or held fixed."""
     sp = default_space()
+    return fix_nuisance(sp) if nuisance == "fixed" else sp
+
+
+def target_space(nuisance: str = "uniform") -> ParameterSpace:
+    sp = start_space(nuisance)
     for name, (c, w) in MOVED.items():
         sp = sp.with_distribution(name, bump(sp, name, c, w))
     return sp
@@ -89,6 +123,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--nuisance", default="uniform", choices=("uniform", "fixed"),
+                    help="the variables that are not tuned: uniform (default) or held at one value in both")
     ap.add_argument("--fresh", action="store_true", help="delete earlier runs in --out first")
     args = ap.parse_args()
 
@@ -99,10 +135,11 @@ def main() -> int:
     if args.fresh and out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    target_file = out / "target.yaml"
-    target_space().save(target_file)
+    target_file, start_file = out / "target.yaml", out / "start.yaml"
+    target_space(args.nuisance).save(target_file)
+    start_space(args.nuisance).save(start_file)
     w, h = (int(x) for x in args.resolution.lower().split("x"))
-    summary = {"backend": args.backend, "resolution": args.resolution, "batch": args.batch,
+    summary = {"backend": args.backend, "resolution": args.resolution, "batch": args.batch, "nuisance": args.nuisance,
                "iterations": args.iterations, "disc": args.disc, "disc_steps": args.disc_steps,
                "real_count": args.real_count, "variables": list(MOVED), "methods": {}}
     first_run = None
@@ -110,7 +147,8 @@ def main() -> int:
         run = out / method
         if first_run is not None:
             share_target(first_run / "target", run / "target")
-        cfg = TuneConfig(real=f"params:{target_file}", out=str(run), iterations=args.iterations, batch=args.batch,
+        cfg = TuneConfig(real=f"params:{target_file}", params=str(start_file), out=str(run),
+                         iterations=args.iterations, batch=args.batch,
                          resolution=(w, h), method=method, variables=tuple(MOVED), seed=args.seed,
                          device=args.device, backend=args.backend, samples=args.samples, workers=args.workers,
                          folds=args.folds, disc_backbone=args.disc, disc_steps=args.disc_steps,
