@@ -92,8 +92,12 @@ def frames_as_samples(frames) -> List[Sample]:
 
 
 def describe_samples(samples: Sequence[Sample], n: int = 8) -> List[Tuple[str, str | None]]:
-    """A few (image, labels) paths for the report."""
-    return [(str(s.image), str(s.labels) if s.labels else None) for s in samples[:n]]
+    """A few (image, labels) paths for the report, spread over the set (neighbours in video
+    sequences look alike)."""
+    if not samples:
+        return []
+    idx = sorted(set(np.linspace(0, len(samples) - 1, min(n, len(samples))).round().astype(int).tolist()))
+    return [(str(samples[i].image), str(samples[i].labels) if samples[i].labels else None) for i in idx]
 
 
 __all__ = ["RealSpec", "parse_real_spec", "target_space", "list_real", "check_against_space",
