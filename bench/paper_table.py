@@ -44,7 +44,7 @@ def main() -> int:
     ap.add_argument("--optimizer", default="adamw", choices=("adamw", "sgd"))
     ap.add_argument("--lr", type=float, help="default: 1e-3 adamw, 1e-2 sgd")
     ap.add_argument("--output-stride", type=int, choices=(16, 32), help="lite0 only")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed; scores are averaged")
     ap.add_argument("--threads", type=int)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", default="/tmp/scenegen_bench/paper_table")
@@ -53,7 +53,7 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     train = {"arch": args.arch, "steps": args.steps, "batch_size": args.batch_size, "size": args.size,
-             "optimizer": args.optimizer, "seed": args.seed}
+             "optimizer": args.optimizer}
     if args.lr is not None:
         train["lr"] = args.lr
     if args.output_stride:
@@ -62,7 +62,7 @@ def main() -> int:
         train["threads"] = args.threads
     config = {"out": str(out), "val": f"camvid:{args.camvid}#val", "real": f"camvid:{args.camvid}#train",
               "real_fraction": args.real_fraction, "device": args.device, "train": train,
-              "title": "CamVid val, paper7 IoU (%)"}
+              "seeds": args.seeds, "title": "CamVid val, paper7 IoU (%)"}
     if args.untuned:
         config["untuned"] = args.untuned
     if args.tuned:
@@ -82,10 +82,12 @@ def main() -> int:
     opts = table["train_options"]
     print(f"settings: arch {opts['arch']} (output stride {opts['output_stride'] or 'default'}), "
           f"{args.size}, batch {opts['batch_size']}, {opts['steps']} steps, {opts['optimizer']} lr {opts['lr']}, "
-          f"seed {opts['seed']}, real fraction {args.real_fraction}")
+          f"seeds {table['seeds']}, real fraction {args.real_fraction}")
     for r in table["rows"]:
+        per_seed = ", ".join(f"seed {x['seed']}: global {x['global']:.2f} in {x['train_seconds']:.0f} s"
+                             for x in r["per_seed"])
         print(f"  {r['label']}: {r['frames']} frames, train {r['train_seconds']:.0f} s, "
-              f"eval {r['eval_seconds']:.0f} s, run {r['run']}")
+              f"eval {r['eval_seconds']:.0f} s ({per_seed})")
     print(f"total wall {wall:.0f} s; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"torch {torch.__version__} with {torch.get_num_threads()} threads; "
           f"load average {load0[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end")

@@ -34,7 +34,7 @@ def _train_handler(args: argparse.Namespace) -> int:
         head_lr_mult=args.head_lr_mult, weight_decay=args.weight_decay,
         augment=AugmentConfig(scale_min=args.scale[0], scale_max=args.scale[1], flip=not args.no_flip,
                               brightness=args.jitter, contrast=args.jitter, saturation=args.jitter,
-                              hue=min(args.jitter / 10, 0.5)),
+                              hue=min(args.jitter * 0.08, 0.5)),
         seed=args.seed, device=args.device, amp=args.amp, workers=args.workers, threads=args.threads, cache=not args.no_cache,
         ckpt_every=args.ckpt_every, resume=args.resume, progress=not args.quiet)
     rec = train(cfg)
@@ -102,7 +102,8 @@ def register(subparsers) -> None:
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--scale", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"),
                    help="random scale range")
-    p.add_argument("--jitter", type=float, default=0.25, help="colour jitter strength (0 = off)")
+    p.add_argument("--jitter", type=float, default=0.25,
+                   help="colour jitter: brightness, contrast, saturation by up to ±S, hue by ±0.08·S (0 = off)")
     p.add_argument("--no-flip", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,

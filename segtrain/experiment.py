@@ -10,9 +10,10 @@ The config (YAML) names the datasets; the rows follow from them::
     tuned: [runs/tuned]
     rows: [untuned, tuned, real, untuned+real, tuned+real]   # optional; default: all with data
     device: auto
-    train: {arch: lite0, steps: 600, batch_size: 8, size: 240x176, seed: 0}
+    seeds: [0, 1, 2]                       # optional; one run per seed, scores averaged
+    train: {arch: lite0, steps: 600, batch_size: 8, size: 240x176}
 
-Each row trains into ``out/rows/<row>/``.  A row whose ``eval.json`` exists for the same settings
+Each row trains into ``out/rows/<row>/seed<N>/``.  A row whose ``eval.json`` exists for the same settings
 is reused, an interrupted row resumes from its checkpoint, so re-running completes a table.
 """
 from __future__ import annotations
@@ -52,6 +53,7 @@ class ExperimentConfig:
     rows: List[str] | None = None
     device: str = "auto"
     train: Dict = field(default_factory=dict)
+    seeds: List[int] = field(default_factory=lambda: [0])
     title: str = ""
     source: Path | None = None
 
@@ -77,7 +79,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
         raise UserError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(raw, dict):
         raise UserError(f"{path}: expected a mapping at the top level")
-    known = {"out", "val", "real", "real_fraction", "untuned", "tuned", "rows", "device", "train", "title"}
+    known = {"out", "val", "real", "real_fraction", "untuned", "tuned", "rows", "device", "train", "title", "seeds"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
@@ -106,6 +108,14 @@ def load_config(path: str | Path) -> ExperimentConfig:
         for r in rows:
             if r not in ROW_KEYS:
                 raise UserError(f"{path}: unknown row {r!r}; choose from {', '.join(ROW_KEYS)}")
+    if "seeds" in raw and "seed" in train_opts:
+        raise UserError(f"{path}: give either seeds (top level) or train.seed, not both")
+    seeds = raw.get("seeds", [train_opts.pop("seed", 0)])
+    if isinstance(seeds, int):
+        seeds = [seeds]
+    if (not isinstance(seeds, list) or not seeds or not all(isinstance(x, int) and not isinstance(x, bool)
+                                                            for x in seeds) or len(set(seeds)) != len(seeds)):
+        raise UserError(f"{path}: seeds must be a list of distinct integers")
     try:
         fraction = float(raw.get("real_fraction", 0.1))
     except (TypeError, ValueError):
@@ -115,7 +125,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
         real=rel(str(raw["real"])) if raw.get("real") else None, real_fraction=fraction,
         untuned=[rel(p) for p in _as_list(raw.get("untuned"), f"{path}: untuned")],
         tuned=[rel(p) for p in _as_list(raw.get("tuned"), f"{path}: tuned")],
-        rows=rows, device=str(raw.get("device", "auto")), train=dict(train_opts),
+        rows=rows, device=str(raw.get("device", "auto")), train=dict(train_opts), seeds=list(seeds),
         title=str(raw.get("title", "")), source=path)
 
 
@@ -156,7 +166,7 @@ def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
              "real_fraction": defs[k][3]} for k in wanted]
 
 
-def _train_config(cfg: ExperimentConfig, row: Dict, progress: bool) -> TrainConfig:
+def _train_config(cfg: ExperimentConfig, row: Dict, seed: int, progress: bool) -> TrainConfig:
     opts = dict(cfg.train)
     for key in ("size", "crop"):
         if isinstance(opts.get(key), str):
@@ -165,9 +175,9 @@ def _train_config(cfg: ExperimentConfig, row: Dict, progress: bool) -> TrainConf
             opts[key] = tuple(int(v) for v in opts[key])
     if isinstance(opts.get("augment"), dict):
         opts["augment"] = AugmentConfig(**opts["augment"])
-    return TrainConfig(out=cfg.out / "rows" / row["key"].replace("+", "_plus_"), train=row["train"],
-                       real=row["real"], real_fraction=row["real_fraction"], val=cfg.val, device=cfg.device,
-                       resume=True, progress=progress, **opts)
+    out = cfg.out / "rows" / row["key"].replace("+", "_plus_") / f"seed{seed}"
+    return TrainConfig(out=out, train=row["train"], real=row["real"], real_fraction=row["real_fraction"],
+                       val=cfg.val, device=cfg.device, seed=seed, resume=True, progress=progress, **opts)
 
 
 def _finished(tc: TrainConfig) -> Dict | None:
@@ -183,29 +193,63 @@ def _finished(tc: TrainConfig) -> Dict | None:
     return json.loads(ev.read_text())
 
 
+def _mean(values: List[float | None]) -> float | None:
+    v = [x for x in values if x is not None]
+    return sum(v) / len(v) if v else None
+
+
+def _std(values: List[float | None]) -> float | None:
+    v = [x for x in values if x is not None]
+    if len(v) < 2:
+        return None
+    m = sum(v) / len(v)
+    return (sum((x - m) ** 2 for x in v) / (len(v) - 1)) ** 0.5
+
+
 def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
-    """Train and evaluate every row, then write the table; returns it (with ``markdown``)."""
+    """Train and evaluate every row (once per seed), then write the table; returns it (with ``markdown``).
+
+    With several seeds a row's scores are the means over seeds (a class with no IoU in a seed is
+    left out of that class's mean), and ``global_sd`` is the sample standard deviation of global.
+    """
     rows = plan_rows(cfg)
-    configs = [_train_config(cfg, r, progress) for r in rows]
+    configs = {(r["key"], s): _train_config(cfg, r, s, progress) for r in rows for s in cfg.seeds}
     # Check all data before the first row trains, so bad input leaves nothing behind.
     labelled_samples(parse_dataset_spec(cfg.val, default_split="val"))
-    for r, tc in zip(rows, configs):
-        training_samples(r["train"], r["real"], r["real_fraction"], tc.seed)
+    for r in rows:
+        for s in cfg.seeds:
+            training_samples(r["train"], r["real"], r["real_fraction"], s)
     done = []
-    for r, tc in zip(rows, configs):
+    for r in rows:
         t0 = time.perf_counter()
-        rec = _finished(tc)
-        if rec is None:
-            rec = train(tc)
-        info = json.loads((tc.out / "train.json").read_text())
-        done.append({"key": r["key"], "label": r["label"], "record": rec, "frames": info["data"]["frames"],
-                     "sources": info["data"]["sources"], "steps": info["steps"],
-                     "train_seconds": info["train_seconds"], "eval_seconds": info["eval_seconds"],
-                     "wall_seconds_this_run": round(time.perf_counter() - t0, 2), "run": str(tc.out)})
+        runs = []
+        for s in cfg.seeds:
+            tc = configs[(r["key"], s)]
+            rec = _finished(tc)
+            if rec is None:
+                rec = train(tc)
+            info = json.loads((tc.out / "train.json").read_text())
+            runs.append({"seed": s, "record": rec, "info": info, "run": str(tc.out)})
+        names = list(runs[0]["record"]["paper7_iou"])
+        record = {"paper7_iou": {n: _mean([x["record"]["paper7_iou"][n] for x in runs]) for n in names},
+                  "global": _mean([x["record"]["global"] for x in runs])}
+        info = runs[0]["info"]
+        done.append({"key": r["key"], "label": r["label"], "record": record, "frames": info["data"]["frames"],
+                     "sources": info["data"]["sources"], "steps": info["steps"], "seeds": list(cfg.seeds),
+                     "global_sd": _std([x["record"]["global"] for x in runs]),
+                     "per_seed": [{"seed": x["seed"], "global": x["record"]["global"],
+                                   "pixel_accuracy": x["record"]["pixel_accuracy"], "run": x["run"],
+                                   "train_seconds": x["info"]["train_seconds"]} for x in runs],
+                     "train_seconds": round(sum(x["info"]["train_seconds"] for x in runs), 2),
+                     "eval_seconds": round(sum(x["info"]["eval_seconds"] for x in runs), 2),
+                     "wall_seconds_this_run": round(time.perf_counter() - t0, 2), "run": runs[0]["run"]})
     table = build_table(done, DELTAS, title=cfg.title)
     table["val"] = cfg.val
-    table["train_options"] = {k: v for k, v in resolve_config(configs[0]).record().items()
-                              if k not in ("out", "train", "real", "real_fraction", "val", "resume", "progress")}
+    table["seeds"] = list(cfg.seeds)
+    first = resolve_config(next(iter(configs.values()))).record()
+    table["train_options"] = {k: v for k, v in first.items()
+                              if k not in ("out", "train", "real", "real_fraction", "val", "resume", "progress",
+                                           "seed")}
     write_table(table, cfg.out)
     table["markdown"] = to_markdown(table)
     return table

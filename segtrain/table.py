@@ -61,11 +61,16 @@ def to_markdown(table: Dict) -> str:
     lines = []
     if table.get("title"):
         lines += [f"**{table['title']}**", ""]
-    lines += ["| training set | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    sd = any(r.get("global_sd") is not None for r in table["rows"])
+    extra = " sd (global) | seeds |" if sd else ""
+    lines += ["| training set | " + " | ".join(cols) + " |" + extra, "|---|" + "---:|" * (len(cols) + 2 * sd)]
     for r in table["rows"]:
-        lines.append(f"| {r['label']} | " + " | ".join(_fmt(r["scores"][c]) for c in cols) + " |")
+        tail = f" {_fmt(r.get('global_sd'))} | {len(r.get('seeds', [])) or 1} |" if sd else ""
+        lines.append(f"| {r['label']} | " + " | ".join(_fmt(r["scores"][c]) for c in cols) + " |" + tail)
     for d in table["deltas"]:
-        lines.append(f"| *Δ {d['label']}* | " + " | ".join(f"*{_fmt(d['scores'][c], True)}*" for c in cols) + " |")
+        tail = " | |" if sd else ""
+        lines.append(f"| *Δ {d['label']}* | " + " | ".join(f"*{_fmt(d['scores'][c], True)}*" for c in cols) + " |"
+                     + tail)
     return "\n".join(lines) + "\n"
 
 

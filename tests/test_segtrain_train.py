@@ -208,6 +208,7 @@ def test_experiment_table(data, tmp_path):
     for name in ("table.md", "table.json", "table.png", "table.html"):
         assert (cfg.out / name).is_file()
     assert "Tuned + 50% real" in (cfg.out / "table.md").read_text()
+    assert Path(rows["tuned"]["run"]).name == "seed0" and rows["tuned"]["global_sd"] is None
     # Re-running reuses finished rows instead of training again.
     stamp = (Path(rows["tuned"]["run"]) / "model.pt").stat().st_mtime_ns
     again = run_table(load_config(cfg_path), progress=False)
@@ -215,8 +216,24 @@ def test_experiment_table(data, tmp_path):
     assert again["rows"][1]["scores"] == rows["tuned"]["scores"]
 
 
+def test_experiment_seeds_are_averaged(data, tmp_path):
+    cfg_path = tmp_path / "seeds.yaml"
+    cfg_path.write_text(f"out: res\nval: {data['cs']}#val\nuntuned: {data['synth']}\nseeds: [3, 4]\n"
+                        "train: {steps: 1, batch_size: 2, size: 64x48, threads: 1}\n")
+    table = run_table(load_config(cfg_path), progress=False)
+    (row,) = table["rows"]
+    per = [read_json(tmp_path / "res" / "rows" / "untuned" / f"seed{s}" / "eval.json") for s in (3, 4)]
+    assert [x["seed"] for x in row["per_seed"]] == [3, 4]
+    assert row["scores"]["global"] == pytest.approx((per[0]["global"] + per[1]["global"]) / 2)
+    assert row["global_sd"] == pytest.approx(abs(per[0]["global"] - per[1]["global"]) / 2 ** 0.5)
+    assert row["scores"]["road"] == pytest.approx((per[0]["paper7_iou"]["road"] + per[1]["paper7_iou"]["road"]) / 2)
+    assert "sd (global)" in table["markdown"]
+
+
 @pytest.mark.parametrize("text, words", [
     ("out: o\n", "missing required key 'val'"),
+    ("out: o\nval: {cs}\nseeds: [1, 1]\n", "distinct integers"),
+    ("out: o\nval: {cs}\nseeds: [1]\ntrain: {{seed: 2}}\n", "not both"),
     ("out: o\nval: {cs}\nfoo: 1\n", "unknown key(s) foo"),
     ("out: o\nval: {cs}\ntrain: {{stepz: 3}}\n", "unknown training option(s) stepz"),
     ("out: o\nval: {cs}\nrows: [tuned]\n", "need the key(s) tuned"),
