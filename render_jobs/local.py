@@ -20,6 +20,7 @@ from .scheduler import UnitQueue
 from .worker import OutputTarget, RendererFactory, worker_main
 
 STOP_TIMEOUT = 10.0  # seconds a terminated worker gets before SIGKILL
+START_FAILURES_FATAL = 3  # workers in a row that cannot even start a renderer end the run
 
 
 @contextlib.contextmanager
@@ -109,6 +110,8 @@ class LocalExecutor:
         self.workers_used, self.threads_used = plan_parallelism(local_cores(), self.workers, self.settings.threads,
                                                                 units)
         self._settings = dataclasses.replace(self.settings, threads=self.threads_used)
+        self._unit_size = unit_size
+        self._start_failures = 0
         ctx = mp.get_context("spawn")
         try:
             while not queue.finished:
@@ -171,17 +174,25 @@ class LocalExecutor:
                 queue.started(payload)
             elif kind == "frame":
                 w.frames_done += 1
+                self._start_failures = 0
                 queue.result(payload)
             elif kind == "error":
                 key, tb = payload
                 where = f"frame {key[1]} (iteration {key[0]})" if key else "starting the renderer"
                 w.error = f"{where}: {tb.strip()}"
                 w.retiring = True  # the worker exits after a failure; its unit is settled on exit
+                if key is None:
+                    self._start_failures += 1
+                    if self._start_failures >= START_FAILURES_FATAL:
+                        queue.fail_pending(f"render workers cannot start ({self._start_failures} in a row): "
+                                           f"{w.error}")
+                else:
+                    self._start_failures = 0
             elif kind == "done":
                 queue.end(uid)
                 w.unit = w.frame = None
-                if w.frames_done >= self.frames_per_worker:
-                    self._retire(w)
+                if w.frames_done + self._unit_size > self.frames_per_worker:
+                    self._retire(w)  # another unit would take it past its frame budget
 
     def _retire(self, w: _Worker) -> None:
         w.retiring = True

@@ -79,6 +79,14 @@ class UnitQueue:
         for req in left:
             self.result(FrameResult(req, "failed", error=error, attempts=unit.attempt))
 
+    def fail_pending(self, error: str) -> None:
+        """Give up: the frames of every unit not yet started fail with ``error``, and units still running
+        are not retried."""
+        self.max_attempts = 0
+        while self._pending:
+            for req in self._pending.popleft().requests:
+                self.result(FrameResult(req, "failed", error=error, attempts=0))
+
     def touched(self) -> Set[FrameKey]:
         """Frames some worker started to write in this run."""
         return set(self._touched)

@@ -50,8 +50,11 @@ class Fake:
     fail_once: Tuple[int, ...] = ()
     kill_once: Tuple[int, ...] = ()
     always_fail: Tuple[int, ...] = ()
+    broken: bool = False  # the renderer cannot even start (as when bpy is missing)
 
     def __call__(self, space, settings, target):
+        if self.broken:
+            raise ImportError("no bpy here")
         return _FakeRenderer(self, target)
 
 
@@ -283,6 +286,17 @@ def test_frames_failing_every_retry_are_reported_and_leave_no_partial_files(tmp_
     broken = FrameId(out, "train", "scenegen", 0, 2)
     assert not any(p.exists() for p in broken.paths().values())
     assert sum(FrameId(out, "train", "scenegen", 0, i).is_complete() for i in range(4)) == 3
+
+
+def test_workers_that_cannot_start_end_the_run_instead_of_retrying_every_unit(tmp_path):
+    log, out = _log(tmp_path), tmp_path / "out"
+    with pytest.raises(RenderFailed, match="12 frame"):
+        render_frames(plan_frames(0, 12), out, SETTINGS, default_space(), workers=2, progress=False,
+                      factory=Fake(log, broken=True))
+    m = _manifest(out)
+    assert len(m["failures"]) == 12 and any("cannot start" in f["error"] for f in m["failures"])
+    assert all("no bpy here" in f["error"] for f in m["failures"])
+    assert m["execution"]["units_retried"] <= 2  # the two first failures, then no more
 
 
 def test_stale_temp_files_are_removed_on_resume(tmp_path):
