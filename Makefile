@@ -1,4 +1,4 @@
-# scenegen: `make demo` renders a small default set; `make test` runs the test suite.
+# scenegen: `make demo` renders a few frames and runs a short tuning demo; `make test` runs the test suite.
 # Both create .venv and install everything on first use (Python 3.11 required by bpy).
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
@@ -17,9 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
+# A few minutes on 2 CPU cores: 4 frames and their contact sheet, then a short parameter-recovery
+# tune toward images rendered from a hidden parameter file, and its report.
+DEMO_VARS := sun_elevation_deg,fog_density,camera_height_m,building_height_m
 demo: setup
-	$(BIN)/scenegen render --frames 4 --resolution 512x256 --samples 16 --seed 0 --out $(DEMO)
-	@echo "contact sheet: $(DEMO)/contact_sheet.png"
+	$(BIN)/scenegen render --frames 4 --resolution 512x256 --samples 16 --seed 0 --out $(DEMO)/frames
+	$(BIN)/scenegen tune --real params:configs/demo_target.yaml --out $(DEMO)/tune --iterations 4 --batch 16 \
+		--resolution 96x48 --samples 4 --real-count 32 --variables $(DEMO_VARS) --workers 2 --quiet
+	$(BIN)/scenegen report $(DEMO)/tune
+	@echo "contact sheet: $(DEMO)/frames/contact_sheet.png"
+	@echo "tuning report: $(DEMO)/tune/report.html"
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -204,7 +204,10 @@ def space_from_dict(d: Any, source: str = "<dict>") -> ParameterSpace:
 
 
 def load_space(path: str | Path | None = None) -> ParameterSpace:
-    """Load and validate a parameter-space YAML file; ``None`` loads the built-in default."""
+    """Load and validate a parameter-space YAML file; ``None`` loads the built-in default.
+
+    Variables the file does not name keep their built-in distributions.
+    """
     if path is None:
         text = default_space_text()
         source = f"<built-in {DEFAULT_SPACE_NAME}>"
@@ -226,7 +229,25 @@ def load_space(path: str | Path | None = None) -> ParameterSpace:
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ParamsError(f"{source}: malformed YAML{at}: {problem}") from None
-    return space_from_dict(data, source)
+    space = space_from_dict(data, source)
+    return space if path is None else complete_with_defaults(space)
+
+
+def complete_with_defaults(space: ParameterSpace) -> ParameterSpace:
+    """Check ``space`` against the scene variables the grammar reads and fill in the rest.
+
+    A parameter file may name only the variables it changes; every other variable keeps its
+    built-in distribution.  A name the grammar does not know is an error.
+    """
+    default = default_space()
+    known = set(default.names)
+    for v in space:
+        if v.name not in known:
+            raise ParamsError(f"{space.source}: unknown variable {v.name!r} (see `scenegen params show` "
+                              f"for the scene variables)")
+    own = {v.name: v for v in space}
+    merged = tuple(own.get(v.name, v) for v in default)
+    return ParameterSpace(name=space.name, variables=merged, description=space.description, source=space.source)
 
 
 def default_space_text() -> str:

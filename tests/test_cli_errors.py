@@ -12,8 +12,10 @@ def _files(root):
 
 @pytest.mark.parametrize("case, yaml_text, extra, fragment", [
     ("malformed yaml", "variables: [\n", [], "malformed YAML"),
-    ("unknown variable key", "variables:\n  x: {support: [0, 1], distribution: {type: histogram}, foo: 1}\n",
+    ("unknown variable key", "variables:\n  fog_density: {support: [0, 1], distribution: {type: histogram}, foo: 1}\n",
      [], "unknown key"),
+    ("unknown variable", "variables:\n  rain_mm: {support: [0, 1], distribution: {type: histogram}}\n",
+     [], "unknown variable 'rain_mm'"),
     ("value outside support", "variables:\n  x: {support: [0, 1], distribution: {type: categorical, values: [0, 2]}}\n",
      [], "outside the support"),
     ("invalid weights", "variables:\n  x: {support: [0, 1], distribution: {type: histogram, bins: 2, weights: [1, -2]}}\n",

@@ -89,3 +89,20 @@ def test_value_checks():
     with pytest.raises(ParamsError, match="missing variable"):
         space.validate_values({k: v for k, v in z.items() if k != "fog_density"})
     assert np.isfinite(space.log_prob(z))
+
+
+def test_a_file_may_name_only_some_variables(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("variables:\n  fog_density: {support: [0, 2], distribution: {type: histogram, "
+                    "edges: [0, 1, 2], weights: [0.9, 0.1]}}\n")
+    space = load_space(path)
+    assert space.names == default_space().names
+    assert space["fog_density"].distribution.weights == (0.9, 0.1)
+    assert space["sun_elevation_deg"] == default_space()["sun_elevation_deg"]
+
+
+def test_unknown_scene_variable_is_an_error(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("variables:\n  rain_mm: {support: [0, 2], distribution: {type: histogram}}\n")
+    with pytest.raises(ParamsError, match="unknown variable 'rain_mm'"):
+        load_space(path)

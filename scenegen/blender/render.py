@@ -47,7 +47,8 @@ class Renderer:
         scene = bpy.context.scene
         if self._exr is None:
             self._exr = session.scratch_dir() / "frame.exr"
-            self.device = session.configure(scene, self.settings, self._exr)
+            with _quiet(self._exr.parent / "blender.log"):  # GPU probing prints library warnings
+                self.device = session.configure(scene, self.settings, self._exr)
         return scene
 
     def render(self, spec: SceneSpec) -> FrameArrays:
