@@ -6,7 +6,8 @@ and without recycling. Measures and prints; never judges.
 
 ``throughput`` runs ``scenegen render`` once per configuration and repeat (configurations in rotated order,
 so drift in machine load hits each alike) and reports the median frames per minute of the render phase
-(from the run manifest: worker start-up included, interpreter and Ray start-up not) and of the whole command.
+(from the run manifest: worker start-up included, interpreter and Ray start-up not), of the whole command,
+and the CPU seconds a worker spent per frame (all its threads; equal work should show equal CPU).
 ``rss`` renders with one worker, once recycled every N frames and once never recycled, and reports the
 resident memory the worker reported after each frame (manifest ``worker_rss_mb``) and its peak.
 """
@@ -71,7 +72,9 @@ def throughput(args: argparse.Namespace) -> Dict[str, Any]:
             for name in order:
                 out = Path(tmp) / f"{len(runs[name])}-{name.replace(', ', '-').replace(' ', '')}"
                 m = render(out, args.frames, args.resolution, args.samples, args.seed, CONFIGS[name])
+                cpu = [f["seconds"]["cpu"] for f in m["frames"] if "cpu" in f.get("seconds", {})]
                 runs[name].append({"render_fpm": m["frames_per_minute"],
+                                   "worker_cpu_s_per_frame": round(statistics.mean(cpu), 3) if cpu else None,
                                    "command_fpm": round(args.frames / m["command_seconds"] * 60, 2),
                                    "render_seconds": m["wall_seconds"],
                                    "command_seconds": round(m["command_seconds"], 2),
@@ -83,6 +86,8 @@ def throughput(args: argparse.Namespace) -> Dict[str, Any]:
     for name, rs in runs.items():
         summary[name] = {"render_fpm_median": statistics.median(r["render_fpm"] for r in rs),
                          "command_fpm_median": statistics.median(r["command_fpm"] for r in rs),
+                         "worker_cpu_s_per_frame_median": statistics.median(
+                             r["worker_cpu_s_per_frame"] or 0 for r in rs),
                          "workers_x_threads": f"{rs[0]['workers']}x{rs[0]['threads']}", "runs": rs}
     local2 = summary["local, 2 workers"]["render_fpm_median"]
     ray2 = summary["ray, 2 workers"]["render_fpm_median"]

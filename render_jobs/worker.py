@@ -85,14 +85,15 @@ class FrameRenderer:
         fid = request.frame_id(self.target.root, self.target.split, self.target.city)
         if skip_complete and fid.is_complete():
             return FrameResult(request, "skipped")
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         spec = frame_scene(self.space, request.seed, request.variables)
         t1 = time.perf_counter()
         frame = self._renderer.render(spec)
         t2 = time.perf_counter()
         write_frame(fid, frame, scene_record(spec, request.seed, self.space.version, self._record_settings))
         t3 = time.perf_counter()
-        timings = {"layout": t1 - t0, **self._renderer.timings.as_dict(), "write": t3 - t2, "total": t3 - t0}
+        timings = {"layout": t1 - t0, **self._renderer.timings.as_dict(), "write": t3 - t2, "total": t3 - t0,
+                   "cpu": time.process_time() - cpu0}  # all threads of this process
         return FrameResult(request, "rendered", seconds=timings)
 
     def close(self) -> None:
