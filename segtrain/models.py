@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Tuple
 
 import torch
 from torch import nn
@@ -141,10 +141,15 @@ def _build_torchvision(arch: str, num_classes: int, pretrained: bool) -> Tuple[n
     source = "none"
     if pretrained and _cached(backbone_w) is not None:
         state = torch.load(_cached(backbone_w), map_location="cpu", weights_only=True)
-        # The classifier's backbone is an IntermediateLayerGetter over the ImageNet model.
+        # The backbone is an IntermediateLayerGetter over the ImageNet model (ResNet: same keys)
+        # or over its ``features`` (MobileNet: keys without the ``features.`` prefix).
         own = model.backbone.state_dict()
-        state = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
-        model.backbone.load_state_dict(state, strict=False)
+        state = {k.removeprefix("features.") if arch == "mobilenet_v3_large" else k: v for k, v in state.items()}
+        matched = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+        if len(matched) < len(own):
+            missing = sorted(set(own) - set(matched))[:3]
+            raise RuntimeError(f"{_cached(backbone_w)}: does not fit the {arch} backbone (e.g. {missing})")
+        model.backbone.load_state_dict(matched)
         source = f"torchvision:{backbone_w}"
     return _TorchvisionSeg(model), source
 
@@ -183,8 +188,3 @@ def param_groups(model: nn.Module, lr: float, head_lr_mult: float) -> list:
     if head:
         groups.append({"params": head, "lr": lr * head_lr_mult, "base_lr": lr * head_lr_mult})
     return groups
-
-
-def describe(model: nn.Module) -> Dict[str, int]:
-    """Parameter counts for logs."""
-    return {"parameters": sum(p.numel() for p in model.parameters())}

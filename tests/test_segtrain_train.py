@@ -147,6 +147,32 @@ def test_models_build_offline(tmp_path, monkeypatch):
         assert source == "none" and model.backbone(x).shape[-2:] == feat
     with pytest.raises(UserError, match="unknown architecture"):
         build_model("vgg", 7)
+
+
+def test_torchvision_weights_come_from_the_local_cache(tmp_path, monkeypatch):
+    """Cached files are used (whole model first, else the ImageNet backbone); no download happens."""
+    import os
+
+    from torchvision.models import MobileNet_V3_Large_Weights, mobilenet_v3_large
+    from torchvision.models.segmentation import DeepLabV3_MobileNet_V3_Large_Weights, deeplabv3_mobilenet_v3_large
+
+    hub = tmp_path / "hub"
+    (hub / "checkpoints").mkdir(parents=True)
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(hub))
+    torch.manual_seed(1)
+    imagenet = mobilenet_v3_large(weights=None).state_dict()
+    torch.save(imagenet, hub / "checkpoints" / os.path.basename(MobileNet_V3_Large_Weights.DEFAULT.url))
+    model, source = build_model("mobilenet_v3_large", 7)
+    assert source.startswith("torchvision:MobileNet_V3_Large_Weights")
+    assert torch.equal(model.model.backbone["0"][0].weight, imagenet["features.0.0.weight"])
+
+    whole = deeplabv3_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=21, aux_loss=True)
+    torch.save(whole.state_dict(),
+               hub / "checkpoints" / os.path.basename(DeepLabV3_MobileNet_V3_Large_Weights.DEFAULT.url))
+    model, source = build_model("mobilenet_v3_large", 7)
+    assert source.startswith("torchvision:DeepLabV3_MobileNet_V3_Large_Weights")
+    assert torch.equal(model.model.classifier[0].project[0].weight, whole.classifier[0].project[0].weight)
+    assert model.model.classifier[-1].out_channels == 7 and model.model.aux_classifier is None
     with pytest.raises(UserError, match="lite0 only"):
         build_model("resnet50", 7, output_stride=16)
 
