@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import resource
 import signal
 import time
 import traceback
@@ -47,19 +46,26 @@ class FrameResult:
     peak_rss_mb: float = 0.0
 
 
+def _status_mb(field: str) -> float:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MiB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """Peak resident memory of this process so far, in MiB (VmHWM: unlike ``ru_maxrss`` it does not
+    inherit the spawning parent's peak). 0 where /proc is missing."""
+    return _status_mb("VmHWM")
 
 
 def rss_mb() -> float:
     """Resident memory of this process in MiB (0 where /proc is missing)."""
-    try:
-        with open("/proc/self/statm") as f:
-            pages = int(f.read().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        return 0.0
+    return _status_mb("VmRSS")
 
 
 class FrameRenderer:
