@@ -6,6 +6,7 @@ import dataclasses
 import multiprocessing as mp
 import os
 import signal
+import sys
 import threading
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -54,6 +55,32 @@ def _blas_single_threaded():
     finally:
         for k in added:
             os.environ.pop(k, None)
+
+
+def _blender_script_paths() -> List[str]:
+    """sys.path entries that importing bpy added (its bundled ``scripts/`` folders), if bpy is imported."""
+    spec = getattr(sys.modules.get("bpy"), "__spec__", None)
+    root = os.path.dirname(spec.origin) if spec is not None and spec.origin else ""
+    if not root:
+        return []
+    return [p for p in sys.path if os.path.abspath(p).startswith(os.path.join(root, ""))]
+
+
+@contextlib.contextmanager
+def _spawnable_sys_path():
+    """A spawned child starts with the parent's sys.path. Once this process has imported bpy, that holds
+    Blender's ``scripts/modules``, whose pure-Python ``bpy`` package would shadow the bpy wheel in the child
+    (``No module named '_bpy'``); hide those entries while the child is started."""
+    hidden = _blender_script_paths()
+    if not hidden:
+        yield
+        return
+    saved = list(sys.path)
+    sys.path[:] = [p for p in saved if p not in hidden]
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
 
 
 @dataclass
@@ -130,7 +157,7 @@ class LocalExecutor:
         parent, child = ctx.Pipe(duplex=True)
         p = ctx.Process(target=worker_main, args=(child, self.space, self._settings, self.target, self.factory),
                         name="scenegen-render-worker", daemon=True)
-        with _blas_single_threaded():
+        with _blas_single_threaded(), _spawnable_sys_path():
             p.start()
         child.close()
         w = _Worker(p, parent)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+
+import yaml
 from pathlib import Path
 
 from .errors import UserError
@@ -124,7 +126,9 @@ def _summarise(kind: str, d: dict) -> str:
 
 def cmd_params_validate(args: argparse.Namespace) -> int:
     space = load_space(args.file)
-    print(f"{args.file}: OK ({len(space)} variables, version {space.version})")
+    named = len((yaml.safe_load(Path(args.file).read_text(encoding="utf-8")) or {}).get("variables", {}))
+    print(f"{args.file}: OK ({named} variables set in the file, {len(space) - named} from the built-in "
+          f"defaults; version {space.version})")
     return 0
 
 

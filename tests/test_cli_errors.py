@@ -78,7 +78,7 @@ def test_params_validate_and_show(tmp_path):
     p = tmp_path / "p.yaml"
     p.write_text(GOOD_YAML)
     r = run_cli("params", "validate", p)
-    assert r.returncode == 0 and "OK (1 variables" in r.stdout
+    assert r.returncode == 0 and "OK (1 variables set in the file, 42 from the built-in defaults" in r.stdout
     r = run_cli("params", "show")
     assert r.returncode == 0 and "sun_elevation_deg" in r.stdout
     r = run_cli("params", "show", "--yaml", p)

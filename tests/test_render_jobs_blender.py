@@ -134,3 +134,17 @@ def test_ray_executor_gives_the_same_frames_as_local_processes(tmp_path, killed_
     assert m["execution"]["executor"] == "ray" and m["execution"]["workers"] == 2
     assert not _temp_files(tmp_path / "out")
     _assert_same_frames(tmp_path / "out", local_out)
+
+
+def test_local_workers_start_after_the_parent_imported_bpy(tmp_path):
+    """Importing bpy adds Blender's scripts/modules (a pure-Python ``bpy``) to sys.path; a spawned worker
+    must still import the real bpy wheel (the tuner and notebooks import bpy before rendering)."""
+    import bpy  # noqa: F401  (the point of the test)
+    from render_jobs.api import render_frames
+    from render_jobs.frames import plan_frames
+    from scenegen.params import default_space
+    from scenegen.render_settings import RenderSettings
+
+    fids = render_frames(plan_frames(SEED, 1), tmp_path / "out", RenderSettings(64, 32, 1, False),
+                         default_space(), workers=1, retries=0, progress=False)
+    assert len(fids) == 1 and fids[0].is_complete()
