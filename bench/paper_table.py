@@ -45,9 +45,10 @@ def main() -> int:
     ap.add_argument("--lr", type=float, help="default: 1e-3 adamw, 1e-2 sgd")
     ap.add_argument("--output-stride", type=int, choices=(16, 32), help="lite0 only")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed; scores are averaged")
-    ap.add_argument("--threads", type=int)
+    ap.add_argument("--threads", type=int, help="torch CPU threads per training run")
+    ap.add_argument("--workers", type=int, default=0, help="data-loader processes (useful on a GPU)")
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--out", default="/tmp/scenegen_bench/paper_table")
+    ap.add_argument("--out", default="/tmp/scenegen-bench/paper_table")
     args = ap.parse_args()
 
     out = Path(args.out)
@@ -60,6 +61,8 @@ def main() -> int:
         train["output_stride"] = args.output_stride
     if args.threads:
         train["threads"] = args.threads
+    if args.workers:
+        train["workers"] = args.workers
     config = {"out": str(out), "val": f"camvid:{args.camvid}#val", "real": f"camvid:{args.camvid}#train",
               "real_fraction": args.real_fraction, "device": args.device, "train": train,
               "seeds": args.seeds, "title": "CamVid val, paper7 IoU (%)"}
