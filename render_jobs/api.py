@@ -9,7 +9,8 @@ from scenegen.layout import FrameId
 from scenegen.params import ParameterSpace
 from scenegen.render_settings import RenderSettings
 
-from .engine import DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, ExecOptions, RenderEngine
+from .defaults import DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES
+from .engine import ExecOptions, RenderEngine
 from .frames import FrameRequest, check_unique
 from .manifest import check_resumable, frame_record, look_settings, merge_frames, write_manifest
 from .progress import last_line

@@ -8,7 +8,7 @@ from scenegen.commands import _positive_int, _seed, add_output_args, add_params_
 from scenegen.errors import UserError
 from scenegen.render_settings import parse_resolution
 
-from .engine import EXECUTORS
+from .defaults import EXECUTORS
 
 # Flags that say what to render: in a job file these live in the file.
 _LOOK_FLAGS = {"params": "--params", "frames": "--frames", "seed": "--seed", "resolution": "--resolution",

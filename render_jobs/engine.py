@@ -11,14 +11,11 @@ from scenegen.params import ParameterSpace
 from scenegen.render_settings import RenderSettings
 
 from .cleanup import remove_partial_frames, remove_stale_temp
+from .defaults import DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, EXECUTORS
 from .frames import FrameRequest, check_unique, make_units, unit_size
 from .progress import Progress
 from .scheduler import UnitQueue
 from .worker import FrameRenderer, FrameResult, OutputTarget, RendererFactory
-
-EXECUTORS = ("local", "ray")
-DEFAULT_FRAMES_PER_WORKER = 50
-DEFAULT_RETRIES = 2
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from scenegen.layout import valid_city_name
 from scenegen.params import ParameterSpace, load_space
 from scenegen.render_settings import DEVICES, RenderSettings, parse_resolution
 
-from .engine import DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, EXECUTORS, ExecOptions
+from .defaults import DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, EXECUTORS
+from .engine import ExecOptions
 from .frames import FrameRequest, plan_frames
 
 MAX_SEED = 2**32

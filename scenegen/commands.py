@@ -1,17 +1,21 @@
-"""Core subcommands: ``params show|validate``, ``sample``, ``render`` and ``sheet``."""
+"""Core subcommands: ``params show|validate``, ``sample`` and ``sheet`` (``render`` is in render_jobs.cli).
+
+Building the parser imports nothing heavy (no numpy, yaml, cv2): modules a command needs are imported in
+its handler, so ``scenegen --help`` and argument errors are quick.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
-
-import yaml
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import UserError
-from .layout import list_frames, valid_city_name
-from .outdir import prepare_output_dir
-from .params import ParameterSpace, load_space
+from .layout import valid_city_name
 from .render_settings import RenderSettings, parse_resolution
+
+if TYPE_CHECKING:
+    from .params import ParameterSpace
 
 
 def _positive_int(name: str):
@@ -90,11 +94,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def load_params_arg(path: str | None) -> ParameterSpace:
+    """The parameter space of a ``--params`` value (None: the built-in one)."""
+    from .params import load_space
+
     return load_space(path)
 
 
 def cmd_params_show(args: argparse.Namespace) -> int:
-    space = load_space(args.file)
+    """Handler of ``params show``."""
+    space = load_params_arg(args.file)
     if args.yaml:
         sys.stdout.write(space.to_yaml())
         return 0
@@ -125,7 +133,10 @@ def _summarise(kind: str, d: dict) -> str:
 
 
 def cmd_params_validate(args: argparse.Namespace) -> int:
-    space = load_space(args.file)
+    """Handler of ``params validate``."""
+    import yaml
+
+    space = load_params_arg(args.file)
     named = len((yaml.safe_load(Path(args.file).read_text(encoding="utf-8")) or {}).get("variables", {}))
     print(f"{args.file}: OK ({named} variables set in the file, {len(space) - named} from the built-in "
           f"defaults; version {space.version})")
@@ -133,9 +144,11 @@ def cmd_params_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    """Handler of ``sample``."""
     from .grammar import frame_scene
     from .io import atomic_write_json
     from .layout import FrameId
+    from .outdir import prepare_output_dir
     from .seeding import FrameSeed
     from .writer import scene_record
 
@@ -153,7 +166,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_sheet(args: argparse.Namespace) -> int:
+    """Handler of ``sheet``."""
     from .contact_sheet import write_contact_sheet
+    from .layout import list_frames
 
     root = Path(args.root)
     if not root.is_dir():

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import List
 
 from scenegen.errors import UserError
-from segtrain.data import AugmentConfig, parse_size
-from segtrain.models import ARCHS, DEFAULT_ARCH
 
 CLASS_SETS = ("paper7", "camvid11", "cityscapes19")
+# Mirrors of segtrain.models.ARCHS / DEFAULT_ARCH: importing that module loads torch, which would make every
+# ``scenegen`` call (even --help) slow. tests/test_hygiene.py checks that they agree.
+ARCHS = ("lite0", "mobilenet_v3_large", "resnet50", "resnet101")
+DEFAULT_ARCH = "lite0"
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -23,6 +25,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def _train_handler(args: argparse.Namespace) -> int:
+    from segtrain.data import AugmentConfig, parse_size
     from segtrain.train import TrainConfig, train
 
     cfg = TrainConfig(
@@ -43,6 +46,7 @@ def _train_handler(args: argparse.Namespace) -> int:
 
 
 def _eval_handler(args: argparse.Namespace) -> int:
+    from segtrain.data import parse_size
     from segtrain.train import eval_checkpoint
 
     rec = eval_checkpoint(args.checkpoint, args.data, args.classes, Path(args.out) if args.out else None,

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 DETERMINISTIC = ("scenegen", "assets", "tuner")
 # Generator construction is fine; module-level draws from numpy's global state are not.
@@ -91,3 +93,34 @@ def test_cli_runs_without_bpy(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     assert len(list((tmp_path / "o").rglob("*_scene.json"))) == 2
+
+
+# Heavy libraries that building the ``scenegen`` parser must not load: they belong in command handlers, so
+# ``scenegen --help``, ``params show`` and argument errors start quickly.
+_HEAVY = ("torch", "torchvision", "ray", "bpy", "matplotlib", "cv2", "numpy", "scipy", "tqdm")
+
+
+def test_building_the_cli_parser_imports_nothing_heavy():
+    code = ("import sys\nimport scenegen.cli\nscenegen.cli.build_parser()\n"
+            f"print(','.join(m for m in {_HEAVY!r} if m in sys.modules))\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    loaded = r.stdout.strip()
+    assert not loaded, f"building the CLI parser imported {loaded}; import them inside the command handlers"
+
+
+def test_every_subcommand_is_registered():
+    from scenegen.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert {"params", "sample", "render", "sheet", "tune", "report", "train-seg", "eval-seg",
+            "experiment"} <= set(sub.choices)
+
+
+def test_segtrain_cli_arch_names_match_the_models():
+    """segtrain.cli mirrors the architecture names so that it need not import torch to build its parser."""
+    pytest.importorskip("torch")
+    from segtrain import cli, models
+
+    assert cli.ARCHS == models.ARCHS and cli.DEFAULT_ARCH == models.DEFAULT_ARCH, \
+        "update ARCHS / DEFAULT_ARCH in segtrain/cli.py to match segtrain/models.py"

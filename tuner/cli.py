@@ -11,8 +11,6 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
-import yaml
-
 from scenegen.errors import UserError
 
 _DEFAULTS: Dict[str, Any] = {
@@ -110,6 +108,8 @@ def _parse_size(text: str, flag: str):
 
 
 def _rule_options(items: List[str]) -> Dict[str, Any]:
+    import yaml
+
     out = {}
     for item in items:
         key, sep, value = item.partition("=")
