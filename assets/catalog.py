@@ -19,6 +19,7 @@ with Python auto-execution off.
 from __future__ import annotations
 
 import json
+import math
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from scenegen.labels import NAME_TO_ID
 
 FORMATS = {".obj": "obj", ".gltf": "gltf", ".glb": "gltf", ".blend": "blend"}
 FAMILY = "cad"
+_KEYS = ("path", "class", "scale", "up", "forward", "weight", "size")
 
 
 class CatalogError(UserError):
@@ -88,31 +90,42 @@ def obj_arrays(path: str | Path) -> Tuple[np.ndarray, List[List[int]]]:
     """Vertices and polygons (0-based) of a Wavefront OBJ file (v / f records only)."""
     verts, faces = [], []
     with open(path, "r", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.startswith("v "):
-                verts.append([float(x) for x in line.split()[1:4]])
-            elif line.startswith("f "):
-                idx = [int(tok.split("/")[0]) for tok in line.split()[1:]]
-                faces.append([i - 1 if i > 0 else len(verts) + i for i in idx])
+        for n, line in enumerate(fh, 1):
+            try:
+                if line.startswith("v "):
+                    xyz = [float(x) for x in line.split()[1:4]]
+                    if len(xyz) != 3:
+                        raise ValueError("a vertex needs x y z")
+                    verts.append(xyz)
+                elif line.startswith("f "):
+                    idx = [int(tok.split("/")[0]) for tok in line.split()[1:]]
+                    faces.append([i - 1 if i > 0 else len(verts) + i for i in idx])
+            except ValueError as e:
+                raise CatalogError(f"{path}: line {n}: malformed OBJ record ({e})") from None
     if not verts or not faces:
         raise CatalogError(f"{path}: no vertices or faces in OBJ file")
+    if any(i < 0 or i >= len(verts) for f in faces for i in f):
+        raise CatalogError(f"{path}: a face refers to a vertex that does not exist")
     return np.asarray(verts, dtype=float), faces
 
 
 def _gltf_extent(path: Path) -> Tuple[np.ndarray, np.ndarray]:
     """Min and max of every POSITION accessor (node transforms ignored) of a .gltf or .glb file."""
     data = path.read_bytes()
-    if data[:4] == b"glTF":
-        length = struct.unpack_from("<I", data, 12)[0]
-        doc = json.loads(data[20:20 + length])
-    else:
-        doc = json.loads(data)
     lo, hi = [], []
-    for mesh in doc.get("meshes", []):
-        for prim in mesh.get("primitives", []):
-            acc = doc["accessors"][prim["attributes"]["POSITION"]]
-            lo.append(acc["min"])
-            hi.append(acc["max"])
+    try:
+        if data[:4] == b"glTF":
+            length = struct.unpack_from("<I", data, 12)[0]
+            doc = json.loads(data[20:20 + length])
+        else:
+            doc = json.loads(data)
+        for mesh in doc.get("meshes", []):
+            for prim in mesh.get("primitives", []):
+                acc = doc["accessors"][prim["attributes"]["POSITION"]]
+                lo.append([float(x) for x in acc["min"]])
+                hi.append([float(x) for x in acc["max"]])
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, struct.error) as e:
+        raise CatalogError(f"{path}: not a readable glTF file ({type(e).__name__}: {e})") from None
     if not lo:
         raise CatalogError(f"{path}: glTF file has no mesh positions")
     return np.min(lo, axis=0), np.max(hi, axis=0)
@@ -131,15 +144,35 @@ def model_extent(path: Path, fmt: str, scale: float, up: str, forward: str) -> T
     return tuple(float(round(x, 4)) for x in np.ptp(v, axis=0))
 
 
-def load_catalog(path: str | Path) -> Catalog:
-    """Read and validate a catalog YAML file; paths are resolved relative to it."""
-    path = Path(path)
+def _positive(where: str, entry: dict, key: str, default: float) -> float:
+    """A positive, finite number (YAML may give ``1e-2`` as a string)."""
+    value = entry.get(key, default)
     try:
-        doc = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: CAD catalog file not found") from None
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise CatalogError(f"{where}: {key} must be a positive number, got {value!r}")
+    return number
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Read and validate a catalog YAML file; paths are resolved relative to it.
+
+    Any problem raises CatalogError (a UserError: exit code 2) with one line naming the file and entry.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CatalogError(f"{path}: CAD catalog file not found")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise CatalogError(f"{path}: cannot read the CAD catalog ({e})") from None
     except yaml.YAMLError as e:
-        raise CatalogError(f"{path}: malformed YAML ({str(e).splitlines()[0]})") from None
+        mark = getattr(e, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise CatalogError(f"{path}: malformed YAML{at}: {getattr(e, 'problem', None) or str(e).splitlines()[0]}"
+                           ) from None
     entries = doc.get("models") if isinstance(doc, dict) else None
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{path}: expected a non-empty 'models:' list")
@@ -148,7 +181,12 @@ def load_catalog(path: str | Path) -> Catalog:
         where = f"{path}: models[{k}]"
         if not isinstance(e, dict) or "path" not in e or "class" not in e:
             raise CatalogError(f"{where}: each model needs 'path' and 'class'")
-        file = (path.parent / str(e["path"])).resolve()
+        unknown = sorted(str(key) for key in e if key not in _KEYS)
+        if unknown:
+            raise CatalogError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(_KEYS)}")
+        if not isinstance(e["path"], str) or not e["path"].strip():
+            raise CatalogError(f"{where}: path must be a file name, got {e['path']!r}")
+        file = (path.parent / e["path"]).resolve()
         fmt = FORMATS.get(file.suffix.lower())
         if fmt is None:
             raise CatalogError(f"{where}: unsupported file type {file.suffix!r} (use .obj, .gltf, .glb or .blend)")
@@ -157,19 +195,24 @@ def load_catalog(path: str | Path) -> Catalog:
         label = str(e["class"])
         if label not in NAME_TO_ID:
             raise CatalogError(f"{where}: unknown Cityscapes class {label!r}")
-        scale, weight = float(e.get("scale", 1.0)), float(e.get("weight", 1.0))
-        if scale <= 0 or weight <= 0:
-            raise CatalogError(f"{where}: scale and weight must be positive")
+        scale, weight = _positive(where, e, "scale", 1.0), _positive(where, e, "weight", 1.0)
         up, forward = str(e.get("up", "z")).lower(), str(e.get("forward", "y")).lower()
         if up not in ("y", "z") or forward not in ("x", "y", "-x", "-y"):
             raise CatalogError(f"{where}: up must be y or z, forward one of x, y, -x, -y")
         size = e.get("size")
         if size is not None:
-            if not (isinstance(size, Sequence) and len(size) == 3 and all(float(s) > 0 for s in size)):
-                raise CatalogError(f"{where}: size must be three positive numbers [x, y, z]")
-            size = tuple(float(s) for s in size)
+            if not (isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 3):
+                raise CatalogError(f"{where}: size must be three positive numbers [x, y, z], got {size!r}")
+            size = tuple(_positive(where, {"size": s}, "size", 1.0) for s in size)
         else:
-            size = model_extent(file, fmt, scale, up, forward)
+            try:
+                size = model_extent(file, fmt, scale, up, forward)
+            except CatalogError as err:
+                raise CatalogError(f"{where}: {err}") from None
+            except OSError as err:
+                raise CatalogError(f"{where}: cannot read model file {file} ({err})") from None
+            if min(size) <= 0:
+                raise CatalogError(f"{where}: model {file.name} is flat (size {list(size)} m); give size: [x, y, z]")
         models.append(CadModel(str(file), fmt, label, scale, up, forward, weight, size))
     return Catalog(tuple(models))
 

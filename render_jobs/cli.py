@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scenegen.commands import _positive_int, _seed, add_output_args, add_params_arg
+from scenegen.commands import _positive_int, _seed, _share, add_output_args, add_params_arg
 from scenegen.errors import UserError
 from scenegen.render_settings import parse_resolution
 
@@ -13,7 +13,7 @@ from .defaults import EXECUTORS
 # Flags that say what to render: in a job file these live in the file.
 _LOOK_FLAGS = {"params": "--params", "frames": "--frames", "seed": "--seed", "resolution": "--resolution",
                "samples": "--samples", "no_denoise": "--no-denoise", "out": "--out", "split": "--split",
-               "city": "--city"}
+               "city": "--city", "catalog": "--catalog", "cad_share": "--cad-share"}
 
 
 def _non_negative(name: str):
@@ -43,6 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resolution", metavar="WxH", help="image size (default: 512x256)")
     p.add_argument("--samples", type=_positive_int("--samples"), help="Cycles samples per pixel (default 16)")
     p.add_argument("--no-denoise", action="store_true", default=None, help="turn off denoising")
+    p.add_argument("--catalog", metavar="FILE",
+                   help="YAML catalog of your own CAD models (OBJ, glTF, .blend) with a class and scale each; "
+                        "objects of those classes are drawn from it (see README)")
+    p.add_argument("--cad-share", type=_share, metavar="F",
+                   help="probability that a placed object of a catalog class is a catalog model (default 0.5)")
     add_output_args(p)
     p.set_defaults(split=None, city=None)
     run = p.add_argument_group("how to run (also override a job file)")
@@ -80,7 +85,8 @@ def job_from_args(args: argparse.Namespace):
                       params=Path(args.params) if args.params else None,
                       resolution=parse_resolution(args.resolution or "512x256"),
                       samples=args.samples or 16, denoise=not args.no_denoise,
-                      split=args.split or "train", city=args.city or "scenegen")
+                      split=args.split or "train", city=args.city or "scenegen",
+                      catalog=Path(args.catalog) if args.catalog else None, cad_share=args.cad_share)
     if args.ray_address and (args.executor or job.executor) != "ray":
         raise UserError("--ray-address needs --executor ray")
     return with_overrides(job, device=args.device, workers=args.workers, threads=args.threads,

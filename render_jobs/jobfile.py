@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
+from scenegen.cad import DEFAULT_CAD_SHARE, CadOptions, check_share, load_cad
 from scenegen.errors import UserError
 from scenegen.layout import valid_city_name
 from scenegen.params import ParameterSpace, load_space
@@ -33,6 +34,8 @@ class JobSpec:
     frames: int
     seed: int = 0
     params: Optional[Path] = None  # None: the built-in parameter space
+    catalog: Optional[Path] = None  # a CAD catalog YAML (assets.catalog); None: procedural assets only
+    cad_share: Optional[float] = None  # share of objects of the catalog's classes drawn from it (default 0.5)
     variables: Optional[Tuple[Mapping[str, Any], ...]] = None  # explicit z per frame
     resolution: Tuple[int, int] = (512, 256)
     samples: int = 16
@@ -55,6 +58,20 @@ class JobSpec:
         for i, z in enumerate(self.variables or ()):
             space.validate_values(z, where=f"{self.source}: variables[{i}]")
         return space
+
+    def load_cad(self) -> Optional[CadOptions]:
+        """The validated CAD catalog of the job (None without one); UserError names the flag or job-file key."""
+        if self.catalog is None:
+            if self.cad_share is not None:
+                raise UserError(self._where("cad_share") + " needs a CAD catalog (" + self._where("catalog") + ")")
+            return None
+        share = DEFAULT_CAD_SHARE if self.cad_share is None else self.cad_share
+        return load_cad(self.catalog, share, where=self._where("catalog"), share_where=self._where("cad_share"))
+
+    def _where(self, key: str) -> str:
+        if self.source == "<flags>":
+            return "--" + key.replace("_", "-")
+        return f"{self.source}: {key}"
 
     def settings(self) -> RenderSettings:
         w, h = self.resolution
@@ -122,6 +139,12 @@ def _resolution(where: str, v: Any) -> Tuple[int, int]:
         raise UserError(f"{where}: {str(e).split(': ', 1)[-1]}") from None
 
 
+def _share(where: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise UserError(f"{where} must be a number in [0, 1], got {v!r}")
+    return check_share(v, where)
+
+
 def _variables(where: str, v: Any) -> Tuple[Mapping[str, Any], ...]:
     if not isinstance(v, list) or not v:
         raise UserError(f"{where} must be a non-empty list of mappings (one per frame), got {type(v).__name__}")
@@ -134,10 +157,12 @@ def _variables(where: str, v: Any) -> Tuple[Mapping[str, Any], ...]:
     return tuple(dict(z) for z in v)
 
 
-_OPTIONAL_NONE = ("workers", "ray_address", "params")
+_OPTIONAL_NONE = ("workers", "ray_address", "params", "catalog")
 
 _FIELDS: Dict[str, Callable[[str, Any], Any]] = {
     "params": _text,
+    "catalog": _text,
+    "cad_share": _share,
     "variables": _variables,
     "frames": _int(1),
     "seed": _int(0, MAX_SEED),
@@ -184,10 +209,13 @@ def parse_job(data: Any, source: str, base: Path) -> JobSpec:
     if values.get("ray_address") and values.get("executor", "local") != "ray":
         raise UserError(f"{source}: ray_address needs executor: ray")
     values["out"] = base / values["out"]
-    if "params" in values:
-        values["params"] = base / values["params"]
-        if not values["params"].is_file():
-            raise UserError(f"{source}: params file {values['params']} not found")
+    for key in ("params", "catalog"):
+        if key in values:
+            values[key] = base / values[key]
+            if not values[key].is_file():
+                raise UserError(f"{source}: {key} file {values[key]} not found")
+    if "cad_share" in values and "catalog" not in values:
+        raise UserError(f"{source}: cad_share needs a CAD catalog (catalog: FILE)")
     return JobSpec(source=source, **values)
 
 

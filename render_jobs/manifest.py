@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
+from scenegen.cad import CadOptions
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_json
 from scenegen.layout import MANIFEST
@@ -36,13 +37,20 @@ def look_settings(settings: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 def run_key(params_version: str, seed: int, settings: Mapping[str, Any], split: str, city: str,
-            variables_hash: Optional[str] = None) -> Dict[str, Any]:
+            variables_hash: Optional[str] = None, cad: Optional[CadOptions] = None) -> Dict[str, Any]:
     """The inputs that must match for a rerun into the same folder to resume rather than clash."""
     key = {"params_version": params_version, "seed": seed, "render": look_settings(settings), "split": split,
            "city": city}
     if variables_hash:
         key["variables"] = variables_hash
+    if cad is not None:
+        key["cad"] = cad_key(cad)
     return key
+
+
+def cad_key(cad: CadOptions) -> Dict[str, Any]:
+    """The part of a run key that a CAD catalog sets: its content digest and share."""
+    return {"digest": cad.digest, "share": cad.share}
 
 
 def read_manifest(root: Path) -> Dict[str, Any] | None:

@@ -18,7 +18,7 @@ from .engine import Outcome, RenderEngine
 from .jobfile import JobSpec
 from .manifest import check_resumable, frame_record, merge_frames, run_key, write_manifest
 from .progress import last_line
-from .worker import FrameRenderer, OutputTarget, RendererFactory
+from .worker import FrameRenderer, OutputTarget, RendererFactory, with_cad
 
 EXIT_INTERRUPTED = 130
 
@@ -35,17 +35,19 @@ class RenderRun:
         """Render every frame not yet complete: 0 when all are complete, 1 when some failed, 130 on Ctrl-C."""
         job = self.job
         space = job.load_space()
+        cad = job.load_cad()
         settings = job.settings()
         requests = job.requests()
         options = job.options(self.progress)
         root = Path(job.out)
         if root.exists() and not root.is_dir():
             raise UserError(f"--out {root}: exists and is not a folder")
-        key = run_key(space.version, job.seed, settings.to_dict(), job.split, job.city, job.variables_hash())
+        key = run_key(space.version, job.seed, settings.to_dict(), job.split, job.city, job.variables_hash(), cad)
         old = check_resumable(root, key) if root.is_dir() else None
         target = OutputTarget(root, job.split, job.city)
         # SIGTERM is hooked after the engine starts: ray.init installs a SIGTERM handler of its own.
-        with RenderEngine(space, settings, target, options, self.factory) as engine, _sigterm_as_interrupt():
+        factory = with_cad(self.factory, cad)
+        with RenderEngine(space, settings, target, options, factory) as engine, _sigterm_as_interrupt():
             root = prepare_output_dir(root)
             atomic_write_text(root / "params.yaml", space.to_yaml())
             outcome = engine.execute(requests)
@@ -54,7 +56,8 @@ class RenderRun:
             "params_source": space.source, "params_version": space.version, "seed": job.seed,
             "job": job.source, "this_run": _this_run(outcome), "execution": outcome.execution(),
             "wall_seconds": round(outcome.wall_seconds, 3),
-            "frames_per_minute": round(outcome.frames_per_minute, 2), "interrupted": outcome.interrupted})
+            "frames_per_minute": round(outcome.frames_per_minute, 2), "interrupted": outcome.interrupted,
+            **({"cad": cad.record()} if cad is not None else {})})
         if job.sheet and not outcome.interrupted:
             from scenegen.contact_sheet import write_contact_sheet
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from scenegen.cad import CadOptions
 from scenegen.grammar import frame_scene
 from scenegen.params import ParameterSpace
 from scenegen.render_settings import RenderSettings
@@ -69,13 +70,16 @@ def rss_mb() -> float:
 
 
 class FrameRenderer:
-    """Renders FrameRequests into an output target, one Blender session per instance."""
+    """Renders FrameRequests into an output target, one Blender session per instance; with ``cad``, scenes
+    draw objects from a user CAD catalog."""
 
-    def __init__(self, space: ParameterSpace, settings: RenderSettings, target: OutputTarget) -> None:
+    def __init__(self, space: ParameterSpace, settings: RenderSettings, target: OutputTarget,
+                 cad: Optional[CadOptions] = None) -> None:
         from scenegen.blender.render import Renderer  # bpy stays out of importers of this module
 
         self.space = space
         self.settings = settings
+        self.cad = cad
         # The scene JSON records how a frame looks, not how it was scheduled: thread count is left out so
         # a frame is byte-identical whichever worker layout rendered it.
         self._record_settings = dataclasses.replace(settings, threads=0)
@@ -92,11 +96,16 @@ class FrameRenderer:
         if skip_complete and fid.is_complete():
             return FrameResult(request, "skipped")
         t0, cpu0 = time.perf_counter(), time.process_time()
-        spec = frame_scene(self.space, request.seed, request.variables)
+        cad = self.cad
+        spec = frame_scene(self.space, request.seed, request.variables,
+                           **({"catalog": cad.catalog, "cad_share": cad.share} if cad else {}))
         t1 = time.perf_counter()
         frame = self._renderer.render(spec)
         t2 = time.perf_counter()
-        write_frame(fid, frame, scene_record(spec, request.seed, self.space.version, self._record_settings))
+        record = scene_record(spec, request.seed, self.space.version, self._record_settings)
+        if cad is not None:
+            record["cad"] = cad.record()
+        write_frame(fid, frame, record)
         t3 = time.perf_counter()
         timings = {"layout": t1 - t0, **self._renderer.timings.as_dict(), "write": t3 - t2, "total": t3 - t0,
                    "cpu": time.process_time() - cpu0}  # all threads of this process
@@ -107,6 +116,25 @@ class FrameRenderer:
 
 
 RendererFactory = Callable[[ParameterSpace, RenderSettings, OutputTarget], Any]
+
+
+@dataclass(frozen=True)
+class WithCad:
+    """A renderer factory whose scenes draw from a CAD catalog: ``base(space, settings, target, cad=cad)``.
+
+    Picklable and compared by value, so a Ray worker process keeps its Blender session between tasks.
+    """
+
+    cad: CadOptions
+    base: RendererFactory = FrameRenderer
+
+    def __call__(self, space: ParameterSpace, settings: RenderSettings, target: OutputTarget) -> Any:
+        return self.base(space, settings, target, cad=self.cad)
+
+
+def with_cad(factory: RendererFactory, cad: Optional[CadOptions]) -> RendererFactory:
+    """``factory``, laying scenes out with ``cad`` when one is given."""
+    return factory if cad is None else WithCad(cad, factory)
 
 
 def render_in_process(requests: Iterable[FrameRequest], space: ParameterSpace, settings: RenderSettings,

@@ -40,6 +40,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--cad-share must be a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= value <= 1.0:  # also false for nan
+        raise argparse.ArgumentTypeError(f"--cad-share must be a number in [0, 1], got {text!r}")
+    return value
+
+
 def _name(flag: str):
     def parse(text: str) -> str:
         if not valid_city_name(text):
@@ -80,6 +90,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     sample.add_argument("--count", type=_positive_int("--count"), required=True, help="number of scenes")
     sample.add_argument("--out", required=True, metavar="DIR", help="output root")
     sample.add_argument("--resolution", default="512x256", help="image size used for camera intrinsics (WxH)")
+    sample.add_argument("--catalog", metavar="FILE", help="YAML catalog of your own CAD models (as for render)")
+    sample.add_argument("--cad-share", type=_share, metavar="F",
+                        help="probability that an object of a catalog class is a catalog model (default 0.5)")
     add_output_args(sample)
     sample.set_defaults(func=cmd_sample)
 
@@ -98,6 +111,17 @@ def load_params_arg(path: str | None) -> ParameterSpace:
     from .params import load_space
 
     return load_space(path)
+
+
+def load_cad_args(catalog: str | None, share: float | None):
+    """The CadOptions of ``--catalog``/``--cad-share`` (None without a catalog); UserError for bad input."""
+    from .cad import DEFAULT_CAD_SHARE, load_cad
+
+    if catalog is None:
+        if share is not None:
+            raise UserError("--cad-share needs --catalog FILE")
+        return None
+    return load_cad(catalog, DEFAULT_CAD_SHARE if share is None else share)
 
 
 def cmd_params_show(args: argparse.Namespace) -> int:
@@ -153,14 +177,18 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from .writer import scene_record
 
     space = load_params_arg(args.params)
+    cad = load_cad_args(args.catalog, args.cad_share)
     width, height = parse_resolution(args.resolution)
     settings = RenderSettings(width=width, height=height)
     root = prepare_output_dir(args.out)
     for i in range(args.count):
         seed = FrameSeed(args.seed, 0, i)
-        spec = frame_scene(space, seed)
+        spec = frame_scene(space, seed, **({"catalog": cad.catalog, "cad_share": cad.share} if cad else {}))
         fid = FrameId(root, args.split, args.city, 0, i)
-        atomic_write_json(fid.path("scene"), scene_record(spec, seed, space.version, settings))
+        record = scene_record(spec, seed, space.version, settings)
+        if cad is not None:
+            record["cad"] = cad.record()
+        atomic_write_json(fid.path("scene"), record)
     print(f"wrote {args.count} scene specs to {root / 'scene' / args.split / args.city}")
     return 0
 

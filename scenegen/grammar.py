@@ -18,7 +18,8 @@ from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from assets.pedestrians import sample_pedestrian
 from assets.vegetation import sample_bush, sample_hedge, sample_tree
-from assets.vehicles import CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, sample_two_wheeler, sample_vehicle
+from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, sample_two_wheeler,
+                             sample_vehicle)
 
 from .labels import INSTANCE_CLASS_IDS, label_id
 from .params import ParameterSpace
@@ -32,6 +33,9 @@ ROAD_Y_START, ROAD_Y_END = -15.0, 400.0
 CURB_HEIGHT = 0.15
 CROSSWALK_DEPTH = 4.0
 _CHROMATIC_PAINTS = ("red", "blue", "green", "brown")
+#: Classes whose objects go through ``_Placer.add_asset``, so a CAD catalog model may stand in for them.
+CAD_CLASSES = tuple(sorted({"person", "vegetation", "bicycle", "motorcycle",
+                            *(f.label for f in VEHICLE_FAMILIES.values())}))
 
 
 @dataclass

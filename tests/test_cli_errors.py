@@ -83,3 +83,43 @@ def test_params_validate_and_show(tmp_path):
     assert r.returncode == 0 and "sun_elevation_deg" in r.stdout
     r = run_cli("params", "show", "--yaml", p)
     assert r.returncode == 0 and "fog_density" in r.stdout
+
+
+_OBJ = "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 2 3\nf 1 2 4\nf 1 3 4\nf 2 3 4\n"
+
+
+@pytest.mark.parametrize("case, catalog, extra, fragment", [
+    ("missing catalog", None, [], "CAD catalog file not found"),
+    ("missing model file", "models:\n  - {path: nope.obj, class: car}\n", [], "model file"),
+    ("unknown class", "models:\n  - {path: m.obj, class: spaceship}\n", [], "unknown Cityscapes class 'spaceship'"),
+    ("class never placed", "models:\n  - {path: m.obj, class: sky}\n", [], "places no 'sky' objects"),
+    ("bad scale", "models:\n  - {path: m.obj, class: car, scale: -2}\n", [], "scale must be a positive number"),
+    ("scale not a number", "models:\n  - {path: m.obj, class: car, scale: big}\n", [], "scale must be a positive"),
+    ("unsupported extension", "models:\n  - {path: m.stl, class: car}\n", [], "unsupported file type '.stl'"),
+    ("malformed yaml", "models:\n  - {path: m.obj, class: car\n", [], "malformed YAML"),
+    ("no models", "models: []\n", [], "non-empty 'models:' list"),
+    ("unknown entry key", "models:\n  - {path: m.obj, class: car, colour: red}\n", [], "unknown key 'colour'"),
+    ("malformed obj", "models:\n  - {path: bad.obj, class: car}\n", [], "malformed OBJ record"),
+    ("share out of range", "models:\n  - {path: m.obj, class: car}\n", ["--cad-share", "1.5"], "--cad-share"),
+])
+@pytest.mark.parametrize("command", ["render", "sample"])
+def test_bad_cad_catalog(tmp_path, command, case, catalog, extra, fragment):
+    (tmp_path / "m.obj").write_text(_OBJ)
+    (tmp_path / "m.stl").write_text("solid\n")
+    (tmp_path / "bad.obj").write_text("v 0 zero 0\nf 1 1 1\n")
+    cat = tmp_path / "cat.yaml"
+    if catalog is not None:
+        cat.write_text(catalog)
+    out = tmp_path / "out"
+    count = ["--frames", "1"] if command == "render" else ["--count", "1"]
+    r = run_cli(command, *count, "--out", out, "--catalog", cat, *extra)
+    assert r.returncode == 2, (case, r.stdout, r.stderr)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and fragment in lines[0], (case, r.stderr)
+    assert not out.exists(), case
+
+
+def test_cad_share_needs_a_catalog(tmp_path):
+    r = run_cli("render", "--frames", "1", "--out", tmp_path / "out", "--cad-share", "0.3")
+    assert r.returncode == 2 and "--cad-share needs" in r.stderr and r.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()

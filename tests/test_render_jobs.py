@@ -192,6 +192,11 @@ def test_job_file_paths_are_relative_to_it_and_variables_become_requests(tmp_pat
     ("out: o\nvariables: [{lane_count: 2}]\n", "missing variable"),
     ("frames: 3\nout: o\nvariables: [{lane_count: 2}]\n", "variables lists 1"),
     ("frames: 2\nout: o\nray_address: 10.0.0.1:6379\n", "ray_address needs executor: ray"),
+    ("frames: 2\nout: o\ncatalog: missing.yaml\n", "catalog file"),
+    ("frames: 2\nout: o\ncad_share: 0.5\n", "cad_share needs a CAD catalog"),
+    ("frames: 2\nout: o\ncatalog: job.yaml\ncad_share: 2\n", "cad_share must be a number in [0, 1]"),
+    ("frames: 2\nout: o\ncatalog: job.yaml\ncad_share: lots\n", "cad_share must be a number in [0, 1]"),
+    ("frames: 2\nout: o\ncatalog: job.yaml\n", "expected a non-empty 'models:' list"),
 ])
 def test_bad_job_file_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, text, fragment):
     job = _write_job(tmp_path, text)
@@ -200,6 +205,55 @@ def test_bad_job_file_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys,
     err = [l for l in capsys.readouterr().err.splitlines() if l.strip()]
     assert len(err) == 1 and fragment in err[0] and str(job) in err[0], err
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_job_file_catalog_is_relative_to_it_and_validated(tmp_path, capsys):
+    (tmp_path / "jobs" / "cad").mkdir(parents=True)
+    (tmp_path / "jobs" / "cad" / "car.obj").write_text("v 0 0 0\nv 2 0 0\nv 0 4 0\nv 0 0 1.5\nf 1 2 3\nf 1 2 4\n")
+    (tmp_path / "jobs" / "cad" / "cat.yaml").write_text("models:\n  - {path: car.obj, class: car}\n")
+    job = load_job(_write_job(tmp_path / "jobs", "frames: 1\nout: o\ncatalog: cad/cat.yaml\ncad_share: 0.25\n"))
+    cad = job.load_cad()
+    assert job.catalog == tmp_path / "jobs" / "cad" / "cat.yaml" and cad.share == 0.25
+    assert cad.catalog.models[0].label == "car" and cad.catalog.models[0].size == pytest.approx((2.0, 4.0, 1.5))
+    (tmp_path / "jobs" / "cad" / "cat.yaml").write_text("models:\n  - {path: car.obj, class: road}\n")
+    path = _write_job(tmp_path / "jobs", "frames: 1\nout: o\ncatalog: cad/cat.yaml\n")
+    assert cli_main(["render", "--job", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(path) in err and "places no 'road' objects" in err
+    assert not (tmp_path / "jobs" / "o").exists()
+    assert cli_main(["render", "--job", str(path), "--catalog", "x.yaml"]) == 2
+    assert "--catalog belongs in the job file" in capsys.readouterr().err
+
+
+def test_a_catalog_reaches_the_workers_and_the_manifest(tmp_path):
+    """The renderer factory gets the catalog (wrapped so that it pickles and compares by value)."""
+    from render_jobs.worker import WithCad, with_cad
+    from scenegen.cad import load_cad
+
+    (tmp_path / "car.obj").write_text("v 0 0 0\nv 2 0 0\nv 0 4 0\nv 0 0 1.5\nf 1 2 3\nf 1 2 4\n")
+    (tmp_path / "cat.yaml").write_text("models:\n  - {path: car.obj, class: car}\n")
+    cad = load_cad(tmp_path / "cat.yaml", 0.75)
+    fake = Fake(_log(tmp_path))
+    assert with_cad(fake, None) is fake
+    wrapped = with_cad(_CadFake(fake), cad)
+    assert wrapped == WithCad(cad, _CadFake(fake)) and hash(wrapped) == hash(WithCad(cad, _CadFake(fake)))
+    render_frames(plan_frames(0, 3), tmp_path / "out", SETTINGS, default_space(), workers=1, progress=False,
+                  factory=_CadFake(fake), cad=cad)
+    assert sorted(p.name for p in Path(fake.log).glob("cad-*")) == [f"cad-{cad.digest}-0.75"]
+    m = _manifest(tmp_path / "out")
+    assert m["cad"]["share"] == 0.75 and m["run_key"]["cad"] == {"digest": cad.digest, "share": 0.75}
+
+
+@dataclass(frozen=True)
+class _CadFake:
+    """A Fake that notes the catalog it was given (``cad-<digest>-<share>`` in the log folder)."""
+
+    fake: Fake
+
+    def __call__(self, space, settings, target, cad=None):
+        if cad is not None:
+            Path(self.fake.log, f"cad-{cad.digest}-{cad.share}").touch()
+        return self.fake(space, settings, target)
 
 
 def test_job_and_flags_do_not_mix(tmp_path, capsys):
