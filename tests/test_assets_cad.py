@@ -120,6 +120,14 @@ def test_sample_cli_lays_out_catalog_cars_and_records_the_catalog(tmp_path):
         cars = [i["family"] for i in rec["instances"] if i["label"] == "car"]
         assert all(f == "cad" for f in cars), cars  # share 1: every car is a catalog model
     assert any(i["family"] == "cad" for rec in records for i in rec["instances"])
+    # The same command gives the same bytes; without a catalog nothing is drawn from it.
+    r = run_cli("sample", "--count", "3", "--out", tmp_path / "again", "--catalog", cat, "--cad-share", "1")
+    assert r.returncode == 0, r.stderr
+    again = sorted((tmp_path / "again").rglob("*_scene.json"))
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in sorted((tmp_path / "o").rglob("*_scene.json"))]
+    r = run_cli("sample", "--count", "3", "--out", tmp_path / "plain")
+    plain = [json.loads(p.read_text()) for p in sorted((tmp_path / "plain").rglob("*_scene.json"))]
+    assert all("cad" not in rec and all(i["family"] != "cad" for i in rec["instances"]) for rec in plain)
 
 
 @pytest.mark.blender
