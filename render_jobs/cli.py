@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scenegen.commands import _positive_int, _seed, _share, add_output_args, add_params_arg
+from scenegen.cli_types import non_negative_int, positive_int, run_seed, share
+from scenegen.commands import add_output_args, add_params_arg
 from scenegen.errors import UserError
 from scenegen.render_settings import parse_resolution
 
@@ -14,18 +15,6 @@ from .defaults import EXECUTORS
 _LOOK_FLAGS = {"params": "--params", "frames": "--frames", "seed": "--seed", "resolution": "--resolution",
                "samples": "--samples", "no_denoise": "--no-denoise", "out": "--out", "split": "--split",
                "city": "--city", "catalog": "--catalog", "cad_share": "--cad-share"}
-
-
-def _non_negative(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 0, got {value}")
-        return value
-    return parse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,31 +27,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--job", metavar="FILE", help="YAML job file (instead of --frames/--out/... flags)")
     add_params_arg(p)
     p.add_argument("--out", metavar="DIR", help="output root")
-    p.add_argument("--frames", type=_positive_int("--frames"), help="number of frames")
-    p.add_argument("--seed", type=_seed, help="run seed (default: 0)")
+    p.add_argument("--frames", type=positive_int("--frames"), help="number of frames")
+    p.add_argument("--seed", type=run_seed, help="run seed (default: 0)")
     p.add_argument("--resolution", metavar="WxH", help="image size (default: 512x256)")
-    p.add_argument("--samples", type=_positive_int("--samples"), help="Cycles samples per pixel (default 16)")
+    p.add_argument("--samples", type=positive_int("--samples"), help="Cycles samples per pixel (default 16)")
     p.add_argument("--no-denoise", action="store_true", default=None, help="turn off denoising")
     p.add_argument("--catalog", metavar="FILE",
                    help="YAML catalog of your own CAD models (OBJ, glTF, .blend) with a class and scale each; "
                         "objects of those classes are drawn from it (see README)")
-    p.add_argument("--cad-share", type=_share, metavar="F",
+    p.add_argument("--cad-share", type=share("--cad-share"), metavar="F",
                    help="probability that a placed object of a catalog class is a catalog model (default 0.5)")
     add_output_args(p)
     p.set_defaults(split=None, city=None)
     run = p.add_argument_group("how to run (also override a job file)")
     run.add_argument("--device", choices=("auto", "cpu", "gpu"), default=None,
                      help="render device: a GPU when Cycles finds one (auto, default), or force one")
-    run.add_argument("--workers", type=_positive_int("--workers"), help="parallel workers (default: all cores)")
-    run.add_argument("--threads", type=_non_negative("--threads"),
+    run.add_argument("--workers", type=positive_int("--workers"), help="parallel workers (default: all cores)")
+    run.add_argument("--threads", type=non_negative_int("--threads"),
                      help="render threads per worker (default: cores // workers)")
     run.add_argument("--executor", choices=EXECUTORS, default=None,
                      help="local worker processes (default) or Ray tasks")
     run.add_argument("--ray-address", metavar="ADDR",
                      help="Ray cluster to join, e.g. 10.0.0.1:6379 or auto (default: start a local Ray instance)")
-    run.add_argument("--frames-per-worker", type=_positive_int("--frames-per-worker"),
+    run.add_argument("--frames-per-worker", type=positive_int("--frames-per-worker"),
                      help="frames a worker process renders before it is replaced (bounds memory; default 50)")
-    run.add_argument("--retries", type=_non_negative("--retries"),
+    run.add_argument("--retries", type=non_negative_int("--retries"),
                      help="times a failed work unit is retried (default 2)")
     run.add_argument("--no-sheet", action="store_true", default=None, help="do not write contact_sheet.png")
     p.set_defaults(func=cmd_render)

@@ -10,52 +10,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cli_types import name_part, positive_int, run_seed, share
 from .errors import UserError
-from .layout import valid_city_name
 from .render_settings import RenderSettings, parse_resolution
 
 if TYPE_CHECKING:
     from .params import ParameterSpace
-
-
-def _positive_int(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
-        return value
-    return parse
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"--seed must be in [0, 2^32), got {value}")
-    return value
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--cad-share must be a number in [0, 1], got {text!r}") from None
-    if not 0.0 <= value <= 1.0:  # also false for nan
-        raise argparse.ArgumentTypeError(f"--cad-share must be a number in [0, 1], got {text!r}")
-    return value
-
-
-def _name(flag: str):
-    def parse(text: str) -> str:
-        if not valid_city_name(text):
-            raise argparse.ArgumentTypeError(f"{flag} may hold only letters, digits and '-', got {text!r}")
-        return text
-    return parse
 
 
 def add_params_arg(p: argparse.ArgumentParser) -> None:
@@ -64,8 +24,8 @@ def add_params_arg(p: argparse.ArgumentParser) -> None:
 
 
 def add_output_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--split", type=_name("--split"), default="train", help="dataset split folder (default: train)")
-    p.add_argument("--city", type=_name("--city"), default="scenegen",
+    p.add_argument("--split", type=name_part("--split"), default="train", help="dataset split folder (default: train)")
+    p.add_argument("--city", type=name_part("--city"), default="scenegen",
                    help="city name used in folder and file names (default: scenegen)")
 
 
@@ -86,12 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     sample = sub.add_parser("sample", help="sample scene specs (JSON only, no Blender)",
                             description="Draw scene variables and lay out scenes; write one scene JSON per frame.")
     add_params_arg(sample)
-    sample.add_argument("--seed", type=_seed, default=0, help="run seed (default: 0)")
-    sample.add_argument("--count", type=_positive_int("--count"), required=True, help="number of scenes")
+    sample.add_argument("--seed", type=run_seed, default=0, help="run seed (default: 0)")
+    sample.add_argument("--count", type=positive_int("--count"), required=True, help="number of scenes")
     sample.add_argument("--out", required=True, metavar="DIR", help="output root")
     sample.add_argument("--resolution", default="512x256", help="image size used for camera intrinsics (WxH)")
     sample.add_argument("--catalog", metavar="FILE", help="YAML catalog of your own CAD models (as for render)")
-    sample.add_argument("--cad-share", type=_share, metavar="F",
+    sample.add_argument("--cad-share", type=share("--cad-share"), metavar="F",
                         help="probability that an object of a catalog class is a catalog model (default 0.5)")
     add_output_args(sample)
     sample.set_defaults(func=cmd_sample)
@@ -100,9 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                            description="Grid of rendered frames beside their colour labels, as one PNG.")
     sheet.add_argument("root", metavar="DIR", help="output root of a render")
     sheet.add_argument("--out", metavar="FILE.png", help="where to write (default: DIR/contact_sheet.png)")
-    sheet.add_argument("--max", type=_positive_int("--max"), default=8, help="frames on the sheet (default 8)")
-    sheet.add_argument("--columns", type=_positive_int("--columns"), default=2)
-    sheet.add_argument("--cell-width", type=_positive_int("--cell-width"), default=256)
+    sheet.add_argument("--max", type=positive_int("--max"), default=8, help="frames on the sheet (default 8)")
+    sheet.add_argument("--columns", type=positive_int("--columns"), default=2)
+    sheet.add_argument("--cell-width", type=positive_int("--cell-width"), default=256)
     sheet.set_defaults(func=cmd_sheet)
 
 

@@ -1,0 +1,63 @@
+"""argparse value types shared by every scenegen subcommand: each names its flag in the error line."""
+from __future__ import annotations
+
+import argparse
+from typing import Callable
+
+from .layout import valid_city_name
+
+
+def int_at_least(flag: str, minimum: int) -> Callable[[str], int]:
+    """An integer ``>= minimum`` for ``flag``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{flag} must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+def positive_int(flag: str) -> Callable[[str], int]:
+    """An integer >= 1 for ``flag``."""
+    return int_at_least(flag, 1)
+
+
+def non_negative_int(flag: str) -> Callable[[str], int]:
+    """An integer >= 0 for ``flag``."""
+    return int_at_least(flag, 0)
+
+
+def run_seed(text: str) -> int:
+    """A run seed in [0, 2^32)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"--seed must be in [0, 2^32), got {value}")
+    return value
+
+
+def share(flag: str) -> Callable[[str], float]:
+    """A number in [0, 1] for ``flag``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not 0.0 <= value <= 1.0:  # also false for nan
+            raise argparse.ArgumentTypeError(f"{flag} must be a number in [0, 1], got {text!r}")
+        return value
+    return parse
+
+
+def name_part(flag: str) -> Callable[[str], str]:
+    """A folder/file name component (letters, digits and '-') for ``flag``."""
+    def parse(text: str) -> str:
+        if not valid_city_name(text):
+            raise argparse.ArgumentTypeError(f"{flag} may hold only letters, digits and '-', got {text!r}")
+        return text
+    return parse
