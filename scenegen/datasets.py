@@ -78,7 +78,9 @@ def detect_kind(root: str | Path) -> str:
 def parse_dataset_spec(spec: str, default_split: str | None = None) -> DatasetSpec:
     """Parse ``[KIND:]PATH[#SPLIT]``; without KIND the layout is detected from the folder.
 
-    ``default_split`` applies when the spec names no split.  The folder must exist.
+    ``default_split`` applies when the spec names no split, except to our own output (``scenegen``),
+    where no split means every split (its frames usually sit in one split only, ``train``).  The
+    folder must exist.
     """
     text = str(spec).strip()
     if not text:
@@ -99,7 +101,7 @@ def parse_dataset_spec(spec: str, default_split: str | None = None) -> DatasetSp
         raise DatasetError(f"{root}: dataset folder does not exist")
     if kind is None:
         kind = detect_kind(root)
-    return DatasetSpec(kind, root, split or default_split)
+    return DatasetSpec(kind, root, split or (None if kind == "scenegen" else default_split))
 
 
 def _as_spec(spec: DatasetSpec | str) -> DatasetSpec:

@@ -29,6 +29,10 @@ def test_parse_spec_detects_each_layout(tmp_path):
     assert parse_dataset_spec(f"{cv}#val") == DatasetSpec("camvid", cv, "val")
     assert parse_dataset_spec(str(cv), default_split="val").split == "val"
     assert parse_dataset_spec(f"{cv}#test", default_split="val").split == "test"
+    # Our own output: no split means every split, also where other kinds default to val (eval-seg --data).
+    assert parse_dataset_spec(str(sg), default_split="val").split is None
+    assert len(list_samples(parse_dataset_spec(str(sg), default_split="val"))) == 1
+    assert parse_dataset_spec(f"{sg}#train", default_split="val").split == "train"
     # An explicit kind wins over detection (our output is readable as plain Cityscapes).
     assert parse_dataset_spec(f"cityscapes:{sg}#train") == DatasetSpec("cityscapes", sg, "train")
     assert detect_kind(cs) == "cityscapes"

@@ -64,6 +64,11 @@ def test_train_seg_cli_writes_model_and_eval(data, tmp_path, capsys):
     assert again["confusion_matrix"] == ev["confusion_matrix"] and again["global"] == ev["global"]
     assert (tmp_path / "e.md").is_file()
 
+    # Our own output without a split is read whole (it has no val split), e.g. a model on its training frames.
+    rc = cli.main(["eval-seg", "--checkpoint", str(out / "model.pt"), "--data", str(data["synth"]),
+                   "--out", str(tmp_path / "s.json"), "--quiet"])
+    assert rc == 0 and read_json(tmp_path / "s.json")["images"] == 4
+
 
 def test_resume_continues_exactly(data, tmp_path, monkeypatch):
     common = dict(train=[str(data["synth"])], val=None, ckpt_every=2, **{**TINY, "steps": 4})
