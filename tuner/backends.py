@@ -71,11 +71,12 @@ class BlenderBackend:
     name = "blender"
 
     def __init__(self, resolution: Tuple[int, int], samples: int = 16, workers: int = 1,
-                 device: str = "auto", **_: Any) -> None:
+                 device: str = "auto", cad: Any = None, **_: Any) -> None:
         from scenegen.render_settings import RenderSettings
 
         self.settings = RenderSettings(width=resolution[0], height=resolution[1], samples=samples, device=device)
         self.workers = workers
+        self.cad = cad  # scenegen.cad.CadOptions or None
 
     def render(self, space: ParameterSpace, zs: Sequence[Mapping[str, Any]], seeds: Sequence[FrameSeed],
                out_root: Path, split: str = "train", city: str = "tune", progress: Any = None
@@ -92,7 +93,8 @@ class BlenderBackend:
             render_frames = getattr(render_jobs, "render_frames", None)
             if render_frames is not None:
                 render_frames(todo, out_root, self.settings, space=space, split=split, city=city,
-                              workers=self.workers, progress=progress if progress is not None else False)
+                              workers=self.workers, progress=progress if progress is not None else False,
+                              **({"cad": self.cad} if self.cad is not None else {}))
             else:  # older render_jobs without the library entry point: one in-process Blender session
                 from render_jobs.worker import OutputTarget, render_in_process
 

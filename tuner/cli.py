@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
+from scenegen.cli_types import share
 from scenegen.errors import UserError
 
 _DEFAULTS: Dict[str, Any] = {
@@ -87,6 +88,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--real-val", metavar="SPEC", help="separate real set for metrics (e.g. camvid:PATH#val)")
     p.add_argument("--no-kid", action="store_true", help="skip KID (saves the Lite0 feature pass)")
     p.add_argument("--threads", type=_nonneg("--threads"), help="torch CPU threads (0 = torch default)")
+    p.add_argument("--catalog", metavar="FILE",
+                   help="YAML catalog of your own CAD models, drawn into the renders as in scenegen render")
+    p.add_argument("--cad-share", type=share("--cad-share"), metavar="F",
+                   help="probability that an object of a catalog class is a catalog model (default 0.5)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_tune)
 
@@ -140,7 +145,7 @@ def build_config(args: argparse.Namespace):
         "samples": args.samples, "workers": args.workers, "folds": args.folds, "disc": args.disc,
         "disc_steps": args.disc_steps, "disc_lr": args.disc_lr, "replay": args.replay,
         "real_count": args.real_count, "holdout": args.holdout, "real_val": args.real_val,
-        "threads": args.threads,
+        "threads": args.threads, "catalog": args.catalog, "cad_share": args.cad_share,
     }
     cfg: Dict[str, Any] = {}
     if stored is not None:
@@ -172,6 +177,8 @@ def build_config(args: argparse.Namespace):
         cfg["variables"] = names
     if args.no_kid:
         cfg["kid"] = False
+    if args.cad_share is not None and not cfg.get("catalog"):
+        raise UserError("--cad-share needs --catalog FILE")
     cfg["out"] = args.out
     if not cfg.get("real"):
         raise UserError("--real is required (a dataset spec or params:FILE)")

@@ -100,6 +100,8 @@ class TuneConfig:
     real_val: Optional[str] = None
     kid: bool = True
     threads: int = 0
+    catalog: Optional[str] = None  # a CAD catalog YAML (render backend blender)
+    cad_share: float = 0.5
 
     # Settings that may change between a run and its resumption (they do not change the math).
     NON_SEMANTIC = ("iterations", "device", "workers", "threads", "out")
@@ -148,6 +150,17 @@ class TuneConfig:
         return {k: v for k, v in self.to_dict().items() if k not in self.NON_SEMANTIC}
 
 
+def load_run_cad(config: TuneConfig):
+    """The CAD catalog of a tuning run (None without one); UserError before anything is written."""
+    if config.catalog is None:
+        return None
+    if config.backend != "blender":
+        raise UserError(f"--catalog needs --backend blender (the {config.backend} renderer draws no CAD models)")
+    from scenegen.cad import load_cad
+
+    return load_cad(config.catalog, config.cad_share)
+
+
 def finished_iterations(run: Path) -> int:
     """Highest ``k`` with ``params_iter{k}.yaml`` (and, for k > 0, its checkpoint); -1 if none."""
     k = -1
@@ -164,6 +177,7 @@ class Tuner:
                  progress: bool = True) -> None:
         config.validate()
         self.config = config
+        self.cad = load_run_cad(config)
         self.resume = resume
         self.log = log
         self.progress = progress
@@ -191,7 +205,8 @@ class Tuner:
     def backend(self):
         if self._backend is None:
             c = self.config
-            self._backend = make_backend(c.backend, tuple(c.resolution), samples=c.samples, workers=c.workers)
+            self._backend = make_backend(c.backend, tuple(c.resolution), samples=c.samples, workers=c.workers,
+                                         cad=self.cad)
         return self._backend
 
     def _bar(self, **kw):
