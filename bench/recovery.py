@@ -30,6 +30,9 @@ sys.path.insert(0, str(ROOT))
 from scenegen.distributions import Histogram  # noqa: E402
 from scenegen.params import ParameterSpace, default_space  # noqa: E402
 
+# The rejection rule's settings for this benchmark (override with --rejection-opt KEY=VALUE).
+REJECTION_DEFAULTS: dict = {}
+
 # variable -> (centre of the target bump as a fraction of the support, width as a fraction)
 MOVED = {
     "sun_elevation_deg": (0.8, 0.12),
@@ -91,12 +94,12 @@ def target_space(nuisance: str = "uniform") -> ParameterSpace:
     return sp
 
 
-def share_target(src: Path, dst: Path) -> None:
-    """Hard-link already rendered target frames into another run (they are identical by seed)."""
+def share_target(src: Path, dst: Path, pattern: str = "*") -> None:
+    """Hard-link already rendered frames (files matching ``pattern``) into another run (identical by seed)."""
     if not src.is_dir():
         return
-    for p in src.rglob("*"):
-        if p.is_file():
+    for p in src.rglob(pattern):
+        if p.is_file() and p.name != "manifest.json":
             q = dst / p.relative_to(src)
             q.parent.mkdir(parents=True, exist_ok=True)
             if not q.exists():
@@ -126,8 +129,17 @@ def main() -> int:
     ap.add_argument("--nuisance", default="uniform", choices=("uniform", "fixed"),
                     help="the variables that are not tuned: uniform (default) or held at one value in both")
     ap.add_argument("--fresh", action="store_true", help="delete earlier runs in --out first")
+    ap.add_argument("--input-size", default=None, help="discriminator input WxH (default: the render size)")
+    ap.add_argument("--disc-val", type=float, default=0.2, help="discriminator validation share (0 = off)")
+    ap.add_argument("--disc-bands", type=int, default=3, help="small CNN: horizontal pooling bands")
+    ap.add_argument("--replay-weights", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--rejection-opt", action="append", default=[], metavar="KEY=VALUE",
+                    help="rejection-rule option (repeatable); default: the benchmark's settings below")
+    ap.add_argument("--score-opt", action="append", default=[], metavar="KEY=VALUE",
+                    help="score-rule option (repeatable)")
     args = ap.parse_args()
 
+    from tuner.cli import _rule_options
     from tuner.loop import TuneConfig, Tuner, load_metrics
     from tuner.report import write_report
 
@@ -139,35 +151,48 @@ def main() -> int:
     target_space(args.nuisance).save(target_file)
     start_space(args.nuisance).save(start_file)
     w, h = (int(x) for x in args.resolution.lower().split("x"))
+    input_size = tuple(int(x) for x in (args.input_size or args.resolution).lower().split("x"))
+    rule_opts = {"rejection": {**REJECTION_DEFAULTS, **_rule_options(args.rejection_opt)},
+                 "score": _rule_options(args.score_opt)}
     summary = {"backend": args.backend, "resolution": args.resolution, "batch": args.batch, "nuisance": args.nuisance,
                "iterations": args.iterations, "disc": args.disc, "disc_steps": args.disc_steps,
-               "real_count": args.real_count, "variables": list(MOVED), "methods": {}}
+               "real_count": args.real_count, "variables": list(MOVED), "input_size": list(input_size),
+               "disc_val": args.disc_val, "disc_bands": args.disc_bands, "replay_weights": args.replay_weights,
+               "rule_options": rule_opts, "threads": args.threads, "methods": {}}
     first_run = None
     for method in args.methods.split(","):
         run = out / method
+        share_target(out / "target_cache", run / "target")  # target frames rendered by an earlier run
         if first_run is not None:
             share_target(first_run / "target", run / "target")
+            # iteration 1 draws from the same start with the same seeds: identical renders
+            share_target(first_run / "renders", run / "renders", "*_000001_*")
         cfg = TuneConfig(real=f"params:{target_file}", params=str(start_file), out=str(run),
                          iterations=args.iterations, batch=args.batch,
                          resolution=(w, h), method=method, variables=tuple(MOVED), seed=args.seed,
                          device=args.device, backend=args.backend, samples=args.samples, workers=args.workers,
                          folds=args.folds, disc_backbone=args.disc, disc_steps=args.disc_steps,
-                         real_count=args.real_count, kid=True, threads=args.threads)
+                         real_count=args.real_count, kid=True, threads=args.threads,
+                         method_options=rule_opts.get(method, {}), input_size=input_size,
+                         disc_val=args.disc_val, disc_bands=args.disc_bands, replay_weights=args.replay_weights)
         t0 = time.perf_counter()
         Tuner(cfg, resume=True).run()
         wall = time.perf_counter() - t0
         ms = load_metrics(run)
         errs = [m["recovery"]["mean"] for m in ms]
         report = write_report(run)
-        summary["methods"][method] = {
+        load = os.getloadavg()
+        summary["methods"][method] = {"load_average_at_end": list(load),
             "errors": errs, "initial": errs[0], "final": errs[-1], "best": min(errs),
             "reduction": 1 - errs[-1] / errs[0], "wall_seconds": wall,
             "per_variable_final": ms[-1]["recovery"]["per_variable"],
             "auc": [m["discriminator"]["auc"] for m in ms[1:]],
+            "seconds": [m.get("seconds") for m in ms[1:]],
             "kid": [m.get("kid", {}).get("mean") for m in ms[1:]],
             "class_l1": [m.get("class_proportions", {}).get("l1") for m in ms[1:]],
             "report": str(report)}
         first_run = first_run or run
+        share_target(run / "target", out / "target_cache")
         print(f"{method:9s} error {errs[0]:.3f} -> {errs[-1]:.3f} ({100 * (1 - errs[-1] / errs[0]):.0f} % lower) "
               f"in {wall:.0f} s; per iteration: {' '.join(f'{e:.3f}' for e in errs)}; report: {report}", flush=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=1))

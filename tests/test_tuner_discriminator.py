@@ -152,3 +152,48 @@ def test_lite0_head_discriminator_trains_on_features():
     assert er.shape == (24, 3 * 1280)  # three horizontal bands
     d.fit(er[:16], ef[:16], steps=30, gen=torch.Generator().manual_seed(0))
     assert metrics.roc_auc(d.predict(er[16:]), d.predict(ef[16:])) > 0.9
+
+
+def test_platt_scaling_recovers_the_scale_of_an_over_confident_model():
+    from tuner.discriminator import platt_scaling
+
+    rng = np.random.default_rng(0)
+    # Calibrated log-ratio l ~ N(+-1, 1) per class; the model reports 4 l + 1.
+    lr, lf = rng.normal(1.0, 1.0, 4000), rng.normal(-1.0, 1.0, 4000)
+    # For two unit-variance Gaussians at +-1 the true log-ratio is 2 l = (m - 1) / 2 for m = 4 l + 1.
+    a, b = platt_scaling(4 * lr + 1, 4 * lf + 1)
+    assert abs(a - 0.5) < 0.05
+    assert abs(b + 0.5) < 0.1
+    assert platt_scaling(np.array([1.0]), np.array([0.0, 1.0])) == (1.0, 0.0)
+
+
+def test_fit_with_validation_stops_early_keeps_the_best_weights_and_calibrates(tmp_path):
+    real, fake = toy_domains(48, 4)
+    cfg = DiscConfig(width=8, lr=3e-3, check_every=5, patience=2, small_bands=3)
+    d = Discriminator(cfg, seed=1)
+    val = (real[32:], fake[32:], None)
+    stats = d.fit(real[:32], fake[:32], steps=200, gen=torch.Generator().manual_seed(2), val=val)
+    assert stats["steps"] <= 200 and 0 <= stats["best_step"] <= stats["steps"]
+    assert stats["val_loss"] == pytest.approx(d.validation_loss(*val), abs=1e-6)
+    a, b = d.calibration
+    assert 0.02 <= a <= 3.0
+    p = d.predict(real[32:])
+    assert np.allclose(p, 1 / (1 + np.exp(-(a * d.logits(real[32:]) + b))))
+    d.save(tmp_path / "d.pt")
+    assert Discriminator.load(tmp_path / "d.pt").calibration == d.calibration
+    assert metrics.roc_auc(d.predict(real[32:]), d.predict(fake[32:])) > 0.9
+
+
+def test_fake_weights_select_which_renders_are_negatives():
+    # Only the weighted half of the 'rendered' set is ever sampled: zero weight on the rest.
+    real, fake = toy_domains(32, 6)
+    w = torch.zeros(32)
+    w[:16] = 1.0
+    gen_a, gen_b = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    a = Discriminator(DiscConfig(width=8), seed=2)
+    b = Discriminator(DiscConfig(width=8), seed=2)
+    a.fit(real, fake, 5, gen_a, fake_weights=w)
+    fake2 = fake.clone()
+    fake2[16:] = 0.0  # changing never-sampled negatives changes nothing
+    b.fit(real, fake2, 5, gen_b, fake_weights=w)
+    assert np.array_equal(a.predict(real), b.predict(real))

@@ -129,6 +129,23 @@ def test_extending_a_finished_run_with_resume(tmp_path, target_file):
     assert finished_iterations(tmp_path / "r") == 2
 
 
+def test_validated_calibrated_discriminator_pooled_rule_and_weighted_replay_resume_identically(tmp_path, target_file):
+    real = f"params:{target_file}"
+    opts = dict(disc_val=0.25, disc_bands=3, replay_weights=True, disc_steps=6,
+                method_options={"accept": "weight", "pool": 2, "power": 1.5})
+    opts.update(batch=16, real_count=48)  # enough images to hold MIN_VAL of each out from iteration 2 on
+    full = Tuner(cfg(tmp_path / "full", real, iterations=3, **opts), progress=False).run()
+    Tuner(cfg(tmp_path / "part", real, iterations=2, **opts), progress=False).run()
+    Tuner(cfg(tmp_path / "part", real, iterations=3, **opts), resume=True, progress=False).run()
+    for k in range(4):
+        assert (full / f"params_iter{k}.yaml").read_bytes() == (tmp_path / "part" / f"params_iter{k}.yaml").read_bytes()
+    m1 = json.loads((full / "metrics_iter1.json").read_text())
+    m3 = json.loads((full / "metrics_iter3.json").read_text())
+    assert "calibration" not in m1["discriminator"]["fit"][0]  # 8 negatives: too few to hold some out
+    assert len(m3["discriminator"]["fit"][0]["calibration"]) == 2
+    assert m3["update"]["pooled_draws"] == 3 * 16  # this batch and the two before
+
+
 def test_score_method_and_camvid_dataset_with_separate_val(tmp_path):
     cam = make_camvid(tmp_path / "camvid")
     run = Tuner(cfg(tmp_path / "run", f"camvid:{cam}", method="score", iterations=1,

@@ -238,3 +238,81 @@ def test_weight_acceptance_is_the_expectation_of_ratio_acceptance():
     rw = np.array(r.space["x"].distribution.weights)
     assert np.abs(ww - np.array(TARGET_W)).max() < 0.02
     assert np.abs(ww - rw).max() < 0.03
+
+
+# ----------------------------------------------------------------------------------------------
+# rejection: power and pooling over earlier iterations
+# ----------------------------------------------------------------------------------------------
+def test_weight_acceptance_with_power_two_gives_the_squared_ratio():
+    # q uniform, optimal D: r = p_t/q, so acceptance ~ r**2 turns q into p_t**2 (normalised).
+    space = one_var_space({"type": "histogram", "bins": 10})
+    target = one_var_space({"type": "histogram", "bins": 10, "weights": TARGET_W})
+    draws = draws_from(space, 4000, seed=6)
+    scores = optimal_d(space, target, draws)
+    rule = updates.get_rule("rejection", accept="weight", power=2.0, ratio_cap=1.0, pseudo_count=0.0, smooth=0.0,
+                            floor=0.0)
+    p = rule.acceptance_probability(scores)
+    r = scores / (1 - scores)
+    assert np.allclose(p, (r / r.max()) ** 2)
+    w = np.array(rule.update(space, draws, scores, np.random.default_rng(0)).space["x"].distribution.weights)
+    expect = np.array(TARGET_W) ** 2 / np.sum(np.array(TARGET_W) ** 2)
+    assert np.abs(w - expect).max() < 0.03
+
+
+def test_pooled_weight_acceptance_averages_target_estimates_of_several_proposals():
+    # Two batches from different proposals, each scored by its own optimal discriminator: each
+    # weighted batch estimates the target, so the pool does too (and with twice the draws).
+    target = one_var_space({"type": "histogram", "bins": 10, "weights": TARGET_W})
+    old = one_var_space({"type": "histogram", "bins": 10})
+    now = one_var_space({"type": "histogram", "bins": 10,
+                         "weights": [0.04, 0.04, 0.06, 0.08, 0.1, 0.14, 0.2, 0.16, 0.1, 0.08]})
+    d_old, d_now = draws_from(old, 1500, seed=21), draws_from(now, 1500, seed=22)
+    hist = [updates.Batch(old, d_old, optimal_d(old, target, d_old))]
+    rule = updates.get_rule("rejection", accept="weight", pool=1, ratio_cap=1.0, pseudo_count=0.0, smooth=0.0,
+                            floor=0.0)
+    res = rule.update(now, d_now, optimal_d(now, target, d_now), np.random.default_rng(0), history=hist)
+    assert res.info["pooled_draws"] == 3000
+    w = np.array(res.space["x"].distribution.weights)
+    assert np.abs(w - np.array(TARGET_W)).max() < 0.03
+    # pool=0 ignores the history
+    res0 = updates.get_rule("rejection", accept="weight", ratio_cap=1.0).update(
+        now, d_now, optimal_d(now, target, d_now), np.random.default_rng(0), history=hist)
+    assert res0.info["pooled_draws"] == 1500
+
+
+def test_pooled_quantile_reweights_earlier_draws_to_the_current_distribution():
+    # Uninformative scores accept everything; an earlier uniform batch, importance-weighted by
+    # q_now/q_old, then looks like a sample of q_now: the refit stays at q_now, not at the old uniform.
+    old = one_var_space({"type": "histogram", "bins": 4})
+    now_w = [0.1, 0.2, 0.3, 0.4]
+    now = one_var_space({"type": "histogram", "bins": 4, "weights": now_w})
+    d_old, d_now = draws_from(old, 4000, seed=31), draws_from(now, 200, seed=32)
+    hist = [updates.Batch(old, d_old, np.full(4000, 0.5))]
+    rule = updates.get_rule("rejection", quantile=0.5, pool=3, pseudo_count=0.0, smooth=0.0, floor=0.0)
+    res = rule.update(now, d_now, np.full(200, 0.5), np.random.default_rng(0), history=hist)
+    assert np.abs(np.array(res.space["x"].distribution.weights) - now_w).max() < 0.03
+
+
+def test_pool_and_power_are_validated():
+    with pytest.raises(UserError):
+        updates.get_rule("rejection", pool=-1)
+    with pytest.raises(UserError):
+        updates.get_rule("rejection", pool=1.5)
+    with pytest.raises(UserError):
+        updates.get_rule("rejection", power=0)
+
+
+def test_by_fold_takes_the_quantile_within_each_fold():
+    # Fold 1's model scores everything higher than fold 0's: batch-wide, fold 0 would lose every draw.
+    s = np.r_[np.linspace(0.1, 0.2, 10), np.linspace(0.8, 0.9, 10)]
+    folds = np.r_[np.zeros(10, int), np.ones(10, int)]
+    flat = updates.get_rule("rejection", quantile=0.5)
+    per = updates.get_rule("rejection", quantile=0.5, by_fold=True)
+    assert flat.acceptance(s, np.random.default_rng(0), folds).tolist() == [False] * 10 + [True] * 10
+    acc = per.acceptance(s, np.random.default_rng(0), folds)
+    assert acc.tolist() == ([False] * 5 + [True] * 5) * 2
+    # without groups by_fold changes nothing
+    assert np.array_equal(per.acceptance(s, np.random.default_rng(0)), flat.acceptance(s, np.random.default_rng(0)))
+    # ratio caps per fold too: each fold's best draw gets probability 1
+    w = updates.get_rule("rejection", accept="weight", ratio_cap=1.0, by_fold=True).acceptance_probability(s, folds)
+    assert w[9] == 1.0 and w[19] == 1.0

@@ -71,10 +71,11 @@ class BlenderBackend:
     name = "blender"
 
     def __init__(self, resolution: Tuple[int, int], samples: int = 16, workers: int = 1,
-                 device: str = "auto", cad: Any = None, **_: Any) -> None:
+                 device: str = "auto", threads: int = 0, cad: Any = None, **_: Any) -> None:
         from scenegen.render_settings import RenderSettings
 
-        self.settings = RenderSettings(width=resolution[0], height=resolution[1], samples=samples, device=device)
+        self.settings = RenderSettings(width=resolution[0], height=resolution[1], samples=samples, device=device,
+                                       threads=int(threads or 0))
         self.workers = workers
         self.cad = cad  # scenegen.cad.CadOptions or None
 

@@ -19,6 +19,7 @@ _DEFAULTS: Dict[str, Any] = {
     "device": "auto", "seed": 0, "backend": "blender", "samples": 16, "workers": 1, "folds": 2,
     "disc": "small", "disc_steps": 150, "disc_lr": 1e-3, "input_size": None, "replay": 2,
     "real_count": 256, "holdout": 0.25, "real_val": None, "variables": None, "threads": 0,
+    "disc_val": 0.0, "disc_bands": 1, "replay_weights": False,
 }
 
 
@@ -64,8 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--resolution", metavar="WxH", help="render size (default 256x128)")
     p.add_argument("--method", choices=("rejection", "score"), help="update rule (default rejection, as the paper)")
     p.add_argument("--rule-opt", action="append", default=[], metavar="KEY=VALUE",
-                   help="update-rule option, repeatable (rejection: accept=quantile|ratio, quantile, ratio_cap, "
-                        "damping, pseudo_count, smooth, floor; score: lr, reward, normalize, natural, max_step)")
+                   help="update-rule option, repeatable (rejection: accept=quantile|ratio|weight, quantile, ratio_cap, "
+                        "power, pool, damping, pseudo_count, smooth, floor; score: lr, reward, normalize, natural, "
+                        "max_step)")
     p.add_argument("--variables", metavar="A,B,...", help="tune only these variables (default: all)")
     p.add_argument("--device", help="discriminator device: auto (CUDA + mixed precision when present), cpu, cuda")
     p.add_argument("--resume", action="store_true", help="continue the run in --out after its last finished "
@@ -80,6 +82,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="discriminator: small CNN from scratch (default) or frozen EfficientNet-Lite0 + head")
     p.add_argument("--disc-steps", type=_positive("--disc-steps"), help="discriminator steps per fold per iteration")
     p.add_argument("--disc-lr", type=float, help="discriminator learning rate (default 1e-3)")
+    p.add_argument("--disc-val", type=float, metavar="FRAC",
+                   help="share of the discriminator's training images held out per fold for early stopping and "
+                        "score calibration (default 0 = off)")
+    p.add_argument("--disc-bands", type=_positive("--disc-bands"),
+                   help="small CNN: pool its features over this many horizontal bands (default 1 = global)")
+    p.add_argument("--replay-weights", action=argparse.BooleanOptionalAction, default=None,
+                   help="weight replayed renders of earlier iterations by q_now/q_then so they stand in for the "
+                        "current distribution (default off)")
     p.add_argument("--input-size", metavar="WxH", help="discriminator input size (default: render aspect, <=128 wide)")
     p.add_argument("--replay", type=_nonneg("--replay"), help="earlier iterations whose renders stay negatives (default 2)")
     p.add_argument("--real-count", type=_nonneg("--real-count"),
@@ -87,7 +97,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--holdout", type=float, help="share of real images held out for metrics (default 0.25)")
     p.add_argument("--real-val", metavar="SPEC", help="separate real set for metrics (e.g. camvid:PATH#val)")
     p.add_argument("--no-kid", action="store_true", help="skip KID (saves the Lite0 feature pass)")
-    p.add_argument("--threads", type=_nonneg("--threads"), help="torch CPU threads (0 = torch default)")
+    p.add_argument("--threads", type=_nonneg("--threads"),
+                   help="CPU threads of torch and of each Blender render worker (0 = their defaults)")
     p.add_argument("--catalog", metavar="FILE",
                    help="YAML catalog of your own CAD models, drawn into the renders as in scenegen render")
     p.add_argument("--cad-share", type=share("--cad-share"), metavar="F",
@@ -145,7 +156,9 @@ def build_config(args: argparse.Namespace):
         "samples": args.samples, "workers": args.workers, "folds": args.folds, "disc": args.disc,
         "disc_steps": args.disc_steps, "disc_lr": args.disc_lr, "replay": args.replay,
         "real_count": args.real_count, "holdout": args.holdout, "real_val": args.real_val,
-        "threads": args.threads, "catalog": args.catalog, "cad_share": args.cad_share,
+        "threads": args.threads, "disc_val": args.disc_val, "disc_bands": args.disc_bands,
+        "catalog": args.catalog, "cad_share": args.cad_share,
+        "replay_weights": args.replay_weights,
     }
     cfg: Dict[str, Any] = {}
     if stored is not None:
@@ -158,7 +171,8 @@ def build_config(args: argparse.Namespace):
                "folds": base["folds"], "disc_backbone": base["disc"], "disc_steps": base["disc_steps"],
                "disc_lr": base["disc_lr"], "input_size": None, "replay": base["replay"],
                "real_count": base["real_count"], "holdout": base["holdout"], "real_val": None, "kid": True,
-               "threads": base["threads"]}
+               "threads": base["threads"], "disc_val": base["disc_val"], "disc_bands": base["disc_bands"],
+               "replay_weights": base["replay_weights"]}
     for key, value in given.items():
         if value is not None:
             cfg["disc_backbone" if key == "disc" else key] = value
@@ -205,8 +219,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Handler of ``scenegen report``."""
     from .report import write_report
 
+    from .loop import load_metrics
+
     path = write_report(Path(args.run_dir), Path(args.out) if args.out else None)
     print(f"report: {path}")
+    ms = load_metrics(Path(args.run_dir))
+    if len(ms) > 1 and "recovery" in ms[0] and "recovery" in ms[-1]:
+        e0, e1 = ms[0]["recovery"]["mean"], ms[-1]["recovery"]["mean"]
+        change = f"{100 * (1 - e1 / e0):.0f} % lower" if e1 <= e0 else f"{100 * (e1 / e0 - 1):.0f} % HIGHER"
+        print(f"parameter-recovery error (mean normalised W1 over {len(ms[-1]['recovery']['variables'])} variables): "
+              f"{e0:.3f} at the start -> {e1:.3f} after iteration {len(ms) - 1} ({change})")
     return 0
 
 

@@ -10,16 +10,22 @@ Two backbones:
   features are computed once per image by :meth:`Discriminator.embed` and training touches the
   head only.
 
+With a validation split (:meth:`Discriminator.fit` ``val=``) training keeps the weights with the
+lowest validation loss (early stopping) and fits a Platt scaling ``sigmoid(a * logit + b)`` on the
+validation images, so that ``D/(1-D)`` is a usable density-ratio estimate rather than the
+over-confident output of a model that has memorised a small real set.
+
 All randomness (initialisation, minibatches, flips) comes from an explicit ``torch.Generator``.
 ``device="auto"`` picks CUDA (with float16 autocast) when present, otherwise the CPU.
 """
 from __future__ import annotations
 
+import copy
 import io
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -57,6 +63,9 @@ class DiscConfig:
     flip: bool = True
     hidden: int = 256
     bands: int = 3  # lite0: features pooled over this many horizontal bands (1 = global pooling)
+    small_bands: int = 1  # small: feature map pooled over this many horizontal bands (1 = global pooling)
+    check_every: int = 25  # with a validation split: steps between validation checks
+    patience: int = 4  # ... and checks without improvement before training stops
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
@@ -64,9 +73,10 @@ class DiscConfig:
 
 
 class SmallCNN(nn.Module):
-    """A small from-scratch CNN: 4 strided conv blocks, global average pooling, a linear logit."""
+    """A small from-scratch CNN: 4 strided conv blocks, average pooling (globally, or per horizontal
+    band so the head knows where things are: sky above, road below), a linear logit."""
 
-    def __init__(self, width: int = 16) -> None:
+    def __init__(self, width: int = 16, bands: int = 1) -> None:
         super().__init__()
         c = width
         chans = [3, c, 2 * c, 4 * c, 4 * c]
@@ -75,10 +85,15 @@ class SmallCNN(nn.Module):
             layers += [nn.Conv2d(chans[i], chans[i + 1], 3, stride=2, padding=1),
                        nn.GroupNorm(min(8, chans[i + 1]), chans[i + 1]), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(chans[-1], 1)
+        self.bands = max(1, int(bands))
+        self.head = nn.Linear(chans[-1] * self.bands, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(x).mean(dim=(2, 3))).squeeze(1)
+        h = self.body(x)
+        if self.bands == 1:
+            return self.head(h.mean(dim=(2, 3))).squeeze(1)
+        pooled = F.adaptive_avg_pool2d(h, (self.bands, 1)).flatten(1)
+        return self.head(pooled).squeeze(1)
 
 
 class FeatureHead(nn.Module):
@@ -118,7 +133,7 @@ class Discriminator:
         self.amp = amp and device.startswith("cuda")
         gen = torch.Generator().manual_seed(int(seed))
         if config.backbone == "small":
-            self.model: nn.Module = SmallCNN(config.width)
+            self.model: nn.Module = SmallCNN(config.width, config.small_bands)
         else:
             from .lite0 import FEATURE_DIM
 
@@ -128,6 +143,7 @@ class Discriminator:
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.steps_done = 0
+        self.calibration = (1.0, 0.0)  # Platt scaling (a, b): D = sigmoid(a * logit + b)
 
     # -- inputs ---------------------------------------------------------------------------------
     def embed(self, images: torch.Tensor) -> torch.Tensor:
@@ -149,16 +165,38 @@ class Discriminator:
 
     # -- training -------------------------------------------------------------------------------
     def fit(self, real: torch.Tensor, fake: torch.Tensor, steps: int, gen: torch.Generator,
-            progress: Any = None) -> Dict[str, float]:
-        """``steps`` Adam steps on balanced minibatches (half real, half rendered); returns the mean loss."""
+            progress: Any = None, fake_weights: Optional[torch.Tensor] = None,
+            val: Optional[Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor]]] = None) -> Dict[str, float]:
+        """Up to ``steps`` Adam steps on balanced minibatches (half real, half rendered).
+
+        ``fake_weights``: sampling weights of the rendered examples (e.g. importance weights that make
+        renders of earlier iterations stand in for the current distribution); uniform when None.
+        ``val = (real_val, fake_val, fake_val_weights)``: every ``check_every`` steps the class-balanced
+        validation loss is measured; the weights with the lowest one are kept, training stops after
+        ``patience`` checks without improvement, and a Platt scaling is fitted on the validation
+        logits (see :meth:`predict`).  Returns the mean training loss and, with ``val``, the best
+        validation loss, the step it was reached at and the calibration.
+        """
         if real.shape[0] == 0 or fake.shape[0] == 0:
             raise ValueError("the discriminator needs real and rendered examples")
-        self.model.train()
         half = max(1, self.config.batch_size // 2)
+        fw = None if fake_weights is None else torch.as_tensor(fake_weights, dtype=torch.float64).clamp_min(0)
+        if fw is not None and not float(fw.sum()) > 0:
+            fw = None
         losses = []
-        for _ in range(int(steps)):
+        best = (float("inf"), 0, None)
+        checks_without_gain = 0
+        every = max(1, int(self.config.check_every))
+        if val is not None:
+            best = (self.validation_loss(*val), 0, copy.deepcopy(self.model.state_dict()))
+        done = 0
+        for step in range(1, int(steps) + 1):
+            self.model.train()
             ri = torch.randint(real.shape[0], (half,), generator=gen)
-            fi = torch.randint(fake.shape[0], (half,), generator=gen)
+            if fw is None:
+                fi = torch.randint(fake.shape[0], (half,), generator=gen)
+            else:
+                fi = torch.multinomial(fw, half, replacement=True, generator=gen)
             x = self._augment(torch.cat([real[ri], fake[fi]]), gen).to(self.device)
             y = torch.cat([torch.ones(half), torch.zeros(half)]).to(self.device)
             with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=self.amp):
@@ -170,29 +208,64 @@ class Discriminator:
             self.scaler.update()
             losses.append(float(loss.detach()))
             self.steps_done += 1
+            done = step
             if progress is not None:
                 progress.update(1)
-        return {"loss": float(np.mean(losses)) if losses else float("nan"),
-                "loss_last": losses[-1] if losses else float("nan")}
+            if val is not None and (step % every == 0 or step == int(steps)):
+                v = self.validation_loss(*val)
+                if v < best[0] - 1e-4:
+                    best = (v, step, copy.deepcopy(self.model.state_dict()))
+                    checks_without_gain = 0
+                else:
+                    checks_without_gain += 1
+                    if checks_without_gain >= self.config.patience:
+                        break
+        if progress is not None and done < int(steps):
+            progress.update(int(steps) - done)
+        out = {"loss": float(np.mean(losses)) if losses else float("nan"),
+               "loss_last": losses[-1] if losses else float("nan"), "steps": done}
+        if val is not None:
+            if best[2] is not None:
+                self.model.load_state_dict(best[2])
+            self.calibration = platt_scaling(self.logits(val[0]), self.logits(val[1]),
+                                             None if val[2] is None else np.asarray(val[2], dtype=float))
+            out.update({"val_loss": best[0], "best_step": best[1],
+                        "calibration": [float(c) for c in self.calibration]})
+        return out
+
+    def validation_loss(self, real_val: torch.Tensor, fake_val: torch.Tensor,
+                        fake_val_weights: Optional[torch.Tensor] = None) -> float:
+        """Class-balanced binary cross-entropy on validation images (mean over real + mean over rendered)."""
+        lr, lf = self.logits(real_val), self.logits(fake_val)
+        w = np.ones_like(lf) if fake_val_weights is None else np.asarray(fake_val_weights, dtype=float)
+        real_loss = float(np.mean(np.logaddexp(0.0, -lr)))
+        fake_loss = float(np.sum(w * np.logaddexp(0.0, lf)) / max(w.sum(), 1e-12))
+        return 0.5 * (real_loss + fake_loss)
 
     @torch.no_grad()
-    def predict(self, x: torch.Tensor, batch_size: int = 64) -> np.ndarray:
-        """Probability that each (embedded) image is real."""
+    def logits(self, x: torch.Tensor, batch_size: int = 64) -> np.ndarray:
+        """Raw (uncalibrated) logits of (embedded) images."""
         self.model.eval()
         out = []
         for i in range(0, x.shape[0], batch_size):
             xb = x[i:i + batch_size].to(self.device)
             with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=self.amp):
-                logits = self.model(xb)
-            out.append(torch.sigmoid(logits.float()).cpu().numpy())
+                out.append(self.model(xb).float().cpu().numpy())
         return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
+
+    def predict(self, x: torch.Tensor, batch_size: int = 64) -> np.ndarray:
+        """Probability that each (embedded) image is real: ``sigmoid(a * logit + b)`` with the Platt
+        scaling of the last validated :meth:`fit` (a = 1, b = 0 without one)."""
+        a, b = self.calibration
+        z = a * self.logits(x, batch_size) + b
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
 
     # -- checkpoints ----------------------------------------------------------------------------
     def state(self) -> Dict[str, Any]:
         """Everything needed to continue training exactly: config, weights, optimiser, scaler."""
         return {"config": asdict(self.config), "model": self.model.state_dict(),
                 "opt": self.opt.state_dict(), "scaler": self.scaler.state_dict(),
-                "steps_done": self.steps_done}
+                "steps_done": self.steps_done, "calibration": list(self.calibration)}
 
     def load_state(self, state: Dict[str, Any]) -> None:
         """Restore from :meth:`state` (the config must match)."""
@@ -203,6 +276,7 @@ class Discriminator:
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
         self.steps_done = int(state.get("steps_done", 0))
+        self.calibration = tuple(float(c) for c in state.get("calibration", (1.0, 0.0)))
 
     def save(self, path: str | Path) -> None:
         save_checkpoint(path, {"discriminators": [self.state()]})
@@ -214,6 +288,37 @@ class Discriminator:
         d = cls(DiscConfig(**st["config"]), device=device, amp=amp)
         d.load_state(st)
         return d
+
+
+def platt_scaling(real_logits: np.ndarray, fake_logits: np.ndarray, fake_weights: Optional[np.ndarray] = None,
+                  a_range: Tuple[float, float] = (0.02, 3.0)) -> Tuple[float, float]:
+    """``(a, b)`` minimising the class-balanced cross-entropy of ``sigmoid(a * logit + b)``.
+
+    Balanced (each class weighs one half), so ``b`` refers to equal class priors and ``a`` shrinks
+    the logits of an over-confident model toward a calibrated log density ratio.  ``a`` is kept in
+    ``a_range``; with fewer than 2 images on either side the identity (1, 0) is returned.
+    """
+    from scipy import optimize
+
+    r = np.asarray(real_logits, dtype=float)
+    f = np.asarray(fake_logits, dtype=float)
+    if r.size < 2 or f.size < 2:
+        return 1.0, 0.0
+    w = np.ones_like(f) if fake_weights is None else np.asarray(fake_weights, dtype=float)
+    w = w / max(w.sum(), 1e-12)
+
+    def loss(p: np.ndarray) -> Tuple[float, np.ndarray]:
+        a, b = p
+        zr, zf = a * r + b, a * f + b
+        lr, lf = np.logaddexp(0.0, -zr), np.logaddexp(0.0, zf)
+        sr, sf = -1.0 / (1.0 + np.exp(np.clip(zr, -60, 60))), 1.0 / (1.0 + np.exp(-np.clip(zf, -60, 60)))
+        val = 0.5 * lr.mean() + 0.5 * np.sum(w * lf)
+        grad = np.array([0.5 * np.mean(sr * r) + 0.5 * np.sum(w * sf * f), 0.5 * np.mean(sr) + 0.5 * np.sum(w * sf)])
+        return float(val), grad
+
+    res = optimize.minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B",
+                            bounds=[a_range, (-50.0, 50.0)])
+    return float(res.x[0]), float(res.x[1])
 
 
 def save_checkpoint(path: str | Path, payload: Dict[str, Any]) -> None:

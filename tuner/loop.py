@@ -44,11 +44,13 @@ from .backends import BACKENDS, make_backend
 from .crossfit import fold_ids, mean_over_models, split_holdout
 from .discriminator import DiscConfig, Discriminator, load_checkpoint, resolve_device, save_checkpoint
 from .preprocess import default_input_size, prepare_batch
-from .updates import RULES, get_rule
+from .updates import RULES, Batch, get_rule
 
 RUN_FILE = "run.json"
 RENDERS = "renders"
 TARGET = "target"
+# Fewest held-out real / rendered images for discriminator validation (--disc-val).
+MIN_VAL = 8
 # Target renders use their own seed stream, so they never coincide with tuning draws.
 TARGET_SEED_KEY = 0x7A26E7
 
@@ -93,8 +95,11 @@ class TuneConfig:
     disc_lr: float = 1e-3
     disc_width: int = 16
     disc_batch: int = 32
+    disc_val: float = 0.0
+    disc_bands: int = 1
     input_size: Optional[Tuple[int, int]] = None
     replay: int = 2
+    replay_weights: bool = False
     real_count: int = 256
     holdout: float = 0.25
     real_val: Optional[str] = None
@@ -120,6 +125,10 @@ class TuneConfig:
             raise UserError(f"--backend must be one of {list(BACKENDS)}, got {self.backend!r}")
         if self.disc_steps < 1:
             raise UserError(f"--disc-steps must be at least 1, got {self.disc_steps}")
+        if not 0.0 <= self.disc_val < 0.5:
+            raise UserError(f"--disc-val must be in [0, 0.5), got {self.disc_val}")
+        if self.disc_bands < 1:
+            raise UserError(f"--disc-bands must be at least 1, got {self.disc_bands}")
         if not 0.0 < self.holdout < 1.0:
             raise UserError(f"--holdout must be between 0 and 1, got {self.holdout}")
         if self.real_count < 0 or self.replay < 0 or self.seed < 0:
@@ -185,7 +194,8 @@ class Tuner:
         self.device, self.amp = resolve_device(config.device)
         self.input_size = tuple(config.input_size) if config.input_size else default_input_size(config.resolution)
         self.disc_config = DiscConfig(backbone=config.disc_backbone, width=config.disc_width,
-                                      lr=config.disc_lr, batch_size=config.disc_batch)
+                                      lr=config.disc_lr, batch_size=config.disc_batch,
+                                      small_bands=config.disc_bands)
         self._embedded: Dict[int, torch.Tensor] = {}
         self._features: Dict[int, np.ndarray] = {}
         self._backend = None
@@ -206,7 +216,7 @@ class Tuner:
         if self._backend is None:
             c = self.config
             self._backend = make_backend(c.backend, tuple(c.resolution), samples=c.samples, workers=c.workers,
-                                         cad=self.cad)
+                                         threads=c.threads, cad=self.cad)
         return self._backend
 
     def _bar(self, **kw):
@@ -351,17 +361,24 @@ class Tuner:
         frames = self._render_iteration(space, k, zs)
         t_render = time.perf_counter()
         fake = self._render_tensor(k, frames)
-        replay = [self._render_tensor(j) for j in range(max(1, k - c.replay), k)]
+        replay_its = list(range(max(1, k - c.replay), k))
+        replay = [self._render_tensor(j) for j in replay_its]
+        replay_w = [self._replay_weights(space, j) for j in replay_its] if c.replay_weights else []
 
         folds = fold_ids(len(zs), c.folds, self.rng(k, "folds"))
         discs = self._load_discriminators(k - 1)
         scores = np.full(len(zs), np.nan)
-        real_eval_scores, losses = [], []
+        real_eval_scores, losses, fit_stats = [], [], []
         with self._bar(total=c.folds * c.disc_steps, desc=f"train D iter {k}", unit="step", leave=False) as bar:
             for f, d in enumerate(discs):
-                neg = torch.cat([fake[torch.from_numpy(np.flatnonzero(folds != f))]] + replay)
-                stats = d.fit(self.real_train, neg, c.disc_steps, self.torch_gen(k, "disc-train", f), progress=bar)
+                own = np.flatnonzero(folds != f)
+                neg = torch.cat([fake[torch.from_numpy(own)]] + replay)
+                neg_w = np.concatenate([np.ones(own.size)] + replay_w) if c.replay_weights else None
+                real_tr, neg_tr, neg_tr_w, val = self._disc_split(k, f, neg, neg_w)
+                stats = d.fit(real_tr, neg_tr, c.disc_steps, self.torch_gen(k, "disc-train", f), progress=bar,
+                              fake_weights=None if neg_tr_w is None else torch.from_numpy(neg_tr_w), val=val)
                 losses.append(stats["loss"])
+                fit_stats.append({k_: v for k_, v in stats.items() if k_ != "loss"})
                 held = np.flatnonzero(folds == f)
                 scores[held] = d.predict(fake[torch.from_numpy(held)])
                 real_eval_scores.append(d.predict(self.real_eval))
@@ -369,7 +386,12 @@ class Tuner:
         real_scores = mean_over_models(real_eval_scores)
 
         rule = get_rule(c.method, **dict(c.method_options))
-        result = rule.update(space, zs, scores, self.rng(k, "update"))
+        extra: Dict[str, Any] = {}
+        if getattr(rule, "pool", 0):
+            extra["history"] = self._history(k)
+        if getattr(rule, "by_fold", False):
+            extra["groups"] = folds
+        result = rule.update(space, zs, scores, self.rng(k, "update"), **extra)
         new_space = result.space
         if c.variables:  # only the named variables are tuned
             for var in space:
@@ -378,11 +400,11 @@ class Tuner:
 
         m: Dict[str, Any] = {
             "iteration": k, "params_version": new_space.version, "batch": len(zs), "method": c.method,
-            "discriminator": {"loss": losses, "accuracy": M.accuracy(real_scores, scores),
+            "discriminator": {"loss": losses, "fit": fit_stats, "accuracy": M.accuracy(real_scores, scores),
                               "auc": M.roc_auc(real_scores, scores),
                               "real_score_mean": float(np.mean(real_scores)),
                               "render_score_mean": float(np.mean(scores))},
-            "update": {k_: v for k_, v in result.info.items() if k_ == "accept_rate"},
+            "update": {k_: v for k_, v in result.info.items() if k_ in ("accept_rate", "pooled_draws", "pooled_weight")},
         }
         if c.kid:
             kid_mean, kid_std = M.kid(self._features[k], self.real_eval_features, rng=self.rng(k, "kid"))
@@ -409,6 +431,43 @@ class Tuner:
         self._embedded = {j: v for j, v in self._embedded.items() if j > k - c.replay}
         self._features = {j: v for j, v in self._features.items() if j > k - c.replay}
         return m
+
+    def _replay_weights(self, space: ParameterSpace, j: int) -> np.ndarray:
+        """Importance weights q_now(z) / q_j(z) that make iteration ``j``'s renders stand in for draws
+        of the current distribution ``space`` (mean about 1; clipped at 20)."""
+        zs = json.loads(draws_path(self.run_dir, j).read_text())["z"]
+        old = load_space(params_path(self.run_dir, j - 1))
+        lr = np.array([space.log_prob(z) - old.log_prob(z) for z in zs])
+        return np.minimum(np.exp(np.clip(lr, -50.0, 50.0)), 20.0)
+
+    def _disc_split(self, k: int, f: int, neg: torch.Tensor, neg_w: Optional[np.ndarray]):
+        """(real_train, neg_train, neg_train_weights, val) for fold ``f``: with ``disc_val`` > 0 a fixed share
+        of the real training images (the same for fold ``f`` in every iteration, so its model never trains
+        on them) and a fresh share of the negatives become the validation split (early stopping, calibration).
+        None of them is a draw that fold ``f`` scores."""
+        c = self.config
+        n_real, n_neg = self.real_train.shape[0], neg.shape[0]
+        n_rv, n_nv = int(round(c.disc_val * n_real)), int(round(c.disc_val * n_neg))
+        # too few held-out images make early stopping and calibration noise: train without them
+        if c.disc_val <= 0 or n_rv < MIN_VAL or n_nv < MIN_VAL or n_real - n_rv < 2 or n_neg - n_nv < 2:
+            return self.real_train, neg, neg_w, None
+        rp = self.rng(0, "disc-val-real", f).permutation(n_real)
+        npm = self.rng(k, "disc-val-neg", f).permutation(n_neg)
+        rv, rt = torch.from_numpy(np.sort(rp[:n_rv])), torch.from_numpy(np.sort(rp[n_rv:]))
+        nv, nt = np.sort(npm[:n_nv]), np.sort(npm[n_nv:])
+        w_t = None if neg_w is None else neg_w[nt]
+        w_v = None if neg_w is None else neg_w[nv]
+        return (self.real_train[rt], neg[torch.from_numpy(nt)], w_t,
+                (self.real_train[rv], neg[torch.from_numpy(nv)], w_v))
+
+    def _history(self, k: int) -> List[Batch]:
+        """Earlier iterations 1..k-1 as update-rule batches (distribution, draws, scores), oldest first."""
+        out = []
+        for j in range(1, k):
+            rec = json.loads(draws_path(self.run_dir, j).read_text())
+            out.append(Batch(load_space(params_path(self.run_dir, j - 1)), rec["z"], np.asarray(rec["scores"], float),
+                             np.asarray(rec["folds"])))
+        return out
 
     def _recovery(self, space: ParameterSpace) -> Dict[str, Any]:
         if self.target is None:

@@ -77,6 +77,26 @@ def continuous_values(var: Variable, values: Sequence[float]) -> np.ndarray:
     return np.clip(x, lo, hi)
 
 
+def value_log_prob(var: Variable, values: Sequence[float]) -> np.ndarray:
+    """Log-probability of each drawn *value* of ``var`` (-inf outside the distribution's reach).
+
+    Histograms: float values use the density, integer values the mass of their cell ``[k, k + 1)``;
+    categorical and Poisson the probability of the value; truncated normals the density (integer
+    values at their cell centre).
+    """
+    dist = var.distribution
+    out = np.empty(len(values))
+    for j, x in enumerate(values):
+        if isinstance(dist, Histogram) and var.dtype == "int":
+            p = float(np.dot(np.asarray(dist.weights, dtype=float), histogram_cell_mass(dist, x, True)))
+            out[j] = np.log(p) if p > 0 else -np.inf
+        elif isinstance(dist, TruncatedNormal) and var.dtype == "int":
+            out[j] = dist.log_prob(min(max(float(x) + 0.5, dist.low), dist.high))
+        else:
+            out[j] = dist.log_prob(x)
+    return out
+
+
 def column(draws: Sequence[dict], name: str) -> list:
     """The values of one variable across a list of draws z."""
     return [d[name] for d in draws]
@@ -84,5 +104,5 @@ def column(draws: Sequence[dict], name: str) -> list:
 
 __all__ = [
     "histogram_cell_mass", "histogram_responsibilities", "categorical_indices",
-    "continuous_values", "column", "Histogram", "Categorical", "TruncatedNormal", "Poisson",
+    "continuous_values", "value_log_prob", "column", "Histogram", "Categorical", "TruncatedNormal", "Poisson",
 ]

@@ -10,13 +10,17 @@ draw (see :mod:`tuner.crossfit`), and ``rng`` an explicit ``numpy.random.Generat
 ``result.space`` is the new :class:`ParameterSpace`; ``result.info`` holds per-draw details
 (accepted flags, advantages) for logs and reports.
 
+Rules may also take ``history``: earlier iterations as :class:`Batch` records (distribution, draws, cross-fitted scores)
+of earlier iterations, oldest first.  The rejection rule can pool them (``pool``) so that one
+re-estimate rests on several iterations' renders instead of one batch.
+
 Rules are looked up by name in :data:`RULES` (``get_rule("rejection", quantile=0.5)``); add a
 rule with :func:`register_rule`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Dict, List, Mapping, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -25,7 +29,7 @@ from scenegen.params import ParameterSpace
 
 from .fitting import FitOptions, apply_floor, damp, fit_variable
 from .gradients import fisher_scale, get_theta, score_function, set_theta
-from .observe import column
+from .observe import column, value_log_prob
 
 EPS = 1e-4
 
@@ -34,6 +38,17 @@ def score_logit(scores: np.ndarray) -> np.ndarray:
     """``log D/(1-D)``: the discriminator's estimate of log p_real/p_render (D clipped away from 0, 1)."""
     d = np.clip(np.asarray(scores, dtype=float), EPS, 1 - EPS)
     return np.log(d) - np.log1p(-d)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One earlier iteration as an update rule sees it: the distribution its draws came from, the
+    draws, and their cross-fitted scores."""
+
+    space: ParameterSpace
+    draws: Sequence[Mapping[str, Any]]
+    scores: np.ndarray
+    groups: Optional[np.ndarray] = None  # e.g. the cross-fitting fold of each draw
 
 
 @dataclass
@@ -53,17 +68,35 @@ class RejectionRule:
 
     ``accept``: ``"quantile"`` keeps the draws whose score is at or above the ``quantile``-th
     quantile of the batch; ``"ratio"`` keeps each draw with probability proportional to
-    D/(1-D), the density-ratio estimate p_real/p_render, i.e. ``min(1, r / M)`` drawn with
+    r = D/(1-D), the density-ratio estimate p_real/p_render, i.e. ``min(1, r / M)`` drawn with
     ``rng``.  Exact rejection sampling needs M = max r, which with a few extreme scores keeps
     almost nothing; M is therefore the ``ratio_cap``-quantile of the batch's ratios (1.0 = the
     max, exact).  ``"weight"`` uses those probabilities as fractional counts instead of coin flips
-    (the expected outcome of ``ratio``, with less noise).
+    (the expected outcome of ``ratio``, with less noise).  ``power`` raises r to a power first
+    (r**power: > 1 sharper, < 1 flatter; 1 = the plain ratio).
     ``damping`` mixes the re-estimated distribution with the previous one (0 = none).
+
+    ``by_fold``: with ``groups`` (the cross-fitting fold of each draw) the quantile threshold, or
+    the ratio cap M, is taken within each fold: every fold was scored by its own discriminator,
+    and two models' scores need not share a scale or an offset.
+
+    ``pool`` > 0 also uses the draws of up to that many earlier iterations (``history``):
+
+    * ``ratio`` / ``weight``: each iteration's acceptance-weighted draws are a self-normalised
+      importance sample of the *target* (its discriminator estimated p_real / p_that_iteration),
+      so they are pooled as they are, every iteration scaled to the current batch's total weight;
+    * ``quantile``: an earlier draw accepted at iteration j counts, when variable v is refitted,
+      with the importance weight q_now(z_v) / q_j(z_v) of that variable alone, so the pool estimates
+      "the current distribution, truncated where draws were accepted".  (The joint weight, a
+      product over all tuned variables, would leave a handful of draws carrying the whole pool.)
     """
 
     accept: str = "quantile"
     quantile: float = 0.5
     ratio_cap: float = 0.9
+    power: float = 1.0
+    pool: int = 0
+    by_fold: bool = False
     damping: float = 0.0
     pseudo_count: float = 0.25
     smooth: float = 0.05
@@ -81,38 +114,89 @@ class RejectionRule:
             raise UserError(f"rejection rule: ratio_cap must be in (0, 1], got {self.ratio_cap}")
         if not 0.0 <= self.damping <= 1.0:
             raise UserError(f"rejection rule: damping must be in [0, 1], got {self.damping}")
+        if not 0.0 < self.power <= 20.0:
+            raise UserError(f"rejection rule: power must be in (0, 20], got {self.power}")
+        if int(self.pool) != self.pool or self.pool < 0:
+            raise UserError(f"rejection rule: pool must be a non-negative integer, got {self.pool}")
 
-    def acceptance_probability(self, scores: np.ndarray) -> np.ndarray:
-        """Per-draw acceptance probability (0/1 for ``quantile``)."""
+    def acceptance_probability(self, scores: np.ndarray, groups: Optional[np.ndarray] = None) -> np.ndarray:
+        """Per-draw acceptance probability (0/1 for ``quantile``); within each group when ``by_fold``."""
         s = np.asarray(scores, dtype=float)
+        if self.by_fold and groups is not None:
+            g = np.asarray(groups)
+            out = np.zeros(s.size)
+            for v in np.unique(g):
+                m = g == v
+                out[m] = self._probability(s[m])
+            return out
+        return self._probability(s)
+
+    def _probability(self, s: np.ndarray) -> np.ndarray:
         if self.accept == "quantile":
             return (s >= np.quantile(s, self.quantile)).astype(float)
-        logit = score_logit(s)  # log D/(1-D)
+        logit = self.power * score_logit(s)  # power * log D/(1-D)
         log_m = np.quantile(logit, self.ratio_cap)
         return np.exp(np.minimum(logit - log_m, 0.0))
 
-    def acceptance(self, scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def acceptance(self, scores: np.ndarray, rng: np.random.Generator,
+                   groups: Optional[np.ndarray] = None) -> np.ndarray:
         """Boolean mask of accepted draws (``ratio``: drawn with ``rng``; ``weight``: probability > 0)."""
-        p = self.acceptance_probability(scores)
+        p = self.acceptance_probability(scores, groups)
         if self.accept == "ratio":
             return rng.random(p.size) < p
         return p > 0
 
-    def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
-               rng: np.random.Generator) -> UpdateResult:
-        """Accept, refit each variable from the accepted draws, damp toward the old distribution."""
-        _check_batch(draws, scores)
-        accepted = self.acceptance(scores, rng)
-        opts = FitOptions(pseudo_count=self.pseudo_count, smooth=self.smooth, floor=self.floor,
-                          min_std_frac=self.min_std_frac)
+    def _weights(self, scores: np.ndarray, accepted: np.ndarray, groups: Optional[np.ndarray] = None) -> np.ndarray:
         # "weight" keeps every draw with its acceptance probability as a fractional count: the
         # expectation of "ratio" over the coin flips (same target, less noise).
-        weights = self.acceptance_probability(scores) if self.accept == "weight" else accepted.astype(float)
+        if self.accept == "weight":
+            return self.acceptance_probability(scores, groups)
+        return accepted.astype(float)
+
+    def pooled(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], weights: np.ndarray,
+               history: Sequence[Batch], rng: np.random.Generator) -> tuple:
+        """Draws of the current batch plus the last ``pool`` batches of ``history``, and per variable
+        their weights: ``(draws, {variable name: weights})``."""
+        all_draws = list(draws)
+        per_var: Dict[str, List[np.ndarray]] = {v.name: [np.asarray(weights, dtype=float)] for v in space}
+        total = float(np.sum(weights))
+        for b in list(history)[len(history) - min(int(self.pool), len(history)):]:
+            _check_batch(b.draws, b.scores)
+            acc = self.acceptance(b.scores, rng, b.groups)
+            w = self._weights(b.scores, acc, b.groups)
+            if self.accept != "quantile" and w.sum() > 0:
+                w = w * (total / w.sum())
+            for var in space:
+                if self.accept == "quantile":
+                    xs = column(b.draws, var.name)
+                    lr = value_log_prob(var, xs) - value_log_prob(b.space[var.name], xs)
+                    lr = np.nan_to_num(lr, nan=-30.0, neginf=-30.0, posinf=30.0)
+                    per_var[var.name].append(w * np.exp(np.clip(lr, -30.0, 30.0)))
+                else:
+                    per_var[var.name].append(w)
+            all_draws += list(b.draws)
+        return all_draws, {n: np.concatenate(ws) for n, ws in per_var.items()}
+
+    def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
+               rng: np.random.Generator, history: Sequence[Batch] = (),
+               groups: Optional[np.ndarray] = None) -> UpdateResult:
+        """Accept (per group of ``groups`` with ``by_fold``), refit each variable from the accepted draws
+        (pooled with ``history`` when ``pool`` > 0), damp toward the old distribution."""
+        _check_batch(draws, scores)
+        accepted = self.acceptance(scores, rng, groups)
+        opts = FitOptions(pseudo_count=self.pseudo_count, smooth=self.smooth, floor=self.floor,
+                          min_std_frac=self.min_std_frac)
+        weights = self._weights(scores, accepted, groups)
+        fit_draws, per_var = draws, {v.name: weights for v in space}
+        if self.pool and history:
+            fit_draws, per_var = self.pooled(space, draws, weights, history, rng)
         new = space
         for var in space:
-            fitted = fit_variable(var, column(draws, var.name), weights, opts)
+            fitted = fit_variable(var, column(fit_draws, var.name), per_var[var.name], opts)
             new = new.with_distribution(var.name, damp(var.distribution, fitted, self.damping))
-        return UpdateResult(new, {"accepted": accepted.tolist(), "accept_rate": float(accepted.mean())})
+        total = float(np.mean([np.sum(w) for w in per_var.values()])) if per_var else 0.0
+        return UpdateResult(new, {"accepted": accepted.tolist(), "accept_rate": float(accepted.mean()),
+                                  "pooled_draws": len(fit_draws), "pooled_weight": total})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -163,7 +247,7 @@ class ScoreRule:
         return a
 
     def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
-               rng: np.random.Generator) -> UpdateResult:
+               rng: np.random.Generator, history: Sequence[Batch] = ()) -> UpdateResult:
         """One gradient-ascent step on E_q[reward] for every variable's parameters."""
         _check_batch(draws, scores)
         adv = self.advantages(scores)
