@@ -290,3 +290,11 @@ def test_bad_real_data_exits_2_naming_the_path(tmp_path, capsys, breakage, fragm
     err = capsys.readouterr().err.strip()
     assert code == 2 and fragment in err and len(err.splitlines()) == 1, err
     assert not (tmp_path / "o" / "params_iter0.yaml").exists()
+
+
+def test_bad_real_data_leaves_no_run_folder(tmp_path, capsys):
+    out = tmp_path / "new" / "run"
+    code = tcli.main(["tune", "--real", f"camvid:{tmp_path / 'missing'}", "--out", str(out), "--backend", "toy",
+                      "--resolution", "64x32", "--batch", "4", "--iterations", "1", "--quiet"])
+    assert code == 2 and "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()

@@ -22,6 +22,7 @@ All randomness is derived from ``(seed, iteration, stream name)``, so a killed r
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -176,6 +177,16 @@ def finished_iterations(run: Path) -> int:
     while params_path(run, k + 1).is_file() and (k + 1 == 0 or disc_path(run, k + 1).is_file()):
         k += 1
     return k
+
+
+def _first_missing_ancestor(path: Path) -> Optional[Path]:
+    """The outermost folder of ``path`` (itself included) that does not exist yet; None when it exists."""
+    missing = None
+    for p in (path, *path.parents):
+        if p.exists():
+            break
+        missing = p
+    return missing
 
 
 class Tuner:
@@ -487,9 +498,15 @@ class Tuner:
         if c.variables:
             for n in c.variables:
                 self.space0[n]  # unknown variable -> ParamsError
+        created = _first_missing_ancestor(self.run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._disc_template = Discriminator(self.disc_config, self.device, self.amp)
-        self._load_real()
+        try:
+            self._disc_template = Discriminator(self.disc_config, self.device, self.amp)
+            self._load_real()
+        except UserError:
+            if created is not None:  # bad real data: leave no trace of a run that never started
+                shutil.rmtree(created, ignore_errors=True)
+            raise
         return done
 
     def evaluate(self, space: ParameterSpace, tag: str, count: int, tag_index: int = 0) -> Dict[str, Any]:
