@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
-from scenegen.cli_types import share
+from scenegen.cli_types import non_negative_int, positive_int, share
 from scenegen.errors import UserError
 
 _DEFAULTS: Dict[str, Any] = {
@@ -21,30 +21,6 @@ _DEFAULTS: Dict[str, Any] = {
     "real_count": 256, "holdout": 0.25, "real_val": None, "variables": None, "threads": 0,
     "disc_val": 0.0, "disc_bands": 1, "replay_weights": False,
 }
-
-
-def _positive(name: str):
-    def conv(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} needs an integer, got {text!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {v}")
-        return v
-    return conv
-
-
-def _nonneg(name: str):
-    def conv(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} needs an integer, got {text!r}") from None
-        if v < 0:
-            raise argparse.ArgumentTypeError(f"{name} must not be negative, got {v}")
-        return v
-    return conv
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,8 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "the target set from a hidden parameter file (parameter recovery)")
     p.add_argument("--params", metavar="FILE", help="starting parameter space (default: the built-in uniform one)")
     p.add_argument("--out", required=True, metavar="DIR", help="run folder")
-    p.add_argument("--iterations", type=_positive("--iterations"), help="tuning iterations (default 8)")
-    p.add_argument("--batch", type=_positive("--batch"), help="renders per iteration (default 64)")
+    p.add_argument("--iterations", type=positive_int("--iterations"), help="tuning iterations (default 8)")
+    p.add_argument("--batch", type=positive_int("--batch"), help="renders per iteration (default 64)")
     p.add_argument("--resolution", metavar="WxH", help="render size (default 256x128)")
     p.add_argument("--method", choices=("rejection", "score"), help="update rule (default rejection, as the paper)")
     p.add_argument("--rule-opt", action="append", default=[], metavar="KEY=VALUE",
@@ -72,32 +48,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--device", help="discriminator device: auto (CUDA + mixed precision when present), cpu, cuda")
     p.add_argument("--resume", action="store_true", help="continue the run in --out after its last finished "
                                                            "iteration (settings default to the stored ones)")
-    p.add_argument("--seed", type=_nonneg("--seed"), help="run seed (default 0)")
+    p.add_argument("--seed", type=non_negative_int("--seed"), help="run seed (default 0)")
     p.add_argument("--backend", choices=("blender", "toy"),
                    help="renderer: blender (default) or toy (numpy stand-in for quick checks)")
-    p.add_argument("--samples", type=_positive("--samples"), help="Cycles samples per pixel (default 16)")
-    p.add_argument("--workers", type=_positive("--workers"), help="render worker processes (default 1)")
-    p.add_argument("--folds", type=_positive("--folds"), help="cross-fitting folds (default 2)")
+    p.add_argument("--samples", type=positive_int("--samples"), help="Cycles samples per pixel (default 16)")
+    p.add_argument("--workers", type=positive_int("--workers"), help="render worker processes (default 1)")
+    p.add_argument("--folds", type=positive_int("--folds"), help="cross-fitting folds (default 2)")
     p.add_argument("--disc", choices=("small", "lite0"),
                    help="discriminator: small CNN from scratch (default) or frozen EfficientNet-Lite0 + head")
-    p.add_argument("--disc-steps", type=_positive("--disc-steps"), help="discriminator steps per fold per iteration")
+    p.add_argument("--disc-steps", type=positive_int("--disc-steps"), help="discriminator steps per fold per iteration")
     p.add_argument("--disc-lr", type=float, help="discriminator learning rate (default 1e-3)")
     p.add_argument("--disc-val", type=float, metavar="FRAC",
                    help="share of the discriminator's training images held out per fold for early stopping and "
                         "score calibration (default 0 = off)")
-    p.add_argument("--disc-bands", type=_positive("--disc-bands"),
+    p.add_argument("--disc-bands", type=positive_int("--disc-bands"),
                    help="small CNN: pool its features over this many horizontal bands (default 1 = global)")
     p.add_argument("--replay-weights", action=argparse.BooleanOptionalAction, default=None,
                    help="weight replayed renders of earlier iterations by q_now/q_then so they stand in for the "
                         "current distribution (default off)")
     p.add_argument("--input-size", metavar="WxH", help="discriminator input size (default: render aspect, <=128 wide)")
-    p.add_argument("--replay", type=_nonneg("--replay"), help="earlier iterations whose renders stay negatives (default 2)")
-    p.add_argument("--real-count", type=_nonneg("--real-count"),
+    p.add_argument("--replay", type=non_negative_int("--replay"), help="earlier iterations whose renders stay negatives (default 2)")
+    p.add_argument("--real-count", type=non_negative_int("--real-count"),
                    help="real images used (0 = all; for params: the number of target renders; default 256)")
     p.add_argument("--holdout", type=float, help="share of real images held out for metrics (default 0.25)")
     p.add_argument("--real-val", metavar="SPEC", help="separate real set for metrics (e.g. camvid:PATH#val)")
     p.add_argument("--no-kid", action="store_true", help="skip KID (saves the Lite0 feature pass)")
-    p.add_argument("--threads", type=_nonneg("--threads"),
+    p.add_argument("--threads", type=non_negative_int("--threads"),
                    help="CPU threads of torch and of each Blender render worker (0 = their defaults)")
     p.add_argument("--catalog", metavar="FILE",
                    help="YAML catalog of your own CAD models, drawn into the renders as in scenegen render")
