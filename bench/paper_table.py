@@ -92,7 +92,7 @@ def main() -> int:
         print(f"  {r['label']}: {r['frames']} frames, train {r['train_seconds']:.0f} s, "
               f"eval {r['eval_seconds']:.0f} s ({per_seed})")
     print(f"total wall {wall:.0f} s; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"torch {torch.__version__} with {torch.get_num_threads()} threads; "
+          f"torch {torch.__version__} with {opts.get('threads') or torch.get_num_threads()} threads per run; "
           f"load average {load0[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end")
     print(f"files: {out}/table.md table.json table.png table.html")
     return 0
