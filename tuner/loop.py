@@ -22,7 +22,6 @@ All randomness is derived from ``(seed, iteration, stream name)``, so a killed r
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -35,6 +34,7 @@ from tqdm import tqdm
 
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_json
+from scenegen.outdir import removed_on_user_error
 from scenegen.labels import PAPER7_NAMES
 from scenegen.params import ParameterSpace, load_space
 from scenegen.seeding import FrameSeed, stable_key
@@ -177,16 +177,6 @@ def finished_iterations(run: Path) -> int:
     while params_path(run, k + 1).is_file() and (k + 1 == 0 or disc_path(run, k + 1).is_file()):
         k += 1
     return k
-
-
-def _first_missing_ancestor(path: Path) -> Optional[Path]:
-    """The outermost folder of ``path`` (itself included) that does not exist yet; None when it exists."""
-    missing = None
-    for p in (path, *path.parents):
-        if p.exists():
-            break
-        missing = p
-    return missing
 
 
 class Tuner:
@@ -399,7 +389,7 @@ class Tuner:
         rule = get_rule(c.method, **dict(c.method_options))
         extra: Dict[str, Any] = {}
         if getattr(rule, "pool", 0):
-            extra["history"] = self._history(k)
+            extra["history"] = self._history(k, int(rule.pool))
         if getattr(rule, "by_fold", False):
             extra["groups"] = folds
         result = rule.update(space, zs, scores, self.rng(k, "update"), **extra)
@@ -471,10 +461,11 @@ class Tuner:
         return (self.real_train[rt], neg[torch.from_numpy(nt)], w_t,
                 (self.real_train[rv], neg[torch.from_numpy(nv)], w_v))
 
-    def _history(self, k: int) -> List[Batch]:
-        """Earlier iterations 1..k-1 as update-rule batches (distribution, draws, scores), oldest first."""
+    def _history(self, k: int, count: int) -> List[Batch]:
+        """The last ``count`` earlier iterations (of 1..k-1) as update-rule batches (distribution, draws,
+        scores), oldest first."""
         out = []
-        for j in range(1, k):
+        for j in range(max(1, k - count), k):
             rec = json.loads(draws_path(self.run_dir, j).read_text())
             out.append(Batch(load_space(params_path(self.run_dir, j - 1)), rec["z"], np.asarray(rec["scores"], float),
                              np.asarray(rec["folds"])))
@@ -498,15 +489,10 @@ class Tuner:
         if c.variables:
             for n in c.variables:
                 self.space0[n]  # unknown variable -> ParamsError
-        created = _first_missing_ancestor(self.run_dir)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        try:
+        with removed_on_user_error(self.run_dir):  # bad real data: no trace of a run that never started
+            self.run_dir.mkdir(parents=True, exist_ok=True)
             self._disc_template = Discriminator(self.disc_config, self.device, self.amp)
             self._load_real()
-        except UserError:
-            if created is not None:  # bad real data: leave no trace of a run that never started
-                shutil.rmtree(created, ignore_errors=True)
-            raise
         return done
 
     def evaluate(self, space: ParameterSpace, tag: str, count: int, tag_index: int = 0) -> Dict[str, Any]:
