@@ -12,11 +12,9 @@ from typing import List
 
 from scenegen.errors import UserError
 
+from .archs import ARCHS, DEFAULT_ARCH
+
 CLASS_SETS = ("paper7", "camvid11", "cityscapes19")
-# Mirrors of segtrain.models.ARCHS / DEFAULT_ARCH: importing that module loads torch, which would make every
-# ``scenegen`` call (even --help) slow. tests/test_hygiene.py checks that they agree.
-ARCHS = ("lite0", "mobilenet_v3_large", "resnet50", "resnet101")
-DEFAULT_ARCH = "lite0"
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:

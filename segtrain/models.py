@@ -15,8 +15,8 @@ from torch.nn import functional as F
 
 from scenegen.errors import UserError
 
-ARCHS = ("lite0", "mobilenet_v3_large", "resnet50", "resnet101")
-DEFAULT_ARCH = "lite0"
+from .archs import ARCHS
+
 LITE0_DEFAULT_STRIDE = 32
 
 

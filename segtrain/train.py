@@ -24,7 +24,8 @@ from scenegen.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from scenegen.labels import IGNORE, class_mapping
 from segtrain.data import AugmentConfig, SegDataset, TrainStream, labelled_samples, training_samples
 from segtrain.evaluate import evaluate, markdown_table
-from segtrain.models import DEFAULT_ARCH, build_model, param_groups
+from segtrain.archs import DEFAULT_ARCH
+from segtrain.models import build_model, param_groups
 
 CHECKPOINT_FORMAT = "scenegen-segtrain/1"
 DEFAULT_LR = {"adamw": 1e-3, "sgd": 1e-2}
