@@ -21,6 +21,7 @@ class TreeParams:
     foliage: RGB
     bark: RGB
     variant: int = 0  # selects one of N_VARIANTS crown meshes of the shape (shared between trees)
+    leaf_cover: float = 1.0  # 1 = full foliage, 0 = a bare winter crown (twigs, see-through)
 
     @property
     def height(self) -> float:
@@ -30,8 +31,9 @@ class TreeParams:
         return asdict(self)
 
 
-def sample_tree(rng: np.random.Generator) -> TreeParams:
-    """Sample one street tree."""
+def sample_tree(rng: np.random.Generator, leaf_cover: float = 1.0) -> TreeParams:
+    """Sample one street tree; ``leaf_cover`` (the season, shared by a scene's trees) draws nothing
+    from ``rng``."""
     shape = TREE_SHAPES[int(rng.integers(len(TREE_SHAPES)))]
     trunk_h = float(rng.uniform(1.8, 3.5))
     if shape == "round":
@@ -44,7 +46,7 @@ def sample_tree(rng: np.random.Generator) -> TreeParams:
     foliage = hsv_linear(float(rng.uniform(0.2, 0.33)), float(rng.uniform(0.45, 0.8)), float(rng.uniform(0.22, 0.5)))
     bark = hsv_linear(float(rng.uniform(0.05, 0.1)), 0.35, float(rng.uniform(0.2, 0.35)))
     return TreeParams(shape, round(trunk_h, 4), trunk_r, round(r, 4), round(crown_h, 4), foliage, bark,
-                      int(rng.integers(N_VARIANTS)))
+                      int(rng.integers(N_VARIANTS)), round(float(np.clip(leaf_cover, 0.0, 1.0)), 4))
 
 
 BUSH_SHAPES = ("bush", "hedge")

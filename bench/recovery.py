@@ -136,6 +136,8 @@ def main() -> int:
     ap.add_argument("--input-size", default=None, help="discriminator input WxH (default: the render size)")
     ap.add_argument("--disc-val", type=float, default=0.2, help="discriminator validation share (0 = off)")
     ap.add_argument("--disc-bands", type=int, default=3, help="small CNN: horizontal pooling bands")
+    ap.add_argument("--disc-input", default="rgb", choices=("rgb", "labels", "rgb+labels"),
+                    help="what the discriminator reads (the target renders are labelled)")
     ap.add_argument("--replay-weights", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--rejection-opt", action="append", default=[], metavar="KEY=VALUE",
                     help="rejection-rule option (repeatable); default: the benchmark's settings below")
@@ -162,7 +164,7 @@ def main() -> int:
                "iterations": args.iterations, "disc": args.disc, "disc_steps": args.disc_steps,
                "real_count": args.real_count, "variables": list(MOVED), "input_size": list(input_size),
                "disc_val": args.disc_val, "disc_bands": args.disc_bands, "replay_weights": args.replay_weights,
-               "rule_options": rule_opts, "threads": args.threads, "methods": {}}
+               "disc_input": args.disc_input, "rule_options": rule_opts, "threads": args.threads, "methods": {}}
     first_run = None
     for method in args.methods.split(","):
         run = out / method
@@ -178,7 +180,8 @@ def main() -> int:
                          folds=args.folds, disc_backbone=args.disc, disc_steps=args.disc_steps,
                          real_count=args.real_count, kid=True, threads=args.threads,
                          method_options=rule_opts.get(method, {}), input_size=input_size,
-                         disc_val=args.disc_val, disc_bands=args.disc_bands, replay_weights=args.replay_weights)
+                         disc_val=args.disc_val, disc_bands=args.disc_bands, replay_weights=args.replay_weights,
+                         disc_input=args.disc_input)
         t0 = time.perf_counter()
         Tuner(cfg, resume=True).run()
         wall = time.perf_counter() - t0

@@ -34,6 +34,13 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--disc", default="lite0", choices=("small", "lite0"))
     ap.add_argument("--disc-steps", type=int, default=300)
+    ap.add_argument("--disc-input", default="rgb", choices=("rgb", "labels", "rgb+labels"))
+    ap.add_argument("--disc-val", type=float, default=0.0, help="discriminator validation share (0 = off)")
+    ap.add_argument("--disc-bands", type=int, default=1, help="small CNN: horizontal pooling bands")
+    ap.add_argument("--input-size", default=None, help="discriminator input WxH (default: render aspect, <=128 wide)")
+    ap.add_argument("--replay-weights", action=argparse.BooleanOptionalAction, default=False)
+    ap.add_argument("--rule-opt", action="append", default=[], metavar="KEY=VALUE", help="update-rule option")
+    ap.add_argument("--params", default=None, help="starting parameter file (default: the built-in space)")
     ap.add_argument("--eval-count", type=int, default=64)
     ap.add_argument("--variables", default=None, help="comma-separated subset to tune (default: all)")
     ap.add_argument("--backend", default="blender", choices=("blender", "toy"))
@@ -43,6 +50,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from scenegen.params import load_space
+    from tuner.cli import _rule_options
     from tuner.loop import TuneConfig, Tuner, load_metrics, params_path
     from tuner.report import write_report
 
@@ -57,7 +65,10 @@ def main() -> int:
                      variables=tuple(args.variables.split(",")) if args.variables else None, seed=args.seed,
                      device=args.device, backend=args.backend, samples=args.samples, workers=args.workers,
                      disc_backbone=args.disc, disc_steps=args.disc_steps, real_count=0, kid=True,
-                     threads=args.threads)
+                     threads=args.threads, params=args.params, disc_input=args.disc_input, disc_val=args.disc_val,
+                     disc_bands=args.disc_bands, replay_weights=args.replay_weights,
+                     input_size=tuple(int(x) for x in args.input_size.lower().split("x")) if args.input_size else None,
+                     method_options=_rule_options(args.rule_opt))
     t0 = time.perf_counter()
     tuner = Tuner(cfg, resume=True)
     tuner.run()
@@ -72,6 +83,7 @@ def main() -> int:
     summary = {
         "data": str(data), "method": args.method, "iterations": last, "batch": args.batch,
         "resolution": args.resolution, "samples": args.samples, "disc": args.disc, "eval_count": args.eval_count,
+        "disc_input": args.disc_input, "params": args.params, "rule_options": _rule_options(args.rule_opt),
         "initial": initial, "tuned": tuned,
         "per_iteration": [{"iteration": m["iteration"], "auc": m["discriminator"]["auc"],
                            "kid": m.get("kid", {}).get("mean"),

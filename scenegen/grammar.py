@@ -310,7 +310,7 @@ def _trees(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None
         else:
             continue
         for y in _poisson_positions(rng, z["tree_density"], NEAR_Y, FAR_Y + 60):
-            t = sample_tree(rng)
+            t = sample_tree(rng, z.get("tree_leaf_cover", 1.0))
             if placer.fits(side * x_abs, float(y), 0.5, 0.5, 0.0, 0.6):
                 d = 2 * t.crown_radius
                 placer.add("tree", "vegetation", (side * x_abs, float(y), base_z), float(rng.uniform(0, 2 * math.pi)),

@@ -201,3 +201,40 @@ def test_no_absent_class_appears(one_car_frame):
     frame = one_car_frame[3]
     present = {int(v) for v in np.unique(frame.label_ids)}
     assert present <= {label_id(n) for n in ("road", "sidewalk", "terrain", "sky", "car")}, present
+
+
+def _render_one_tree(leaf_cover: float):
+    """A single round tree beside the road, sky behind its crown; returns the frame."""
+    from scenegen.blender.render import Renderer
+    from scenegen.grammar import frame_scene
+    from scenegen.params import default_space
+    from scenegen.render_settings import RenderSettings
+    from scenegen.seeding import FrameSeed
+    from scenegen.spec import FogSpec, ObjectSpec
+    from assets.vegetation import sample_tree
+
+    base = frame_scene(default_space(), FrameSeed(0, 0, 0))
+    t = dataclasses.replace(sample_tree(np.random.default_rng(1), leaf_cover), shape="round")
+    d = 2 * t.crown_radius
+    tree = ObjectSpec("tree", "vegetation", (base.road.carriageway_half_width + 1.0, 14.0, 0.0), 0.0,
+                      (d, d, t.height), params=t.to_dict())
+    spec = dataclasses.replace(base, objects=(tree,), fog=FogSpec(0.0, (1, 1, 1)))
+    renderer = Renderer(RenderSettings(width=160, height=120, samples=4, denoise=False))
+    try:
+        return renderer.render(spec)
+    finally:
+        renderer.close()
+
+
+def test_bare_crowns_are_see_through_but_labelled_whole():
+    leafy, bare = _render_one_tree(1.0), _render_one_tree(0.0)
+    veg = label_id("vegetation")
+    leafy_mask, bare_mask = leafy.label_ids == veg, bare.label_ids == veg
+    assert leafy_mask.sum() > 200
+    # the same pixels are vegetation: the index pass takes the see-through crown
+    assert (leafy_mask & bare_mask).sum() / (leafy_mask | bare_mask).sum() > 0.97
+    # ... while the image shows what is behind it (bright sky, buildings): brighter and less green
+    lum = lambda f: f.rgb[leafy_mask].astype(float).mean()
+    assert lum(bare) > lum(leafy) + 6
+    green = lambda f: (f.rgb[leafy_mask][:, 1].astype(float) - f.rgb[leafy_mask][:, [0, 2]].mean(1)).mean()
+    assert green(bare) < green(leafy)

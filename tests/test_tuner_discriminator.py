@@ -197,3 +197,55 @@ def test_fake_weights_select_which_renders_are_negatives():
     fake2[16:] = 0.0  # changing never-sampled negatives changes nothing
     b.fit(real, fake2, 5, gen_b, fake_weights=w)
     assert np.array_equal(a.predict(real), b.predict(real))
+
+
+def test_label_channels_are_class_shares_of_the_labelled_pixels():
+    lab = np.full((4, 8), 255, np.uint8)
+    lab[:, :4] = 2
+    lab[0, 0] = 255  # a void pixel inside the building: renormalised away
+    lab[2:, 4:] = 6
+    x = preprocess.prepare_labels(lab, (4, 2), 7)
+    assert x.shape == (7, 2, 4) and x.dtype == np.float32
+    np.testing.assert_allclose(x[2], [[1, 1, 0, 0], [1, 1, 0, 0]])
+    np.testing.assert_allclose(x[6], [[0, 0, 0, 0], [0, 0, 1, 1]])
+    np.testing.assert_allclose(x.sum(0), [[1, 1, 0, 0], [1, 1, 1, 1]])  # all-void cells stay empty
+    # cropped to the aspect like the images: a 4:1 label image at 2:1 keeps its middle half
+    wide = np.zeros((2, 8), np.uint8)
+    wide[:, :2] = 1
+    assert preprocess.prepare_labels(wide, (2, 1), 3)[1].sum() == 0
+    assert preprocess.prepare_label_batch([lab, lab], (4, 2), 7).shape == (2, 7, 2, 4)
+
+
+def test_label_discriminator_sees_a_layout_difference_that_rgb_hides():
+    """Same RGB statistics in both domains; 'real' scenes have twice the class-0 (say, car) share."""
+    g = torch.Generator().manual_seed(5)
+    n, h, w = 96, 16, 32
+
+    def domain(share: float):
+        labels = torch.full((n, h, w), 1, dtype=torch.int64)
+        cols = int(round(share * w))
+        for i in range(n):
+            x0 = int(torch.randint(0, w - cols + 1, (1,), generator=g))
+            labels[i, :, x0:x0 + cols] = 0
+        onehot = torch.nn.functional.one_hot(labels, 3).permute(0, 3, 1, 2).float()
+        rgb = torch.randn(n, 3, h, w, generator=g).clamp(-1, 1)
+        return rgb, onehot
+
+    (real_rgb, real_lab), (fake_rgb, fake_lab) = domain(0.4), domain(0.2)
+    for inputs, real, fake in (("rgb", real_rgb, fake_rgb),
+                               ("rgb+labels", torch.cat([real_rgb, real_lab], 1), torch.cat([fake_rgb, fake_lab], 1))):
+        d = Discriminator(DiscConfig(width=8, lr=3e-3, inputs=inputs, label_classes=3), seed=1)
+        d.fit(real[:64], fake[:64], steps=60, gen=torch.Generator().manual_seed(2))
+        auc = metrics.roc_auc(d.predict(real[64:]), d.predict(fake[64:]))
+        if inputs == "rgb":
+            assert auc < 0.8  # nothing to see
+        else:
+            assert auc > 0.95
+
+
+def test_label_inputs_need_the_small_backbone_and_a_known_name():
+    assert DiscConfig(inputs="labels").channels == 7 and DiscConfig(inputs="rgb+labels").channels == 10
+    with pytest.raises(UserError, match="small backbone"):
+        DiscConfig(backbone="lite0", inputs="labels")
+    with pytest.raises(UserError, match="unknown discriminator input"):
+        DiscConfig(inputs="depth")

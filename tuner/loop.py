@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from scenegen.datasets import Sample
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_json
 from scenegen.outdir import removed_on_user_error
@@ -44,7 +45,7 @@ from . import realdata
 from .backends import BACKENDS, make_backend
 from .crossfit import fold_ids, mean_over_models, split_holdout
 from .discriminator import DiscConfig, Discriminator, load_checkpoint, resolve_device, save_checkpoint
-from .preprocess import default_input_size, prepare_batch
+from .preprocess import default_input_size, prepare_batch, prepare_label_batch
 from .updates import RULES, Batch, get_rule
 
 RUN_FILE = "run.json"
@@ -98,6 +99,7 @@ class TuneConfig:
     disc_batch: int = 32
     disc_val: float = 0.0
     disc_bands: int = 1
+    disc_input: str = "rgb"
     input_size: Optional[Tuple[int, int]] = None
     replay: int = 2
     replay_weights: bool = False
@@ -135,7 +137,7 @@ class TuneConfig:
         if self.real_count < 0 or self.replay < 0 or self.seed < 0:
             raise UserError("--real-count, --replay and --seed must not be negative")
         get_rule(self.method, **dict(self.method_options))  # unknown options -> UserError
-        DiscConfig(backbone=self.disc_backbone)
+        DiscConfig(backbone=self.disc_backbone, inputs=self.disc_input)
 
     def to_dict(self) -> Dict[str, Any]:
         d = asdict(self)
@@ -196,7 +198,7 @@ class Tuner:
         self.input_size = tuple(config.input_size) if config.input_size else default_input_size(config.resolution)
         self.disc_config = DiscConfig(backbone=config.disc_backbone, width=config.disc_width,
                                       lr=config.disc_lr, batch_size=config.disc_batch,
-                                      small_bands=config.disc_bands)
+                                      small_bands=config.disc_bands, inputs=config.disc_input)
         self._embedded: Dict[int, torch.Tensor] = {}
         self._features: Dict[int, np.ndarray] = {}
         self._backend = None
@@ -285,9 +287,11 @@ class Tuner:
             tr, ho = split_holdout(len(samples), c.holdout, self.rng(0, "holdout"))
             train, evals = [samples[i] for i in tr], [samples[i] for i in ho]
         self.real_train_samples, self.real_eval_samples = train, evals
-        self.real_train = self._embed(prepare_batch(realdata.read_images(train), self.input_size))
-        eval_x = prepare_batch(realdata.read_images(evals), self.input_size)
-        self.real_eval = self._embed(eval_x)
+        if self.disc_config.uses_labels and realdata.read_paper7(train[:1] + evals[:1]) is None:
+            raise UserError(f"{c.real}: --disc-input {c.disc_input} needs labelled real images, and these have none")
+        self.real_train = self._embed(self._prepare(train)[0])
+        eval_in, eval_x = self._prepare(evals)
+        self.real_eval = self._embed(eval_in)
         self.real_eval_features = self._kid_features(eval_x, self.real_eval) if c.kid else None
         labels = realdata.read_paper7(evals)
         self.real_props = M.class_proportions(labels, len(PAPER7_NAMES)) if labels is not None else None
@@ -297,6 +301,19 @@ class Tuner:
                           {"train": realdata.describe_samples(train), "eval": realdata.describe_samples(evals)})
         if self.target is not None:
             self.target.save(self.run_dir / "target_params.yaml")
+
+    def _prepare(self, samples: Sequence[Sample]) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(discriminator input, RGB) of ``samples``: the RGB and/or label channels the discriminator
+        reads (``--disc-input``), and the prepared RGB images for the KID features."""
+        rgb = prepare_batch(realdata.read_images(samples), self.input_size)
+        if not self.disc_config.uses_labels:
+            return rgb, rgb
+        labels = realdata.read_paper7(samples)
+        if labels is None:
+            raise UserError(f"--disc-input {self.config.disc_input}: a label image is missing "
+                            f"among {samples[0].image.parent} ...")
+        lab = prepare_label_batch(labels, self.input_size, len(PAPER7_NAMES))
+        return (torch.cat([rgb, lab], dim=1) if self.disc_config.uses_rgb else lab), rgb
 
     def _embed(self, x: torch.Tensor) -> torch.Tensor:
         return self._disc_template.embed(x)
@@ -341,13 +358,12 @@ class Tuner:
         if k not in self._embedded:
             if frames is None:
                 rec = json.loads(draws_path(self.run_dir, k).read_text())
-                paths = rec["images"]
+                samples = [Sample(Path(im), Path(lab) if lab else None, "cityscapes_ids" if lab else "none")
+                           for im, lab in zip(rec["images"], rec["labels"])]
             else:
-                paths = [str(f.image) for f in frames]
-            from scenegen.datasets import read_image
-
-            x = prepare_batch([read_image(p) for p in paths], self.input_size)
-            self._embedded[k] = self._embed(x)
+                samples = realdata.frames_as_samples(frames)
+            inputs, x = self._prepare(samples)
+            self._embedded[k] = self._embed(inputs)
             if self.config.kid:
                 self._features[k] = self._kid_features(x, self._embedded[k])
         return self._embedded[k]

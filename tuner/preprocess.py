@@ -3,6 +3,12 @@
 Both domains are decoded by the same reader (``scenegen.datasets.read_image``: HxWx3 uint8 RGB),
 cropped at the centre to the target aspect ratio, resized with area interpolation to the
 target size, and scaled to [-1, 1] (the range EfficientNet-Lite was trained with).
+
+Label images (class indices, 255 = ignore) become one channel per class: the share of each class
+among the *labelled* pixels under each input pixel (area-averaged one-hot, renormalised), cropped
+the same way.  Renormalising hides how each domain marks unlabelled pixels (CamVid's hand-drawn
+void borders, the renderer's poles and signs outside the class set): a channel stack is all zero
+only where every source pixel is unlabelled.
 """
 from __future__ import annotations
 
@@ -37,6 +43,30 @@ def prepare_image(img: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
         crop = cv2.resize(crop, (width, height), interpolation=interp)
     x = crop.astype(np.float32) / 127.5 - 1.0
     return np.ascontiguousarray(x.transpose(2, 0, 1))
+
+
+def prepare_labels(labels: np.ndarray, size: Tuple[int, int], num_classes: int,
+                   ignore: int = 255) -> np.ndarray:
+    """HxW class indices -> ``num_classes``xHxW float32 class shares in [0, 1] at ``size`` = (width, height)."""
+    if labels.ndim != 2:
+        raise ValueError(f"expected an HxW label image, got shape {labels.shape}")
+    width, height = size
+    crop = center_crop_to_aspect(labels, width, height)
+    onehot = (crop[..., None] == np.arange(num_classes, dtype=crop.dtype)).astype(np.float32)
+    if crop.shape[1] != width or crop.shape[0] != height:
+        onehot = cv2.resize(onehot, (width, height), interpolation=cv2.INTER_AREA)
+        if onehot.ndim == 2:  # cv2 drops a single channel
+            onehot = onehot[..., None]
+    total = onehot.sum(axis=2, keepdims=True)
+    shares = np.divide(onehot, total, out=np.zeros_like(onehot), where=total > 1e-6)
+    return np.ascontiguousarray(shares.transpose(2, 0, 1))
+
+
+def prepare_label_batch(labels: Sequence[np.ndarray], size: Tuple[int, int], num_classes: int) -> torch.Tensor:
+    """Stack prepared label images into an ``(N, num_classes, H, W)`` float tensor."""
+    if len(labels) == 0:
+        return torch.zeros((0, num_classes, size[1], size[0]), dtype=torch.float32)
+    return torch.from_numpy(np.stack([prepare_labels(lab, size, num_classes) for lab in labels]))
 
 
 def prepare_batch(images: Sequence[np.ndarray], size: Tuple[int, int]) -> torch.Tensor:

@@ -83,6 +83,65 @@ def _noisy(nt: "bpy.types.NodeTree", color: "bpy.types.NodeSocket", scale: float
     return mix.outputs["Result"]
 
 
+def crown_material(ctx: BuildContext) -> "bpy.types.Material":
+    """Tree crowns: the foliage colour (``obj["foliage"]``) mixed toward bare twigs (``obj["bark"]``
+    lightened) by ``obj["bare"]`` (0 = full leaves, the default; 1 = a bare winter crown).
+
+    Bare crowns are see-through: alpha falls from 1 to about 0.3 (with twig-scale noise), never below
+    0.22, so the object-index pass (``scenegen.blender.session.LABEL_ALPHA_THRESHOLD`` = 0.2) still
+    labels the whole crown as vegetation, as hand annotations of bare trees do, while the sky shows
+    through the twigs in the image.
+    """
+    def make() -> "bpy.types.Material":
+        mat = principled("crown", (0.05, 0.12, 0.02), roughness=0.8)
+        nt = mat.node_tree
+        bsdf = _bsdf(mat)
+
+        def attr(name: str) -> "bpy.types.ShaderNode":
+            node = nt.nodes.new("ShaderNodeAttribute")
+            node.attribute_type = "OBJECT"
+            node.attribute_name = name
+            return node
+
+        def math(op: str, a, b=None, c=None) -> "bpy.types.NodeSocket":
+            node = nt.nodes.new("ShaderNodeMath")
+            node.operation = op
+            for i, v in enumerate((a, b, c)):
+                if v is None:
+                    continue
+                if isinstance(v, (int, float)):
+                    node.inputs[i].default_value = float(v)
+                else:
+                    nt.links.new(v, node.inputs[i])
+            return node.outputs["Value"]
+
+        bare = attr("bare").outputs["Fac"]
+        twig = nt.nodes.new("ShaderNodeMix")
+        twig.data_type = "RGBA"
+        twig.blend_type = "MULTIPLY"
+        twig.inputs["Factor"].default_value = 1.0
+        nt.links.new(attr("bark").outputs["Color"], twig.inputs["A"])
+        twig.inputs["B"].default_value = (2.5, 2.5, 2.5, 1.0)
+        color = nt.nodes.new("ShaderNodeMix")
+        color.data_type = "RGBA"
+        nt.links.new(bare, color.inputs["Factor"])
+        nt.links.new(attr("foliage").outputs["Color"], color.inputs["A"])
+        nt.links.new(twig.outputs["Result"], color.inputs["B"])
+        nt.links.new(_noisy(nt, color.outputs["Result"], 4.0, 0.45), bsdf.inputs["Base Color"])
+
+        tex = nt.nodes.new("ShaderNodeTexNoise")
+        tex.inputs["Scale"].default_value = 25.0
+        tex.inputs["Detail"].default_value = 4.0
+        nt.links.new(nt.nodes.new("ShaderNodeTexCoord").outputs["Object"], tex.inputs["Vector"])
+        # alpha = max(1 + bare * (0.4 * (noise - 0.5) - 0.7), 0.22)
+        drop = math("MULTIPLY_ADD", math("SUBTRACT", tex.outputs["Fac"], 0.5), 0.4, -0.7)
+        alpha = math("MAXIMUM", math("MULTIPLY_ADD", drop, bare, 1.0), 0.22)
+        nt.links.new(alpha, bsdf.inputs["Alpha"])
+        return mat
+
+    return ctx.material(("crown",), make)
+
+
 def set_weathering(obj: "bpy.types.Object", weathering: float) -> None:
     """Per-object dirt for attribute materials: 0 clean, 0.25 the materials' default, 1 four times it."""
     obj["noise_gain"] = float(4.0 * weathering - 1.0)

@@ -18,7 +18,7 @@ from assets.vegetation import TREE_SHAPES
 
 from .base import BuildContext, Part, builder
 from .geom import to_mesh
-from .materials import attr_material
+from .materials import attr_material, crown_material
 
 _BLOB = geom.icosphere(2)
 
@@ -71,10 +71,10 @@ def build_tree(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
     shape, variant = str(p.get("shape", "round")), int(p.get("variant", 0))
     crown_h = min(float(p.get("crown_height", h * 0.6)), h * 0.9)
     trunk_top = h - crown_h
-    foliage = attr_material(ctx, "foliage", (0.05, 0.12, 0.02), roughness=0.8, noise_scale=4.0, noise_amount=0.45)
+    crown_mat = crown_material(ctx)
     bark = attr_material(ctx, "bark", (0.05, 0.035, 0.02), roughness=0.9, noise_scale=12.0, noise_amount=0.3)
     crown_mesh = ctx.mesh(("crown", shape, variant), lambda: to_mesh(f"crown_{shape}", crown_geo(shape, variant),
-                                                                     [foliage], smooth=True))
+                                                                     [crown_mat], smooth=True))
     trunk_mesh = ctx.mesh("trunk", lambda: to_mesh("trunk", geom.cylinder(1.0, 0.0, 1.0, 8, radius_top=0.6),
                                                    [bark], smooth=True))
     r = min(float(p.get("trunk_radius", 0.15)), w / 2, l / 2)
@@ -83,6 +83,7 @@ def build_tree(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
     for obj in (trunk, crown):
         obj["foliage"] = list(p.get("foliage", (0.05, 0.12, 0.02)))
         obj["bark"] = list(p.get("bark", (0.05, 0.035, 0.02)))
+    crown["bare"] = 1.0 - float(p.get("leaf_cover", 1.0))
     return [Part(trunk, spec.label), Part(crown, spec.label)]
 
 

@@ -12,6 +12,10 @@ from scenegen.render_settings import RenderSettings
 _GPU_BACKENDS = ("OPTIX", "CUDA", "HIP", "ONEAPI", "METAL")
 
 
+#: Surfaces at least this opaque take the object-index (label) pass; see assets.blender.materials.crown_material.
+LABEL_ALPHA_THRESHOLD = 0.2
+
+
 def _enable_gpu() -> bool:
     """Switch Cycles to the first GPU backend that has a device; False when there is none."""
     try:
@@ -94,6 +98,7 @@ def configure(scene: "bpy.types.Scene", settings: RenderSettings, exr_path: Path
     layer.use_pass_combined = True
     layer.use_pass_z = True
     layer.use_pass_object_index = True
+    layer.pass_alpha_threshold = LABEL_ALPHA_THRESHOLD
 
     img = r.image_settings
     img.media_type = "MULTI_LAYER_IMAGE"
