@@ -214,6 +214,9 @@ def test_label_channels_are_class_shares_of_the_labelled_pixels():
     wide[:, :2] = 1
     assert preprocess.prepare_labels(wide, (2, 1), 3)[1].sum() == 0
     assert preprocess.prepare_label_batch([lab, lab], (4, 2), 7).shape == (2, 7, 2, 4)
+    # a non-integer shrink (CamVid's 480x360 to 128x96) keeps shares summing to 1
+    big = np.random.default_rng(0).integers(0, 7, (360, 480)).astype(np.uint8)
+    np.testing.assert_allclose(preprocess.prepare_labels(big, (128, 96), 7).sum(0), 1.0, atol=1e-5)
 
 
 def test_label_discriminator_sees_a_layout_difference_that_rgb_hides():

@@ -53,10 +53,9 @@ def prepare_labels(labels: np.ndarray, size: Tuple[int, int], num_classes: int,
     width, height = size
     crop = center_crop_to_aspect(labels, width, height)
     onehot = (crop[..., None] == np.arange(num_classes, dtype=crop.dtype)).astype(np.float32)
-    if crop.shape[1] != width or crop.shape[0] != height:
-        onehot = cv2.resize(onehot, (width, height), interpolation=cv2.INTER_AREA)
-        if onehot.ndim == 2:  # cv2 drops a single channel
-            onehot = onehot[..., None]
+    if crop.shape[1] != width or crop.shape[0] != height:  # cv2's area resize takes at most 4 channels
+        onehot = np.stack([cv2.resize(onehot[..., c], (width, height), interpolation=cv2.INTER_AREA)
+                           for c in range(num_classes)], axis=2)
     total = onehot.sum(axis=2, keepdims=True)
     shares = np.divide(onehot, total, out=np.zeros_like(onehot), where=total > 1e-6)
     return np.ascontiguousarray(shares.transpose(2, 0, 1))
