@@ -123,7 +123,7 @@ def main() -> int:
     ap.add_argument("--resolution", default="256x128")
     ap.add_argument("--samples", type=int, default=16)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--disc", default="small", choices=("small", "lite0"))
+    ap.add_argument("--disc", default="small", choices=("small", "lite0", "layout"))
     ap.add_argument("--disc-steps", type=int, default=300)
     ap.add_argument("--folds", type=int, default=2)
     ap.add_argument("--real-count", type=int, default=256)

@@ -32,7 +32,7 @@ def main() -> int:
     ap.add_argument("--resolution", default="160x120")
     ap.add_argument("--samples", type=int, default=16)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--disc", default="lite0", choices=("small", "lite0"))
+    ap.add_argument("--disc", default="lite0", choices=("small", "lite0", "layout"))
     ap.add_argument("--disc-steps", type=int, default=300)
     ap.add_argument("--disc-input", default="rgb", choices=("rgb", "labels", "rgb+labels"))
     ap.add_argument("--disc-val", type=float, default=0.0, help="discriminator validation share (0 = off)")

@@ -248,7 +248,29 @@ def test_label_discriminator_sees_a_layout_difference_that_rgb_hides():
 
 def test_label_inputs_need_the_small_backbone_and_a_known_name():
     assert DiscConfig(inputs="labels").channels == 7 and DiscConfig(inputs="rgb+labels").channels == 10
-    with pytest.raises(UserError, match="small backbone"):
+    with pytest.raises(UserError, match="small or layout backbone"):
         DiscConfig(backbone="lite0", inputs="labels")
     with pytest.raises(UserError, match="unknown discriminator input"):
         DiscConfig(inputs="depth")
+
+
+def test_layout_discriminator_reads_class_shares_on_a_coarse_grid():
+    cfg = DiscConfig(backbone="layout", label_classes=3)
+    assert cfg.inputs == "labels" and cfg.uses_labels and not cfg.uses_rgb
+    with pytest.raises(UserError, match="label images only"):
+        DiscConfig(backbone="layout", inputs="rgb+labels")
+    g = torch.Generator().manual_seed(0)
+
+    def domain(n: int, sky_rows: int):
+        lab = torch.zeros(n, 3, 12, 16)
+        lab[:, 0, :sky_rows] = 1  # "sky" on top, "road" below: the horizon height differs by domain
+        lab[:, 2, sky_rows:] = 1
+        jitter = torch.rand(n, 1, 1, 1, generator=g) * 0.2
+        return lab * (1 - jitter) + jitter / 3
+
+    real, fake = domain(80, 6), domain(80, 3)
+    d = Discriminator(cfg, seed=1)
+    er, ef = d.embed(real), d.embed(fake)
+    assert er.shape == (80, 3 * 3 * 4)  # 3 classes x 3 bands x 4 columns
+    d.fit(er[:60], ef[:60], steps=80, gen=torch.Generator().manual_seed(2))
+    assert metrics.roc_auc(d.predict(er[60:]), d.predict(ef[60:])) > 0.95

@@ -168,6 +168,10 @@ def test_label_aware_discriminator_reads_rendered_and_real_labels(tmp_path, targ
                 progress=False).run()
     ck = load_checkpoint(run / "disc_iter1.pt")
     assert ck["discriminators"][0]["model"]["body.0.weight"].shape[1] == 7
+    run = Tuner(cfg(tmp_path / "layout_run", f"camvid:{cam}", disc_backbone="layout", iterations=1, variables=None),
+                progress=False).run()
+    ck = load_checkpoint(run / "disc_iter1.pt")
+    assert ck["discriminators"][0]["model"]["net.1.weight"].shape[1] == 7 * 3 * 4  # classes x bands x columns
     assert json.loads((run / "metrics_iter1.json").read_text())["discriminator"]["auc"] >= 0
 
 
@@ -195,7 +199,7 @@ def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target
     (["--real", "PARAMS", "--method", "score", "--rule-opt", "reward=log"], "reward"),
     (["--real", "PARAMS", "--device", "tpu"], "device"),
     (["--real", "PARAMS", "--batch", "2"], "--batch"),
-    (["--real", "PARAMS", "--disc", "lite0", "--disc-input", "labels"], "small backbone"),
+    (["--real", "PARAMS", "--disc", "lite0", "--disc-input", "labels"], "small or layout backbone"),
     ([], "--real is required"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(tmp_path, target_file, capsys, extra, fragment):

@@ -54,8 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=positive_int("--samples"), help="Cycles samples per pixel (default 16)")
     p.add_argument("--workers", type=positive_int("--workers"), help="render worker processes (default 1)")
     p.add_argument("--folds", type=positive_int("--folds"), help="cross-fitting folds (default 2)")
-    p.add_argument("--disc", choices=("small", "lite0"),
-                   help="discriminator: small CNN from scratch (default) or frozen EfficientNet-Lite0 + head")
+    p.add_argument("--disc", choices=("small", "lite0", "layout"),
+                   help="discriminator: small CNN from scratch (default), frozen EfficientNet-Lite0 + head, or "
+                        "layout (class shares of the label images on a coarse grid; needs a labelled real set)")
     p.add_argument("--disc-steps", type=positive_int("--disc-steps"), help="discriminator steps per fold per iteration")
     p.add_argument("--disc-lr", type=float, help="discriminator learning rate (default 1e-3)")
     p.add_argument("--disc-val", type=float, metavar="FRAC",
@@ -64,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--disc-bands", type=positive_int("--disc-bands"),
                    help="small CNN: pool its features over this many horizontal bands (default 1 = global)")
     p.add_argument("--disc-input", choices=("rgb", "labels", "rgb+labels"),
-                   help="what the small discriminator reads: rgb (default), the label images (class layout; needs a "
+                   help="what the small CNN reads: rgb (default), the label images (class layout; needs a "
                         "labelled real set), or both stacked")
     p.add_argument("--replay-weights", action=argparse.BooleanOptionalAction, default=None,
                    help="weight replayed renders of earlier iterations by q_now/q_then so they stand in for the "

@@ -13,6 +13,12 @@ Two backbones:
   road: global pooling alone would hide where the horizon is).  The trunk is frozen, so its
   features are computed once per image by :meth:`Discriminator.embed` and training touches the
   head only.
+* ``layout``: no image at all: the label images' class shares averaged over a coarse grid
+  (``bands`` rows x ``layout_cols`` columns x 7 classes), and a small MLP on them.  It can only
+  compare how much of each class appears where, so it cannot win on rendering artefacts, label-edge
+  shapes or object details the scene variables do not control; against real photos, where the
+  other discriminators separate the domains perfectly, its scores stay a smooth function of the
+  layout.
 
 With a validation split (:meth:`Discriminator.fit` ``val=``) training keeps the weights with the
 lowest validation loss (early stopping) and fits a Platt scaling ``sigmoid(a * logit + b)`` on the
@@ -39,7 +45,7 @@ from torch.nn import functional as F
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_bytes
 
-BACKBONES = ("small", "lite0")
+BACKBONES = ("small", "lite0", "layout")
 INPUTS = ("rgb", "labels", "rgb+labels")
 
 
@@ -71,16 +77,22 @@ class DiscConfig:
     small_bands: int = 1  # small: feature map pooled over this many horizontal bands (1 = global pooling)
     check_every: int = 25  # with a validation split: steps between validation checks
     patience: int = 4  # ... and checks without improvement before training stops
-    inputs: str = "rgb"  # rgb | labels | rgb+labels (small backbone only for labels)
+    inputs: str = "rgb"  # rgb | labels | rgb+labels (labels: small or layout; layout reads labels only)
     label_classes: int = 7  # channels of the label input (the paper-7 classes)
+    layout_cols: int = 4  # layout: grid columns (rows = bands)
+    layout_hidden: int = 64  # layout: MLP width
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
             raise UserError(f"unknown discriminator backbone {self.backbone!r}; choose from {list(BACKBONES)}")
         if self.inputs not in INPUTS:
             raise UserError(f"unknown discriminator input {self.inputs!r}; choose from {list(INPUTS)}")
-        if self.inputs != "rgb" and self.backbone != "small":
-            raise UserError(f"discriminator input {self.inputs!r} needs the small backbone "
+        if self.backbone == "layout":
+            if self.inputs == "rgb+labels":
+                raise UserError("the layout discriminator reads the label images only (--disc-input labels)")
+            object.__setattr__(self, "inputs", "labels")
+        elif self.inputs != "rgb" and self.backbone != "small":
+            raise UserError(f"discriminator input {self.inputs!r} needs the small or layout backbone "
                             f"(lite0 is an RGB ImageNet model)")
 
     @property
@@ -159,6 +171,8 @@ class Discriminator:
         gen = torch.Generator().manual_seed(int(seed))
         if config.backbone == "small":
             self.model: nn.Module = SmallCNN(config.width, config.small_bands, config.channels)
+        elif config.backbone == "layout":
+            self.model = FeatureHead(config.label_classes * config.bands * config.layout_cols, config.layout_hidden)
         else:
             from .lite0 import FEATURE_DIM
 
@@ -175,6 +189,8 @@ class Discriminator:
         """Prepared inputs ``(N, C, H, W)`` -> inputs of the trainable part (kept on the CPU)."""
         if self.config.backbone == "small":
             return images
+        if self.config.backbone == "layout":
+            return F.adaptive_avg_pool2d(images, (self.config.bands, self.config.layout_cols)).flatten(1)
         from .lite0 import extract_features
 
         return extract_features(images, device=self.device, amp=self.amp, grid=(self.config.bands, 1))
