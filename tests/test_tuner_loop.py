@@ -175,6 +175,19 @@ def test_label_aware_discriminator_reads_rendered_and_real_labels(tmp_path, targ
     assert json.loads((run / "metrics_iter1.json").read_text())["discriminator"]["auc"] >= 0
 
 
+def test_label_discriminator_on_a_real_set_without_labels_exits_2(tmp_path, capsys):
+    cam = make_camvid(tmp_path / "camvid")
+    for f in (cam / "trainannot").iterdir():
+        f.unlink()
+    out = tmp_path / "run"
+    code = tcli.main(["tune", "--real", f"camvid:{cam}#train", "--out", str(out), "--backend", "toy",
+                      "--resolution", "64x32", "--batch", "4", "--iterations", "1", "--disc", "layout", "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "reads label images" in err and "--disc layout" in err
+    assert not out.exists()
+
+
 def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target_file, capsys):
     out = tmp_path / "cli"
     args = ["tune", "--real", f"params:{target_file}", "--out", str(out), "--iterations", "1", "--batch", "8",

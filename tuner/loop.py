@@ -288,7 +288,8 @@ class Tuner:
             train, evals = [samples[i] for i in tr], [samples[i] for i in ho]
         self.real_train_samples, self.real_eval_samples = train, evals
         if self.disc_config.uses_labels and realdata.read_paper7(train[:1] + evals[:1]) is None:
-            raise UserError(f"{c.real}: --disc-input {c.disc_input} needs labelled real images, and these have none")
+            raise UserError(f"{c.real}: the discriminator reads label images (--disc {self.disc_config.backbone}, "
+                            f"--disc-input {self.disc_config.inputs}) but this real set has none")
         self.real_train = self._embed(self._prepare(train)[0])
         eval_in, eval_x = self._prepare(evals)
         self.real_eval = self._embed(eval_in)
@@ -310,8 +311,9 @@ class Tuner:
             return rgb, rgb
         labels = realdata.read_paper7(samples)
         if labels is None:
-            raise UserError(f"--disc-input {self.config.disc_input}: a label image is missing "
-                            f"among {samples[0].image.parent} ...")
+            bare = next(x for x in samples if x.labels is None or x.label_format == "none")
+            raise UserError(f"{bare.image}: has no label image, which the discriminator reads "
+                            f"(--disc {self.disc_config.backbone}, --disc-input {self.disc_config.inputs})")
         lab = prepare_label_batch(labels, self.input_size, len(PAPER7_NAMES))
         return (torch.cat([rgb, lab], dim=1) if self.disc_config.uses_rgb else lab), rgb
 
