@@ -26,7 +26,7 @@ demo: setup
 	rm -rf $(DEMO)/tune
 	$(BIN)/scenegen tune --real params:configs/demo_target.yaml --params configs/demo_start.yaml --out $(DEMO)/tune \
 		--iterations 4 --batch 16 --resolution 96x48 --samples 4 --real-count 32 --variables $(DEMO_VARS) \
-		--disc-bands 3 --replay-weights --rule-opt by_fold=true --rule-opt pool=3 --workers 2 --quiet
+		--disc-input rgb+labels --disc-bands 3 --replay-weights --rule-opt by_fold=true --rule-opt pool=3 --workers 2 --quiet
 	@echo "contact sheet: $(DEMO)/frames/contact_sheet.png"
 	@$(BIN)/scenegen report $(DEMO)/tune
 
