@@ -145,7 +145,7 @@ def main() -> int:
                     help="score-rule option (repeatable)")
     args = ap.parse_args()
 
-    from tuner.cli import _rule_options
+    from tuner.cli import _parse_size, _rule_options
     from tuner.loop import TuneConfig, Tuner, load_metrics
     from tuner.report import write_report
 
@@ -156,8 +156,8 @@ def main() -> int:
     target_file, start_file = out / "target.yaml", out / "start.yaml"
     target_space(args.nuisance).save(target_file)
     start_space(args.nuisance).save(start_file)
-    w, h = (int(x) for x in args.resolution.lower().split("x"))
-    input_size = tuple(int(x) for x in (args.input_size or args.resolution).lower().split("x"))
+    w, h = _parse_size(args.resolution, "--resolution")
+    input_size = _parse_size(args.input_size or args.resolution, "--input-size")
     rule_opts = {"rejection": {**REJECTION_DEFAULTS, **_rule_options(args.rejection_opt)},
                  "score": _rule_options(args.score_opt)}
     summary = {"backend": args.backend, "resolution": args.resolution, "batch": args.batch, "nuisance": args.nuisance,

@@ -50,7 +50,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from scenegen.params import load_space
-    from tuner.cli import _rule_options
+    from tuner.cli import _parse_size, _rule_options
     from tuner.loop import TuneConfig, Tuner, load_metrics, params_path
     from tuner.report import write_report
 
@@ -58,7 +58,8 @@ def main() -> int:
     if not data.is_dir():
         print(f"CamVid not found at {data}; pass --data", file=sys.stderr)
         return 2
-    w, h = (int(x) for x in args.resolution.lower().split("x"))
+    w, h = _parse_size(args.resolution, "--resolution")
+    rule_options = _rule_options(args.rule_opt)
     out = Path(args.out)
     cfg = TuneConfig(real=f"camvid:{data}#train", real_val=f"camvid:{data}#val", out=str(out),
                      iterations=args.iterations, batch=args.batch, resolution=(w, h), method=args.method,
@@ -67,8 +68,8 @@ def main() -> int:
                      disc_backbone=args.disc, disc_steps=args.disc_steps, real_count=0, kid=True,
                      threads=args.threads, params=args.params, disc_input=args.disc_input, disc_val=args.disc_val,
                      disc_bands=args.disc_bands, replay_weights=args.replay_weights,
-                     input_size=tuple(int(x) for x in args.input_size.lower().split("x")) if args.input_size else None,
-                     method_options=_rule_options(args.rule_opt))
+                     input_size=_parse_size(args.input_size, "--input-size") if args.input_size else None,
+                     method_options=rule_options)
     t0 = time.perf_counter()
     tuner = Tuner(cfg, resume=True)
     tuner.run()
@@ -83,7 +84,7 @@ def main() -> int:
     summary = {
         "data": str(data), "method": args.method, "iterations": last, "batch": args.batch,
         "resolution": args.resolution, "samples": args.samples, "disc": args.disc, "eval_count": args.eval_count,
-        "disc_input": args.disc_input, "params": args.params, "rule_options": _rule_options(args.rule_opt),
+        "disc_input": args.disc_input, "params": args.params, "rule_options": rule_options,
         "initial": initial, "tuned": tuned,
         "per_iteration": [{"iteration": m["iteration"], "auc": m["discriminator"]["auc"],
                            "kid": m.get("kid", {}).get("mean"),

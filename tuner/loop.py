@@ -287,9 +287,6 @@ class Tuner:
             tr, ho = split_holdout(len(samples), c.holdout, self.rng(0, "holdout"))
             train, evals = [samples[i] for i in tr], [samples[i] for i in ho]
         self.real_train_samples, self.real_eval_samples = train, evals
-        if self.disc_config.uses_labels and realdata.read_paper7(train[:1] + evals[:1]) is None:
-            raise UserError(f"{c.real}: the discriminator reads label images (--disc {self.disc_config.backbone}, "
-                            f"--disc-input {self.disc_config.inputs}) but this real set has none")
         self.real_train = self._embed(self._prepare(train)[0])
         eval_in, eval_x = self._prepare(evals)
         self.real_eval = self._embed(eval_in)
@@ -312,7 +309,7 @@ class Tuner:
         labels = realdata.read_paper7(samples)
         if labels is None:
             bare = next(x for x in samples if x.labels is None or x.label_format == "none")
-            raise UserError(f"{bare.image}: has no label image, which the discriminator reads "
+            raise UserError(f"{bare.image}: has no label image, but the discriminator reads label images "
                             f"(--disc {self.disc_config.backbone}, --disc-input {self.disc_config.inputs})")
         lab = prepare_label_batch(labels, self.input_size, len(PAPER7_NAMES))
         return (torch.cat([rgb, lab], dim=1) if self.disc_config.uses_rgb else lab), rgb
@@ -360,8 +357,7 @@ class Tuner:
         if k not in self._embedded:
             if frames is None:
                 rec = json.loads(draws_path(self.run_dir, k).read_text())
-                samples = [Sample(Path(im), Path(lab) if lab else None, "cityscapes_ids" if lab else "none")
-                           for im, lab in zip(rec["images"], rec["labels"])]
+                samples = realdata.rendered_samples(rec["images"], rec["labels"])
             else:
                 samples = realdata.frames_as_samples(frames)
             inputs, x = self._prepare(samples)

@@ -82,13 +82,18 @@ def read_paper7(samples: Sequence[Sample]) -> List[np.ndarray] | None:
     return [datasets.read_labels(s, mapping) for s in samples]
 
 
+def rendered_samples(images: Sequence[str | Path], labels: Sequence[str | Path | None]) -> List[Sample]:
+    """Rendered image and label paths as dataset Samples with Cityscapes ids (no labels where a file is missing)."""
+    out = []
+    for img, lab in zip(images, labels):
+        has = lab is not None and Path(lab).is_file()
+        out.append(Sample(Path(img), Path(lab) if has else None, "cityscapes_ids" if has else "none"))
+    return out
+
+
 def frames_as_samples(frames) -> List[Sample]:
     """Rendered frames (tuner.backends.RenderedFrame) as dataset Samples with Cityscapes ids."""
-    out = []
-    for f in frames:
-        has = f.labels is not None and Path(f.labels).is_file()
-        out.append(Sample(Path(f.image), Path(f.labels) if has else None, "cityscapes_ids" if has else "none"))
-    return out
+    return rendered_samples([f.image for f in frames], [f.labels for f in frames])
 
 
 def describe_samples(samples: Sequence[Sample], n: int = 8) -> List[Tuple[str, str | None]]:
@@ -101,4 +106,4 @@ def describe_samples(samples: Sequence[Sample], n: int = 8) -> List[Tuple[str, s
 
 
 __all__ = ["RealSpec", "parse_real_spec", "target_space", "list_real", "check_against_space",
-           "read_images", "read_paper7", "frames_as_samples", "describe_samples", "DatasetError"]
+           "read_images", "read_paper7", "rendered_samples", "frames_as_samples", "describe_samples", "DatasetError"]

@@ -19,6 +19,14 @@ def _bsdf(mat: "bpy.types.Material") -> "bpy.types.ShaderNode":
     return mat.node_tree.nodes["Principled BSDF"]
 
 
+def _object_attr(nt: "bpy.types.NodeTree", name: str) -> "bpy.types.ShaderNode":
+    """An Attribute node reading the object custom property ``name`` (unset reads as 0)."""
+    node = nt.nodes.new("ShaderNodeAttribute")
+    node.attribute_type = "OBJECT"
+    node.attribute_name = name
+    return node
+
+
 def attr_material(ctx: BuildContext, attr: str, fallback: Sequence[float] = (0.5, 0.5, 0.5),
                   roughness: float = 0.5, metallic: float = 0.0, specular: float = 0.5,
                   noise_scale: float = 0.0, noise_amount: float = 0.0, coat: float = 0.0) -> "bpy.types.Material":
@@ -33,10 +41,7 @@ def attr_material(ctx: BuildContext, attr: str, fallback: Sequence[float] = (0.5
         mat = principled(f"attr_{attr}", fallback, roughness=roughness, metallic=metallic, specular=specular)
         nt = mat.node_tree
         bsdf = _bsdf(mat)
-        node = nt.nodes.new("ShaderNodeAttribute")
-        node.attribute_type = "OBJECT"
-        node.attribute_name = attr
-        color_out = node.outputs["Color"]
+        color_out = _object_attr(nt, attr).outputs["Color"]
         if noise_amount > 0:
             color_out = _noisy(nt, color_out, noise_scale, noise_amount)
         nt.links.new(color_out, bsdf.inputs["Base Color"])
@@ -58,9 +63,7 @@ def _noisy(nt: "bpy.types.NodeTree", color: "bpy.types.NodeSocket", scale: float
     tex.inputs["Detail"].default_value = 2.0
     coord = nt.nodes.new("ShaderNodeTexCoord")
     nt.links.new(coord.outputs["Object"], tex.inputs["Vector"])
-    gain = nt.nodes.new("ShaderNodeAttribute")
-    gain.attribute_type = "OBJECT"
-    gain.attribute_name = "noise_gain"
+    gain = _object_attr(nt, "noise_gain")
     strength = nt.nodes.new("ShaderNodeMath")
     strength.operation = "MULTIPLY_ADD"  # (gain * amount) + amount
     nt.links.new(gain.outputs["Fac"], strength.inputs[0])
@@ -97,12 +100,6 @@ def crown_material(ctx: BuildContext) -> "bpy.types.Material":
         nt = mat.node_tree
         bsdf = _bsdf(mat)
 
-        def attr(name: str) -> "bpy.types.ShaderNode":
-            node = nt.nodes.new("ShaderNodeAttribute")
-            node.attribute_type = "OBJECT"
-            node.attribute_name = name
-            return node
-
         def math(op: str, a, b=None, c=None) -> "bpy.types.NodeSocket":
             node = nt.nodes.new("ShaderNodeMath")
             node.operation = op
@@ -115,17 +112,17 @@ def crown_material(ctx: BuildContext) -> "bpy.types.Material":
                     nt.links.new(v, node.inputs[i])
             return node.outputs["Value"]
 
-        bare = attr("bare").outputs["Fac"]
+        bare = _object_attr(nt, "bare").outputs["Fac"]
         twig = nt.nodes.new("ShaderNodeMix")
         twig.data_type = "RGBA"
         twig.blend_type = "MULTIPLY"
         twig.inputs["Factor"].default_value = 1.0
-        nt.links.new(attr("bark").outputs["Color"], twig.inputs["A"])
+        nt.links.new(_object_attr(nt, "bark").outputs["Color"], twig.inputs["A"])
         twig.inputs["B"].default_value = (2.5, 2.5, 2.5, 1.0)
         color = nt.nodes.new("ShaderNodeMix")
         color.data_type = "RGBA"
         nt.links.new(bare, color.inputs["Factor"])
-        nt.links.new(attr("foliage").outputs["Color"], color.inputs["A"])
+        nt.links.new(_object_attr(nt, "foliage").outputs["Color"], color.inputs["A"])
         nt.links.new(twig.outputs["Result"], color.inputs["B"])
         nt.links.new(_noisy(nt, color.outputs["Result"], 4.0, 0.45), bsdf.inputs["Base Color"])
 
@@ -177,9 +174,7 @@ def brick_material(ctx: BuildContext, attr: str = "facade") -> "bpy.types.Materi
     def make() -> "bpy.types.Material":
         mat = principled(f"brick_{attr}", (0.4, 0.15, 0.1), roughness=0.85)
         nt = mat.node_tree
-        node = nt.nodes.new("ShaderNodeAttribute")
-        node.attribute_type = "OBJECT"
-        node.attribute_name = attr
+        node = _object_attr(nt, attr)
         coord = nt.nodes.new("ShaderNodeTexCoord")
         sep = nt.nodes.new("ShaderNodeSeparateXYZ")
         nt.links.new(coord.outputs["Object"], sep.inputs["Vector"])
