@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import Callable
+from typing import Callable, Tuple
 
+from .errors import UserError
 from .layout import valid_city_name
 
 
@@ -61,3 +62,15 @@ def name_part(flag: str) -> Callable[[str], str]:
             raise argparse.ArgumentTypeError(f"{flag} may hold only letters, digits and '-', got {text!r}")
         return text
     return parse
+
+
+
+def parse_grid(text: str, flag: str) -> Tuple[int, int]:
+    """``ROWSxCOLS`` (each 1..16, e.g. ``3x4``) as ``(rows, cols)``; a bad value is a UserError naming ``flag``."""
+    try:
+        rows, cols = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"{flag} must look like ROWSxCOLS, e.g. 3x4, got {text!r}") from None
+    if not (1 <= rows <= 16 and 1 <= cols <= 16):
+        raise UserError(f"{flag}: rows and columns must be 1..16, got {text!r}")
+    return rows, cols

@@ -175,6 +175,22 @@ def test_label_aware_discriminator_reads_rendered_and_real_labels(tmp_path, targ
     assert json.loads((run / "metrics_iter1.json").read_text())["discriminator"]["auc"] >= 0
 
 
+def test_layout_grid_sets_the_layout_discriminator_inputs_and_is_kept_on_resume(tmp_path, capsys):
+    cam = make_camvid(tmp_path / "camvid")
+    out = tmp_path / "grid_run"
+    args = ["tune", "--real", f"camvid:{cam}", "--out", str(out), "--backend", "toy", "--resolution", "64x32",
+            "--batch", "8", "--iterations", "1", "--disc", "layout", "--layout-grid", "1x1", "--disc-steps", "3",
+            "--no-kid", "--device", "cpu", "--quiet"]
+    assert tcli.main(args) == 0
+    ck = load_checkpoint(out / "disc_iter1.pt")
+    assert ck["discriminators"][0]["model"]["net.1.weight"].shape[1] == 7  # the image's class shares only
+    assert json.loads((out / "run.json").read_text())["config"]["layout_grid"] == [1, 1]
+    assert tcli.main(["tune", "--out", str(out), "--resume", "--iterations", "2", "--quiet"]) == 0
+    assert finished_iterations(out) == 2
+    assert tcli.main(["tune", "--out", str(out), "--resume", "--layout-grid", "2x3", "--quiet"]) == 2
+    assert "layout_grid" in capsys.readouterr().err
+
+
 def test_label_discriminator_on_a_real_set_without_labels_exits_2(tmp_path, capsys):
     cam = make_camvid(tmp_path / "camvid")
     for f in (cam / "trainannot").iterdir():
@@ -213,6 +229,8 @@ def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target
     (["--real", "PARAMS", "--device", "tpu"], "device"),
     (["--real", "PARAMS", "--batch", "2"], "--batch"),
     (["--real", "PARAMS", "--disc", "lite0", "--disc-input", "labels"], "small or layout backbone"),
+    (["--real", "PARAMS", "--layout-grid", "3"], "--layout-grid"),
+    (["--real", "PARAMS", "--layout-grid", "0x4"], "--layout-grid"),
     ([], "--real is required"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(tmp_path, target_file, capsys, extra, fragment):

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
-from scenegen.cli_types import non_negative_int, positive_int, share
+from scenegen.cli_types import non_negative_int, parse_grid, positive_int, share
 from scenegen.errors import UserError
 
 _DEFAULTS: Dict[str, Any] = {
@@ -19,7 +19,7 @@ _DEFAULTS: Dict[str, Any] = {
     "device": "auto", "seed": 0, "backend": "blender", "samples": 16, "workers": 1, "folds": 2,
     "disc": "small", "disc_steps": 150, "disc_lr": 1e-3, "input_size": None, "replay": 2,
     "real_count": 256, "holdout": 0.25, "real_val": None, "variables": None, "threads": 0,
-    "disc_val": 0.0, "disc_bands": 1, "replay_weights": False, "disc_input": "rgb",
+    "disc_val": 0.0, "disc_bands": 1, "replay_weights": False, "disc_input": "rgb", "layout_grid": (3, 4),
 }
 
 
@@ -64,6 +64,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "score calibration (default 0 = off)")
     p.add_argument("--disc-bands", type=positive_int("--disc-bands"),
                    help="small CNN: pool its features over this many horizontal bands (default 1 = global)")
+    p.add_argument("--layout-grid", metavar="ROWSxCOLS",
+                   help="layout discriminator: the grid its class shares are averaged over (default 3x4; "
+                        "1x1 = the image's class proportions only)")
     p.add_argument("--disc-input", choices=("rgb", "labels", "rgb+labels"),
                    help="what the small CNN reads: rgb (default), the label images (class layout; needs a "
                         "labelled real set), or both stacked")
@@ -139,6 +142,7 @@ def build_config(args: argparse.Namespace):
         "threads": args.threads, "disc_val": args.disc_val, "disc_bands": args.disc_bands,
         "catalog": args.catalog, "cad_share": args.cad_share,
         "replay_weights": args.replay_weights, "disc_input": args.disc_input,
+        "layout_grid": None if args.layout_grid is None else parse_grid(args.layout_grid, "--layout-grid"),
     }
     cfg: Dict[str, Any] = {}
     if stored is not None:
@@ -152,7 +156,8 @@ def build_config(args: argparse.Namespace):
                "disc_lr": base["disc_lr"], "input_size": None, "replay": base["replay"],
                "real_count": base["real_count"], "holdout": base["holdout"], "real_val": None, "kid": True,
                "threads": base["threads"], "disc_val": base["disc_val"], "disc_bands": base["disc_bands"],
-               "replay_weights": base["replay_weights"], "disc_input": base["disc_input"]}
+               "replay_weights": base["replay_weights"], "disc_input": base["disc_input"],
+               "layout_grid": base["layout_grid"]}
     for key, value in given.items():
         if value is not None:
             cfg["disc_backbone" if key == "disc" else key] = value

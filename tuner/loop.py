@@ -100,6 +100,7 @@ class TuneConfig:
     disc_val: float = 0.0
     disc_bands: int = 1
     disc_input: str = "rgb"
+    layout_grid: Tuple[int, int] = (3, 4)  # layout discriminator: grid rows x columns of class shares
     input_size: Optional[Tuple[int, int]] = None
     replay: int = 2
     replay_weights: bool = False
@@ -132,6 +133,8 @@ class TuneConfig:
             raise UserError(f"--disc-val must be in [0, 0.5), got {self.disc_val}")
         if self.disc_bands < 1:
             raise UserError(f"--disc-bands must be at least 1, got {self.disc_bands}")
+        if len(self.layout_grid) != 2 or min(self.layout_grid) < 1:
+            raise UserError(f"--layout-grid must be ROWSxCOLS with both at least 1, got {self.layout_grid}")
         if not 0.0 < self.holdout < 1.0:
             raise UserError(f"--holdout must be between 0 and 1, got {self.holdout}")
         if self.real_count < 0 or self.replay < 0 or self.seed < 0:
@@ -145,6 +148,7 @@ class TuneConfig:
         d["resolution"] = list(self.resolution)
         d["input_size"] = list(self.input_size) if self.input_size else None
         d["variables"] = list(self.variables) if self.variables else None
+        d["layout_grid"] = list(self.layout_grid)
         return d
 
     @classmethod
@@ -156,10 +160,20 @@ class TuneConfig:
             d["input_size"] = tuple(d["input_size"])
         if d.get("variables"):
             d["variables"] = tuple(d["variables"])
+        if d.get("layout_grid"):
+            d["layout_grid"] = tuple(d["layout_grid"])
         return cls(**d)
 
     def semantic_key(self) -> Dict[str, Any]:
         return {k: v for k, v in self.to_dict().items() if k not in self.NON_SEMANTIC}
+
+
+def layout_grid_options(config: TuneConfig) -> Dict[str, int]:
+    """DiscConfig fields for the layout discriminator's grid (rows share the ``bands`` field)."""
+    if config.disc_backbone != "layout":
+        return {}
+    rows, cols = config.layout_grid
+    return {"bands": int(rows), "layout_cols": int(cols)}
 
 
 def load_run_cad(config: TuneConfig):
@@ -198,7 +212,8 @@ class Tuner:
         self.input_size = tuple(config.input_size) if config.input_size else default_input_size(config.resolution)
         self.disc_config = DiscConfig(backbone=config.disc_backbone, width=config.disc_width,
                                       lr=config.disc_lr, batch_size=config.disc_batch,
-                                      small_bands=config.disc_bands, inputs=config.disc_input)
+                                      small_bands=config.disc_bands, inputs=config.disc_input,
+                                      **layout_grid_options(config))
         self._embedded: Dict[int, torch.Tensor] = {}
         self._features: Dict[int, np.ndarray] = {}
         self._backend = None
