@@ -35,6 +35,7 @@ def main() -> int:
     ap.add_argument("--disc", default="lite0", choices=("small", "lite0", "layout"))
     ap.add_argument("--disc-steps", type=int, default=300)
     ap.add_argument("--disc-input", default="rgb", choices=("rgb", "labels", "rgb+labels"))
+    ap.add_argument("--layout-grid", default="3x4", metavar="ROWSxCOLS", help="layout discriminator grid")
     ap.add_argument("--disc-val", type=float, default=0.0, help="discriminator validation share (0 = off)")
     ap.add_argument("--disc-bands", type=int, default=1, help="small CNN: horizontal pooling bands")
     ap.add_argument("--input-size", default=None, help="discriminator input WxH (default: render aspect, <=128 wide)")
@@ -49,6 +50,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
+    from scenegen.cli_types import parse_grid
     from scenegen.params import load_space
     from tuner.cli import _parse_size, _rule_options
     from tuner.loop import TuneConfig, Tuner, load_metrics, params_path
@@ -69,7 +71,7 @@ def main() -> int:
                      threads=args.threads, params=args.params, disc_input=args.disc_input, disc_val=args.disc_val,
                      disc_bands=args.disc_bands, replay_weights=args.replay_weights,
                      input_size=_parse_size(args.input_size, "--input-size") if args.input_size else None,
-                     method_options=rule_options)
+                     layout_grid=parse_grid(args.layout_grid, "--layout-grid"), method_options=rule_options)
     t0 = time.perf_counter()
     tuner = Tuner(cfg, resume=True)
     tuner.run()

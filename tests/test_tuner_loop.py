@@ -17,6 +17,7 @@ from tuner import cli as tcli
 from tuner import loop
 from tuner.discriminator import load_checkpoint
 from tuner.loop import TuneConfig, Tuner, finished_iterations
+from tuner.report import write_report
 
 pytestmark = pytest.mark.torch
 
@@ -155,6 +156,25 @@ def test_score_method_and_camvid_dataset_with_separate_val(tmp_path):
     assert "recovery" not in m
     assert m["class_proportions"]["real"][4] > 0.4  # road share of the fixture
     assert m["method"] == "score"
+
+
+def test_class_proportions_are_measured_against_the_real_training_and_evaluation_images(tmp_path):
+    cam = make_camvid(tmp_path / "camvid")
+    for f in (cam / "valannot").iterdir():  # val: sky above a thinner road band, unlike train
+        lab = np.full((36, 48), 0, np.uint8)
+        lab[27:] = 3
+        atomic_write_png(f, lab)
+    run = Tuner(cfg(tmp_path / "run", f"camvid:{cam}#train", iterations=1, real_val=f"camvid:{cam}#val",
+                    variables=None), progress=False).run()
+    cp = json.loads((run / "metrics_iter1.json").read_text())["class_proportions"]
+    names = cp["names"]
+    assert cp["real_train"][names.index("road")] == pytest.approx(18 * 38 / (18 * 38 + 36 * 10))
+    assert cp["real"][names.index("road")] == pytest.approx(0.25)
+    assert cp["real"][names.index("sky")] == pytest.approx(0.75)
+    render = np.array(cp["render"])
+    assert cp["l1_train"] == pytest.approx(np.abs(render - cp["real_train"]).sum())
+    assert cp["l1"] == pytest.approx(np.abs(render - cp["real"]).sum())
+    assert "real train" in (write_report(run).read_text())
 
 
 def test_label_aware_discriminator_reads_rendered_and_real_labels(tmp_path, target_file):

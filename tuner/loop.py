@@ -308,12 +308,29 @@ class Tuner:
         self.real_eval_features = self._kid_features(eval_x, self.real_eval) if c.kid else None
         labels = realdata.read_paper7(evals)
         self.real_props = M.class_proportions(labels, len(PAPER7_NAMES)) if labels is not None else None
+        # What the discriminator is tuned toward; with --real-val it can differ a lot from the
+        # evaluation images (CamVid train vs val), so both are recorded.
+        train_labels = realdata.read_paper7(train) if labels is not None else None
+        self.real_train_props = (M.class_proportions(train_labels, len(PAPER7_NAMES))
+                                 if train_labels is not None else None)
         self.log(f"real: {len(train)} training and {len(evals)} held-out images from {c.real}"
                  + (f" (evaluation: {c.real_val})" if c.real_val else ""))
         atomic_write_json(self.run_dir / "real_examples.json",
                           {"train": realdata.describe_samples(train), "eval": realdata.describe_samples(evals)})
         if self.target is not None:
             self.target.save(self.run_dir / "target_params.yaml")
+
+    def _proportion_distances(self, props: np.ndarray) -> Dict[str, Any]:
+        """The real class proportions and the L1 distances of ``props`` to them: ``real`` / ``l1`` for the
+        evaluation images, ``real_train`` / ``l1_train`` for the discriminator's real training images."""
+        out: Dict[str, Any] = {}
+        if self.real_props is not None:
+            out["real"] = self.real_props.tolist()
+            out["l1"] = M.proportion_l1(props, self.real_props)
+        if self.real_train_props is not None:
+            out["real_train"] = self.real_train_props.tolist()
+            out["l1_train"] = M.proportion_l1(props, self.real_train_props)
+        return out
 
     def _prepare(self, samples: Sequence[Sample]) -> Tuple[torch.Tensor, torch.Tensor]:
         """(discriminator input, RGB) of ``samples``: the RGB and/or label channels the discriminator
@@ -443,9 +460,7 @@ class Tuner:
         if render_labels is not None:
             props = M.class_proportions(render_labels, len(PAPER7_NAMES))
             m["class_proportions"] = {"names": list(PAPER7_NAMES), "render": props.tolist()}
-            if self.real_props is not None:
-                m["class_proportions"]["real"] = self.real_props.tolist()
-                m["class_proportions"]["l1"] = M.proportion_l1(props, self.real_props)
+            m["class_proportions"].update(self._proportion_distances(props))
         m.update(self._recovery(new_space))
         m["variable_means"] = {v.name: v.distribution.mean() for v in new_space}
         t_end = time.perf_counter()
@@ -552,9 +567,7 @@ class Tuner:
         if labels is not None:
             props = M.class_proportions(labels, len(PAPER7_NAMES))
             out["class_proportions"] = {"names": list(PAPER7_NAMES), "render": props.tolist()}
-            if self.real_props is not None:
-                out["class_proportions"]["real"] = self.real_props.tolist()
-                out["class_proportions"]["l1"] = M.proportion_l1(props, self.real_props)
+            out["class_proportions"].update(self._proportion_distances(props))
         return _jsonable(out)
 
     def run(self) -> Path:
@@ -592,6 +605,8 @@ def _short(m: Mapping[str, Any]) -> str:
         parts.append(f"kid {m['kid']['mean']:.4f}")
     if "class_proportions" in m and "l1" in m["class_proportions"]:
         parts.append(f"class-L1 {m['class_proportions']['l1']:.3f}")
+        if "l1_train" in m["class_proportions"]:
+            parts.append(f"class-L1 to real train {m['class_proportions']['l1_train']:.3f}")
     if "recovery" in m:
         parts.append(f"recovery {m['recovery']['mean']:.3f}")
     return ", ".join(parts)

@@ -106,7 +106,10 @@ def plot_metrics(ms: List[Dict[str, Any]], path: Path) -> List[str]:
     if its and all("kid" in m for m in its):
         panels.append(("KID (Lite0 features)", [("KID", [m["kid"]["mean"] for m in its])], k))
     if its and all("l1" in m.get("class_proportions", {}) for m in its):
-        panels.append(("class-proportion L1", [("L1", [m["class_proportions"]["l1"] for m in its])], k))
+        lines = [("to evaluation images", [m["class_proportions"]["l1"] for m in its])]
+        if all("l1_train" in m["class_proportions"] for m in its):
+            lines.append(("to real training images", [m["class_proportions"]["l1_train"] for m in its]))
+        panels.append(("class-proportion L1", lines, k))
     if all("recovery" in m for m in ms):
         panels.append(("parameter-recovery error", [("mean W1 / width", [m["recovery"]["mean"] for m in ms])],
                        [m["iteration"] for m in ms]))
@@ -168,8 +171,10 @@ def plot_classes(ms: List[Dict[str, Any]], path: Path) -> bool:
     plt = _plt()
     names = its[0]["class_proportions"]["names"]
     bars = []
+    if "real_train" in its[0]["class_proportions"]:
+        bars.append(("real (training)", its[0]["class_proportions"]["real_train"]))
     if "real" in its[0]["class_proportions"]:
-        bars.append(("real", its[0]["class_proportions"]["real"]))
+        bars.append(("real (evaluation)" if len(bars) else "real", its[0]["class_proportions"]["real"]))
     bars.append((f"renders iter {its[0]['iteration']}", its[0]["class_proportions"]["render"]))
     if len(its) > 1:
         bars.append((f"renders iter {its[-1]['iteration']}", its[-1]["class_proportions"]["render"]))
@@ -258,7 +263,8 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
         d = m.get("discriminator", {})
         rows.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
             m.get("iteration"), d.get("auc"), d.get("accuracy"), m.get("kid", {}).get("mean"),
-            m.get("class_proportions", {}).get("l1"), m.get("recovery", {}).get("mean"),
+            m.get("class_proportions", {}).get("l1"), m.get("class_proportions", {}).get("l1_train"),
+            m.get("recovery", {}).get("mean"),
             m.get("update", {}).get("accept_rate"), m.get("params_version"))) + "</tr>")
     cfg_rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{_fmt(v)}</td></tr>" for k, v in config.items())
     body = [f"<h1>Tuning run {html.escape(str(run))}</h1>",
@@ -266,7 +272,7 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
             f"<code>{html.escape(config['real'])}</code>. Final parameters: "
             f"<code>{html.escape(params_path(run, last).name)}</code>.</p>",
             "<h2>Per iteration</h2><table><tr><th>iter</th><th>D AUC</th><th>D acc</th><th>KID</th>"
-            "<th>class L1</th><th>recovery</th><th>accept rate</th><th>params version</th></tr>"
+            "<th>class L1 (eval)</th><th>class L1 (real train)</th><th>recovery</th><th>accept rate</th><th>params version</th></tr>"
             + "".join(rows) + "</table>"]
     for title, png in sections:
         body.append(f"<h2>{html.escape(title)}</h2><img src='{png}' alt='{html.escape(title)}'>")
