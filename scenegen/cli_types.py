@@ -64,7 +64,6 @@ def name_part(flag: str) -> Callable[[str], str]:
     return parse
 
 
-
 def parse_grid(text: str, flag: str) -> Tuple[int, int]:
     """``ROWSxCOLS`` (each 1..16, e.g. ``3x4``) as ``(rows, cols)``; a bad value is a UserError naming ``flag``."""
     try:
