@@ -364,8 +364,11 @@ def test_stale_temp_files_are_removed_on_resume(tmp_path):
     assert _manifest(out)["execution"]["temp_files_removed"] == 2
 
 
+# The child gets Python's own Ctrl-C handler: a test runner started in the background by a non-interactive
+# shell has SIGINT ignored, and a child would inherit that (it then never sees the Ctrl-C).
 _RUN_JOB = """
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {tests!r})
 from test_render_jobs import Fake
 from render_jobs.jobfile import load_job
