@@ -65,11 +65,10 @@ def name_part(flag: str) -> Callable[[str], str]:
 
 
 def parse_grid(text: str, flag: str) -> Tuple[int, int]:
-    """``ROWSxCOLS`` (each 1..16, e.g. ``3x4``) as ``(rows, cols)``; a bad value is a UserError naming ``flag``."""
+    """``ROWSxCOLS`` (e.g. ``3x4``) as ``(rows, cols)``; a malformed value is a UserError naming ``flag``
+    (the range is the caller's to check)."""
     try:
         rows, cols = (int(x) for x in text.lower().split("x"))
     except ValueError:
         raise UserError(f"{flag} must look like ROWSxCOLS, e.g. 3x4, got {text!r}") from None
-    if not (1 <= rows <= 16 and 1 <= cols <= 16):
-        raise UserError(f"{flag}: rows and columns must be 1..16, got {text!r}")
     return rows, cols

@@ -133,8 +133,9 @@ class TuneConfig:
             raise UserError(f"--disc-val must be in [0, 0.5), got {self.disc_val}")
         if self.disc_bands < 1:
             raise UserError(f"--disc-bands must be at least 1, got {self.disc_bands}")
-        if len(self.layout_grid) != 2 or min(self.layout_grid) < 1:
-            raise UserError(f"--layout-grid must be ROWSxCOLS with both at least 1, got {self.layout_grid}")
+        if len(self.layout_grid) != 2 or not all(1 <= n <= 16 for n in self.layout_grid):
+            raise UserError("--layout-grid: rows and columns must be 1..16, got "
+                            + "x".join(str(n) for n in self.layout_grid))
         if not 0.0 < self.holdout < 1.0:
             raise UserError(f"--holdout must be between 0 and 1, got {self.holdout}")
         if self.real_count < 0 or self.replay < 0 or self.seed < 0:
