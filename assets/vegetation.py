@@ -31,9 +31,9 @@ class TreeParams:
         return asdict(self)
 
 
-def sample_tree(rng: np.random.Generator, leaf_cover: float = 1.0) -> TreeParams:
-    """Sample one street tree; ``leaf_cover`` (the season, shared by a scene's trees) draws nothing
-    from ``rng``."""
+def sample_tree(rng: np.random.Generator, leaf_cover: float = 1.0, size: float = 1.0) -> TreeParams:
+    """Sample one street tree; ``leaf_cover`` (the season) and ``size`` (a scale on every dimension, the
+    age of a street's trees), both shared by a scene's trees, draw nothing from ``rng``."""
     shape = TREE_SHAPES[int(rng.integers(len(TREE_SHAPES)))]
     trunk_h = float(rng.uniform(1.8, 3.5))
     if shape == "round":
@@ -42,10 +42,11 @@ def sample_tree(rng: np.random.Generator, leaf_cover: float = 1.0) -> TreeParams
         r = float(rng.uniform(1.2, 2.4)); crown_h = r * float(rng.uniform(2.5, 3.5))
     else:
         r = float(rng.uniform(0.8, 1.4)); crown_h = r * float(rng.uniform(3.5, 5.0))
-    trunk_r = round(float(rng.uniform(0.12, 0.25)), 4)
+    trunk_r = float(rng.uniform(0.12, 0.25))
+    trunk_h, r, crown_h, trunk_r = (size * x for x in (trunk_h, r, crown_h, trunk_r))
     foliage = hsv_linear(float(rng.uniform(0.2, 0.33)), float(rng.uniform(0.45, 0.8)), float(rng.uniform(0.22, 0.5)))
     bark = hsv_linear(float(rng.uniform(0.05, 0.1)), 0.35, float(rng.uniform(0.2, 0.35)))
-    return TreeParams(shape, round(trunk_h, 4), trunk_r, round(r, 4), round(crown_h, 4), foliage, bark,
+    return TreeParams(shape, round(trunk_h, 4), round(trunk_r, 4), round(r, 4), round(crown_h, 4), foliage, bark,
                       int(rng.integers(N_VARIANTS)), round(float(np.clip(leaf_cover, 0.0, 1.0)), 4))
 
 

@@ -301,20 +301,23 @@ def _furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
                            {**tl.to_dict(), "side": side})
 
 
+def _tree_row_x(road: RoadSpec) -> float:
+    """Distance from the street axis of a side's row of street trees: the middle of a grass strip wide
+    enough for a tree, else pits in the sidewalk about a metre from the curb."""
+    if road.terrain_width >= 1.2:
+        return road.sidewalk_outer_x + road.terrain_width / 2
+    return road.carriageway_half_width + min(1.0, road.sidewalk_width / 2)
+
+
 def _trees(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    x_abs = _tree_row_x(road)
     for side in (-1, 1):
-        if road.terrain_width >= 1.2:
-            x_abs, base_z = road.sidewalk_outer_x + road.terrain_width / 2, CURB_HEIGHT
-        elif road.sidewalk_width >= 2.6:
-            x_abs, base_z = road.carriageway_half_width + 1.0, CURB_HEIGHT
-        else:
-            continue
         for y in _poisson_positions(rng, z["tree_density"], NEAR_Y, FAR_Y + 60):
-            t = sample_tree(rng, z.get("tree_leaf_cover", 1.0))
+            t = sample_tree(rng, z.get("tree_leaf_cover", 1.0), z.get("tree_size", 1.0))
             if placer.fits(side * x_abs, float(y), 0.5, 0.5, 0.0, 0.6):
                 d = 2 * t.crown_radius
-                placer.add("tree", "vegetation", (side * x_abs, float(y), base_z), float(rng.uniform(0, 2 * math.pi)),
-                           (d, d, t.height), t.to_dict(), solid=True)
+                placer.add("tree", "vegetation", (side * x_abs, float(y), CURB_HEIGHT),
+                           float(rng.uniform(0, 2 * math.pi)), (d, d, t.height), t.to_dict(), solid=True)
 
 
 def _bushes(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:

@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 
+from assets.vegetation import sample_tree
 from scenegen.grammar import frame_scene, sample_scene
 from scenegen.labels import INSTANCE_CLASS_IDS, VALID_IDS, label_id
 from scenegen.params import default_space
@@ -95,3 +96,35 @@ def test_box_corners_follow_yaw():
     c = np.array(o.box_corners())
     assert np.allclose(c[:, 0].min(), -1.0) and np.allclose(c[:, 0].max(), 3.0)
     assert np.allclose(c[:, 1].min(), 1.0) and np.allclose(c[:, 1].max(), 3.0)
+
+
+def _street(z_overrides: dict, seed: int = 5) -> SceneSpec:
+    space = default_space()
+    z = space.sample([seed])
+    z.update(z_overrides)
+    return frame_scene(space, FrameSeed(0, 0, seed), z)
+
+
+def test_trees_stand_in_sidewalk_pits_without_a_grass_strip():
+    s = _street({"terrain_strip_width_m": 0.0, "sidewalk_width_m": 1.6, "tree_density": 16.0})
+    trees = [o for o in s.objects if o.family == "tree"]
+    assert len(trees) > 10 and {np.sign(o.location[0]) for o in trees} == {-1.0, 1.0}
+    for o in trees:
+        assert s.road.carriageway_half_width < abs(o.location[0]) < s.road.sidewalk_outer_x
+    wide = _street({"terrain_strip_width_m": 3.0, "tree_density": 16.0})
+    for o in (o for o in wide.objects if o.family == "tree"):
+        assert wide.road.sidewalk_outer_x < abs(o.location[0]) < wide.road.terrain_outer_x
+
+
+def test_tree_size_scales_every_tree():
+    base_rng, big_rng = np.random.default_rng(3), np.random.default_rng(3)
+    base, big = sample_tree(base_rng, size=1.0), sample_tree(big_rng, size=2.0)
+    for f in ("trunk_height", "trunk_radius", "crown_radius", "crown_height"):
+        assert getattr(big, f) == pytest.approx(2.0 * getattr(base, f), abs=2e-4)
+    assert big.shape == base.shape and big.foliage == base.foliage
+    assert base_rng.random() == big_rng.random()  # the size draws nothing
+    # Base trees are 4.4-11.9 m tall: at 0.7 all are under 8.4 m, at 2.0 all over 8.7 m.
+    small, tall = (_street({"tree_size": k, "tree_density": 12.0}) for k in (0.7, 2.0))
+    heights = {k: [o.size[2] for o in s.objects if o.family == "tree"] for k, s in (("small", small), ("tall", tall))}
+    assert heights["small"] and heights["tall"]
+    assert max(heights["small"]) < 8.4 < 8.7 < min(heights["tall"])
