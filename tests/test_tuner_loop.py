@@ -13,6 +13,7 @@ import torch
 
 from scenegen.io import atomic_write_png
 from scenegen.params import default_space
+from tuner.best import best_iteration
 from tuner import cli as tcli
 from tuner import loop
 from tuner.discriminator import load_checkpoint
@@ -175,6 +176,21 @@ def test_class_proportions_are_measured_against_the_real_training_and_evaluation
     assert cp["l1_train"] == pytest.approx(np.abs(render - cp["real_train"]).sum())
     assert cp["l1"] == pytest.approx(np.abs(render - cp["real"]).sum())
     assert "real train" in (write_report(run).read_text())
+    # one measured distribution (params_iter0, rendered in iteration 1): it is the best one
+    best = json.loads((run / "best.json").read_text())
+    assert best["params"] == "params_iter0.yaml" and best["l1_train"] == pytest.approx(cp["l1_train"])
+    assert (run / "params_best.yaml").read_bytes() == (run / "params_iter0.yaml").read_bytes()
+    assert "params_best.yaml" in (run / "report" / "report.html").read_text()
+
+
+def test_best_iteration_is_chosen_on_the_real_training_images_only():
+    def m(k, l1_train, l1):
+        return {"iteration": k, "class_proportions": {"l1_train": l1_train, "l1": l1}}
+    ms = [{"iteration": 0}, m(1, 0.30, 0.10), m(2, 0.12, 0.50), m(3, 0.20, 0.05)]
+    best = best_iteration(ms)
+    assert best["params_iteration"] == 1 and best["params"] == "params_iter1.yaml"  # rendered in iteration 2
+    assert best["l1_train"] == 0.12 and best["l1_train_per_params_iteration"] == [0.30, 0.12, 0.20]
+    assert best_iteration([{"iteration": 0}, {"iteration": 1, "class_proportions": {"l1": 0.2}}]) is None
 
 
 def test_label_aware_discriminator_reads_rendered_and_real_labels(tmp_path, target_file):
@@ -236,7 +252,10 @@ def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target
     # resume with only --out and a larger --iterations: the stored settings are reused
     assert tcli.main(["tune", "--out", str(out), "--resume", "--iterations", "2", "--quiet"]) == 0
     assert finished_iterations(out) == 2
-    assert "recovery" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "recovery" in printed and "closest to the real training images" in printed
+    best = json.loads((out / "best.json").read_text())
+    assert (out / "params_best.yaml").read_bytes() == (out / best["params"]).read_bytes()
 
 
 @pytest.mark.parametrize("extra, fragment", [

@@ -186,6 +186,7 @@ def build_config(args: argparse.Namespace):
 
 def cmd_tune(args: argparse.Namespace) -> int:
     """Handler of ``scenegen tune``."""
+    from .best import BEST_PARAMS, best_iteration
     from .loop import Tuner, load_metrics
 
     config = build_config(args)
@@ -194,6 +195,10 @@ def cmd_tune(args: argparse.Namespace) -> int:
     ms = load_metrics(run)
     last = ms[-1] if ms else {}
     print(f"tuned {len(ms) - 1} iteration(s) -> {run / f'params_iter{len(ms) - 1}.yaml'}")
+    best = best_iteration(ms)
+    if best is not None:
+        print(f"closest to the real training images (class L1 {best['l1_train']:.3f}): {best['params']}"
+              f" -> {run / BEST_PARAMS}")
     if "recovery" in last:
         print(f"parameter-recovery error: {ms[0]['recovery']['mean']:.4f} -> {last['recovery']['mean']:.4f}")
     print(f"report: scenegen report {run}")

@@ -16,6 +16,9 @@ Iteration ``k`` (1..T) of a run in ``DIR``:
 6. write ``draws_iter{k}.json``, ``disc_iter{k}.pt``, ``metrics_iter{k}.json`` and, last,
    ``params_iter{k}.yaml`` (its presence marks iteration ``k`` finished).
 
+After the last iteration, ``params_best.yaml`` and ``best.json`` name the iteration whose renders came
+closest to the real training images (:mod:`tuner.best`).
+
 All randomness is derived from ``(seed, iteration, stream name)``, so a killed run resumed with
 ``--resume`` writes the same params files as an uninterrupted one.
 """
@@ -43,6 +46,7 @@ from scenegen.seeding import FrameSeed, stable_key
 from . import metrics as M
 from . import realdata
 from .backends import BACKENDS, make_backend
+from .best import write_best
 from .crossfit import fold_ids, mean_over_models, split_holdout
 from .discriminator import DiscConfig, Discriminator, load_checkpoint, resolve_device, save_checkpoint
 from .preprocess import default_input_size, prepare_batch, prepare_label_batch
@@ -589,14 +593,18 @@ class Tuner:
             self.log(f"resuming {self.run_dir} after iteration {done}")
         if done >= c.iterations:
             self.log(f"{self.run_dir}: all {c.iterations} iterations already finished")
-            return self.run_dir
-        with self._bar(total=c.iterations, initial=done, desc="tune", unit="iter") as bar:
-            for k in range(done + 1, c.iterations + 1):
-                m = self.iteration(k)
-                bar.update(1)
-                bar.set_postfix_str(_short(m))
-                self.log(f"iteration {k}: {_short(m)}")
-        self.backend.close()
+        else:
+            with self._bar(total=c.iterations, initial=done, desc="tune", unit="iter") as bar:
+                for k in range(done + 1, c.iterations + 1):
+                    m = self.iteration(k)
+                    bar.update(1)
+                    bar.set_postfix_str(_short(m))
+                    self.log(f"iteration {k}: {_short(m)}")
+            self.backend.close()
+        best = write_best(self.run_dir, load_metrics(self.run_dir))
+        if best is not None:
+            self.log(f"closest to the real training images: {best['params']} (class L1 {best['l1_train']:.3f})"
+                     f" -> {self.run_dir / 'params_best.yaml'}")
         return self.run_dir
 
 

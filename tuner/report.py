@@ -23,6 +23,7 @@ from scenegen.io import atomic_write_bytes, atomic_write_text
 from scenegen.params import ParameterSpace, Variable, load_space
 
 from .loop import RUN_FILE, draws_path, finished_iterations, load_metrics, params_path
+from .best import BEST_PARAMS, best_iteration
 
 MAX_VARIABLE_PLOTS = 36
 GRID_COLUMNS = 6
@@ -218,6 +219,14 @@ def _fmt(v: Any) -> str:
     return html.escape(str(v))
 
 
+def _best_sentence(ms: List[Dict[str, Any]]) -> str:
+    best = best_iteration(ms)
+    if best is None:
+        return ""
+    return (f" Closest to the real training images (class-proportion L1 {best['l1_train']:.3f}): "
+            f"<code>{html.escape(best['params'])}</code>, copied to <code>{BEST_PARAMS}</code>.")
+
+
 def write_report(run: Path, out: Optional[Path] = None) -> Path:
     """Write ``report.html`` and its PNGs for the run in ``run``; returns the HTML path."""
     run = Path(run)
@@ -270,7 +279,7 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
     body = [f"<h1>Tuning run {html.escape(str(run))}</h1>",
             f"<p>{last} finished iteration(s); method <b>{html.escape(config['method'])}</b>; real set "
             f"<code>{html.escape(config['real'])}</code>. Final parameters: "
-            f"<code>{html.escape(params_path(run, last).name)}</code>.</p>",
+            f"<code>{html.escape(params_path(run, last).name)}</code>.{_best_sentence(ms)}</p>",
             "<h2>Per iteration</h2><table><tr><th>iter</th><th>D AUC</th><th>D acc</th><th>KID</th>"
             "<th>class L1 (eval)</th><th>class L1 (real train)</th><th>recovery</th><th>accept rate</th><th>params version</th></tr>"
             + "".join(rows) + "</table>"]
