@@ -5,7 +5,8 @@
 
 Trains on ``camvid:DATA#train``; every metric is measured on ``camvid:DATA#val`` (never trained
 on).  After tuning, ``--eval-count`` frames are rendered from the initial (uniform) and from the
-final distribution with the same frame seeds, and KID (Lite0 features) and the L1 distance between
+tuned distribution (`params_best.yaml`: the iteration closest to CamVid train in class proportions)
+with the same frame seeds, and KID (Lite0 features) and the L1 distance between
 paper-7 class pixel proportions are computed for both.  Renders are 4:3 like CamVid (no aspect
 cue).  Writes ``OUT/summary.json`` and a report; measures, never asserts: the figures are what they
 are.
@@ -53,6 +54,7 @@ def main() -> int:
     from scenegen.cli_types import parse_grid
     from scenegen.params import load_space
     from tuner.cli import _parse_size, _rule_options
+    from tuner.best import BEST_PARAMS, best_iteration
     from tuner.loop import TuneConfig, Tuner, load_metrics, params_path
     from tuner.report import write_report
 
@@ -80,19 +82,23 @@ def main() -> int:
     last = len(ms) - 1
     t1 = time.perf_counter()
     initial = tuner.evaluate(load_space(params_path(out, 0)), "initial", args.eval_count, tag_index=0)
-    tuned = tuner.evaluate(load_space(params_path(out, last)), "tuned", args.eval_count, tag_index=0)
+    best = best_iteration(ms)  # the tuner's result: closest to the real training images, else the last
+    tuned_params = out / BEST_PARAMS if best is not None else params_path(out, last)
+    tuned = tuner.evaluate(load_space(tuned_params), "tuned", args.eval_count, tag_index=0)
     wall_eval = time.perf_counter() - t1
     report = write_report(out)
     summary = {
         "data": str(data), "method": args.method, "iterations": last, "batch": args.batch,
         "resolution": args.resolution, "samples": args.samples, "disc": args.disc, "eval_count": args.eval_count,
         "disc_input": args.disc_input, "params": args.params, "rule_options": rule_options,
-        "initial": initial, "tuned": tuned,
+        "initial": initial, "tuned": tuned, "tuned_params": best["params"] if best else tuned_params.name,
         "per_iteration": [{"iteration": m["iteration"], "auc": m["discriminator"]["auc"],
                            "kid": m.get("kid", {}).get("mean"),
-                           "class_l1": m.get("class_proportions", {}).get("l1")} for m in ms[1:]],
+                           "class_l1": m.get("class_proportions", {}).get("l1"),
+                           "class_l1_train": m.get("class_proportions", {}).get("l1_train")} for m in ms[1:]],
         "wall_seconds": {"tune": wall_tune, "evaluate": wall_eval}, "report": str(report)}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    print(f"tuned = {summary['tuned_params']}")
     for name, r in (("initial", initial), ("tuned", tuned)):
         print(f"{name:8s} KID {r['kid']['mean']:.4f}  class-L1 {r['class_proportions'].get('l1', float('nan')):.3f}")
     print(f"tune {wall_tune:.0f} s, evaluation {wall_eval:.0f} s; summary {out / 'summary.json'}; report {report}")
