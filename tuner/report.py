@@ -177,16 +177,22 @@ def plot_classes(ms: List[Dict[str, Any]], path: Path) -> bool:
     if "real" in its[0]["class_proportions"]:
         bars.append(("real (evaluation)" if len(bars) else "real", its[0]["class_proportions"]["real"]))
     bars.append((f"renders iter {its[0]['iteration']}", its[0]["class_proportions"]["render"]))
+    best = best_iteration(ms)
+    if best is not None:
+        shown = {its[0]["iteration"], its[-1]["iteration"]}
+        for m in its:
+            if m["iteration"] == best["params_iteration"] + 1 and m["iteration"] not in shown:
+                bars.append((f"renders iter {m['iteration']} (best: {best['params']})", m["class_proportions"]["render"]))
     if len(its) > 1:
         bars.append((f"renders iter {its[-1]['iteration']}", its[-1]["class_proportions"]["render"]))
     x = np.arange(len(names))
     w = 0.8 / len(bars)
-    fig, ax = plt.subplots(figsize=(8, 3))
+    fig, ax = plt.subplots(figsize=(10, 3))
     for i, (label, vals) in enumerate(bars):
         ax.bar(x + (i - (len(bars) - 1) / 2) * w, vals, w, label=label)
     ax.set_xticks(x, names, fontsize=8)
     ax.set_ylabel("pixel share")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     _save(fig, path)
     return True
