@@ -22,8 +22,8 @@ from scenegen.errors import UserError
 from scenegen.io import atomic_write_bytes, atomic_write_text
 from scenegen.params import ParameterSpace, Variable, load_space
 
-from .loop import RUN_FILE, draws_path, finished_iterations, load_metrics, params_path
 from .best import BEST_PARAMS, best_iteration
+from .loop import RUN_FILE, draws_path, finished_iterations, load_metrics, params_path
 
 MAX_VARIABLE_PLOTS = 36
 GRID_COLUMNS = 6
