@@ -46,7 +46,7 @@ from scenegen.seeding import FrameSeed, stable_key
 from . import metrics as M
 from . import realdata
 from .backends import BACKENDS, make_backend
-from .best import BEST_PARAMS, write_best
+from .best import write_best
 from .crossfit import fold_ids, mean_over_models, split_holdout
 from .discriminator import DiscConfig, Discriminator, load_checkpoint, resolve_device, save_checkpoint
 from .preprocess import default_input_size, prepare_batch, prepare_label_batch
@@ -601,10 +601,7 @@ class Tuner:
                     bar.set_postfix_str(_short(m))
                     self.log(f"iteration {k}: {_short(m)}")
             self.backend.close()
-        best = write_best(self.run_dir, load_metrics(self.run_dir))
-        if best is not None:
-            self.log(f"closest to the real training images: {best['params']} (class L1 {best['l1_train']:.3f})"
-                     f" -> {self.run_dir / BEST_PARAMS}")
+        write_best(self.run_dir, load_metrics(self.run_dir))
         return self.run_dir
 
 

@@ -178,11 +178,9 @@ def plot_classes(ms: List[Dict[str, Any]], path: Path) -> bool:
         bars.append(("real (evaluation)" if len(bars) else "real", its[0]["class_proportions"]["real"]))
     bars.append((f"renders iter {its[0]['iteration']}", its[0]["class_proportions"]["render"]))
     best = best_iteration(ms)
-    if best is not None:
-        shown = {its[0]["iteration"], its[-1]["iteration"]}
-        for m in its:
-            if m["iteration"] == best["params_iteration"] + 1 and m["iteration"] not in shown:
-                bars.append((f"renders iter {m['iteration']} (best: {best['params']})", m["class_proportions"]["render"]))
+    best_renders = [m for m in its[1:-1] if best and m["iteration"] == best["params_iteration"] + 1]
+    for m in best_renders:  # the best iteration's renders, unless they are the first or last shown anyway
+        bars.append((f"renders iter {m['iteration']} (best: {best['params']})", m["class_proportions"]["render"]))
     if len(its) > 1:
         bars.append((f"renders iter {its[-1]['iteration']}", its[-1]["class_proportions"]["render"]))
     x = np.arange(len(names))
@@ -230,7 +228,7 @@ def _best_sentence(ms: List[Dict[str, Any]]) -> str:
     if best is None:
         return ""
     return (f" Closest to the real training images (class-proportion L1 {best['l1_train']:.3f}): "
-            f"<code>{html.escape(best['params'])}</code>, copied to <code>{BEST_PARAMS}</code>.")
+            f"<code>{html.escape(best["params"])}</code> (<code>{BEST_PARAMS}</code> when the run has ended).")
 
 
 def write_report(run: Path, out: Optional[Path] = None) -> Path:
