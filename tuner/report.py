@@ -228,7 +228,7 @@ def _best_sentence(ms: List[Dict[str, Any]]) -> str:
     if best is None:
         return ""
     return (f" Closest to the real training images (class-proportion L1 {best['l1_train']:.3f}): "
-            f"<code>{html.escape(best["params"])}</code> (<code>{BEST_PARAMS}</code> when the run has ended).")
+            f"<code>{html.escape(best['params'])}</code> (<code>{BEST_PARAMS}</code> when the run has ended).")
 
 
 def write_report(run: Path, out: Optional[Path] = None) -> Path:
