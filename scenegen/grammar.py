@@ -32,6 +32,8 @@ NEAR_Y, FAR_Y = 2.0, 140.0
 ROAD_Y_START, ROAD_Y_END = -15.0, 400.0
 CURB_HEIGHT = 0.15
 CROSSWALK_DEPTH = 4.0
+#: Fog thins out with height (a ground fog or haze layer), so a low density leaves the sky blue.
+FOG_SCALE_HEIGHT_M = 100.0
 _CHROMATIC_PAINTS = ("red", "blue", "green", "brown")
 #: Classes whose objects go through ``_Placer.add_asset``, so a CAD catalog model may stand in for them.
 CAD_CLASSES = tuple(sorted({"person", "vegetation", "bicycle", "motorcycle",
@@ -383,7 +385,8 @@ def _atmosphere(z) -> Tuple[SunSpec, SkySpec, FogSpec]:
                   strength=round(4.0 * (1.0 - 0.85 * overcast), 5), angle_deg=round(0.53 + 25.0 * overcast, 4))
     sky = SkySpec(haze=float(z["sky_haze"]), overcast=overcast, strength=1.0)
     grey = 0.55 + 0.25 * (1 - overcast)
-    fog = FogSpec(density=float(z["fog_density"]) / 100.0, color=(grey, grey * 1.01, grey * 1.04))
+    fog = FogSpec(density=float(z["fog_density"]) / 100.0, color=(grey, grey * 1.01, grey * 1.04),
+                  scale_height_m=FOG_SCALE_HEIGHT_M)
     return sun, sky, fog
 
 

@@ -5,6 +5,7 @@ pass; everything here is deterministic and unit-testable.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
@@ -63,14 +64,47 @@ def decode_object_index(index: np.ndarray, segments: Sequence[Segment]) -> Tuple
     return label_lut[as_int], inst_lut[as_int]
 
 
-def apply_fog(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, ambient: Sequence[float]) -> np.ndarray:
-    """Blend towards the fog's in-scattered light with transmittance exp(-density * depth) (Beer-Lambert).
+def ray_elevation_sines(shape: Tuple[int, int], camera: CameraSpec) -> np.ndarray:
+    """Sine of each pixel ray's elevation above the horizontal (pinhole camera, no roll), HxW."""
+    h, w = shape
+    k = camera.intrinsics(w, h)
+    up = (k["cy"] - (np.arange(h, dtype=np.float64) + 0.5)) / k["fy"]
+    right = ((np.arange(w, dtype=np.float64) + 0.5) - k["cx"]) / k["fx"]
+    pitch = math.radians(camera.pitch_deg)
+    norm = np.sqrt(1.0 + up[:, None] ** 2 + right[None, :] ** 2)
+    return (math.sin(pitch) + math.cos(pitch) * up[:, None]) / norm
+
+
+def fog_optical_depth(depth: np.ndarray, fog: FogSpec, camera: CameraSpec | None = None) -> np.ndarray:
+    """Fog extinction integrated along each pixel's ray up to ``depth`` (metres; sky = very large).
+
+    Homogeneous fog (``scale_height_m == 0``): density * depth.  Exponential height fog: the density
+    falls as exp(-height / scale_height) above the ground, so a ray climbing at elevation theta
+    through it collects density(camera) * H * (1 - exp(-depth sin(theta) / H)) / sin(theta): the sky
+    keeps its colour through a light haze, and a ray toward the horizon sees the full fog.
+    """
+    s = np.minimum(depth.astype(np.float64), 1e6)
+    if fog.scale_height_m <= 0 or camera is None:
+        return fog.density * s
+    big_h = fog.scale_height_m
+    rise = s * ray_elevation_sines(depth.shape, camera) / big_h
+    rise = np.maximum(rise, -30.0)  # a ray dropping far below the camera: fog is saturated anyway
+    small = np.abs(rise) < 1e-6
+    path_factor = np.where(small, 1.0, -np.expm1(-rise) / np.where(small, 1.0, rise))
+    density_at_camera = fog.density * math.exp(-max(camera.location[2], 0.0) / big_h)
+    return density_at_camera * s * path_factor
+
+
+def apply_fog(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, ambient: Sequence[float],
+              camera: CameraSpec | None = None) -> np.ndarray:
+    """Blend towards the fog's in-scattered light with transmittance exp(-optical depth) (Beer-Lambert);
+    ``camera`` gives the ray directions a height fog needs (see :func:`fog_optical_depth`).
 
     Fog is lit by the skylight: its radiance is the ambient luminance in the fog's tint.
     """
     if fog.density <= 0:
         return linear
-    transmittance = np.exp(-fog.density * np.minimum(depth, 1e6))[..., None].astype(np.float32)
+    transmittance = np.exp(-fog_optical_depth(depth, fog, camera))[..., None].astype(np.float32)
     tint = np.asarray(fog.color, dtype=np.float32) / max(float(np.mean(fog.color)), 1e-6)
     fog_radiance = np.float32(FOG_BRIGHTNESS * luminance(ambient)) * tint
     return linear * transmittance + fog_radiance * (1.0 - transmittance)
@@ -115,7 +149,7 @@ def finish_rgb(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, ambient: Seq
                camera: CameraSpec) -> np.ndarray:
     """The output image: fog, lens effects, auto-exposure plus the camera's exposure correction,
     sensor noise (seeded by the camera spec), sRGB encoding."""
-    fogged = apply_fog(linear.astype(np.float32), depth, fog, ambient)
+    fogged = apply_fog(linear.astype(np.float32), depth, fog, ambient, camera)
     exposed = fogged * np.float32(2.0 ** (auto_exposure_ev(fogged) + camera.exposure_ev))
     exposed = apply_lens(exposed, camera.vignetting, camera.blur_px)
     if camera.noise > 0:

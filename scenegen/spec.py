@@ -80,8 +80,11 @@ class SkySpec:
 
 @dataclass(frozen=True)
 class FogSpec:
-    density: float  # extinction coefficient per metre (0 = none)
+    density: float  # extinction coefficient per metre at the ground (0 = none)
     color: RGB
+    #: Height over which the density falls by e (exponential height fog); 0 = homogeneous everywhere,
+    #: which whitens the whole sky at any density (scene files from before this field).
+    scale_height_m: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import pytest
 
 from scenegen.camera_model import project, world_to_camera_cv
 from scenegen.imaging import (MIDDLE_GREY, Segment, apply_fog, auto_exposure_ev, decode_object_index,
-                              linear_to_srgb8)
+                              fog_optical_depth, linear_to_srgb8, ray_elevation_sines)
 from scenegen.labels import label_id
 from scenegen.spec import CameraSpec, FogSpec
 
@@ -36,6 +36,34 @@ def test_fog_follows_beer_lambert():
     fog_l = out[0, 2, 0]
     t = math.exp(-1.0)
     assert out[0, 1, 0] == pytest.approx(0.5 * t + fog_l * (1 - t), rel=1e-5)
+
+
+def test_ray_elevation_of_a_pitched_pinhole_camera():
+    cam = CameraSpec((0.0, 0.0, 1.5), 10.0, 0.0, 0.0, 90.0, 0.0)
+    sines = ray_elevation_sines((3, 3), cam)  # 90 degree fov: the top row's rays climb 45 degrees more
+    assert sines[1, 1] == pytest.approx(math.sin(math.radians(10.0)))
+    top = math.degrees(math.atan(1.0 / 1.5 * 1.0))  # row centre 0.5 px below the top edge of a 3 px image
+    assert sines[0, 1] == pytest.approx(math.sin(math.radians(10.0 + top)))
+    assert sines[2, 1] < 0 < sines[0, 1]
+
+
+def test_height_fog_keeps_the_sky_and_matches_homogeneous_fog_near_the_ground():
+    cam = CameraSpec((0.0, 0.0, 0.0), 0.0, 0.0, 0.0, 90.0, 0.0)
+    height_fog = FogSpec(0.01, (1, 1, 1), scale_height_m=100.0)
+    flat = FogSpec(0.01, (1, 1, 1))
+    depth = np.full((3, 3), 1e10)
+    depth[1, :] = 50.0  # the middle row's rays are (nearly) horizontal: no climb, same as homogeneous
+    tau = fog_optical_depth(depth, height_fog, cam)
+    assert tau[1, 1] == pytest.approx(0.5)
+    assert fog_optical_depth(depth, flat, cam)[1, 1] == pytest.approx(0.5)
+    # the sky above the horizon: density * H / sin(elevation), finite, where homogeneous fog is opaque
+    s = ray_elevation_sines((3, 3), cam)[0, 1]
+    assert tau[0, 1] == pytest.approx(0.01 * 100.0 / s, rel=1e-4)
+    assert np.exp(-fog_optical_depth(depth, flat, cam)[0, 1]) == 0.0
+    assert np.exp(-tau[2, 1]) == pytest.approx(0.0)  # below the horizon the ray sinks into denser fog
+    # a camera higher up sees thinner fog
+    high = CameraSpec((0.0, 0.0, 100.0), 0.0, 0.0, 0.0, 90.0, 0.0)
+    assert fog_optical_depth(depth, height_fog, high)[1, 1] == pytest.approx(0.5 / math.e)
 
 
 def test_auto_exposure_hits_middle_grey_and_srgb_encoding():
