@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from scenegen.distributions import Histogram  # noqa: E402
 from scenegen.params import ParameterSpace, default_space  # noqa: E402
+from tuner.disc_kinds import BACKBONES, INPUTS  # noqa: E402
 
 # The rejection rule's settings for this benchmark (override with --rejection-opt KEY=VALUE).
 REJECTION_DEFAULTS: dict = {"by_fold": True}
@@ -123,7 +124,7 @@ def main() -> int:
     ap.add_argument("--resolution", default="256x128")
     ap.add_argument("--samples", type=int, default=16)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--disc", default="small", choices=("small", "lite0", "layout"))
+    ap.add_argument("--disc", default="small", choices=BACKBONES)
     ap.add_argument("--disc-steps", type=int, default=300)
     ap.add_argument("--folds", type=int, default=2)
     ap.add_argument("--real-count", type=int, default=256)
@@ -136,7 +137,7 @@ def main() -> int:
     ap.add_argument("--input-size", default=None, help="discriminator input WxH (default: the render size)")
     ap.add_argument("--disc-val", type=float, default=0.2, help="discriminator validation share (0 = off)")
     ap.add_argument("--disc-bands", type=int, default=3, help="small CNN: horizontal pooling bands")
-    ap.add_argument("--disc-input", default="rgb", choices=("rgb", "labels", "rgb+labels"),
+    ap.add_argument("--disc-input", default="rgb", choices=INPUTS,
                     help="what the discriminator reads (the target renders are labelled)")
     ap.add_argument("--replay-weights", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--rejection-opt", action="append", default=[], metavar="KEY=VALUE",

@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tuner.disc_kinds import BACKBONES, INPUTS  # noqa: E402
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -33,9 +35,9 @@ def main() -> int:
     ap.add_argument("--resolution", default="160x120")
     ap.add_argument("--samples", type=int, default=16)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--disc", default="lite0", choices=("small", "lite0", "layout"))
+    ap.add_argument("--disc", default="lite0", choices=BACKBONES)
     ap.add_argument("--disc-steps", type=int, default=300)
-    ap.add_argument("--disc-input", default="rgb", choices=("rgb", "labels", "rgb+labels"))
+    ap.add_argument("--disc-input", default="rgb", choices=INPUTS)
     ap.add_argument("--layout-grid", default="3x4", metavar="ROWSxCOLS", help="layout discriminator grid")
     ap.add_argument("--disc-val", type=float, default=0.0, help="discriminator validation share (0 = off)")
     ap.add_argument("--disc-bands", type=int, default=1, help="small CNN: horizontal pooling bands")

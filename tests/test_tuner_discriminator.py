@@ -248,7 +248,7 @@ def test_label_discriminator_sees_a_layout_difference_that_rgb_hides():
 
 def test_label_inputs_need_the_small_backbone_and_a_known_name():
     assert DiscConfig(inputs="labels").channels == 7 and DiscConfig(inputs="rgb+labels").channels == 10
-    with pytest.raises(UserError, match="small or layout backbone"):
+    with pytest.raises(UserError, match="small, layout or stats backbone"):
         DiscConfig(backbone="lite0", inputs="labels")
     with pytest.raises(UserError, match="unknown discriminator input"):
         DiscConfig(inputs="depth")
@@ -272,5 +272,33 @@ def test_layout_discriminator_reads_class_shares_on_a_coarse_grid():
     d = Discriminator(cfg, seed=1)
     er, ef = d.embed(real), d.embed(fake)
     assert er.shape == (80, 3 * 3 * 4)  # 3 classes x 3 bands x 4 columns
+    d.fit(er[:60], ef[:60], steps=80, gen=torch.Generator().manual_seed(2))
+    assert metrics.roc_auc(d.predict(er[60:]), d.predict(ef[60:])) > 0.95
+
+
+def test_stats_discriminator_reads_colour_and_contrast_per_cell():
+    from tuner.discriminator import grid_statistics
+
+    x = torch.zeros(1, 3, 4, 4)
+    x[0, 0, :2] = torch.tensor([[1.0, -1.0, 1.0, -1.0]] * 2)  # top half of red: mean 0, sd 1
+    x[0, 2] = 0.5  # blue: flat
+    f = grid_statistics(x, (2, 1), rgb_first=True)
+    means, sds = f[0, :6].view(3, 2), f[0, 6:].view(3, 2)
+    assert torch.allclose(means[0], torch.tensor([0.0, 0.0])) and torch.allclose(means[2], torch.tensor([0.5, 0.5]))
+    assert torch.allclose(sds[0], torch.tensor([1.0, 0.0])) and torch.allclose(sds[2], torch.zeros(2))
+
+    cfg = DiscConfig(backbone="stats", inputs="rgb+labels", label_classes=7)
+    assert cfg.grid_features == 12 * (10 + 3)
+    assert DiscConfig(backbone="stats").inputs == "rgb"  # unlike layout, stats reads colour by default
+    g = torch.Generator().manual_seed(0)
+
+    def domain(n: int, contrast: float) -> torch.Tensor:  # same mean colour, different contrast (fog)
+        base = torch.rand(n, 3, 12, 16, generator=g) * 2 - 1
+        return (base * contrast).clamp(-1, 1)
+
+    real, fake = domain(80, 0.9), domain(80, 0.4)
+    d = Discriminator(DiscConfig(backbone="stats", layout_cols=2, bands=2), seed=1)
+    er, ef = d.embed(real), d.embed(fake)
+    assert er.shape == (80, 2 * 2 * 6)
     d.fit(er[:60], ef[:60], steps=80, gen=torch.Generator().manual_seed(2))
     assert metrics.roc_auc(d.predict(er[60:]), d.predict(ef[60:])) > 0.95

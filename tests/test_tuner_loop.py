@@ -227,6 +227,20 @@ def test_layout_grid_sets_the_layout_discriminator_inputs_and_is_kept_on_resume(
     assert "layout_grid" in capsys.readouterr().err
 
 
+def test_stats_discriminator_reads_colour_statistics_with_or_without_labels(tmp_path):
+    cam = make_camvid(tmp_path / "camvid")
+    for inputs, per_cell in (("rgb", 6), ("rgb+labels", 3 + 7 + 3)):
+        out = tmp_path / inputs
+        args = ["tune", "--real", f"camvid:{cam}", "--out", str(out), "--backend", "toy", "--resolution", "64x32",
+                "--batch", "8", "--iterations", "1", "--disc", "stats", "--disc-input", inputs,
+                "--layout-grid", "2x2", "--disc-steps", "3", "--no-kid", "--device", "cpu", "--quiet"]
+        assert tcli.main(args) == 0
+        ck = load_checkpoint(out / "disc_iter1.pt")
+        weights = ck["discriminators"][0]["model"]
+        assert weights["net.0.weight"].shape[1] == per_cell * 2 * 2  # no layer norm in front: net.0 is the input layer
+        assert json.loads((out / "run.json").read_text())["config"]["disc_backbone"] == "stats"
+
+
 def test_label_discriminator_on_a_real_set_without_labels_exits_2(tmp_path, capsys):
     cam = make_camvid(tmp_path / "camvid")
     for f in (cam / "trainannot").iterdir():
@@ -267,7 +281,7 @@ def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target
     (["--real", "PARAMS", "--method", "score", "--rule-opt", "reward=log"], "reward"),
     (["--real", "PARAMS", "--device", "tpu"], "device"),
     (["--real", "PARAMS", "--batch", "2"], "--batch"),
-    (["--real", "PARAMS", "--disc", "lite0", "--disc-input", "labels"], "small or layout backbone"),
+    (["--real", "PARAMS", "--disc", "lite0", "--disc-input", "labels"], "small, layout or stats backbone"),
     (["--real", "PARAMS", "--layout-grid", "3"], "--layout-grid"),
     (["--real", "PARAMS", "--layout-grid", "0x4"], "--layout-grid"),
     ([], "--real is required"),

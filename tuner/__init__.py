@@ -10,6 +10,7 @@ Modules, one job each:
 * ``crossfit``      folds, so every draw is scored by a discriminator that never saw it
 * ``preprocess``    one decode/crop/resize/scale path for real and rendered images
 * ``lite0``         the offline ImageNet-pretrained EfficientNet-Lite0 trunk (features, KID)
+* ``disc_kinds``    discriminator names (torch-free, for the CLI)
 * ``discriminator`` real-vs-rendered models, training, checkpoints, ``--device auto``
 * ``metrics``       accuracy, ROC AUC, KID, class-proportion L1, parameter-recovery W1
 * ``realdata``      ``--real`` specs: datasets via ``scenegen.datasets`` or ``params:FILE``

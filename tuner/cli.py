@@ -14,6 +14,8 @@ from typing import Any, Dict, List
 from scenegen.cli_types import non_negative_int, parse_grid, positive_int, share
 from scenegen.errors import UserError
 
+from .disc_kinds import BACKBONES, INPUTS
+
 _DEFAULTS: Dict[str, Any] = {
     "params": None, "iterations": 8, "batch": 64, "resolution": "256x128", "method": "rejection",
     "device": "auto", "seed": 0, "backend": "blender", "samples": 16, "workers": 1, "folds": 2,
@@ -54,9 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=positive_int("--samples"), help="Cycles samples per pixel (default 16)")
     p.add_argument("--workers", type=positive_int("--workers"), help="render worker processes (default 1)")
     p.add_argument("--folds", type=positive_int("--folds"), help="cross-fitting folds (default 2)")
-    p.add_argument("--disc", choices=("small", "lite0", "layout"),
-                   help="discriminator: small CNN from scratch (default), frozen EfficientNet-Lite0 + head, or "
-                        "layout (class shares of the label images on a coarse grid; needs a labelled real set)")
+    p.add_argument("--disc", choices=BACKBONES,
+                   help="discriminator: small CNN from scratch (default), frozen EfficientNet-Lite0 + head, "
+                        "layout (class shares of the label images on a coarse grid; needs a labelled real set), or "
+                        "stats (mean colour and contrast on that grid, plus class shares with --disc-input rgb+labels)")
     p.add_argument("--disc-steps", type=positive_int("--disc-steps"), help="discriminator steps per fold per iteration")
     p.add_argument("--disc-lr", type=float, help="discriminator learning rate (default 1e-3)")
     p.add_argument("--disc-val", type=float, metavar="FRAC",
@@ -65,11 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--disc-bands", type=positive_int("--disc-bands"),
                    help="small CNN: pool its features over this many horizontal bands (default 1 = global)")
     p.add_argument("--layout-grid", metavar="ROWSxCOLS",
-                   help="layout discriminator: the grid its class shares are averaged over (default 3x4; "
-                        "1x1 = the image's class proportions only)")
-    p.add_argument("--disc-input", choices=("rgb", "labels", "rgb+labels"),
-                   help="what the small CNN reads: rgb (default), the label images (class layout; needs a "
-                        "labelled real set), or both stacked")
+                   help="layout and stats discriminators: the grid their statistics are averaged over (default "
+                        "3x4; 1x1 = whole-image statistics, e.g. the class proportions)")
+    p.add_argument("--disc-input", choices=INPUTS,
+                   help="what the small CNN or stats discriminator reads: rgb (default), the label images (class "
+                        "layout; needs a labelled real set), or both stacked")
     p.add_argument("--replay-weights", action=argparse.BooleanOptionalAction, default=None,
                    help="weight replayed renders of earlier iterations by q_now/q_then so they stand in for the "
                         "current distribution (default off)")

@@ -19,6 +19,11 @@ Two backbones:
   shapes or object details the scene variables do not control; against real photos, where the
   other discriminators separate the domains perfectly, its scores stay a smooth function of the
   layout.
+* ``stats``: the same grid and MLP on image statistics: per cell the mean and the standard deviation
+  (contrast) of each colour channel, plus the class shares when it reads labels too.  It sees what
+  the appearance variables change (sky colour, fog, brightness, sun and shadow contrast, foliage
+  colour) but no textures or shapes, so like ``layout`` it stays a smooth function of the scene
+  variables instead of memorising the photo-versus-render gap.
 
 With a validation split (:meth:`Discriminator.fit` ``val=``) training keeps the weights with the
 lowest validation loss (early stopping) and fits a Platt scaling ``sigmoid(a * logit + b)`` on the
@@ -45,8 +50,8 @@ from torch.nn import functional as F
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_bytes
 
-BACKBONES = ("small", "lite0", "layout")
-INPUTS = ("rgb", "labels", "rgb+labels")
+from .disc_kinds import BACKBONES, GRID_BACKBONES, INPUTS
+
 
 
 def resolve_device(name: str = "auto") -> Tuple[str, bool]:
@@ -77,10 +82,10 @@ class DiscConfig:
     small_bands: int = 1  # small: feature map pooled over this many horizontal bands (1 = global pooling)
     check_every: int = 25  # with a validation split: steps between validation checks
     patience: int = 4  # ... and checks without improvement before training stops
-    inputs: str = "rgb"  # rgb | labels | rgb+labels (labels: small or layout; layout reads labels only)
+    inputs: str = "rgb"  # rgb | labels | rgb+labels (labels: small, layout or stats; layout reads labels only)
     label_classes: int = 7  # channels of the label input (the paper-7 classes)
-    layout_cols: int = 4  # layout: grid columns (rows = bands)
-    layout_hidden: int = 64  # layout: MLP width
+    layout_cols: int = 4  # layout / stats: grid columns (rows = bands)
+    layout_hidden: int = 64  # layout / stats: MLP width
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
@@ -91,8 +96,8 @@ class DiscConfig:
             if self.inputs == "rgb+labels":
                 raise UserError("the layout discriminator reads the label images only (--disc-input labels)")
             object.__setattr__(self, "inputs", "labels")
-        elif self.inputs != "rgb" and self.backbone != "small":
-            raise UserError(f"discriminator input {self.inputs!r} needs the small or layout backbone "
+        elif self.inputs != "rgb" and self.backbone == "lite0":
+            raise UserError(f"discriminator input {self.inputs!r} needs the small, layout or stats backbone "
                             f"(lite0 is an RGB ImageNet model)")
 
     @property
@@ -107,6 +112,12 @@ class DiscConfig:
     def channels(self) -> int:
         """Input channels of the small CNN."""
         return 3 * self.uses_rgb + self.label_classes * self.uses_labels
+
+    @property
+    def grid_features(self) -> int:
+        """Features per image of the grid backbones: per cell, each channel's mean and each colour
+        channel's standard deviation."""
+        return self.bands * self.layout_cols * (self.channels + 3 * self.uses_rgb)
 
 
 class SmallCNN(nn.Module):
@@ -134,14 +145,29 @@ class SmallCNN(nn.Module):
 
 
 class FeatureHead(nn.Module):
-    """MLP on pooled backbone features -> one logit."""
+    """MLP on pooled backbone features -> one logit.  ``layer_norm`` normalises each feature vector
+    first (right for backbone features; wrong for image statistics, where it would cancel a change of
+    overall brightness or contrast)."""
 
-    def __init__(self, dim: int, hidden: int = 256) -> None:
+    def __init__(self, dim: int, hidden: int = 256, layer_norm: bool = True) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
+        norm = [nn.LayerNorm(dim)] if layer_norm else []
+        self.net = nn.Sequential(*norm, nn.Linear(dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)
+
+
+def grid_statistics(images: torch.Tensor, grid: Tuple[int, int], rgb_first: bool) -> torch.Tensor:
+    """``(N, C, H, W)`` -> ``(N, F)``: each channel's mean over the cells of a ``rows x cols`` grid
+    and, when the first three channels are colour (``rgb_first``), their standard deviation too."""
+    mean = F.adaptive_avg_pool2d(images, grid)
+    feats = [mean.flatten(1)]
+    if rgb_first:
+        rgb = images[:, :3]
+        var = F.adaptive_avg_pool2d(rgb * rgb, grid) - mean[:, :3] ** 2
+        feats.append(var.clamp_min(0).sqrt().flatten(1))
+    return torch.cat(feats, dim=1)
 
 
 def init_parameters(module: nn.Module, gen: torch.Generator) -> None:
@@ -171,8 +197,9 @@ class Discriminator:
         gen = torch.Generator().manual_seed(int(seed))
         if config.backbone == "small":
             self.model: nn.Module = SmallCNN(config.width, config.small_bands, config.channels)
-        elif config.backbone == "layout":
-            self.model = FeatureHead(config.label_classes * config.bands * config.layout_cols, config.layout_hidden)
+        elif config.backbone in GRID_BACKBONES:
+            self.model = FeatureHead(config.grid_features, config.layout_hidden,
+                                     layer_norm=config.backbone == "layout")
         else:
             from .lite0 import FEATURE_DIM
 
@@ -189,8 +216,8 @@ class Discriminator:
         """Prepared inputs ``(N, C, H, W)`` -> inputs of the trainable part (kept on the CPU)."""
         if self.config.backbone == "small":
             return images
-        if self.config.backbone == "layout":
-            return F.adaptive_avg_pool2d(images, (self.config.bands, self.config.layout_cols)).flatten(1)
+        if self.config.backbone in GRID_BACKBONES:
+            return grid_statistics(images, (self.config.bands, self.config.layout_cols), self.config.uses_rgb)
         from .lite0 import extract_features
 
         return extract_features(images, device=self.device, amp=self.amp, grid=(self.config.bands, 1))

@@ -47,6 +47,7 @@ from . import metrics as M
 from . import realdata
 from .backends import BACKENDS, make_backend
 from .best import write_best
+from .disc_kinds import GRID_BACKBONES
 from .crossfit import fold_ids, mean_over_models, split_holdout
 from .discriminator import DiscConfig, Discriminator, load_checkpoint, resolve_device, save_checkpoint
 from .preprocess import default_input_size, prepare_batch, prepare_label_batch
@@ -174,8 +175,8 @@ class TuneConfig:
 
 
 def layout_grid_options(config: TuneConfig) -> Dict[str, int]:
-    """DiscConfig fields for the layout discriminator's grid (rows share the ``bands`` field)."""
-    if config.disc_backbone != "layout":
+    """DiscConfig fields for the grid discriminators' grid (rows share the ``bands`` field)."""
+    if config.disc_backbone not in GRID_BACKBONES:
         return {}
     rows, cols = config.layout_grid
     return {"bands": int(rows), "layout_cols": int(cols)}
