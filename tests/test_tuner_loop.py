@@ -237,7 +237,8 @@ def test_stats_discriminator_reads_colour_statistics_with_or_without_labels(tmp_
         assert tcli.main(args) == 0
         ck = load_checkpoint(out / "disc_iter1.pt")
         weights = ck["discriminators"][0]["model"]
-        assert weights["net.0.weight"].shape[1] == per_cell * 2 * 2  # no layer norm in front: net.0 is the input layer
+        assert weights["linear.weight"].shape[1] == per_cell * 2 * 2  # a logistic regression on the statistics
+        assert weights["scale"].shape == (per_cell * 2 * 2,)  # its standardisation travels with the checkpoint
         assert json.loads((out / "run.json").read_text())["config"]["disc_backbone"] == "stats"
 
 

@@ -19,11 +19,14 @@ Two backbones:
   shapes or object details the scene variables do not control; against real photos, where the
   other discriminators separate the domains perfectly, its scores stay a smooth function of the
   layout.
-* ``stats``: the same grid and MLP on image statistics: per cell the mean and the standard deviation
-  (contrast) of each colour channel, plus the class shares when it reads labels too.  It sees what
-  the appearance variables change (sky colour, fog, brightness, sun and shadow contrast, foliage
-  colour) but no textures or shapes, so like ``layout`` it stays a smooth function of the scene
-  variables instead of memorising the photo-versus-render gap.
+* ``stats``: image statistics on the same grid: per cell the mean and the standard deviation
+  (contrast) of each colour channel, plus the class shares when it reads labels too, and a logistic
+  regression on them (standardised).  It sees what the appearance variables change (sky colour,
+  fog, brightness, sun and shadow contrast, foliage colour) but no textures or shapes, and its log
+  density ratio is linear in the statistics, so its scores rank renders by how far their statistics
+  are from the real ones instead of saturating on whichever few features separate the domains best
+  (an MLP on the same statistics did that against CamVid: scores near 0 for every render, and no
+  preference for clear over foggy scenes).
 
 With a validation split (:meth:`Discriminator.fit` ``val=``) training keeps the weights with the
 lowest validation loss (early stopping) and fits a Platt scaling ``sigmoid(a * logit + b)`` on the
@@ -85,7 +88,7 @@ class DiscConfig:
     inputs: str = "rgb"  # rgb | labels | rgb+labels (labels: small, layout or stats; layout reads labels only)
     label_classes: int = 7  # channels of the label input (the paper-7 classes)
     layout_cols: int = 4  # layout / stats: grid columns (rows = bands)
-    layout_hidden: int = 64  # layout / stats: MLP width
+    layout_hidden: int = 64  # layout: MLP width
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
@@ -145,17 +148,32 @@ class SmallCNN(nn.Module):
 
 
 class FeatureHead(nn.Module):
-    """MLP on pooled backbone features -> one logit.  ``layer_norm`` normalises each feature vector
-    first (right for backbone features; wrong for image statistics, where it would cancel a change of
-    overall brightness or contrast)."""
+    """MLP on pooled backbone features -> one logit."""
 
-    def __init__(self, dim: int, hidden: int = 256, layer_norm: bool = True) -> None:
+    def __init__(self, dim: int, hidden: int = 256) -> None:
         super().__init__()
-        norm = [nn.LayerNorm(dim)] if layer_norm else []
-        self.net = nn.Sequential(*norm, nn.Linear(dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
+        self.net = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)
+
+
+class StandardizedLinear(nn.Module):
+    """Logistic regression on standardised features (mean and scale fixed from the first training
+    data by :meth:`standardize`, stored as buffers so checkpoints carry them)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(dim))
+        self.register_buffer("scale", torch.ones(dim))
+        self.linear = nn.Linear(dim, 1)
+
+    def standardize(self, x: torch.Tensor) -> None:
+        self.mean.copy_(x.mean(dim=0))
+        self.scale.copy_(x.std(dim=0).clamp_min(1e-3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear((x - self.mean) / self.scale).squeeze(1)
 
 
 def grid_statistics(images: torch.Tensor, grid: Tuple[int, int], rgb_first: bool) -> torch.Tensor:
@@ -197,9 +215,10 @@ class Discriminator:
         gen = torch.Generator().manual_seed(int(seed))
         if config.backbone == "small":
             self.model: nn.Module = SmallCNN(config.width, config.small_bands, config.channels)
-        elif config.backbone in GRID_BACKBONES:
-            self.model = FeatureHead(config.grid_features, config.layout_hidden,
-                                     layer_norm=config.backbone == "layout")
+        elif config.backbone == "layout":
+            self.model = FeatureHead(config.grid_features, config.layout_hidden)
+        elif config.backbone == "stats":
+            self.model = StandardizedLinear(config.grid_features)
         else:
             from .lite0 import FEATURE_DIM
 
@@ -247,6 +266,8 @@ class Discriminator:
         """
         if real.shape[0] == 0 or fake.shape[0] == 0:
             raise ValueError("the discriminator needs real and rendered examples")
+        if isinstance(self.model, StandardizedLinear) and self.steps_done == 0:
+            self.model.standardize(torch.cat([real, fake]).float())
         half = max(1, self.config.batch_size // 2)
         fw = None if fake_weights is None else torch.as_tensor(fake_weights, dtype=torch.float64).clamp_min(0)
         if fw is not None and not float(fw.sum()) > 0:
