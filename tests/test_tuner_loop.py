@@ -183,6 +183,14 @@ def test_class_proportions_are_measured_against_the_real_training_and_evaluation
     assert "params_best.yaml" in (run / "report" / "report.html").read_text()
 
 
+def test_standardized_mean_gap_is_in_units_of_the_reference_spread():
+    from tuner.metrics import standardized_mean_gap
+
+    ref = np.array([[0.0, 10.0], [2.0, 10.0]])  # sd 1 and 0 (floored at 1e-3)
+    assert standardized_mean_gap(np.array([[3.0, 10.0]]), ref) == pytest.approx((2.0 + 0.0) / 2)
+    assert standardized_mean_gap(ref, ref) == 0.0
+
+
 def test_best_iteration_is_chosen_on_the_real_training_images_only():
     def m(k, l1_train, l1):
         return {"iteration": k, "class_proportions": {"l1_train": l1_train, "l1": l1}}
@@ -240,6 +248,10 @@ def test_stats_discriminator_reads_colour_statistics_with_or_without_labels(tmp_
         assert weights["linear.weight"].shape[1] == per_cell * 2 * 2  # a logistic regression on the statistics
         assert weights["scale"].shape == (per_cell * 2 * 2,)  # its standardisation travels with the checkpoint
         assert json.loads((out / "run.json").read_text())["config"]["disc_backbone"] == "stats"
+        gaps = json.loads((out / "metrics_iter1.json").read_text())["image_statistics"]
+        assert gaps["gap_train"] > 0 and gaps["gap"] > 0
+        best = json.loads((out / "best.json").read_text())  # chosen by the statistics it tunes, not class L1
+        assert best["measure"] == "image-statistics gap" and best["value"] == gaps["gap_train"]
 
 
 def test_label_discriminator_on_a_real_set_without_labels_exits_2(tmp_path, capsys):

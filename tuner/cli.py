@@ -200,7 +200,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     print(f"tuned {len(ms) - 1} iteration(s) -> {run / f'params_iter{len(ms) - 1}.yaml'}")
     best = best_iteration(ms)
     if best is not None:
-        print(f"closest to the real training images (class L1 {best['l1_train']:.3f}): {best['params']}"
+        print(f"closest to the real training images ({best['measure']} {best['value']:.3f}): {best['params']}"
               f" -> {run / BEST_PARAMS}")
     if "recovery" in last:
         print(f"parameter-recovery error: {ms[0]['recovery']['mean']:.4f} -> {last['recovery']['mean']:.4f}")

@@ -462,6 +462,10 @@ class Tuner:
         if c.kid:
             kid_mean, kid_std = M.kid(self._features[k], self.real_eval_features, rng=self.rng(k, "kid"))
             m["kid"] = {"mean": kid_mean, "std": kid_std}
+        if c.disc_backbone == "stats":  # the statistics it reads, renders against the real training / eval images
+            feats = self._render_tensor(k).numpy()
+            m["image_statistics"] = {"gap_train": M.standardized_mean_gap(feats, self.real_train.numpy()),
+                                     "gap": M.standardized_mean_gap(feats, self.real_eval.numpy())}
         render_labels = realdata.read_paper7(realdata.frames_as_samples(frames))
         if render_labels is not None:
             props = M.class_proportions(render_labels, len(PAPER7_NAMES))
@@ -614,6 +618,8 @@ def _short(m: Mapping[str, Any]) -> str:
         parts.append(f"class-L1 {m['class_proportions']['l1']:.3f}")
         if "l1_train" in m["class_proportions"]:
             parts.append(f"class-L1 to real train {m['class_proportions']['l1_train']:.3f}")
+    if "image_statistics" in m:
+        parts.append(f"stats gap {m['image_statistics']['gap']:.3f}, to real train {m['image_statistics']['gap_train']:.3f}")
     if "recovery" in m:
         parts.append(f"recovery {m['recovery']['mean']:.3f}")
     return ", ".join(parts)

@@ -98,6 +98,14 @@ def proportion_l1(p: Sequence[float], q: Sequence[float]) -> float:
     return float(np.abs(np.asarray(p, dtype=float) - np.asarray(q, dtype=float)).sum())
 
 
+def standardized_mean_gap(x: np.ndarray, ref: np.ndarray) -> float:
+    """Mean over features of |mean(x) - mean(ref)| / sd(ref): how far the average image statistics of
+    ``x`` (N, F) are from those of ``ref`` (M, F), in units of the reference's spread (sd floored at 1e-3)."""
+    x, ref = np.asarray(x, dtype=float), np.asarray(ref, dtype=float)
+    sd = np.maximum(ref.std(axis=0), 1e-3)
+    return float(np.mean(np.abs(x.mean(axis=0) - ref.mean(axis=0)) / sd))
+
+
 # ----------------------------------------------------------------------------------------------
 # parameter recovery
 # ----------------------------------------------------------------------------------------------

@@ -111,6 +111,10 @@ def plot_metrics(ms: List[Dict[str, Any]], path: Path) -> List[str]:
         if all("l1_train" in m["class_proportions"] for m in its):
             lines.append(("to real training images", [m["class_proportions"]["l1_train"] for m in its]))
         panels.append(("class-proportion L1", lines, k))
+    if its and all("image_statistics" in m for m in its):
+        panels.append(("image-statistics gap (sd units)",
+                       [("to evaluation images", [m["image_statistics"]["gap"] for m in its]),
+                        ("to real training images", [m["image_statistics"]["gap_train"] for m in its])], k))
     if all("recovery" in m for m in ms):
         panels.append(("parameter-recovery error", [("mean W1 / width", [m["recovery"]["mean"] for m in ms])],
                        [m["iteration"] for m in ms]))
@@ -227,7 +231,7 @@ def _best_sentence(ms: List[Dict[str, Any]]) -> str:
     best = best_iteration(ms)
     if best is None:
         return ""
-    return (f" Closest to the real training images (class-proportion L1 {best['l1_train']:.3f}): "
+    return (f" Closest to the real training images ({html.escape(best['measure'])} {best['value']:.3f}): "
             f"<code>{html.escape(best['params'])}</code> (<code>{BEST_PARAMS}</code> when the run has ended).")
 
 
