@@ -174,7 +174,7 @@ def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:
         asphalt_color=jitter(rng, (z["road_brightness"],) * 3, 0.03), asphalt_wear=wear,
         marking_visibility=round(1.0 - 0.7 * wear, 4),
         sidewalk_color=hsv_linear(float(rng.uniform(0.05, 0.12)), float(rng.uniform(0.0, 0.15)),
-                                  float(rng.uniform(0.45, 0.75))),
+                                  float(z["sidewalk_brightness"]) * float(rng.uniform(0.92, 1.08))),
         terrain_color=hsv_linear(float(rng.uniform(0.17, 0.3)), float(rng.uniform(0.35, 0.7)),
                                  float(rng.uniform(0.25, 0.5))),
         two_way=lanes >= 2,

@@ -288,7 +288,7 @@ def test_stats_discriminator_reads_colour_and_contrast_per_cell():
     assert torch.allclose(sds[0], torch.tensor([1.0, 0.0])) and torch.allclose(sds[2], torch.zeros(2))
 
     cfg = DiscConfig(backbone="stats", inputs="rgb+labels", label_classes=7)
-    assert cfg.grid_features == 12 * (10 + 3)
+    assert cfg.grid_features == 12 * (10 + 3) + 7 * 6
     assert DiscConfig(backbone="stats").inputs == "rgb"  # unlike layout, stats reads colour by default
     g = torch.Generator().manual_seed(0)
 
@@ -302,3 +302,21 @@ def test_stats_discriminator_reads_colour_and_contrast_per_cell():
     assert er.shape == (80, 2 * 2 * 6)
     d.fit(er[:60], ef[:60], steps=80, gen=torch.Generator().manual_seed(2))
     assert metrics.roc_auc(d.predict(er[60:]), d.predict(ef[60:])) > 0.95
+
+
+def test_class_colour_statistics_describe_each_class_region():
+    from tuner.discriminator import class_colour_statistics
+
+    rgb = torch.zeros(1, 3, 4, 4)
+    rgb[0, :, :2] = 0.8  # top half bright (class 0)
+    rgb[0, 0, 2:] = torch.tensor([[-1.0, 1.0, -1.0, 1.0]] * 2)  # bottom half: red alternates (class 1)
+    shares = torch.zeros(1, 3, 4, 4)
+    shares[0, 0, :2] = 1
+    shares[0, 1, 2:] = 1  # class 2 is absent
+    f = class_colour_statistics(rgb, shares).view(2, 3, 3)  # (mean | sd) x class x channel
+    mean, sd = f[0], f[1]
+    assert torch.allclose(mean[0], torch.full((3,), 0.8)) and torch.allclose(sd[0], torch.zeros(3), atol=1e-5)
+    assert torch.allclose(mean[1], torch.zeros(3)) and sd[1, 0] == pytest.approx(1.0) and sd[1, 1] == 0
+    assert torch.allclose(mean[2], rgb[0].flatten(1).mean(1))  # absent: the whole image's statistics
+    d = Discriminator(DiscConfig(backbone="stats", inputs="rgb+labels", label_classes=3, bands=1, layout_cols=1))
+    assert d.embed(torch.cat([rgb, shares], dim=1)).shape == (1, 1 * (6 + 3) + 3 * 6)

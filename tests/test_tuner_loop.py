@@ -237,7 +237,7 @@ def test_layout_grid_sets_the_layout_discriminator_inputs_and_is_kept_on_resume(
 
 def test_stats_discriminator_reads_colour_statistics_with_or_without_labels(tmp_path):
     cam = make_camvid(tmp_path / "camvid")
-    for inputs, per_cell in (("rgb", 6), ("rgb+labels", 3 + 7 + 3)):
+    for inputs, per_cell, per_class in (("rgb", 6, 0), ("rgb+labels", 3 + 7 + 3, 6)):
         out = tmp_path / inputs
         args = ["tune", "--real", f"camvid:{cam}", "--out", str(out), "--backend", "toy", "--resolution", "64x32",
                 "--batch", "8", "--iterations", "1", "--disc", "stats", "--disc-input", inputs,
@@ -245,8 +245,9 @@ def test_stats_discriminator_reads_colour_statistics_with_or_without_labels(tmp_
         assert tcli.main(args) == 0
         ck = load_checkpoint(out / "disc_iter1.pt")
         weights = ck["discriminators"][0]["model"]
-        assert weights["linear.weight"].shape[1] == per_cell * 2 * 2  # a logistic regression on the statistics
-        assert weights["scale"].shape == (per_cell * 2 * 2,)  # its standardisation travels with the checkpoint
+        n = per_cell * 2 * 2 + per_class * 7  # grid cells, and the colour of each paper-7 class
+        assert weights["linear.weight"].shape[1] == n  # a logistic regression on the statistics
+        assert weights["scale"].shape == (n,)  # its standardisation travels with the checkpoint
         assert json.loads((out / "run.json").read_text())["config"]["disc_backbone"] == "stats"
         gaps = json.loads((out / "metrics_iter1.json").read_text())["image_statistics"]
         assert gaps["gap_train"] > 0 and gaps["gap"] > 0

@@ -20,8 +20,9 @@ Two backbones:
   other discriminators separate the domains perfectly, its scores stay a smooth function of the
   layout.
 * ``stats``: image statistics on the same grid: per cell the mean and the standard deviation
-  (contrast) of each colour channel, plus the class shares when it reads labels too, and a logistic
-  regression on them (standardised).  It sees what the appearance variables change (sky colour,
+  (contrast) of each colour channel; when it reads labels too, also the class shares per cell and the
+  colour mean and standard deviation of each class's pixels (what the road, the sidewalks, the sky and
+  the trees look like); and a logistic regression on them (standardised).  It sees what the appearance variables change (sky colour,
   fog, brightness, sun and shadow contrast, foliage colour) but no textures or shapes, and its log
   density ratio is linear in the statistics, so its scores rank renders by how far their statistics
   are from the real ones instead of saturating on whichever few features separate the domains best
@@ -119,8 +120,9 @@ class DiscConfig:
     @property
     def grid_features(self) -> int:
         """Features per image of the grid backbones: per cell, each channel's mean and each colour
-        channel's standard deviation."""
-        return self.bands * self.layout_cols * (self.channels + 3 * self.uses_rgb)
+        channel's standard deviation; with colour and labels, each class's colour mean and sd."""
+        per_class = 6 * self.label_classes if self.uses_rgb and self.uses_labels else 0
+        return self.bands * self.layout_cols * (self.channels + 3 * self.uses_rgb) + per_class
 
 
 class SmallCNN(nn.Module):
@@ -188,6 +190,26 @@ def grid_statistics(images: torch.Tensor, grid: Tuple[int, int], rgb_first: bool
     return torch.cat(feats, dim=1)
 
 
+def class_colour_statistics(rgb: torch.Tensor, shares: torch.Tensor, min_pixels: float = 4.0) -> torch.Tensor:
+    """``(N, 3, H, W)`` colour and ``(N, K, H, W)`` class shares -> ``(N, 6K)``: per class the
+    share-weighted mean and standard deviation of each colour channel.  A class with fewer than
+    ``min_pixels`` (share-weighted) pixels in an image gets the whole image's statistics, so "absent"
+    carries no value of its own."""
+    w = shares.flatten(2)  # N, K, P
+    x = rgb.flatten(2)  # N, 3, P
+    mass = w.sum(dim=2, keepdim=True)  # N, K, 1
+    safe = mass.clamp_min(1e-6)
+    mean = torch.einsum("nkp,ncp->nkc", w, x) / safe
+    var = torch.einsum("nkp,ncp->nkc", w, x * x) / safe - mean ** 2
+    sd = var.clamp_min(0).sqrt()
+    whole_mean = x.mean(dim=2)[:, None, :]
+    whole_sd = x.std(dim=2, unbiased=False)[:, None, :]
+    present = mass >= min_pixels
+    mean = torch.where(present, mean, whole_mean)
+    sd = torch.where(present, sd, whole_sd)
+    return torch.cat([mean.flatten(1), sd.flatten(1)], dim=1)
+
+
 def init_parameters(module: nn.Module, gen: torch.Generator) -> None:
     """Re-initialise conv/linear layers from ``gen`` (PyTorch's default scheme, no global RNG)."""
     for m in module.modules():
@@ -236,7 +258,10 @@ class Discriminator:
         if self.config.backbone == "small":
             return images
         if self.config.backbone in GRID_BACKBONES:
-            return grid_statistics(images, (self.config.bands, self.config.layout_cols), self.config.uses_rgb)
+            feats = grid_statistics(images, (self.config.bands, self.config.layout_cols), self.config.uses_rgb)
+            if self.config.uses_rgb and self.config.uses_labels:
+                feats = torch.cat([feats, class_colour_statistics(images[:, :3], images[:, 3:])], dim=1)
+            return feats
         from .lite0 import extract_features
 
         return extract_features(images, device=self.device, amp=self.amp, grid=(self.config.bands, 1))
