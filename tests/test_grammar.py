@@ -128,3 +128,15 @@ def test_tree_size_scales_every_tree():
     heights = {k: [o.size[2] for o in s.objects if o.family == "tree"] for k, s in (("small", small), ("tall", tall))}
     assert heights["small"] and heights["tall"]
     assert max(heights["small"]) < 8.4 < 8.7 < min(heights["tall"])
+
+
+def test_sidewalk_paving_follows_its_brightness_and_fog_thins_with_height():
+    from assets.colors import srgb_to_linear
+
+    space = default_space()
+    z = space.sample([5])
+    dark, pale = (frame_scene(space, FrameSeed(1, 0, 0), {**z, "sidewalk_brightness": v}) for v in (0.2, 0.8))
+    assert max(dark.road.sidewalk_color) <= srgb_to_linear((0.2 * 1.08,) * 3)[0] + 1e-9
+    assert min(pale.road.sidewalk_color) >= min(srgb_to_linear((0.8 * 0.92 * 0.85,) * 3))  # saturation <= 0.15
+    assert dark.objects == pale.objects  # the paving draws nothing else
+    assert dark.fog.scale_height_m > 0
