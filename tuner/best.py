@@ -7,7 +7,8 @@ Iteration ``k`` renders from ``params_iter{k-1}.yaml``; its ``metrics_iter{k}.js
 of those renders to the discriminator's real *training* images:
 
 * ``image_statistics.gap_train`` (``--disc stats``): the mean standardised gap between the image
-  statistics the discriminator reads (colour mean and contrast per grid cell);
+  statistics the discriminator reads (colour mean and contrast per grid cell; with labels also the
+  class shares and each class's colour);
 * otherwise ``class_proportions.l1_train``: the L1 distance of the paper-7 class proportions.
 
 Only the training images are used for the choice: the evaluation images (``--real-val``) stay unseen.
@@ -23,7 +24,8 @@ BEST_PARAMS = "params_best.yaml"
 BEST_FILE = "best.json"
 CRITERION = "class-proportion L1 of the renders to the real training images (paper 7 classes)"
 STATS_CRITERION = ("mean standardised gap between the image statistics of the renders and of the real "
-                   "training images (colour mean and contrast per grid cell)")
+                   "training images (those the stats discriminator reads: colour mean and contrast per grid "
+                   "cell, with labels also class shares and each class's colour)")
 
 #: (metrics section, key, short name, description), first match wins
 CRITERIA: Tuple[Tuple[str, str, str, str], ...] = (
