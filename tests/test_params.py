@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import yaml
@@ -106,3 +108,13 @@ def test_unknown_scene_variable_is_an_error(tmp_path):
     path.write_text("variables:\n  rain_mm: {support: [0, 2], distribution: {type: histogram}}\n")
     with pytest.raises(ParamsError, match="unknown variable 'rain_mm'"):
         load_space(path)
+
+
+SHIPPED_PARAMETER_FILES = sorted((Path(__file__).resolve().parents[1] / "bench" / "data").glob("*.yaml")) + sorted(
+    (Path(__file__).resolve().parents[1] / "configs").glob("demo_*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED_PARAMETER_FILES, ids=lambda p: p.name)
+def test_every_shipped_parameter_file_loads_against_the_current_scene_variables(path):
+    space = load_space(path)
+    assert space.names == default_space().names
