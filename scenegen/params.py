@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Dict, Iterator, Mapping, Tuple
+from typing import Any, Dict, Iterator, Mapping, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -103,6 +103,32 @@ class ParameterSpace:
     @property
     def names(self) -> Tuple[str, ...]:
         return tuple(v.name for v in self.variables)
+
+    @property
+    def groups(self) -> Tuple[str, ...]:
+        """The variables' scene groups ("camera", "road appearance", ...), in order of first use."""
+        return tuple(dict.fromkeys(v.group for v in self.variables))
+
+    def select(self, tokens: Sequence[str]) -> Tuple[str, ...]:
+        """Variable names from ``tokens``: each a variable name or ``group:NAME`` (every variable of that
+        scene group; ``_`` or ``-`` may stand for spaces, so ``group:road_appearance`` works unquoted).
+        Keeps the space's order and drops repeats; an unknown name or group is a ``ParamsError``."""
+        wanted = set()
+        for token in (t.strip() for t in tokens):
+            if not token:
+                continue
+            if token.startswith("group:"):
+                group = token[len("group:"):].replace("_", " ").replace("-", " ").strip().lower()
+                members = {v.name for v in self.variables if v.group.lower() == group}
+                if not members:
+                    raise ParamsError(f"unknown variable group {token[len('group:'):]!r} (groups: "
+                                      f"{', '.join(g.replace(' ', '_') for g in self.groups)})")
+                wanted |= members
+            elif token in self.names:
+                wanted.add(token)
+            else:
+                raise ParamsError(f"unknown variable {token!r} (see `scenegen params show`)")
+        return tuple(n for n in self.names if n in wanted)
 
     def sample(self, seed_entropy: list) -> Dict[str, float | int]:
         """Draw z: each variable from its own stream below ``seed_entropy``."""

@@ -118,3 +118,19 @@ SHIPPED_PARAMETER_FILES = sorted((Path(__file__).resolve().parents[1] / "bench" 
 def test_every_shipped_parameter_file_loads_against_the_current_scene_variables(path):
     space = load_space(path)
     assert space.names == default_space().names
+
+
+def test_select_expands_groups_in_the_space_order_without_repeats():
+    space = default_space()
+    camera = space.select(["group:camera"])
+    assert camera == tuple(v.name for v in space if v.group == "camera") and len(camera) == 8
+    picked = space.select(["fog_density", "group:road_appearance", " road_wear ", "", "group:Road-Appearance"])
+    assert picked == ("road_brightness", "sidewalk_brightness", "road_wear", "road_wetness", "fog_density")
+    assert "street_layout" in ", ".join(space.groups).replace(" ", "_")
+
+
+@pytest.mark.parametrize("tokens, fragment", [(["group:weather"], "unknown variable group 'weather'"),
+                                              (["rain_mm"], "unknown variable 'rain_mm'")])
+def test_select_names_what_it_does_not_know(tokens, fragment):
+    with pytest.raises(ParamsError, match=fragment):
+        default_space().select(tokens)

@@ -272,11 +272,12 @@ def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target
     out = tmp_path / "cli"
     args = ["tune", "--real", f"params:{target_file}", "--out", str(out), "--iterations", "1", "--batch", "8",
             "--resolution", "64x32", "--backend", "toy", "--device", "cpu", "--disc-steps", "3",
-            "--real-count", "12", "--no-kid", "--variables", ",".join(VARS), "--quiet",
+            "--real-count", "12", "--no-kid", "--variables", "group:fog,sun_elevation_deg", "--quiet",
             "--rule-opt", "quantile=0.6"]
     assert tcli.main(args) == 0
     stored = json.loads((out / "run.json").read_text())["config"]
     assert stored["method_options"] == {"quantile": 0.6}
+    assert tuple(stored["variables"]) == VARS  # groups are stored as the names they stood for
     # resume with only --out and a larger --iterations: the stored settings are reused
     assert tcli.main(["tune", "--out", str(out), "--resume", "--iterations", "2", "--quiet"]) == 0
     assert finished_iterations(out) == 2
@@ -290,6 +291,7 @@ def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target
     (["--real", "camvid:/nonexistent/camvid"], "does not exist"),
     (["--real", "params:/nonexistent/target.yaml"], "not found"),
     (["--real", "PARAMS", "--variables", "no_such_variable"], "no_such_variable"),
+    (["--real", "PARAMS", "--variables", "fog_density,group:weather"], "unknown variable group 'weather'"),
     (["--real", "PARAMS", "--rule-opt", "temperature=2"], "temperature"),
     (["--real", "PARAMS", "--rule-opt", "oops"], "KEY=VALUE"),
     (["--real", "PARAMS", "--method", "score", "--rule-opt", "reward=log"], "reward"),

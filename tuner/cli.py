@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from scenegen.cli_types import non_negative_int, parse_grid, positive_int, share
-from scenegen.errors import UserError
+from scenegen.errors import ParamsError, UserError
+from scenegen.params import default_space
 
 from .disc_kinds import BACKBONES, INPUTS
 
@@ -46,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="update-rule option, repeatable (rejection: accept=quantile|ratio|weight, quantile, ratio_cap, "
                         "power, pool, damping, pseudo_count, smooth, floor; score: lr, reward, normalize, natural, "
                         "max_step)")
-    p.add_argument("--variables", metavar="A,B,...", help="tune only these variables (default: all)")
+    p.add_argument("--variables", metavar="A,B,...",
+                   help="tune only these variables: names and group:NAME for a whole scene group, e.g. "
+                        "group:camera,group:road_appearance,fog_density (default: all; groups: scenegen params show)")
     p.add_argument("--device", help="discriminator device: auto (CUDA + mixed precision when present), cpu, cuda")
     p.add_argument("--resume", action="store_true", help="continue the run in --out after its last finished "
                                                            "iteration (settings default to the stored ones)")
@@ -173,9 +176,12 @@ def build_config(args: argparse.Namespace):
     elif stored is None or (args.method is not None and args.method != stored.get("method")):
         cfg["method_options"] = {}
     if args.variables is not None:
-        names = tuple(n.strip() for n in args.variables.split(",") if n.strip())
+        try:
+            names = default_space().select(args.variables.split(","))
+        except ParamsError as e:
+            raise UserError(f"--variables: {e}") from None
         if not names:
-            raise UserError("--variables: give at least one variable name")
+            raise UserError("--variables: give at least one variable name or group:NAME")
         cfg["variables"] = names
     if args.no_kid:
         cfg["kid"] = False
