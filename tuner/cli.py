@@ -13,7 +13,6 @@ from typing import Any, Dict, List
 
 from scenegen.cli_types import non_negative_int, parse_grid, positive_int, share
 from scenegen.errors import ParamsError, UserError
-from scenegen.params import default_space
 
 from .disc_kinds import BACKBONES, INPUTS
 
@@ -176,6 +175,8 @@ def build_config(args: argparse.Namespace):
     elif stored is None or (args.method is not None and args.method != stored.get("method")):
         cfg["method_options"] = {}
     if args.variables is not None:
+        from scenegen.params import default_space  # numpy: not while the CLI parser is built
+
         try:
             names = default_space().select(args.variables.split(","))
         except ParamsError as e:
