@@ -2,8 +2,9 @@
 
 Rows are training sets (untuned synthetic, tuned synthetic, real, each synthetic set plus a share
 of real); columns are vehicle, pedestrian, building, vegetation, road, ground, sky and global (the
-mean of the 7).  Delta rows subtract one row from another, column by column.  Written as Markdown,
-JSON, a PNG bar chart and a small HTML page.
+mean of the 7).  Delta rows subtract one row from another, column by column; with several seeds the
+global difference is also paired seed by seed, with its standard error.  Written as Markdown, JSON, a
+PNG bar chart and a small HTML page.
 """
 from __future__ import annotations
 
@@ -42,11 +43,43 @@ def build_table(rows: Sequence[Dict], deltas: Sequence[Tuple[str, str, str]], ti
         if a not in by_key or b not in by_key:
             continue
         sa, sb = by_key[a]["scores"], by_key[b]["scores"]
-        out_deltas.append({"label": label, "from": a, "to": b,
-                           "scores": {c: (None if sa[c] is None or sb[c] is None else sb[c] - sa[c])
-                                      for c in COLUMNS}})
+        delta = {"label": label, "from": a, "to": b,
+                 "scores": {c: (None if sa[c] is None or sb[c] is None else sb[c] - sa[c]) for c in COLUMNS}}
+        paired = paired_global_difference(by_key[a].get("per_seed", ()), by_key[b].get("per_seed", ()))
+        if paired is not None:
+            delta["global_paired"] = paired
+        out_deltas.append(delta)
     return {"title": title, "columns": list(COLUMNS), "rows": out_rows, "deltas": out_deltas,
             "units": "IoU in percent; global = mean IoU of the 7 classes; deltas in points"}
+
+
+def paired_global_difference(runs_a: Sequence[Dict], runs_b: Sequence[Dict]) -> Dict | None:
+    """Seed-by-seed difference of "global" (b minus a) over the seeds both rows ran.
+
+    Runs with the same seed share the network's initialisation, the augmentation stream and, in the
+    "+ real" rows, the real subset, so their difference is the fairer comparison.  Returns the seeds,
+    the mean difference, its standard error (sample sd / sqrt(n)) and how many seeds b won; ``None``
+    with fewer than two shared seeds.
+    """
+    ga = {r["seed"]: r["global"] for r in runs_a if r.get("global") is not None}
+    gb = {r["seed"]: r["global"] for r in runs_b if r.get("global") is not None}
+    seeds = sorted(set(ga) & set(gb))
+    if len(seeds) < 2:
+        return None
+    diffs = [gb[s] - ga[s] for s in seeds]
+    mean = sum(diffs) / len(diffs)
+    sd = (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1)) ** 0.5
+    return {"seeds": seeds, "differences": diffs, "mean": mean, "standard_error": sd / len(diffs) ** 0.5,
+            "wins": sum(d > 0 for d in diffs)}
+
+
+def paired_summary(delta: Dict) -> str | None:
+    """One line on a delta's seed-paired global difference, or ``None`` without one."""
+    p = delta.get("global_paired")
+    if not p:
+        return None
+    return (f"Δ {delta['label']}, global paired by seed: {p['mean']:+.2f} ± {p['standard_error']:.2f} "
+            f"(standard error, {len(p['seeds'])} seeds; ahead in {p['wins']} of {len(p['seeds'])})")
 
 
 def _fmt(v: float | None, signed: bool = False) -> str:
@@ -71,6 +104,9 @@ def to_markdown(table: Dict) -> str:
         tail = " | |" if sd else ""
         lines.append(f"| *Δ {d['label']}* | " + " | ".join(f"*{_fmt(d['scores'][c], True)}*" for c in cols) + " |"
                      + tail)
+    notes = [n for n in (paired_summary(d) for d in table["deltas"]) if n]
+    if notes:
+        lines += [""] + [f"{n}  " for n in notes]
     return "\n".join(lines) + "\n"
 
 
@@ -92,12 +128,13 @@ def to_html(table: Dict, chart: str | None = "table.png") -> str:
         body.append(f"<tr class='delta'><th>Δ {esc(d['label'])}</th>" + "".join(cells) + "</tr>")
     title = esc(table.get("title") or "Segmentation on real validation data")
     img = f"<p><img src='{esc(chart)}' alt='bar chart'></p>" if chart else ""
+    notes = "".join(f"<p>{esc(n)}</p>" for n in (paired_summary(d) for d in table["deltas"]) if n)
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title><style>"
             "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{text-align:left}"
             ".delta{background:#f6f6f6}.up{color:#070}.down{color:#a00}</style></head><body>"
             f"<h1>{title}</h1><table><tr><th>training set</th>{head}</tr>{''.join(body)}</table>"
-            f"<p>{esc(table['units'])}</p>{img}</body></html>\n")
+            f"{notes}<p>{esc(table['units'])}</p>{img}</body></html>\n")
 
 
 def bar_chart_png(table: Dict) -> bytes:

@@ -152,3 +152,22 @@ def test_paper_table_deltas_and_files(tmp_path):
     paths = write_table(t, tmp_path / "out")
     assert [p.name for p in paths] == ["table.md", "table.json", "table.png", "table.html"]
     assert paths[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_deltas_pair_the_seeds_both_rows_ran():
+    def row(key, per_seed):
+        glob = sum(per_seed.values()) / len(per_seed)
+        return {"key": key, "label": key, "record": _record([50] * 7, glob),
+                "per_seed": [{"seed": s, "global": g} for s, g in per_seed.items()]}
+
+    rows = [row("untuned", {0: 40.0, 1: 42.0, 2: 44.0, 3: 41.0}), row("tuned", {0: 43.0, 1: 42.5, 2: 43.0, 7: 50.0})]
+    t = build_table(rows, [("tuned − untuned", "untuned", "tuned")])
+    p = t["deltas"][0]["global_paired"]
+    assert p["seeds"] == [0, 1, 2] and p["differences"] == [3.0, 0.5, -1.0] and p["wins"] == 2
+    assert p["mean"] == pytest.approx(2.5 / 3)
+    sd = ((3.0 - 2.5 / 3) ** 2 + (0.5 - 2.5 / 3) ** 2 + (-1.0 - 2.5 / 3) ** 2) ** 0.5 / 2 ** 0.5
+    assert p["standard_error"] == pytest.approx(sd / 3 ** 0.5)
+    assert "global paired by seed: +0.83 ± 1.17 (standard error, 3 seeds; ahead in 2 of 3)" in to_markdown(t)
+    assert "ahead in 2 of 3" in to_html(t)
+    one_seed = build_table([row("untuned", {0: 40.0}), row("tuned", {0: 43.0})], [("d", "untuned", "tuned")])
+    assert "global_paired" not in one_seed["deltas"][0] and "paired" not in to_markdown(one_seed)
