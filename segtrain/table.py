@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import statistics
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
@@ -67,10 +68,8 @@ def paired_global_difference(runs_a: Sequence[Dict], runs_b: Sequence[Dict]) -> 
     if len(seeds) < 2:
         return None
     diffs = [gb[s] - ga[s] for s in seeds]
-    mean = sum(diffs) / len(diffs)
-    sd = (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1)) ** 0.5
-    return {"seeds": seeds, "differences": diffs, "mean": mean, "standard_error": sd / len(diffs) ** 0.5,
-            "wins": sum(d > 0 for d in diffs)}
+    return {"seeds": seeds, "differences": diffs, "mean": statistics.fmean(diffs),
+            "standard_error": statistics.stdev(diffs) / len(diffs) ** 0.5, "wins": sum(d > 0 for d in diffs)}
 
 
 def paired_summary(delta: Dict) -> str | None:
