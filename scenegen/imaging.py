@@ -145,6 +145,23 @@ def apply_lens(linear: np.ndarray, vignetting: float, blur_px: float) -> np.ndar
     return out
 
 
+#: Read-noise floor of :func:`add_sensor_noise`, as a variance relative to the shot noise at middle grey.
+READ_NOISE_FLOOR = 0.02
+
+
+def add_sensor_noise(linear: np.ndarray, noise: float, seed: int) -> np.ndarray:
+    """Shot plus read noise on exposed linear RGB: standard deviation
+    ``noise * sqrt(x / MIDDLE_GREY + READ_NOISE_FLOOR)``, so ``noise`` is the standard deviation at
+    middle grey.  Shot noise grows with the square root of the signal, which the sRGB curve about
+    cancels: the encoded image is about equally grainy in shadows and highlights, as a daylight
+    camera's is (constant noise in linear light would turn the shadows into static)."""
+    if noise <= 0:
+        return linear
+    rng = np.random.default_rng(seed)
+    sd = np.float32(noise) * np.sqrt(np.maximum(linear, 0.0) / np.float32(MIDDLE_GREY) + np.float32(READ_NOISE_FLOOR))
+    return linear + sd * rng.standard_normal(linear.shape, dtype=np.float32)
+
+
 def finish_rgb(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, ambient: Sequence[float],
                camera: CameraSpec) -> np.ndarray:
     """The output image: fog, lens effects, auto-exposure plus the camera's exposure correction,
@@ -152,7 +169,5 @@ def finish_rgb(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, ambient: Seq
     fogged = apply_fog(linear.astype(np.float32), depth, fog, ambient, camera)
     exposed = fogged * np.float32(2.0 ** (auto_exposure_ev(fogged) + camera.exposure_ev))
     exposed = apply_lens(exposed, camera.vignetting, camera.blur_px)
-    if camera.noise > 0:
-        rng = np.random.default_rng(camera.noise_seed)
-        exposed = exposed + rng.normal(0.0, camera.noise, exposed.shape).astype(np.float32)
+    exposed = add_sensor_noise(exposed, camera.noise, camera.noise_seed)
     return encode_srgb8(exposed)

@@ -96,7 +96,7 @@ class CameraSpec:
     fov_deg: float  # horizontal field of view
     exposure_ev: float
     clip_end: float = 1000.0
-    noise: float = 0.0  # sensor noise, standard deviation relative to full scale
+    noise: float = 0.0  # sensor noise: standard deviation at middle grey (scenegen.imaging.add_sensor_noise)
     vignetting: float = 0.0  # light fall-off at the image corners (0..1)
     blur_px: float = 0.0  # lens blur, Gaussian sigma in pixels
     noise_seed: int = 0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from scenegen.camera_model import project, world_to_camera_cv
-from scenegen.imaging import (MIDDLE_GREY, Segment, apply_fog, auto_exposure_ev, decode_object_index,
+from scenegen.imaging import (MIDDLE_GREY, Segment, add_sensor_noise, apply_fog, auto_exposure_ev, decode_object_index,
                               fog_optical_depth, linear_to_srgb8, ray_elevation_sines)
 from scenegen.labels import label_id
 from scenegen.spec import CameraSpec, FogSpec
@@ -99,3 +99,17 @@ def test_atomic_writes_get_normal_permissions(tmp_path):
     atomic_write_text(path, "x")
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_sensor_noise_is_shot_noise_about_equally_grainy_in_srgb():
+    dark = np.full((64, 64, 3), 0.02, np.float32)
+    grey = np.full((64, 64, 3), MIDDLE_GREY, np.float32)
+    assert add_sensor_noise(grey, 0.0, 1) is grey
+    noisy_grey = add_sensor_noise(grey, 0.02, 1)
+    assert float(np.std(noisy_grey)) == pytest.approx(0.02 * math.sqrt(1.02), rel=0.05)
+    assert np.array_equal(noisy_grey, add_sensor_noise(grey, 0.02, 1))
+    assert not np.array_equal(noisy_grey, add_sensor_noise(grey, 0.02, 2))
+    # Linear noise shrinks in the shadows by about as much as the sRGB curve stretches them.
+    srgb_sd = [float(np.std(linear_to_srgb8(add_sensor_noise(x, 0.02, 3)).astype(float))) for x in (dark, grey)]
+    assert 0.7 < srgb_sd[0] / srgb_sd[1] < 1.6
+    assert float(np.std(add_sensor_noise(dark, 0.02, 3))) < 0.5 * float(np.std(noisy_grey))
