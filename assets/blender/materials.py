@@ -86,14 +86,18 @@ def _noisy(nt: "bpy.types.NodeTree", color: "bpy.types.NodeSocket", scale: float
     return mix.outputs["Result"]
 
 
+#: Least opacity of a bare crown between its twigs: above scenegen.blender.session.LABEL_ALPHA_THRESHOLD.
+_BARE_MIN_ALPHA = 0.22
+
+
 def crown_material(ctx: BuildContext) -> "bpy.types.Material":
     """Tree crowns: the foliage colour (``obj["foliage"]``) mixed toward bare twigs (``obj["bark"]``
     lightened) by ``obj["bare"]`` (0 = full leaves, the default; 1 = a bare winter crown).
 
-    Bare crowns are see-through: alpha falls from 1 to about 0.3 (with twig-scale noise), never below
-    0.22, so the object-index pass (``scenegen.blender.session.LABEL_ALPHA_THRESHOLD`` = 0.2) still
-    labels the whole crown as vegetation, as hand annotations of bare trees do, while the sky shows
-    through the twigs in the image.
+    Bare crowns are see-through: a net of limbs and twigs (edges of two object-space Voronoi
+    patterns, nearly opaque) with alpha 0.22 between them, never lower, so the object-index pass
+    (``scenegen.blender.session.LABEL_ALPHA_THRESHOLD`` = 0.2) still labels the whole crown as
+    vegetation, as hand annotations of bare trees do, while the sky shows through the twigs.
     """
     def make() -> "bpy.types.Material":
         mat = principled("crown", (0.05, 0.12, 0.02), roughness=0.8)
@@ -126,13 +130,28 @@ def crown_material(ctx: BuildContext) -> "bpy.types.Material":
         nt.links.new(twig.outputs["Result"], color.inputs["B"])
         nt.links.new(_noisy(nt, color.outputs["Result"], 4.0, 0.45), bsdf.inputs["Base Color"])
 
-        tex = nt.nodes.new("ShaderNodeTexNoise")
-        tex.inputs["Scale"].default_value = 25.0
-        tex.inputs["Detail"].default_value = 4.0
-        nt.links.new(nt.nodes.new("ShaderNodeTexCoord").outputs["Object"], tex.inputs["Vector"])
-        # alpha = max(1 + bare * (0.4 * (noise - 0.5) - 0.7), 0.22)
-        drop = math("MULTIPLY_ADD", math("SUBTRACT", tex.outputs["Fac"], 0.5), 0.4, -0.7)
-        alpha = math("MAXIMUM", math("MULTIPLY_ADD", drop, bare, 1.0), 0.22)
+        coord = nt.nodes.new("ShaderNodeTexCoord").outputs["Object"]
+
+        def branches(scale: float, width: float) -> "bpy.types.NodeSocket":
+            """1 on the edges of an object-space Voronoi net (a lattice of branches), 0 between them."""
+            cells = nt.nodes.new("ShaderNodeTexVoronoi")
+            cells.feature = "DISTANCE_TO_EDGE"
+            cells.inputs["Scale"].default_value = scale
+            nt.links.new(coord, cells.inputs["Vector"])
+            edge = nt.nodes.new("ShaderNodeMapRange")
+            edge.clamp = True
+            edge.inputs["From Min"].default_value = 0.0
+            edge.inputs["From Max"].default_value = width
+            edge.inputs["To Min"].default_value = 1.0
+            edge.inputs["To Max"].default_value = 0.0
+            nt.links.new(cells.outputs["Distance"], edge.inputs["Value"])
+            return edge.outputs["Result"]
+
+        # Bare: limbs and twigs (two Voronoi nets) nearly opaque, the sky or facade seen between them.
+        twigs = math("MAXIMUM", branches(5.0, 0.035), branches(16.0, 0.06))
+        bare_alpha = math("MULTIPLY_ADD", twigs, 1.0 - _BARE_MIN_ALPHA - 0.1, _BARE_MIN_ALPHA)
+        # alpha = 1 - bare * (1 - bare_alpha)
+        alpha = math("MULTIPLY_ADD", math("SUBTRACT", 1.0, bare_alpha), math("MULTIPLY", bare, -1.0), 1.0)
         nt.links.new(alpha, bsdf.inputs["Alpha"])
         return mat
 
