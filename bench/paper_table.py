@@ -37,6 +37,11 @@ def main() -> int:
     ap.add_argument("--tuned", action="append", default=[], metavar="DIR", help="tuned synthetic frames")
     ap.add_argument("--rows", nargs="+", choices=ROW_KEYS, help="rows to run (default: all with data)")
     ap.add_argument("--real-fraction", type=float, default=0.1)
+    ap.add_argument("--protocol", choices=("mix", "finetune"), default="mix",
+                    help="+ real rows: mix synthetic and real in one run, or fine-tune the synthetic row's model "
+                         "on the real share")
+    ap.add_argument("--finetune-steps", type=int, help="fine-tuning steps (default: --steps)")
+    ap.add_argument("--finetune-lr", type=float, help="fine-tuning learning rate (default: --lr)")
     ap.add_argument("--arch", default="lite0")
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--batch-size", type=int, default=8)
@@ -66,6 +71,12 @@ def main() -> int:
     config = {"out": str(out), "val": f"camvid:{args.camvid}#val", "real": f"camvid:{args.camvid}#train",
               "real_fraction": args.real_fraction, "device": args.device, "train": train,
               "seeds": args.seeds, "title": "CamVid val, paper7 IoU (%)"}
+    if args.protocol == "finetune":
+        config["real_protocol"] = "finetune"
+        finetune = {"steps": args.finetune_steps, "lr": args.finetune_lr}
+        config["finetune"] = {k: v for k, v in finetune.items() if v is not None}
+    elif args.finetune_steps or args.finetune_lr:
+        ap.error("--finetune-steps and --finetune-lr need --protocol finetune")
     if args.untuned:
         config["untuned"] = args.untuned
     if args.tuned:
@@ -85,7 +96,8 @@ def main() -> int:
     opts = table["train_options"]
     print(f"settings: arch {opts['arch']} (output stride {opts['output_stride'] or 'default'}), "
           f"{args.size}, batch {opts['batch_size']}, {opts['steps']} steps, {opts['optimizer']} lr {opts['lr']}, "
-          f"seeds {table['seeds']}, real fraction {args.real_fraction}")
+          f"seeds {table['seeds']}, real fraction {args.real_fraction}, protocol {args.protocol}"
+          + (f" {table['finetune_options']}" if args.protocol == "finetune" else ""))
     for r in table["rows"]:
         per_seed = ", ".join(f"seed {x['seed']}: global {x['global']:.2f} in {x['train_seconds']:.0f} s"
                              for x in r["per_seed"])

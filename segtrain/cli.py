@@ -28,7 +28,7 @@ def _train_handler(args: argparse.Namespace) -> int:
 
     cfg = TrainConfig(
         out=Path(args.out), train=list(args.train or []), real=args.real, real_fraction=args.real_fraction,
-        val=args.val, classes=args.classes, arch=args.arch, pretrained=args.pretrained == "auto",
+        init=args.init, val=args.val, classes=args.classes, arch=args.arch, pretrained=args.pretrained == "auto",
         output_stride=args.output_stride,
         steps=args.steps, batch_size=args.batch_size, size=parse_size(args.size) if args.size else None,
         crop=parse_size(args.crop) if args.crop else None, optimizer=args.optimizer, lr=args.lr,
@@ -87,6 +87,9 @@ def register(subparsers) -> None:
     p.add_argument("--real", metavar="SPEC", help="real training set to mix in ([KIND:]PATH[#SPLIT], split train)")
     p.add_argument("--real-fraction", type=float, default=1.0, metavar="F",
                    help="share of --real to use, a subset drawn from --seed (default 1.0)")
+    p.add_argument("--init", metavar="FILE",
+                   help="start from this segtrain model (model.pt / checkpoint.pt), e.g. to fine-tune a "
+                        "synthetic-trained model on real data; same --arch, --output-stride and --classes")
     p.add_argument("--val", metavar="SPEC", help="labelled validation set (default split val)")
     p.add_argument("--classes", default="paper7", choices=CLASS_SETS)
     p.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHS)

@@ -6,6 +6,8 @@ The config (YAML) names the datasets; the rows follow from them::
     val: camvid:/data/camvid#val           # real validation set (labelled)
     real: camvid:/data/camvid#train        # real training set
     real_fraction: 0.1                     # share of real mixed into the synthetic rows
+    real_protocol: mix                     # mix (default) or finetune, see below
+    finetune: {steps: 300, lr: 1.0e-4}     # finetune only: training options that differ in that step
     untuned: [runs/untuned]                # scenegen output folders (one or more)
     tuned: [runs/tuned]
     rows: [untuned, tuned, real, untuned+real, tuned+real]   # optional; default: all with data
@@ -13,7 +15,12 @@ The config (YAML) names the datasets; the rows follow from them::
     seeds: [0, 1, 2]                       # optional; one run per seed, scores averaged
     train: {arch: lite0, steps: 600, batch_size: 8, size: 240x176}
 
-Each row trains into ``out/rows/<row>/seed<N>/``.  A row whose ``eval.json`` exists for the same settings
+``real_protocol`` says how the "+ real" rows use the real share.  ``mix`` trains one model on the
+synthetic frames and the real share together.  ``finetune`` starts from the same seed's synthetic row
+(run first, and shown in the table) and trains on the real share alone, with the ``train:`` options
+overridden by ``finetune:``.
+
+Each row trains into ``out/rows/<row>/seed<N>/`` (fine-tuned rows: ``<set>_then_real``).  A row whose ``eval.json`` exists for the same settings
 is reused, an interrupted row resumes from its checkpoint, so re-running completes a table.
 """
 from __future__ import annotations
@@ -35,8 +42,9 @@ from segtrain.train import TrainConfig, resolve_config, train
 ROW_KEYS = ("untuned", "tuned", "real", "untuned+real", "tuned+real")
 DELTAS = (("tuned − untuned", "untuned", "tuned"),
           ("tuned+real − untuned+real", "untuned+real", "tuned+real"))
-# Options of TrainConfig the ``train:`` section may set.
-_TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - {"out", "train", "real", "real_fraction", "val",
+PROTOCOLS = ("mix", "finetune")
+# Options of TrainConfig the ``train:`` (and ``finetune:``) section may set.
+_TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - {"out", "train", "real", "real_fraction", "init", "val",
                                                          "resume", "progress", "device"}
 
 
@@ -48,6 +56,8 @@ class ExperimentConfig:
     val: str
     real: str | None = None
     real_fraction: float = 0.1
+    real_protocol: str = "mix"
+    finetune: Dict = field(default_factory=dict)
     untuned: List[str] = field(default_factory=list)
     tuned: List[str] = field(default_factory=list)
     rows: List[str] | None = None
@@ -79,7 +89,8 @@ def load_config(path: str | Path) -> ExperimentConfig:
         raise UserError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(raw, dict):
         raise UserError(f"{path}: expected a mapping at the top level")
-    known = {"out", "val", "real", "real_fraction", "untuned", "tuned", "rows", "device", "train", "title", "seeds"}
+    known = {"out", "val", "real", "real_fraction", "real_protocol", "finetune", "untuned", "tuned", "rows", "device",
+             "train", "title", "seeds"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
@@ -95,13 +106,15 @@ def load_config(path: str | Path) -> ExperimentConfig:
             return f"{kind}:{rel(rest)}"
         return p if Path(p).expanduser().is_absolute() else str(base / p)
 
-    train_opts = raw.get("train") or {}
-    if not isinstance(train_opts, dict):
-        raise UserError(f"{path}: 'train' must be a mapping of training options")
-    bad = sorted(set(train_opts) - _TRAIN_OPTIONS)
-    if bad:
-        raise UserError(f"{path}: unknown training option(s) {', '.join(bad)}; allowed: "
-                        f"{', '.join(sorted(_TRAIN_OPTIONS))}")
+    train_opts = _train_options(raw, "train", path)
+    finetune_opts = _train_options(raw, "finetune", path)
+    if "seed" in finetune_opts:
+        raise UserError(f"{path}: finetune.seed: the fine-tuned rows use the seeds of the table")
+    protocol = str(raw.get("real_protocol", "mix"))
+    if protocol not in PROTOCOLS:
+        raise UserError(f"{path}: real_protocol must be one of {', '.join(PROTOCOLS)} (got {protocol!r})")
+    if finetune_opts and protocol != "finetune":
+        raise UserError(f"{path}: 'finetune' options need real_protocol: finetune")
     rows = raw.get("rows")
     if rows is not None:
         rows = _as_list(rows, f"{path}: rows")
@@ -123,10 +136,22 @@ def load_config(path: str | Path) -> ExperimentConfig:
     return ExperimentConfig(
         out=Path(rel(str(raw["out"]))), val=rel(str(raw["val"])),
         real=rel(str(raw["real"])) if raw.get("real") else None, real_fraction=fraction,
+        real_protocol=protocol, finetune=dict(finetune_opts),
         untuned=[rel(p) for p in _as_list(raw.get("untuned"), f"{path}: untuned")],
         tuned=[rel(p) for p in _as_list(raw.get("tuned"), f"{path}: tuned")],
         rows=rows, device=str(raw.get("device", "auto")), train=dict(train_opts), seeds=list(seeds),
         title=str(raw.get("title", "")), source=path)
+
+
+def _train_options(raw: Dict, key: str, path: Path) -> Dict:
+    opts = raw.get(key) or {}
+    if not isinstance(opts, dict):
+        raise UserError(f"{path}: {key!r} must be a mapping of training options")
+    bad = sorted(set(opts) - _TRAIN_OPTIONS)
+    if bad:
+        raise UserError(f"{path}: {key}: unknown training option(s) {', '.join(bad)}; allowed: "
+                        f"{', '.join(sorted(_TRAIN_OPTIONS))}")
+    return opts
 
 
 def _real_label(cfg: ExperimentConfig) -> str:
@@ -138,7 +163,11 @@ def _real_label(cfg: ExperimentConfig) -> str:
 
 
 def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
-    """The rows to run: key, label and their training data (real share included)."""
+    """The rows to run: key, label, folder name and training data (real share included).
+
+    With the ``finetune`` protocol a "+ real" row trains on the real share alone from the synthetic
+    row's model (``init_from``); that synthetic row is added before it when not asked for.
+    """
     pct = f"{cfg.real_fraction * 100:g}%"
     available = {
         "untuned": bool(cfg.untuned), "tuned": bool(cfg.tuned), "real": cfg.real is not None,
@@ -155,6 +184,10 @@ def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
                         f"{', '.join(keys)}")
     if not wanted:
         raise UserError(f"{cfg.source or 'experiment'}: no rows to run (give untuned, tuned and/or real)")
+    finetune = cfg.real_protocol == "finetune"
+    if finetune:
+        needed = set(wanted) | {k.split("+")[0] for k in wanted if k.endswith("+real")}
+        wanted = [k for k in ROW_KEYS if k in needed]
     defs = {
         "untuned": ("Untuned synthetic", cfg.untuned, None, 1.0),
         "tuned": ("Tuned synthetic", cfg.tuned, None, 1.0),
@@ -162,12 +195,29 @@ def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
         "untuned+real": (f"Untuned + {pct} real", cfg.untuned, cfg.real, cfg.real_fraction),
         "tuned+real": (f"Tuned + {pct} real", cfg.tuned, cfg.real, cfg.real_fraction),
     }
-    return [{"key": k, "label": defs[k][0], "train": list(defs[k][1]), "real": defs[k][2],
-             "real_fraction": defs[k][3]} for k in wanted]
+    rows = []
+    for k in wanted:
+        label, train_sets, real, fraction = defs[k]
+        row = {"key": k, "label": label, "train": list(train_sets), "real": real, "real_fraction": fraction,
+               "dir": k.replace("+", "_plus_"), "init_from": None}
+        if finetune and k.endswith("+real"):
+            base = k.split("+")[0]
+            row.update(label=f"{base.capitalize()}, fine-tuned on {pct} real", train=[], dir=f"{base}_then_real",
+                       init_from=base)
+        rows.append(row)
+    return rows
 
 
-def _train_config(cfg: ExperimentConfig, row: Dict, seed: int, progress: bool) -> TrainConfig:
+def _row_dir(cfg: ExperimentConfig, row: Dict, seed: int) -> Path:
+    return cfg.out / "rows" / row["dir"] / f"seed{seed}"
+
+
+def _train_config(cfg: ExperimentConfig, row: Dict, seed: int, progress: bool, dirs: Dict[str, str]) -> TrainConfig:
     opts = dict(cfg.train)
+    init = None
+    if row["init_from"]:
+        opts.update(cfg.finetune)
+        init = str(_row_dir(cfg, {"dir": dirs[row["init_from"]]}, seed) / "model.pt")
     for key in ("size", "crop"):
         if isinstance(opts.get(key), str):
             opts[key] = parse_size(opts[key])
@@ -175,9 +225,12 @@ def _train_config(cfg: ExperimentConfig, row: Dict, seed: int, progress: bool) -
             opts[key] = tuple(int(v) for v in opts[key])
     if isinstance(opts.get("augment"), dict):
         opts["augment"] = AugmentConfig(**opts["augment"])
-    out = cfg.out / "rows" / row["key"].replace("+", "_plus_") / f"seed{seed}"
-    return TrainConfig(out=out, train=row["train"], real=row["real"], real_fraction=row["real_fraction"],
-                       val=cfg.val, device=cfg.device, seed=seed, resume=True, progress=progress, **opts)
+    return TrainConfig(out=_row_dir(cfg, row, seed), train=row["train"], real=row["real"],
+                       real_fraction=row["real_fraction"], init=init, val=cfg.val, device=cfg.device, seed=seed,
+                       resume=True, progress=progress, **opts)
+
+
+_ADDED_LATER = ("init",)
 
 
 def _finished(tc: TrainConfig) -> Dict | None:
@@ -185,8 +238,10 @@ def _finished(tc: TrainConfig) -> Dict | None:
     ev, tr = tc.out / "eval.json", tc.out / "train.json"
     if not (ev.is_file() and tr.is_file()):
         return None
-    old = json.loads(tr.read_text())["config"]
     new = resolve_config(tc).record()
+    # Records written before a setting existed lack it: they ran with its default.
+    old = {**{f.name: f.default for f in fields(TrainConfig) if f.name in _ADDED_LATER},
+           **json.loads(tr.read_text())["config"]}
     skip = {"resume", "progress", "device", "workers", "threads", "cache", "ckpt_every", "out"}
     if {k: v for k, v in old.items() if k not in skip} != {k: v for k, v in new.items() if k not in skip}:
         raise UserError(f"{tc.out}: holds a row trained with other settings; remove it or choose another out")
@@ -213,7 +268,8 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
     left out of that class's mean), and ``global_sd`` is the sample standard deviation of global.
     """
     rows = plan_rows(cfg)
-    configs = {(r["key"], s): _train_config(cfg, r, s, progress) for r in rows for s in cfg.seeds}
+    dirs = {r["key"]: r["dir"] for r in rows}
+    configs = {(r["key"], s): _train_config(cfg, r, s, progress, dirs) for r in rows for s in cfg.seeds}
     # Check all data before the first row trains, so bad input leaves nothing behind.
     labelled_samples(parse_dataset_spec(cfg.val, default_split="val"))
     for r in rows:
@@ -234,7 +290,8 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
         record = {"paper7_iou": {n: _mean([x["record"]["paper7_iou"][n] for x in runs]) for n in names},
                   "global": _mean([x["record"]["global"] for x in runs])}
         info = runs[0]["info"]
-        done.append({"key": r["key"], "label": r["label"], "record": record, "frames": info["data"]["frames"],
+        done.append({"key": r["key"], "label": r["label"], "init_from": r["init_from"], "record": record,
+                     "frames": info["data"]["frames"],
                      "sources": info["data"]["sources"], "steps": info["steps"], "seeds": list(cfg.seeds),
                      "global_sd": _std([x["record"]["global"] for x in runs]),
                      "per_seed": [{"seed": x["seed"], "global": x["record"]["global"],
@@ -248,8 +305,11 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
     table["seeds"] = list(cfg.seeds)
     first = resolve_config(next(iter(configs.values()))).record()
     table["train_options"] = {k: v for k, v in first.items()
-                              if k not in ("out", "train", "real", "real_fraction", "val", "resume", "progress",
-                                           "seed")}
+                              if k not in ("out", "train", "real", "real_fraction", "init", "val", "resume",
+                                           "progress", "seed")}
+    table["real_protocol"] = cfg.real_protocol
+    if cfg.real_protocol == "finetune":
+        table["finetune_options"] = dict(cfg.finetune)
     write_table(table, cfg.out)
     table["markdown"] = to_markdown(table)
     return table

@@ -30,8 +30,8 @@ from segtrain.models import build_model, param_groups
 CHECKPOINT_FORMAT = "scenegen-segtrain/1"
 DEFAULT_LR = {"adamw": 1e-3, "sgd": 1e-2}
 # Settings a resumed run must share with the run that wrote the checkpoint.
-_RESUME_KEYS = ("train", "real", "real_fraction", "classes", "arch", "output_stride", "batch_size", "size", "crop", "seed",
-                "optimizer", "lr", "steps", "augment")
+_RESUME_KEYS = ("train", "real", "real_fraction", "init", "classes", "arch", "output_stride", "batch_size", "size",
+                "crop", "seed", "optimizer", "lr", "steps", "augment")
 
 
 @dataclass
@@ -42,6 +42,7 @@ class TrainConfig:
     train: List[str] = field(default_factory=list)
     real: str | None = None
     real_fraction: float = 1.0
+    init: str | None = None  # a segtrain checkpoint whose weights start this run (fine-tuning)
     val: str | None = None
     classes: str = "paper7"
     arch: str = DEFAULT_ARCH
@@ -117,6 +118,21 @@ def model_from_checkpoint(ck: Dict, device: torch.device) -> torch.nn.Module:
     return model.to(device)
 
 
+def init_weights(path: str | Path, cfg: TrainConfig) -> Dict:
+    """The model weights of checkpoint ``path`` to start ``cfg``'s run from (fine-tuning).
+
+    The checkpoint must hold the same architecture, output stride and class set (UserError otherwise).
+    """
+    ck = load_checkpoint(path)
+    want = {"arch": cfg.arch, "output_stride": cfg.output_stride, "classes": cfg.classes}
+    for key, value in want.items():
+        if ck.get(key) != value:
+            flag = "--" + key.replace("_", "-")
+            raise UserError(f"{path}: --init checkpoint has {key} {ck.get(key)!r}, this run {value!r} "
+                            f"(give the same {flag})")
+    return ck["model"]
+
+
 def poly_lr(base: float, step: int, steps: int, power: float) -> float:
     """The poly schedule: ``base * (1 - step / steps) ** power``."""
     return base * (1.0 - step / steps) ** power
@@ -190,6 +206,7 @@ def train(cfg: TrainConfig) -> Dict:
         raise UserError("mixed precision (--amp) needs a CUDA device")
 
     samples, sources = training_samples(cfg.train, cfg.real, cfg.real_fraction, cfg.seed)
+    init_state = init_weights(cfg.init, cfg) if cfg.init else None
     val_samples = labelled_samples(parse_dataset_spec(cfg.val, default_split="val")) if cfg.val else []
     train_data = SegDataset(samples, mapping, cfg.size, cache=cfg.cache)
     train_data.load_all(progress=cfg.progress)
@@ -204,8 +221,12 @@ def train(cfg: TrainConfig) -> Dict:
     dev_idx = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=dev_idx):
         torch.manual_seed(int(np.random.SeedSequence([cfg.seed, 7]).generate_state(1)[0]))
-        model, weights_source = build_model(cfg.arch, mapping.num_classes, pretrained=cfg.pretrained,
+        model, weights_source = build_model(cfg.arch, mapping.num_classes,
+                                            pretrained=cfg.pretrained and init_state is None,
                                             output_stride=cfg.output_stride)
+        if init_state is not None:
+            model.load_state_dict(init_state)
+            weights_source = f"init: {cfg.init}"
         model.to(device)
         optim = _make_optimizer(cfg, model)
         scaler = torch.amp.GradScaler(device.type, enabled=amp)

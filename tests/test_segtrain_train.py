@@ -270,6 +270,9 @@ def test_experiment_seeds_are_averaged(data, tmp_path):
     ("out: o\nval: {cs}\nrows: [tuned]\n", "need the key(s) tuned"),
     ("out: o\nval: {cs}\nuntuned: {tmp}/gone\n", "does not exist"),
     ("out: o\nval: [unclosed\n", "not valid YAML"),
+    ("out: o\nval: {cs}\nreal_protocol: blend\n", "real_protocol must be one of mix, finetune"),
+    ("out: o\nval: {cs}\nfinetune: {{steps: 2}}\n", "need real_protocol: finetune"),
+    ("out: o\nval: {cs}\nreal_protocol: finetune\nfinetune: {{init: x}}\n", "finetune: unknown training option(s) init"),
 ])
 def test_experiment_config_errors_write_nothing(data, tmp_path, text, words):
     p = tmp_path / "bad.yaml"
@@ -278,6 +281,71 @@ def test_experiment_config_errors_write_nothing(data, tmp_path, text, words):
         run_table(load_config(p), progress=False)
     assert words in str(e.value)
     assert not (tmp_path / "o").exists()
+
+
+def test_init_starts_from_a_checkpoint(data, tmp_path, capsys):
+    base = tmp_path / "base"
+    train(TrainConfig(out=base, train=[str(data["synth"])], **TINY))
+    tuned = tmp_path / "tuned"
+    # A learning rate this small leaves the weights where --init put them (batch-norm statistics still move).
+    rc = cli.main(["train-seg", "--real", str(data["camvid"]), "--init", str(base / "model.pt"), "--steps", "1",
+                   "--batch-size", "2", "--size", "64x48", "--lr", "1e-12", "--threads", "1", "--out", str(tuned),
+                   "--quiet"])
+    assert rc == 0
+    info = read_json(tuned / "train.json")
+    assert info["weights_source"] == f"init: {base / 'model.pt'}" and info["config"]["init"] == str(base / "model.pt")
+    assert info["data"]["frames"] == 6
+    before, after = load_checkpoint(base / "model.pt")["model"], load_checkpoint(tuned / "model.pt")["model"]
+    weights = [k for k in before if k.endswith(".weight")]
+    assert weights and all(torch.allclose(before[k], after[k], atol=1e-8) for k in weights)
+    fresh = load_checkpoint(_train_tiny(tmp_path / "fresh", data, steps=1, lr=1e-12))["model"]
+    assert not all(torch.allclose(before[k], fresh[k], atol=1e-8) for k in weights)
+
+    # A checkpoint of another class set or architecture is refused before anything is written.
+    for flags, words in ((["--classes", "camvid11"], "--init checkpoint has classes 'paper7', this run 'camvid11'"),
+                         (["--arch", "mobilenet_v3_large"], "has arch 'lite0'")):
+        out = tmp_path / "refused"
+        rc = cli.main(["train-seg", "--real", str(data["camvid"]), "--init", str(base / "model.pt"), *flags,
+                       "--steps", "1", "--out", str(out), "--quiet"])
+        err = capsys.readouterr().err
+        assert rc == 2 and words in err and err.count("\n") == 1 and not out.exists()
+    rc = cli.main(["train-seg", "--real", str(data["camvid"]), "--init", str(tmp_path / "none.pt"), "--steps", "1",
+                   "--out", str(tmp_path / "refused"), "--quiet"])
+    assert rc == 2 and "checkpoint file does not exist" in capsys.readouterr().err
+
+
+def _train_tiny(out: Path, data, **kw) -> Path:
+    train(TrainConfig(out=out, real=str(data["camvid"]), **{**TINY, **kw}))
+    return out / "model.pt"
+
+
+def test_experiment_finetune_protocol(data, tmp_path):
+    cfg_path = tmp_path / "ft.yaml"
+    cfg_path.write_text(
+        f"out: res\nval: camvid:{data['camvid']}#val\nreal: {data['camvid']}\nreal_fraction: 0.5\n"
+        f"tuned: {data['synth2']}\nrows: [tuned+real]\nreal_protocol: finetune\nfinetune: {{steps: 1, lr: 1.0e-4}}\n"
+        "train: {steps: 2, batch_size: 2, size: 64x48, threads: 1}\n")
+    table = run_table(load_config(cfg_path), progress=False)
+    rows = {r["key"]: r for r in table["rows"]}
+    assert list(rows) == ["tuned", "tuned+real"]  # the synthetic row it starts from is run first
+    ft = rows["tuned+real"]
+    assert ft["label"] == "Tuned, fine-tuned on 50% real" and ft["init_from"] == "tuned"
+    assert Path(ft["run"]) == tmp_path / "res" / "rows" / "tuned_then_real" / "seed0"
+    info = read_json(Path(ft["run"]) / "train.json")
+    assert info["config"]["init"] == str(Path(rows["tuned"]["run"]) / "model.pt")
+    assert info["config"]["train"] == [] and info["data"]["frames"] == 3
+    assert info["steps"] == 1 and info["config"]["lr"] == 1e-4
+    assert read_json(Path(rows["tuned"]["run"]) / "train.json")["steps"] == 2
+    assert table["real_protocol"] == "finetune" and table["finetune_options"] == {"steps": 1, "lr": 1e-4}
+    # Rows recorded before --init existed count as finished (they ran without one).
+    rec_path = Path(rows["tuned"]["run"]) / "train.json"
+    rec = read_json(rec_path)
+    del rec["config"]["init"]
+    rec_path.write_text(json.dumps(rec))
+    stamp = (Path(rows["tuned"]["run"]) / "model.pt").stat().st_mtime_ns
+    again = run_table(load_config(cfg_path), progress=False)
+    assert (Path(rows["tuned"]["run"]) / "model.pt").stat().st_mtime_ns == stamp
+    assert again["rows"][1]["scores"] == ft["scores"]
 
 
 @pytest.mark.blender
