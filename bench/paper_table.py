@@ -1,7 +1,8 @@
 """Benchmark: the paper's Table 1 on CamVid (evaluation on CamVid val).
 
 Rows: untuned synthetic, tuned synthetic (frame folders from the tuner's CamVid run), CamVid
-train, and each synthetic set plus 10 % of CamVid train.  Rows whose data is not given are left
+train, 10 % of CamVid train alone (the control), and each synthetic set plus that 10 %, mixed in one
+run or (``--protocol finetune``) fine-tuning the synthetic model on it.  Rows whose data is not given are left
 out, so ``--rows real`` runs the CamVid-only row today.  Prints the table, the wall time per row
 and the settings, and leaves table.md/.json/.png/.html in ``--out``.
 

@@ -10,7 +10,7 @@ The config (YAML) names the datasets; the rows follow from them::
     finetune: {steps: 300, lr: 1.0e-4}     # finetune only: training options that differ in that step
     untuned: [runs/untuned]                # scenegen output folders (one or more)
     tuned: [runs/tuned]
-    rows: [untuned, tuned, real, untuned+real, tuned+real]   # optional; default: all with data
+    rows: [untuned, tuned, real, real-share, untuned+real, tuned+real]   # optional; default: all with data
     device: auto
     seeds: [0, 1, 2]                       # optional; one run per seed, scores averaged
     train: {arch: lite0, steps: 600, batch_size: 8, size: 240x176}
@@ -39,9 +39,11 @@ from segtrain.data import AugmentConfig, labelled_samples, parse_size, training_
 from segtrain.table import build_table, to_markdown, write_table
 from segtrain.train import TrainConfig, resolve_config, train
 
-ROW_KEYS = ("untuned", "tuned", "real", "untuned+real", "tuned+real")
+ROW_KEYS = ("untuned", "tuned", "real", "real-share", "untuned+real", "tuned+real")
 DELTAS = (("tuned − untuned", "untuned", "tuned"),
-          ("tuned+real − untuned+real", "untuned+real", "tuned+real"))
+          ("tuned+real − untuned+real", "untuned+real", "tuned+real"),
+          ("untuned+real − real share", "real-share", "untuned+real"),
+          ("tuned+real − real share", "real-share", "tuned+real"))
 PROTOCOLS = ("mix", "finetune")
 # Options of TrainConfig the ``train:`` (and ``finetune:``) section may set.
 _TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - {"out", "train", "real", "real_fraction", "init", "val",
@@ -171,15 +173,17 @@ def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
     pct = f"{cfg.real_fraction * 100:g}%"
     available = {
         "untuned": bool(cfg.untuned), "tuned": bool(cfg.tuned), "real": cfg.real is not None,
+        "real-share": cfg.real is not None and cfg.real_fraction < 1,
         "untuned+real": bool(cfg.untuned) and cfg.real is not None,
         "tuned+real": bool(cfg.tuned) and cfg.real is not None,
     }
     wanted = cfg.rows if cfg.rows is not None else [k for k in ROW_KEYS if available[k]]
     missing = [k for k in wanted if not available[k]]
     if missing:
-        need = {"untuned": "untuned", "tuned": "tuned", "real": "real"}
-        keys = sorted({need[p] for k in missing for p in k.split("+")
-                       if not available[p]})
+        if "real-share" in missing and cfg.real is not None:
+            raise UserError(f"{cfg.source or 'experiment'}: row real-share needs real_fraction below 1 "
+                            "(at 1 it is the real row)")
+        keys = sorted({p for k in missing for p in k.replace("real-share", "real").split("+") if not available[p]})
         raise UserError(f"{cfg.source or 'experiment'}: row(s) {', '.join(missing)} need the key(s) "
                         f"{', '.join(keys)}")
     if not wanted:
@@ -192,6 +196,7 @@ def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
         "untuned": ("Untuned synthetic", cfg.untuned, None, 1.0),
         "tuned": ("Tuned synthetic", cfg.tuned, None, 1.0),
         "real": (f"Real ({_real_label(cfg)})" if cfg.real else "Real", [], cfg.real, 1.0),
+        "real-share": (f"{pct} real only", [], cfg.real, cfg.real_fraction),
         "untuned+real": (f"Untuned + {pct} real", cfg.untuned, cfg.real, cfg.real_fraction),
         "tuned+real": (f"Tuned + {pct} real", cfg.tuned, cfg.real, cfg.real_fraction),
     }
@@ -199,7 +204,7 @@ def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
     for k in wanted:
         label, train_sets, real, fraction = defs[k]
         row = {"key": k, "label": label, "train": list(train_sets), "real": real, "real_fraction": fraction,
-               "dir": k.replace("+", "_plus_"), "init_from": None}
+               "dir": k.replace("+", "_plus_").replace("-", "_"), "init_from": None}
         if finetune and k.endswith("+real"):
             base = k.split("+")[0]
             row.update(label=f"{base.capitalize()}, fine-tuned on {pct} real", train=[], dir=f"{base}_then_real",

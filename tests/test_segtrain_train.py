@@ -226,8 +226,8 @@ def test_experiment_table(data, tmp_path):
     assert cfg.out == tmp_path / "results"
     table = run_table(cfg, progress=False)
     keys = [r["key"] for r in table["rows"]]
-    assert keys == ["untuned", "tuned", "real", "untuned+real", "tuned+real"]
-    assert [r["frames"] for r in table["rows"]] == [4, 4, 6, 7, 7]
+    assert keys == ["untuned", "tuned", "real", "real-share", "untuned+real", "tuned+real"]
+    assert [r["frames"] for r in table["rows"]] == [4, 4, 6, 3, 7, 7]
     rows = {r["key"]: r for r in table["rows"]}
     for key, row in rows.items():
         ev = read_json(Path(row["run"]) / "eval.json")
@@ -236,6 +236,9 @@ def test_experiment_table(data, tmp_path):
     g = {k: rows[k]["scores"]["global"] for k in rows}
     assert d["tuned − untuned"]["global"] == pytest.approx(g["tuned"] - g["untuned"])
     assert d["tuned+real − untuned+real"]["global"] == pytest.approx(g["tuned+real"] - g["untuned+real"])
+    assert d["tuned+real − real share"]["global"] == pytest.approx(g["tuned+real"] - g["real-share"])
+    assert rows["real-share"]["label"] == "50% real only"
+    assert Path(rows["real-share"]["run"]).parent.name == "real_share"
     for name in ("table.md", "table.json", "table.png", "table.html"):
         assert (cfg.out / name).is_file()
     assert "Tuned + 50% real" in (cfg.out / "table.md").read_text()
@@ -270,6 +273,8 @@ def test_experiment_seeds_are_averaged(data, tmp_path):
     ("out: o\nval: {cs}\nrows: [tuned]\n", "need the key(s) tuned"),
     ("out: o\nval: {cs}\nuntuned: {tmp}/gone\n", "does not exist"),
     ("out: o\nval: [unclosed\n", "not valid YAML"),
+    ("out: o\nval: {cs}\nreal: {camvid}\nreal_fraction: 1\nrows: [real-share]\n", "needs real_fraction below 1"),
+    ("out: o\nval: {cs}\nrows: [real-share]\n", "need the key(s) real"),
     ("out: o\nval: {cs}\nreal_protocol: blend\n", "real_protocol must be one of mix, finetune"),
     ("out: o\nval: {cs}\nfinetune: {{steps: 2}}\n", "need real_protocol: finetune"),
     ("out: o\nval: {cs}\nreal_protocol: finetune\nfinetune: {{init: x}}\n", "finetune: unknown training option(s) init"),
