@@ -20,8 +20,9 @@ synthetic frames and the real share together.  ``finetune`` starts from the same
 (run first, and shown in the table) and trains on the real share alone, with the ``train:`` options
 overridden by ``finetune:``.
 
-Each row trains into ``out/rows/<row>/seed<N>/`` (fine-tuned rows: ``<set>_then_real``).  A row whose ``eval.json`` exists for the same settings
-is reused, an interrupted row resumes from its checkpoint, so re-running completes a table.
+Each row trains into ``out/rows/<row>/seed<N>/`` (fine-tuned rows: ``<set>_then_real``).  A row whose
+``eval.json`` exists for the same settings is reused, an interrupted row resumes from its checkpoint, so
+re-running completes a table.
 """
 from __future__ import annotations
 
@@ -168,7 +169,8 @@ def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
     """The rows to run: key, label, folder name and training data (real share included).
 
     With the ``finetune`` protocol a "+ real" row trains on the real share alone from the synthetic
-    row's model (``init_from``); that synthetic row is added before it when not asked for.
+    row's model (``init_from``, trained in ``init_dir``); that synthetic row is added before it when not
+    asked for.
     """
     pct = f"{cfg.real_fraction * 100:g}%"
     available = {
@@ -204,25 +206,25 @@ def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
     for k in wanted:
         label, train_sets, real, fraction = defs[k]
         row = {"key": k, "label": label, "train": list(train_sets), "real": real, "real_fraction": fraction,
-               "dir": k.replace("+", "_plus_").replace("-", "_"), "init_from": None}
+               "dir": k.replace("+", "_plus_").replace("-", "_"), "init_from": None, "init_dir": None}
         if finetune and k.endswith("+real"):
             base = k.split("+")[0]
             row.update(label=f"{base.capitalize()}, fine-tuned on {pct} real", train=[], dir=f"{base}_then_real",
-                       init_from=base)
+                       init_from=base, init_dir=base)
         rows.append(row)
     return rows
 
 
-def _row_dir(cfg: ExperimentConfig, row: Dict, seed: int) -> Path:
-    return cfg.out / "rows" / row["dir"] / f"seed{seed}"
+def _row_dir(cfg: ExperimentConfig, row_dir: str, seed: int) -> Path:
+    return cfg.out / "rows" / row_dir / f"seed{seed}"
 
 
-def _train_config(cfg: ExperimentConfig, row: Dict, seed: int, progress: bool, dirs: Dict[str, str]) -> TrainConfig:
+def _train_config(cfg: ExperimentConfig, row: Dict, seed: int, progress: bool) -> TrainConfig:
     opts = dict(cfg.train)
     init = None
-    if row["init_from"]:
+    if row["init_dir"]:
         opts.update(cfg.finetune)
-        init = str(_row_dir(cfg, {"dir": dirs[row["init_from"]]}, seed) / "model.pt")
+        init = str(_row_dir(cfg, row["init_dir"], seed) / "model.pt")
     for key in ("size", "crop"):
         if isinstance(opts.get(key), str):
             opts[key] = parse_size(opts[key])
@@ -230,12 +232,9 @@ def _train_config(cfg: ExperimentConfig, row: Dict, seed: int, progress: bool, d
             opts[key] = tuple(int(v) for v in opts[key])
     if isinstance(opts.get("augment"), dict):
         opts["augment"] = AugmentConfig(**opts["augment"])
-    return TrainConfig(out=_row_dir(cfg, row, seed), train=row["train"], real=row["real"],
+    return TrainConfig(out=_row_dir(cfg, row["dir"], seed), train=row["train"], real=row["real"],
                        real_fraction=row["real_fraction"], init=init, val=cfg.val, device=cfg.device, seed=seed,
                        resume=True, progress=progress, **opts)
-
-
-_ADDED_LATER = ("init",)
 
 
 def _finished(tc: TrainConfig) -> Dict | None:
@@ -244,9 +243,8 @@ def _finished(tc: TrainConfig) -> Dict | None:
     if not (ev.is_file() and tr.is_file()):
         return None
     new = resolve_config(tc).record()
-    # Records written before a setting existed lack it: they ran with its default.
-    old = {**{f.name: f.default for f in fields(TrainConfig) if f.name in _ADDED_LATER},
-           **json.loads(tr.read_text())["config"]}
+    old = json.loads(tr.read_text())["config"]
+    old.setdefault("init", None)  # written before --init existed
     skip = {"resume", "progress", "device", "workers", "threads", "cache", "ckpt_every", "out"}
     if {k: v for k, v in old.items() if k not in skip} != {k: v for k, v in new.items() if k not in skip}:
         raise UserError(f"{tc.out}: holds a row trained with other settings; remove it or choose another out")
@@ -273,8 +271,7 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
     left out of that class's mean), and ``global_sd`` is the sample standard deviation of global.
     """
     rows = plan_rows(cfg)
-    dirs = {r["key"]: r["dir"] for r in rows}
-    configs = {(r["key"], s): _train_config(cfg, r, s, progress, dirs) for r in rows for s in cfg.seeds}
+    configs = {(r["key"], s): _train_config(cfg, r, s, progress) for r in rows for s in cfg.seeds}
     # Check all data before the first row trains, so bad input leaves nothing behind.
     labelled_samples(parse_dataset_spec(cfg.val, default_split="val"))
     for r in rows:
