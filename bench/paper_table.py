@@ -2,7 +2,8 @@
 
 Rows: untuned synthetic, tuned synthetic (frame folders from the tuner's CamVid run), CamVid
 train, 10 % of CamVid train alone (the control), and each synthetic set plus that 10 %, mixed in one
-run or (``--protocol finetune``) fine-tuning the synthetic model on it.  Rows whose data is not given are left
+run (``--protocol mix``, or ``balanced`` with a fixed real share per batch) or (``--protocol finetune``)
+fine-tuning the synthetic model on it.  Rows whose data is not given are left
 out, so ``--rows real`` runs the CamVid-only row today.  Prints the table, the wall time per row
 and the settings, and leaves table.md/.json/.png/.html in ``--out``.
 
@@ -38,9 +39,10 @@ def main() -> int:
     ap.add_argument("--tuned", action="append", default=[], metavar="DIR", help="tuned synthetic frames")
     ap.add_argument("--rows", nargs="+", choices=ROW_KEYS, help="rows to run (default: all with data)")
     ap.add_argument("--real-fraction", type=float, default=0.1)
-    ap.add_argument("--protocol", choices=("mix", "finetune"), default="mix",
-                    help="+ real rows: mix synthetic and real in one run, or fine-tune the synthetic row's model "
-                         "on the real share")
+    ap.add_argument("--protocol", choices=("mix", "balanced", "finetune"), default="mix",
+                    help="+ real rows: mix synthetic and real in one run (balanced: a fixed real share per batch), "
+                         "or fine-tune the synthetic row's model on the real share")
+    ap.add_argument("--real-batch-share", type=float, help="balanced only: real share of each batch (default 0.5)")
     ap.add_argument("--finetune-steps", type=int, help="fine-tuning steps (default: --steps)")
     ap.add_argument("--finetune-lr", type=float, help="fine-tuning learning rate (default: --lr)")
     ap.add_argument("--arch", default="lite0")
@@ -78,6 +80,12 @@ def main() -> int:
         config["finetune"] = {k: v for k, v in finetune.items() if v is not None}
     elif args.finetune_steps or args.finetune_lr:
         ap.error("--finetune-steps and --finetune-lr need --protocol finetune")
+    if args.protocol == "balanced":
+        config["real_protocol"] = "balanced"
+        if args.real_batch_share is not None:
+            config["real_batch_share"] = args.real_batch_share
+    elif args.real_batch_share is not None:
+        ap.error("--real-batch-share needs --protocol balanced")
     if args.untuned:
         config["untuned"] = args.untuned
     if args.tuned:
@@ -98,7 +106,8 @@ def main() -> int:
     print(f"settings: arch {opts['arch']} (output stride {opts['output_stride'] or 'default'}), "
           f"{args.size}, batch {opts['batch_size']}, {opts['steps']} steps, {opts['optimizer']} lr {opts['lr']}, "
           f"seeds {table['seeds']}, real fraction {args.real_fraction}, protocol {args.protocol}"
-          + (f" {table['finetune_options']}" if args.protocol == "finetune" else ""))
+          + (f" {table['finetune_options']}" if args.protocol == "finetune" else "")
+          + (f", real share per batch {table['real_batch_share']}" if args.protocol == "balanced" else ""))
     for r in table["rows"]:
         per_seed = ", ".join(f"seed {x['seed']}: global {x['global']:.2f} in {x['train_seconds']:.0f} s"
                              for x in r["per_seed"])

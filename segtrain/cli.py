@@ -28,7 +28,7 @@ def _train_handler(args: argparse.Namespace) -> int:
 
     cfg = TrainConfig(
         out=Path(args.out), train=list(args.train or []), real=args.real, real_fraction=args.real_fraction,
-        init=args.init, val=args.val, classes=args.classes, arch=args.arch, pretrained=args.pretrained == "auto",
+        real_batch_share=args.real_batch_share, init=args.init, val=args.val, classes=args.classes, arch=args.arch, pretrained=args.pretrained == "auto",
         output_stride=args.output_stride,
         steps=args.steps, batch_size=args.batch_size, size=parse_size(args.size) if args.size else None,
         crop=parse_size(args.crop) if args.crop else None, optimizer=args.optimizer, lr=args.lr,
@@ -87,6 +87,9 @@ def register(subparsers) -> None:
     p.add_argument("--real", metavar="SPEC", help="real training set to mix in ([KIND:]PATH[#SPLIT], split train)")
     p.add_argument("--real-fraction", type=float, default=1.0, metavar="F",
                    help="share of --real to use, a subset drawn from --seed (default 1.0)")
+    p.add_argument("--real-batch-share", type=float, metavar="S",
+                   help="put round(S x batch) real images in every batch and fill the rest from --train "
+                        "(e.g. 0.5); default: draw uniformly from all training images")
     p.add_argument("--init", metavar="FILE",
                    help="start from this segtrain model (model.pt / checkpoint.pt), e.g. to fine-tune a "
                         "synthetic-trained model on real data; same --arch, --output-stride and --classes")

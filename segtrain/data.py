@@ -204,22 +204,40 @@ class TrainStream(torch.utils.data.Dataset):
     Epoch ``p // n`` visits the samples in a permutation drawn from ``(seed, epoch)``; the
     augmentation of position ``p`` draws from ``(seed, p)``.  Random access by position makes
     resuming exact and lets DataLoader workers share the work.
+
+    With ``real_slots`` > 0 the last ``n_real`` samples of ``data`` form a second pool: the first
+    ``real_slots`` slots of every batch of ``batch`` come from it and the rest from the other
+    samples, each pool walked in its own seeded epochs (a fixed real share per batch).
     """
 
-    def __init__(self, data: SegDataset, crop: Tuple[int, int], aug: AugmentConfig, seed: int):
+    def __init__(self, data: SegDataset, crop: Tuple[int, int], aug: AugmentConfig, seed: int,
+                 batch: int = 1, real_slots: int = 0, n_real: int = 0):
         self.data, self.crop, self.aug, self.seed = data, crop, aug, int(seed)
+        if real_slots and not (0 < real_slots < batch and 0 < n_real < len(data)):
+            raise ValueError("a per-batch real share needs 0 < real_slots < batch and both pools non-empty")
+        self.batch, self.real_slots, self.n_real = int(batch), int(real_slots), int(n_real)
         self._perm: dict = {}
 
-    def sample_index(self, p: int) -> int:
-        n = len(self.data)
-        epoch = p // n
-        perm = self._perm.get(epoch)
+    def _permuted(self, pool: str, n: int, q: int) -> int:
+        """Entry ``q`` of pool ``pool`` (size ``n``) walked in seeded epochs."""
+        epoch = q // n
+        perm = self._perm.get((pool, epoch))
         if perm is None:
-            rng = np.random.default_rng(np.random.SeedSequence([self.seed, stable_key("order"), epoch]))
-            perm = self._perm[epoch] = rng.permutation(n)
-            if len(self._perm) > 4:
-                self._perm.pop(min(self._perm))
-        return int(perm[p % n])
+            key = [self.seed, stable_key("order"), epoch] if pool == "all" else \
+                [self.seed, stable_key("order"), stable_key(pool), epoch]
+            perm = self._perm[(pool, epoch)] = np.random.default_rng(np.random.SeedSequence(key)).permutation(n)
+            if len(self._perm) > 8:
+                self._perm.pop(next(iter(self._perm)))
+        return int(perm[q % n])
+
+    def sample_index(self, p: int) -> int:
+        if not self.real_slots:
+            return self._permuted("all", len(self.data), p)
+        step, slot = divmod(p, self.batch)
+        k, n_synth = self.real_slots, len(self.data) - self.n_real
+        if slot < k:
+            return n_synth + self._permuted("real", self.n_real, step * k + slot)
+        return self._permuted("synthetic", n_synth, step * (self.batch - k) + slot - k)
 
     def __len__(self) -> int:  # positions are unbounded; DataLoader gets an explicit sampler
         return 2 ** 62

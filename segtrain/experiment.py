@@ -6,7 +6,8 @@ The config (YAML) names the datasets; the rows follow from them::
     val: camvid:/data/camvid#val           # real validation set (labelled)
     real: camvid:/data/camvid#train        # real training set
     real_fraction: 0.1                     # share of real mixed into the synthetic rows
-    real_protocol: mix                     # mix (default) or finetune, see below
+    real_protocol: mix                     # mix (default), balanced or finetune, see below
+    real_batch_share: 0.5                  # balanced only: share of each batch that is real (default 0.5)
     finetune: {steps: 300, lr: 1.0e-4}     # finetune only: training options that differ in that step
     untuned: [runs/untuned]                # scenegen output folders (one or more)
     tuned: [runs/tuned]
@@ -16,7 +17,8 @@ The config (YAML) names the datasets; the rows follow from them::
     train: {arch: lite0, steps: 600, batch_size: 8, size: 240x176}
 
 ``real_protocol`` says how the "+ real" rows use the real share.  ``mix`` trains one model on the
-synthetic frames and the real share together.  ``finetune`` starts from the same seed's synthetic row
+synthetic frames and the real share together, drawing uniformly from all of them.  ``balanced`` does
+the same with a fixed real share in every batch (``real_batch_share``).  ``finetune`` starts from the same seed's synthetic row
 (run first, and shown in the table) and trains on the real share alone, with the ``train:`` options
 overridden by ``finetune:``.
 
@@ -45,10 +47,10 @@ DELTAS = (("tuned − untuned", "untuned", "tuned"),
           ("tuned+real − untuned+real", "untuned+real", "tuned+real"),
           ("untuned+real − real share", "real-share", "untuned+real"),
           ("tuned+real − real share", "real-share", "tuned+real"))
-PROTOCOLS = ("mix", "finetune")
+PROTOCOLS = ("mix", "balanced", "finetune")
 # Options of TrainConfig the ``train:`` (and ``finetune:``) section may set.
-_TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - {"out", "train", "real", "real_fraction", "init", "val",
-                                                         "resume", "progress", "device"}
+_TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - {"out", "train", "real", "real_fraction", "real_batch_share",
+                                                         "init", "val", "resume", "progress", "device"}
 
 
 @dataclass
@@ -60,6 +62,7 @@ class ExperimentConfig:
     real: str | None = None
     real_fraction: float = 0.1
     real_protocol: str = "mix"
+    real_batch_share: float | None = None  # balanced protocol only
     finetune: Dict = field(default_factory=dict)
     untuned: List[str] = field(default_factory=list)
     tuned: List[str] = field(default_factory=list)
@@ -92,7 +95,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
         raise UserError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(raw, dict):
         raise UserError(f"{path}: expected a mapping at the top level")
-    known = {"out", "val", "real", "real_fraction", "real_protocol", "finetune", "untuned", "tuned", "rows", "device",
+    known = {"out", "val", "real", "real_fraction", "real_protocol", "real_batch_share", "finetune", "untuned", "tuned", "rows", "device",
              "train", "title", "seeds"}
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -118,6 +121,16 @@ def load_config(path: str | Path) -> ExperimentConfig:
         raise UserError(f"{path}: real_protocol must be one of {', '.join(PROTOCOLS)} (got {protocol!r})")
     if finetune_opts and protocol != "finetune":
         raise UserError(f"{path}: 'finetune' options need real_protocol: finetune")
+    batch_share = None
+    if protocol == "balanced":
+        try:
+            batch_share = float(raw.get("real_batch_share", 0.5))
+        except (TypeError, ValueError):
+            raise UserError(f"{path}: real_batch_share must be a number") from None
+        if not 0 < batch_share < 1:
+            raise UserError(f"{path}: real_batch_share must be in (0, 1) (got {batch_share})")
+    elif "real_batch_share" in raw:
+        raise UserError(f"{path}: real_batch_share needs real_protocol: balanced")
     rows = raw.get("rows")
     if rows is not None:
         rows = _as_list(rows, f"{path}: rows")
@@ -139,7 +152,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
     return ExperimentConfig(
         out=Path(rel(str(raw["out"]))), val=rel(str(raw["val"])),
         real=rel(str(raw["real"])) if raw.get("real") else None, real_fraction=fraction,
-        real_protocol=protocol, finetune=dict(finetune_opts),
+        real_protocol=protocol, real_batch_share=batch_share, finetune=dict(finetune_opts),
         untuned=[rel(p) for p in _as_list(raw.get("untuned"), f"{path}: untuned")],
         tuned=[rel(p) for p in _as_list(raw.get("tuned"), f"{path}: tuned")],
         rows=rows, device=str(raw.get("device", "auto")), train=dict(train_opts), seeds=list(seeds),
@@ -206,7 +219,11 @@ def plan_rows(cfg: ExperimentConfig) -> List[Dict]:
     for k in wanted:
         label, train_sets, real, fraction = defs[k]
         row = {"key": k, "label": label, "train": list(train_sets), "real": real, "real_fraction": fraction,
-               "dir": k.replace("+", "_plus_").replace("-", "_"), "init_from": None, "init_dir": None}
+               "dir": k.replace("+", "_plus_").replace("-", "_"), "init_from": None, "init_dir": None,
+               "real_batch_share": None}
+        if cfg.real_protocol == "balanced" and k.endswith("+real"):
+            row.update(label=f"{label}, {cfg.real_batch_share * 100:g}% of each batch",
+                       dir=f"{row['dir']}_balanced", real_batch_share=cfg.real_batch_share)
         if finetune and k.endswith("+real"):
             base = k.split("+")[0]
             row.update(label=f"{base.capitalize()}, fine-tuned on {pct} real", train=[], dir=f"{base}_then_real",
@@ -233,7 +250,7 @@ def _train_config(cfg: ExperimentConfig, row: Dict, seed: int, progress: bool) -
     if isinstance(opts.get("augment"), dict):
         opts["augment"] = AugmentConfig(**opts["augment"])
     return TrainConfig(out=_row_dir(cfg, row["dir"], seed), train=row["train"], real=row["real"],
-                       real_fraction=row["real_fraction"], init=init, val=cfg.val, device=cfg.device, seed=seed,
+                       real_fraction=row["real_fraction"], real_batch_share=row["real_batch_share"], init=init, val=cfg.val, device=cfg.device, seed=seed,
                        resume=True, progress=progress, **opts)
 
 
@@ -245,6 +262,7 @@ def _finished(tc: TrainConfig) -> Dict | None:
     new = resolve_config(tc).record()
     old = json.loads(tr.read_text())["config"]
     old.setdefault("init", None)  # written before --init existed
+    old.setdefault("real_batch_share", None)  # written before --real-batch-share existed
     skip = {"resume", "progress", "device", "workers", "threads", "cache", "ckpt_every", "out"}
     if {k: v for k, v in old.items() if k not in skip} != {k: v for k, v in new.items() if k not in skip}:
         raise UserError(f"{tc.out}: holds a row trained with other settings; remove it or choose another out")
@@ -307,9 +325,11 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
     table["seeds"] = list(cfg.seeds)
     first = resolve_config(next(iter(configs.values()))).record()
     table["train_options"] = {k: v for k, v in first.items()
-                              if k not in ("out", "train", "real", "real_fraction", "init", "val", "resume",
-                                           "progress", "seed")}
+                              if k not in ("out", "train", "real", "real_fraction", "real_batch_share", "init",
+                                           "val", "resume", "progress", "seed")}
     table["real_protocol"] = cfg.real_protocol
+    if cfg.real_protocol == "balanced":
+        table["real_batch_share"] = cfg.real_batch_share
     if cfg.real_protocol == "finetune":
         table["finetune_options"] = dict(cfg.finetune)
     write_table(table, cfg.out)

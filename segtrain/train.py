@@ -30,7 +30,7 @@ from segtrain.models import build_model, param_groups
 CHECKPOINT_FORMAT = "scenegen-segtrain/1"
 DEFAULT_LR = {"adamw": 1e-3, "sgd": 1e-2}
 # Settings a resumed run must share with the run that wrote the checkpoint.
-_RESUME_KEYS = ("train", "real", "real_fraction", "init", "classes", "arch", "output_stride", "batch_size", "size",
+_RESUME_KEYS = ("train", "real", "real_fraction", "real_batch_share", "init", "classes", "arch", "output_stride", "batch_size", "size",
                 "crop", "seed", "optimizer", "lr", "steps", "augment")
 
 
@@ -42,6 +42,7 @@ class TrainConfig:
     train: List[str] = field(default_factory=list)
     real: str | None = None
     real_fraction: float = 1.0
+    real_batch_share: float | None = None  # share of each batch drawn from the real images; None = uniform
     init: str | None = None  # a segtrain checkpoint whose weights start this run (fine-tuning)
     val: str | None = None
     classes: str = "paper7"
@@ -152,6 +153,8 @@ def _validate(cfg: TrainConfig) -> None:
         raise UserError(f"--batch-size must be >= 2 (batch norm needs two samples), got {cfg.batch_size}")
     if cfg.real is None and cfg.real_fraction != 1.0:
         raise UserError("--real-fraction needs --real SPEC (the real training set to take it from)")
+    if cfg.real_batch_share is not None:
+        real_batch_slots(cfg)
     if cfg.lr <= 0:
         raise UserError(f"--lr must be > 0 (got {cfg.lr})")
     if cfg.optimizer not in ("sgd", "adamw"):
@@ -172,6 +175,22 @@ def _validate(cfg: TrainConfig) -> None:
     ck = cfg.out / "checkpoint.pt"
     if ck.exists() and not cfg.resume:
         raise UserError(f"{ck}: a run already exists here; pass --resume to continue it or choose another --out")
+
+
+def real_batch_slots(cfg: TrainConfig) -> int:
+    """How many slots of each batch hold real images (0 = no per-batch share); UserError if unusable."""
+    share = cfg.real_batch_share
+    if share is None:
+        return 0
+    if cfg.real is None or not cfg.train:
+        raise UserError("--real-batch-share needs both --train DIR and --real SPEC (it splits each batch between them)")
+    if not 0 < share < 1:
+        raise UserError(f"--real-batch-share {share} must be in (0, 1)")
+    slots = int(round(share * cfg.batch_size))
+    if not 0 < slots < cfg.batch_size:
+        raise UserError(f"--real-batch-share {share} gives {slots} real of {cfg.batch_size} per batch; "
+                        "it must leave at least one slot for each side")
+    return slots
 
 
 def _make_optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
@@ -247,7 +266,9 @@ def train(cfg: TrainConfig) -> Dict:
                     "torch_rng": torch.get_rng_state(), "step": step, "steps": cfg.steps,
                     "history": history, "elapsed_s": spent, "config": cfg.record()}
 
-        stream = TrainStream(train_data, cfg.crop, cfg.augment, cfg.seed)
+        stream = TrainStream(train_data, cfg.crop, cfg.augment, cfg.seed, batch=cfg.batch_size,
+                             real_slots=real_batch_slots(cfg),
+                             n_real=sources["sources"][-1]["frames"] if cfg.real is not None else 0)
         loader = torch.utils.data.DataLoader(
             stream, batch_size=cfg.batch_size, sampler=range(start * cfg.batch_size, cfg.steps * cfg.batch_size),
             num_workers=cfg.workers, pin_memory=device.type == "cuda", drop_last=False,

@@ -125,6 +125,30 @@ def test_mixed_training_run(data, tmp_path):
     assert read_json(tmp_path / "mix" / "train.json")["data"]["frames"] == 7
 
 
+def test_balanced_batches_hold_a_fixed_real_share(data, tmp_path):
+    samples, info = training_samples([str(data["synth"])], f"camvid:{data['camvid']}", 0.5, 3)
+    ds = SegDataset(samples, class_mapping("paper7"), (64, 48))
+    stream = TrainStream(ds, (40, 30), AugmentConfig(), seed=5, batch=4, real_slots=1, n_real=3)
+    batches = [[stream.sample_index(step * 4 + slot) for slot in range(4)] for step in range(6)]
+    assert all(b[0] >= 4 and max(b[1:]) < 4 for b in batches)  # real images are the last 3 samples
+    # Each pool is walked in whole epochs: 3 steps show every real image once, 4 steps every synthetic 3 times.
+    assert sorted(b[0] for b in batches[:3]) == [4, 5, 6]
+    assert sorted(i for b in batches[:4] for i in b[1:]) == sorted(list(range(4)) * 3)
+    with pytest.raises(ValueError):
+        TrainStream(ds, (40, 30), AugmentConfig(), seed=5, batch=4, real_slots=4, n_real=3)
+
+    out = tmp_path / "balanced"
+    rc = cli.main(["train-seg", "--train", str(data["synth"]), "--real", str(data["camvid"]), "--real-fraction", "0.5",
+                   "--real-batch-share", "0.5", "--steps", "2", "--batch-size", "2", "--size", "64x48",
+                   "--threads", "1", "--out", str(out), "--quiet"])
+    assert rc == 0
+    assert read_json(out / "train.json")["config"]["real_batch_share"] == 0.5
+    # A resumed run must keep the share.
+    with pytest.raises(UserError, match="setting 'real_batch_share' differs"):
+        train(TrainConfig(out=out, train=[str(data["synth"])], real=str(data["camvid"]), real_fraction=0.5,
+                          resume=True, **{**TINY, "steps": 2, "batch_size": 2}))
+
+
 def test_augmentation_is_deterministic_per_position(data):
     ds = SegDataset(list_samples(data["cs"], "train"), class_mapping("paper7"), (64, 48))
     stream = TrainStream(ds, (40, 30), AugmentConfig(), seed=5)
@@ -192,6 +216,10 @@ def test_torchvision_weights_come_from_the_local_cache(tmp_path, monkeypatch):
     (["--train", "{synth}", "--size", "64by48"], "WIDTHxHEIGHT"),
     (["--val", "{cs}"], "no training data"),
     (["--train", "{synth}", "--real-fraction", "0.1"], "--real-fraction needs --real"),
+    (["--real", "{camvid}", "--real-batch-share", "0.5"], "--real-batch-share needs both --train DIR and --real"),
+    (["--train", "{synth}", "--real", "{camvid}", "--real-batch-share", "1.5"], "must be in (0, 1)"),
+    (["--train", "{synth}", "--real", "{camvid}", "--real-batch-share", "0.1", "--batch-size", "2"],
+     "gives 0 real of 2 per batch"),
 ])
 def test_train_seg_bad_input_exits_2_and_writes_nothing(data, tmp_path, capsys, argv, words):
     out = tmp_path / "out"
@@ -275,7 +303,9 @@ def test_experiment_seeds_are_averaged(data, tmp_path):
     ("out: o\nval: [unclosed\n", "not valid YAML"),
     ("out: o\nval: {cs}\nreal: {camvid}\nreal_fraction: 1\nrows: [real-share]\n", "needs real_fraction below 1"),
     ("out: o\nval: {cs}\nrows: [real-share]\n", "need the key(s) real"),
-    ("out: o\nval: {cs}\nreal_protocol: blend\n", "real_protocol must be one of mix, finetune"),
+    ("out: o\nval: {cs}\nreal_protocol: blend\n", "real_protocol must be one of mix, balanced, finetune"),
+    ("out: o\nval: {cs}\nreal_batch_share: 0.5\n", "real_batch_share needs real_protocol: balanced"),
+    ("out: o\nval: {cs}\nreal_protocol: balanced\nreal_batch_share: 1\n", "real_batch_share must be in (0, 1)"),
     ("out: o\nval: {cs}\nfinetune: {{steps: 2}}\n", "need real_protocol: finetune"),
     ("out: o\nval: {cs}\nreal_protocol: finetune\nfinetune: {{init: x}}\n", "finetune: unknown training option(s) init"),
 ])
@@ -351,6 +381,23 @@ def test_experiment_finetune_protocol(data, tmp_path):
     again = run_table(load_config(cfg_path), progress=False)
     assert (Path(rows["tuned"]["run"]) / "model.pt").stat().st_mtime_ns == stamp
     assert again["rows"][1]["scores"] == ft["scores"]
+
+
+def test_experiment_balanced_protocol(data, tmp_path):
+    cfg_path = tmp_path / "bal.yaml"
+    cfg_path.write_text(
+        f"out: res\nval: camvid:{data['camvid']}#val\nreal: {data['camvid']}\nreal_fraction: 0.5\n"
+        f"untuned: {data['synth']}\nrows: [real-share, untuned+real]\nreal_protocol: balanced\n"
+        "train: {steps: 1, batch_size: 4, size: 64x48, threads: 1}\n")
+    table = run_table(load_config(cfg_path), progress=False)
+    rows = {r["key"]: r for r in table["rows"]}
+    assert list(rows) == ["real-share", "untuned+real"]
+    row = rows["untuned+real"]
+    assert row["label"] == "Untuned + 50% real, 50% of each batch" and row["frames"] == 7
+    assert Path(row["run"]) == tmp_path / "res" / "rows" / "untuned_plus_real_balanced" / "seed0"
+    assert read_json(Path(row["run"]) / "train.json")["config"]["real_batch_share"] == 0.5
+    assert read_json(Path(rows["real-share"]["run"]) / "train.json")["config"]["real_batch_share"] is None
+    assert table["real_protocol"] == "balanced" and table["real_batch_share"] == 0.5
 
 
 @pytest.mark.blender
