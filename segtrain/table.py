@@ -81,6 +81,27 @@ def paired_summary(delta: Dict) -> str | None:
             f"(standard error, {len(p['seeds'])} seeds; ahead in {p['wins']} of {len(p['seeds'])})")
 
 
+def settings_summary(table: Dict) -> str | None:
+    """One line on how the rows were trained and evaluated, or ``None`` when the table does not say."""
+    opts = table.get("train_options")
+    if not opts:
+        return None
+    size = "x".join(str(v) for v in opts["size"]) if opts.get("size") else "native size"
+    parts = [f"Trained: {opts['arch']}, {opts['steps']} steps, batch {opts['batch_size']}, {size}, "
+             f"{opts['optimizer']} lr {opts['lr']:g}"]
+    protocol = table.get("real_protocol") if any(r["key"].endswith("+real") for r in table["rows"]) else None
+    if protocol == "balanced":
+        parts.append(f"+ real rows: one run, {table['real_batch_share'] * 100:g}% of each batch real")
+    elif protocol == "finetune":
+        ft = ", ".join(f"{k} {v}" for k, v in sorted(table.get("finetune_options", {}).items()))
+        parts.append("+ real rows: the synthetic row's model fine-tuned on the real share" + (f" ({ft})" if ft else ""))
+    elif protocol == "mix":
+        parts.append("+ real rows: one run, drawn uniformly from synthetic and real")
+    if table.get("val"):
+        parts.append(f"evaluated on {table['val']}")
+    return "; ".join(parts) + "."
+
+
 def _fmt(v: float | None, signed: bool = False) -> str:
     if v is None:
         return "n/a"
@@ -103,7 +124,7 @@ def to_markdown(table: Dict) -> str:
         tail = " | |" if sd else ""
         lines.append(f"| *Δ {d['label']}* | " + " | ".join(f"*{_fmt(d['scores'][c], True)}*" for c in cols) + " |"
                      + tail)
-    notes = [n for n in (paired_summary(d) for d in table["deltas"]) if n]
+    notes = [n for n in [*(paired_summary(d) for d in table["deltas"]), settings_summary(table)] if n]
     if notes:
         lines += [""] + [f"{n}  " for n in notes]
     return "\n".join(lines) + "\n"
@@ -127,7 +148,8 @@ def to_html(table: Dict, chart: str | None = "table.png") -> str:
         body.append(f"<tr class='delta'><th>Δ {esc(d['label'])}</th>" + "".join(cells) + "</tr>")
     title = esc(table.get("title") or "Segmentation on real validation data")
     img = f"<p><img src='{esc(chart)}' alt='bar chart'></p>" if chart else ""
-    notes = "".join(f"<p>{esc(n)}</p>" for n in (paired_summary(d) for d in table["deltas"]) if n)
+    notes = "".join(f"<p>{esc(n)}</p>" for n in [*(paired_summary(d) for d in table["deltas"]),
+                                                   settings_summary(table)] if n)
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title><style>"
             "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{text-align:left}"

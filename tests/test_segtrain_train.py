@@ -372,6 +372,7 @@ def test_experiment_finetune_protocol(data, tmp_path):
     assert info["steps"] == 1 and info["config"]["lr"] == 1e-4
     assert read_json(Path(rows["tuned"]["run"]) / "train.json")["steps"] == 2
     assert table["real_protocol"] == "finetune" and table["finetune_options"] == {"steps": 1, "lr": 1e-4}
+    assert "fine-tuned on the real share (lr 0.0001, steps 1)" in table["markdown"]
     # Rows recorded before --init existed count as finished (they ran without one).
     rec_path = Path(rows["tuned"]["run"]) / "train.json"
     rec = read_json(rec_path)
@@ -398,6 +399,8 @@ def test_experiment_balanced_protocol(data, tmp_path):
     assert read_json(Path(row["run"]) / "train.json")["config"]["real_batch_share"] == 0.5
     assert read_json(Path(rows["real-share"]["run"]) / "train.json")["config"]["real_batch_share"] is None
     assert table["real_protocol"] == "balanced" and table["real_batch_share"] == 0.5
+    assert ("Trained: lite0, 1 steps, batch 4, 64x48, adamw lr 0.001; + real rows: one run, 50% of each batch real; "
+            f"evaluated on camvid:{data['camvid']}#val.") in (tmp_path / "res" / "table.md").read_text()
 
 
 @pytest.mark.blender
