@@ -28,8 +28,8 @@ def _train_handler(args: argparse.Namespace) -> int:
 
     cfg = TrainConfig(
         out=Path(args.out), train=list(args.train or []), real=args.real, real_fraction=args.real_fraction,
-        real_batch_share=args.real_batch_share, init=args.init, val=args.val, classes=args.classes, arch=args.arch, pretrained=args.pretrained == "auto",
-        output_stride=args.output_stride,
+        real_batch_share=args.real_batch_share, init=args.init, val=args.val, classes=args.classes, arch=args.arch,
+        pretrained=args.pretrained == "auto", output_stride=args.output_stride,
         steps=args.steps, batch_size=args.batch_size, size=parse_size(args.size) if args.size else None,
         crop=parse_size(args.crop) if args.crop else None, optimizer=args.optimizer, lr=args.lr,
         head_lr_mult=args.head_lr_mult, weight_decay=args.weight_decay,

@@ -18,9 +18,9 @@ The config (YAML) names the datasets; the rows follow from them::
 
 ``real_protocol`` says how the "+ real" rows use the real share.  ``mix`` trains one model on the
 synthetic frames and the real share together, drawing uniformly from all of them.  ``balanced`` does
-the same with a fixed real share in every batch (``real_batch_share``).  ``finetune`` starts from the same seed's synthetic row
-(run first, and shown in the table) and trains on the real share alone, with the ``train:`` options
-overridden by ``finetune:``.
+the same with a fixed real share in every batch (``real_batch_share``).  ``finetune`` starts from the
+same seed's synthetic row (run first, and shown in the table) and trains on the real share alone, with
+the ``train:`` options overridden by ``finetune:``.
 
 Each row trains into ``out/rows/<row>/seed<N>/`` (fine-tuned rows: ``<set>_then_real``).  A row whose
 ``eval.json`` exists for the same settings is reused, an interrupted row resumes from its checkpoint, so
@@ -48,9 +48,12 @@ DELTAS = (("tuned − untuned", "untuned", "tuned"),
           ("untuned+real − real share", "real-share", "untuned+real"),
           ("tuned+real − real share", "real-share", "tuned+real"))
 PROTOCOLS = ("mix", "balanced", "finetune")
+# Settings of TrainConfig that each row sets from the table's keys (data, start, validation, run control).
+_ROW_SETTINGS = {"out", "train", "real", "real_fraction", "real_batch_share", "init", "val", "resume", "progress"}
 # Options of TrainConfig the ``train:`` (and ``finetune:``) section may set.
-_TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - {"out", "train", "real", "real_fraction", "real_batch_share",
-                                                         "init", "val", "resume", "progress", "device"}
+_TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - _ROW_SETTINGS - {"device"}
+# Settings added to TrainConfig after runs were recorded: older records ran with the default.
+_ADDED_LATER = ("init", "real_batch_share")
 
 
 @dataclass
@@ -95,8 +98,8 @@ def load_config(path: str | Path) -> ExperimentConfig:
         raise UserError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(raw, dict):
         raise UserError(f"{path}: expected a mapping at the top level")
-    known = {"out", "val", "real", "real_fraction", "real_protocol", "real_batch_share", "finetune", "untuned", "tuned", "rows", "device",
-             "train", "title", "seeds"}
+    known = {"out", "val", "real", "real_fraction", "real_protocol", "real_batch_share", "finetune", "untuned",
+             "tuned", "rows", "device", "train", "title", "seeds"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
@@ -250,8 +253,8 @@ def _train_config(cfg: ExperimentConfig, row: Dict, seed: int, progress: bool) -
     if isinstance(opts.get("augment"), dict):
         opts["augment"] = AugmentConfig(**opts["augment"])
     return TrainConfig(out=_row_dir(cfg, row["dir"], seed), train=row["train"], real=row["real"],
-                       real_fraction=row["real_fraction"], real_batch_share=row["real_batch_share"], init=init, val=cfg.val, device=cfg.device, seed=seed,
-                       resume=True, progress=progress, **opts)
+                       real_fraction=row["real_fraction"], real_batch_share=row["real_batch_share"], init=init,
+                       val=cfg.val, device=cfg.device, seed=seed, resume=True, progress=progress, **opts)
 
 
 def _finished(tc: TrainConfig) -> Dict | None:
@@ -260,9 +263,8 @@ def _finished(tc: TrainConfig) -> Dict | None:
     if not (ev.is_file() and tr.is_file()):
         return None
     new = resolve_config(tc).record()
-    old = json.loads(tr.read_text())["config"]
-    old.setdefault("init", None)  # written before --init existed
-    old.setdefault("real_batch_share", None)  # written before --real-batch-share existed
+    old = {**{f.name: f.default for f in fields(TrainConfig) if f.name in _ADDED_LATER},
+           **json.loads(tr.read_text())["config"]}
     skip = {"resume", "progress", "device", "workers", "threads", "cache", "ckpt_every", "out"}
     if {k: v for k, v in old.items() if k not in skip} != {k: v for k, v in new.items() if k not in skip}:
         raise UserError(f"{tc.out}: holds a row trained with other settings; remove it or choose another out")
@@ -324,9 +326,7 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
     table["val"] = cfg.val
     table["seeds"] = list(cfg.seeds)
     first = resolve_config(next(iter(configs.values()))).record()
-    table["train_options"] = {k: v for k, v in first.items()
-                              if k not in ("out", "train", "real", "real_fraction", "real_batch_share", "init",
-                                           "val", "resume", "progress", "seed")}
+    table["train_options"] = {k: v for k, v in first.items() if k not in _ROW_SETTINGS | {"seed"}}
     table["real_protocol"] = cfg.real_protocol
     if cfg.real_protocol == "balanced":
         table["real_batch_share"] = cfg.real_batch_share

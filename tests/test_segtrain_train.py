@@ -354,10 +354,15 @@ def _train_tiny(out: Path, data, **kw) -> Path:
     return out / "model.pt"
 
 
+def _half_real_config(path: Path, data, body: str) -> Path:
+    """An experiment file in ``path`` with CamVid val, half of CamVid train as the real share, and ``body``."""
+    path.write_text(f"out: res\nval: camvid:{data['camvid']}#val\nreal: {data['camvid']}\nreal_fraction: 0.5\n{body}")
+    return path
+
+
 def test_experiment_finetune_protocol(data, tmp_path):
-    cfg_path = tmp_path / "ft.yaml"
-    cfg_path.write_text(
-        f"out: res\nval: camvid:{data['camvid']}#val\nreal: {data['camvid']}\nreal_fraction: 0.5\n"
+    cfg_path = _half_real_config(
+        tmp_path / "ft.yaml", data,
         f"tuned: {data['synth2']}\nrows: [tuned+real]\nreal_protocol: finetune\nfinetune: {{steps: 1, lr: 1.0e-4}}\n"
         "train: {steps: 2, batch_size: 2, size: 64x48, threads: 1}\n")
     table = run_table(load_config(cfg_path), progress=False)
@@ -385,9 +390,8 @@ def test_experiment_finetune_protocol(data, tmp_path):
 
 
 def test_experiment_balanced_protocol(data, tmp_path):
-    cfg_path = tmp_path / "bal.yaml"
-    cfg_path.write_text(
-        f"out: res\nval: camvid:{data['camvid']}#val\nreal: {data['camvid']}\nreal_fraction: 0.5\n"
+    cfg_path = _half_real_config(
+        tmp_path / "bal.yaml", data,
         f"untuned: {data['synth']}\nrows: [real-share, untuned+real]\nreal_protocol: balanced\n"
         "train: {steps: 1, batch_size: 4, size: 64x48, threads: 1}\n")
     table = run_table(load_config(cfg_path), progress=False)
