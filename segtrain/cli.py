@@ -1,4 +1,4 @@
-"""Command line: ``train-seg``, ``eval-seg`` and ``experiment table``.
+"""Command line: ``train-seg``, ``eval-seg``, ``experiment table`` and ``experiment curve``.
 
 ``register(subparsers)`` adds them to the ``scenegen`` console script; ``python -m segtrain.cli``
 runs them on their own.
@@ -28,7 +28,8 @@ def _train_handler(args: argparse.Namespace) -> int:
 
     cfg = TrainConfig(
         out=Path(args.out), train=list(args.train or []), real=args.real, real_fraction=args.real_fraction,
-        real_batch_share=args.real_batch_share, init=args.init, val=args.val, classes=args.classes, arch=args.arch,
+        real_count=args.real_count, real_batch_share=args.real_batch_share, init=args.init, val=args.val,
+        classes=args.classes, arch=args.arch,
         pretrained=args.pretrained == "auto", output_stride=args.output_stride,
         steps=args.steps, batch_size=args.batch_size, size=parse_size(args.size) if args.size else None,
         crop=parse_size(args.crop) if args.crop else None, optimizer=args.optimizer, lr=args.lr,
@@ -68,6 +69,22 @@ def _table_handler(args: argparse.Namespace) -> int:
     return 0
 
 
+def _curve_handler(args: argparse.Namespace) -> int:
+    from segtrain.curve import load_curve_config, run_curve
+    from segtrain.curve_report import to_markdown
+
+    cfg = load_curve_config(args.config)
+    for key in ("out", "device", "jobs"):
+        if getattr(args, key) is not None:
+            setattr(cfg, key, Path(args.out) if key == "out" else getattr(args, key))
+    if cfg.jobs < 1:
+        raise UserError(f"--jobs must be >= 1 (got {cfg.jobs})")
+    curve = run_curve(cfg, progress=not args.quiet)
+    print(to_markdown(curve))
+    print(f"wrote {cfg.out / 'curve.md'}, curve.json, curve.png, curve.html")
+    return 0
+
+
 def _print_scores(rec: dict, where) -> None:
     def fmt(v):
         return "n/a" if v is None else f"{v:.2f}"
@@ -87,6 +104,9 @@ def register(subparsers) -> None:
     p.add_argument("--real", metavar="SPEC", help="real training set to mix in ([KIND:]PATH[#SPLIT], split train)")
     p.add_argument("--real-fraction", type=float, default=1.0, metavar="F",
                    help="share of --real to use, a subset drawn from --seed (default 1.0)")
+    p.add_argument("--real-count", type=int, metavar="N",
+                   help="use N images of --real instead of a fraction (the first N of the seed's order, so "
+                        "smaller counts are subsets of larger ones)")
     p.add_argument("--real-batch-share", type=float, metavar="S",
                    help="put round(S x batch) real images in every batch and fill the rest from --train "
                         "(e.g. 0.5); default: draw uniformly from all training images")
@@ -142,6 +162,15 @@ def register(subparsers) -> None:
     t.add_argument("--device", help="override the config's device")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_table_handler)
+    c = sub.add_parser("curve", help="label efficiency: IoU against the number of real images, per recipe",
+                       description="Train real-only, synthetic then fine-tuned (and balanced) models on nested "
+                                   "real subsets and write OUT/curve.md, .json, .png, .html.")
+    c.add_argument("--config", required=True, metavar="FILE", help="YAML curve file (see docs/segtrain.md)")
+    c.add_argument("--out", metavar="DIR", help="override the config's out")
+    c.add_argument("--device", help="override the config's device")
+    c.add_argument("--jobs", type=int, help="override the config's jobs (training runs side by side)")
+    c.add_argument("--quiet", action="store_true")
+    c.set_defaults(func=_curve_handler)
 
 
 def main(argv: List[str] | None = None) -> int:

@@ -62,23 +62,27 @@ def labelled_samples(spec: DatasetSpec, split: str | None = None) -> List[Sample
     return samples
 
 
-def real_subset(samples: Sequence[Sample], fraction: float, seed: int) -> List[Sample]:
-    """A deterministic subset of ``round(fraction * n)`` samples (at least one), chosen from ``seed``.
+def real_subset(samples: Sequence[Sample], fraction: float, seed: int, count: int | None = None) -> List[Sample]:
+    """A deterministic subset of ``count`` samples, else ``round(fraction * n)`` (at least one), chosen
+    from ``seed``.
 
-    The subsets of one seed are nested: a larger fraction keeps every sample of a smaller one.
+    The subsets of one seed are nested: a larger fraction or count keeps every sample of a smaller one
+    (they are prefixes of one seeded permutation).
     """
     if not 0 < fraction <= 1:
         raise UserError(f"--real-fraction {fraction} must be in (0, 1]")
     n = len(samples)
-    k = max(1, int(round(fraction * n)))
+    if count is not None and not 1 <= count <= n:
+        raise UserError(f"--real-count {count} must be between 1 and the {n} images of the real set")
+    k = count if count is not None else max(1, int(round(fraction * n)))
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), stable_key("real-subset")]))
     order = rng.permutation(n)
     return [samples[i] for i in sorted(order[:k])]
 
 
-def training_samples(train: Sequence[str], real: str | None, real_fraction: float, seed: int
-                     ) -> Tuple[List[Sample], dict]:
-    """The training set: every ``--train`` dataset plus a seeded share of ``--real``.
+def training_samples(train: Sequence[str], real: str | None, real_fraction: float, seed: int,
+                     real_count: int | None = None) -> Tuple[List[Sample], dict]:
+    """The training set: every ``--train`` dataset plus a seeded share (or ``real_count`` images) of ``--real``.
 
     Returns the samples and a summary (per source: spec and count) for the run record.
     """
@@ -94,9 +98,10 @@ def training_samples(train: Sequence[str], real: str | None, real_fraction: floa
     if real is not None:
         spec = parse_dataset_spec(real, default_split="train")
         full = labelled_samples(spec)
-        s = real_subset(full, real_fraction, seed)
+        s = real_subset(full, real_fraction, seed, real_count)
         samples += s
-        sources.append({"spec": str(spec), "frames": len(s), "of": len(full), "fraction": real_fraction})
+        sources.append({"spec": str(spec), "frames": len(s), "of": len(full), "fraction": real_fraction,
+                        **({"count": real_count} if real_count is not None else {})})
     return samples, {"sources": sources, "frames": len(samples)}
 
 

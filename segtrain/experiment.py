@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List
 
@@ -38,7 +38,9 @@ import yaml
 
 from scenegen.datasets import parse_dataset_spec
 from scenegen.errors import UserError
-from segtrain.data import AugmentConfig, labelled_samples, parse_size, training_samples
+from segtrain.data import labelled_samples, training_samples
+from segtrain.runs import (RUN_SETTINGS, as_list, finished, mean, parse_seeds, resolve_path, share_option, std,
+                           train_config, train_options)
 from segtrain.table import build_table, to_markdown, write_table
 from segtrain.train import TrainConfig, resolve_config, train
 
@@ -48,12 +50,6 @@ DELTAS = (("tuned − untuned", "untuned", "tuned"),
           ("untuned+real − real share", "real-share", "untuned+real"),
           ("tuned+real − real share", "real-share", "tuned+real"))
 PROTOCOLS = ("mix", "balanced", "finetune")
-# Settings of TrainConfig that each row sets from the table's keys (data, start, validation, run control).
-_ROW_SETTINGS = {"out", "train", "real", "real_fraction", "real_batch_share", "init", "val", "resume", "progress"}
-# Options of TrainConfig the ``train:`` (and ``finetune:``) section may set.
-_TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - _ROW_SETTINGS - {"device"}
-# Settings added to TrainConfig after runs were recorded: older records ran with the default.
-_ADDED_LATER = ("init", "real_batch_share")
 
 
 @dataclass
@@ -77,16 +73,6 @@ class ExperimentConfig:
     source: Path | None = None
 
 
-def _as_list(v, where: str) -> List[str]:
-    if v is None:
-        return []
-    if isinstance(v, (str, Path)):
-        return [str(v)]
-    if isinstance(v, list) and all(isinstance(x, (str, Path)) for x in v):
-        return [str(x) for x in v]
-    raise UserError(f"{where}: expected a path or a list of paths")
-
-
 def load_config(path: str | Path) -> ExperimentConfig:
     """Read and check an experiment YAML file (UserError naming the file and key on problems)."""
     path = Path(path)
@@ -106,17 +92,11 @@ def load_config(path: str | Path) -> ExperimentConfig:
     for key in ("out", "val"):
         if not raw.get(key):
             raise UserError(f"{path}: missing required key {key!r}")
-    base = path.parent
-
     def rel(p: str) -> str:
-        # Relative paths in the file are relative to the file; keep a KIND: prefix in front.
-        kind, sep, rest = p.partition(":")
-        if sep and kind in ("cityscapes", "camvid", "scenegen"):
-            return f"{kind}:{rel(rest)}"
-        return p if Path(p).expanduser().is_absolute() else str(base / p)
+        return resolve_path(p, path.parent)
 
-    train_opts = _train_options(raw, "train", path)
-    finetune_opts = _train_options(raw, "finetune", path)
+    train_opts = train_options(raw, "train", path)
+    finetune_opts = train_options(raw, "finetune", path)
     if "seed" in finetune_opts:
         raise UserError(f"{path}: finetune.seed: the fine-tuned rows use the seeds of the table")
     protocol = str(raw.get("real_protocol", "mix"))
@@ -126,28 +106,16 @@ def load_config(path: str | Path) -> ExperimentConfig:
         raise UserError(f"{path}: 'finetune' options need real_protocol: finetune")
     batch_share = None
     if protocol == "balanced":
-        try:
-            batch_share = float(raw.get("real_batch_share", 0.5))
-        except (TypeError, ValueError):
-            raise UserError(f"{path}: real_batch_share must be a number") from None
-        if not 0 < batch_share < 1:
-            raise UserError(f"{path}: real_batch_share must be in (0, 1) (got {batch_share})")
+        batch_share = share_option(dict(raw), "real_batch_share", path, default=0.5)
     elif "real_batch_share" in raw:
         raise UserError(f"{path}: real_batch_share needs real_protocol: balanced")
     rows = raw.get("rows")
     if rows is not None:
-        rows = _as_list(rows, f"{path}: rows")
+        rows = as_list(rows, f"{path}: rows")
         for r in rows:
             if r not in ROW_KEYS:
                 raise UserError(f"{path}: unknown row {r!r}; choose from {', '.join(ROW_KEYS)}")
-    if "seeds" in raw and "seed" in train_opts:
-        raise UserError(f"{path}: give either seeds (top level) or train.seed, not both")
-    seeds = raw.get("seeds", [train_opts.pop("seed", 0)])
-    if isinstance(seeds, int):
-        seeds = [seeds]
-    if (not isinstance(seeds, list) or not seeds or not all(isinstance(x, int) and not isinstance(x, bool)
-                                                            for x in seeds) or len(set(seeds)) != len(seeds)):
-        raise UserError(f"{path}: seeds must be a list of distinct integers")
+    seeds = parse_seeds(raw, train_opts, path)
     try:
         fraction = float(raw.get("real_fraction", 0.1))
     except (TypeError, ValueError):
@@ -156,21 +124,10 @@ def load_config(path: str | Path) -> ExperimentConfig:
         out=Path(rel(str(raw["out"]))), val=rel(str(raw["val"])),
         real=rel(str(raw["real"])) if raw.get("real") else None, real_fraction=fraction,
         real_protocol=protocol, real_batch_share=batch_share, finetune=dict(finetune_opts),
-        untuned=[rel(p) for p in _as_list(raw.get("untuned"), f"{path}: untuned")],
-        tuned=[rel(p) for p in _as_list(raw.get("tuned"), f"{path}: tuned")],
+        untuned=[rel(p) for p in as_list(raw.get("untuned"), f"{path}: untuned")],
+        tuned=[rel(p) for p in as_list(raw.get("tuned"), f"{path}: tuned")],
         rows=rows, device=str(raw.get("device", "auto")), train=dict(train_opts), seeds=list(seeds),
         title=str(raw.get("title", "")), source=path)
-
-
-def _train_options(raw: Dict, key: str, path: Path) -> Dict:
-    opts = raw.get(key) or {}
-    if not isinstance(opts, dict):
-        raise UserError(f"{path}: {key!r} must be a mapping of training options")
-    bad = sorted(set(opts) - _TRAIN_OPTIONS)
-    if bad:
-        raise UserError(f"{path}: {key}: unknown training option(s) {', '.join(bad)}; allowed: "
-                        f"{', '.join(sorted(_TRAIN_OPTIONS))}")
-    return opts
 
 
 def _real_label(cfg: ExperimentConfig) -> str:
@@ -245,43 +202,9 @@ def _train_config(cfg: ExperimentConfig, row: Dict, seed: int, progress: bool) -
     if row["init_dir"]:
         opts.update(cfg.finetune)
         init = str(_row_dir(cfg, row["init_dir"], seed) / "model.pt")
-    for key in ("size", "crop"):
-        if isinstance(opts.get(key), str):
-            opts[key] = parse_size(opts[key])
-        elif isinstance(opts.get(key), list):
-            opts[key] = tuple(int(v) for v in opts[key])
-    if isinstance(opts.get("augment"), dict):
-        opts["augment"] = AugmentConfig(**opts["augment"])
-    return TrainConfig(out=_row_dir(cfg, row["dir"], seed), train=row["train"], real=row["real"],
-                       real_fraction=row["real_fraction"], real_batch_share=row["real_batch_share"], init=init,
-                       val=cfg.val, device=cfg.device, seed=seed, resume=True, progress=progress, **opts)
-
-
-def _finished(tc: TrainConfig) -> Dict | None:
-    """The row's evaluation record if it finished with these settings, else None."""
-    ev, tr = tc.out / "eval.json", tc.out / "train.json"
-    if not (ev.is_file() and tr.is_file()):
-        return None
-    new = resolve_config(tc).record()
-    old = {**{f.name: f.default for f in fields(TrainConfig) if f.name in _ADDED_LATER},
-           **json.loads(tr.read_text())["config"]}
-    skip = {"resume", "progress", "device", "workers", "threads", "cache", "ckpt_every", "out"}
-    if {k: v for k, v in old.items() if k not in skip} != {k: v for k, v in new.items() if k not in skip}:
-        raise UserError(f"{tc.out}: holds a row trained with other settings; remove it or choose another out")
-    return json.loads(ev.read_text())
-
-
-def _mean(values: List[float | None]) -> float | None:
-    v = [x for x in values if x is not None]
-    return sum(v) / len(v) if v else None
-
-
-def _std(values: List[float | None]) -> float | None:
-    v = [x for x in values if x is not None]
-    if len(v) < 2:
-        return None
-    m = sum(v) / len(v)
-    return (sum((x - m) ** 2 for x in v) / (len(v) - 1)) ** 0.5
+    return train_config(opts, out=_row_dir(cfg, row["dir"], seed), train=row["train"], real=row["real"],
+                        real_fraction=row["real_fraction"], real_batch_share=row["real_batch_share"], init=init,
+                        val=cfg.val, device=cfg.device, seed=seed, progress=progress)
 
 
 def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
@@ -303,19 +226,19 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
         runs = []
         for s in cfg.seeds:
             tc = configs[(r["key"], s)]
-            rec = _finished(tc)
+            rec = finished(tc)
             if rec is None:
                 rec = train(tc)
             info = json.loads((tc.out / "train.json").read_text())
             runs.append({"seed": s, "record": rec, "info": info, "run": str(tc.out)})
         names = list(runs[0]["record"]["paper7_iou"])
-        record = {"paper7_iou": {n: _mean([x["record"]["paper7_iou"][n] for x in runs]) for n in names},
-                  "global": _mean([x["record"]["global"] for x in runs])}
+        record = {"paper7_iou": {n: mean([x["record"]["paper7_iou"][n] for x in runs]) for n in names},
+                  "global": mean([x["record"]["global"] for x in runs])}
         info = runs[0]["info"]
         done.append({"key": r["key"], "label": r["label"], "init_from": r["init_from"], "record": record,
                      "frames": info["data"]["frames"],
                      "sources": info["data"]["sources"], "steps": info["steps"], "seeds": list(cfg.seeds),
-                     "global_sd": _std([x["record"]["global"] for x in runs]),
+                     "global_sd": std([x["record"]["global"] for x in runs]),
                      "per_seed": [{"seed": x["seed"], "global": x["record"]["global"],
                                    "pixel_accuracy": x["record"]["pixel_accuracy"], "run": x["run"],
                                    "train_seconds": x["info"]["train_seconds"]} for x in runs],
@@ -326,7 +249,7 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
     table["val"] = cfg.val
     table["seeds"] = list(cfg.seeds)
     first = resolve_config(next(iter(configs.values()))).record()
-    table["train_options"] = {k: v for k, v in first.items() if k not in _ROW_SETTINGS | {"seed"}}
+    table["train_options"] = {k: v for k, v in first.items() if k not in RUN_SETTINGS | {"seed"}}
     table["real_protocol"] = cfg.real_protocol
     if cfg.real_protocol == "balanced":
         table["real_batch_share"] = cfg.real_batch_share

@@ -54,22 +54,23 @@ def build_table(rows: Sequence[Dict], deltas: Sequence[Tuple[str, str, str]], ti
             "units": "IoU in percent; global = mean IoU of the 7 classes; deltas in points"}
 
 
-def paired_global_difference(runs_a: Sequence[Dict], runs_b: Sequence[Dict]) -> Dict | None:
+def paired_global_difference(runs_a: Sequence[Dict], runs_b: Sequence[Dict], min_seeds: int = 2) -> Dict | None:
     """Seed-by-seed difference of "global" (b minus a) over the seeds both rows ran.
 
     Runs with the same seed share the network's initialisation, the augmentation stream and, in the
     "+ real" rows, the real subset, so their difference is the fairer comparison.  Returns the seeds,
-    the mean difference, its standard error (sample sd / sqrt(n)) and how many seeds b won; ``None``
-    with fewer than two shared seeds.
+    the mean difference, its standard error (sample sd / sqrt(n); None for one seed) and how many seeds
+    b won; ``None`` with fewer than ``min_seeds`` shared seeds.
     """
     ga = {r["seed"]: r["global"] for r in runs_a if r.get("global") is not None}
     gb = {r["seed"]: r["global"] for r in runs_b if r.get("global") is not None}
     seeds = sorted(set(ga) & set(gb))
-    if len(seeds) < 2:
+    if len(seeds) < max(min_seeds, 1):
         return None
     diffs = [gb[s] - ga[s] for s in seeds]
+    se = statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else None
     return {"seeds": seeds, "differences": diffs, "mean": statistics.fmean(diffs),
-            "standard_error": statistics.stdev(diffs) / len(diffs) ** 0.5, "wins": sum(d > 0 for d in diffs)}
+            "standard_error": se, "wins": sum(d > 0 for d in diffs)}
 
 
 def paired_summary(delta: Dict) -> str | None:

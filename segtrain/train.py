@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
@@ -30,7 +30,7 @@ from segtrain.models import build_model, param_groups
 CHECKPOINT_FORMAT = "scenegen-segtrain/1"
 DEFAULT_LR = {"adamw": 1e-3, "sgd": 1e-2}
 # Settings a resumed run must share with the run that wrote the checkpoint.
-_RESUME_KEYS = ("train", "real", "real_fraction", "real_batch_share", "init", "classes", "arch", "output_stride",
+_RESUME_KEYS = ("train", "real", "real_fraction", "real_count", "real_batch_share", "init", "classes", "arch", "output_stride",
                 "batch_size", "size", "crop", "seed", "optimizer", "lr", "steps", "augment")
 
 
@@ -42,6 +42,7 @@ class TrainConfig:
     train: List[str] = field(default_factory=list)
     real: str | None = None
     real_fraction: float = 1.0
+    real_count: int | None = None  # take this many real images instead of a fraction
     real_batch_share: float | None = None  # share of each batch drawn from the real images; None = uniform
     init: str | None = None  # a segtrain checkpoint whose weights start this run (fine-tuning)
     val: str | None = None
@@ -146,13 +147,18 @@ def resolve_config(cfg: TrainConfig) -> TrainConfig:
     return replace(cfg, out=Path(cfg.out), crop=cfg.crop or cfg.size or (512, 512), lr=lr)
 
 
-def _validate(cfg: TrainConfig) -> None:
+def validate_config(cfg: TrainConfig) -> None:
     if cfg.steps < 1:
         raise UserError(f"--steps must be >= 1 (got {cfg.steps})")
     if cfg.batch_size < 2:
         raise UserError(f"--batch-size must be >= 2 (batch norm needs two samples), got {cfg.batch_size}")
-    if cfg.real is None and cfg.real_fraction != 1.0:
-        raise UserError("--real-fraction needs --real SPEC (the real training set to take it from)")
+    for flag, given in (("--real-fraction", cfg.real_fraction != 1.0), ("--real-count", cfg.real_count is not None)):
+        if cfg.real is None and given:
+            raise UserError(f"{flag} needs --real SPEC (the real training set to take it from)")
+    if cfg.real_count is not None and cfg.real_fraction != 1.0:
+        raise UserError("give either --real-fraction or --real-count, not both")
+    if cfg.real_count is not None and cfg.real_count < 1:
+        raise UserError(f"--real-count must be >= 1 (got {cfg.real_count})")
     if cfg.real_batch_share is not None:
         real_batch_slots(cfg)
     if cfg.lr <= 0:
@@ -215,7 +221,7 @@ def train(cfg: TrainConfig) -> Dict:
     Raises UserError / DatasetError for bad input before anything is written.
     """
     cfg = resolve_config(cfg)
-    _validate(cfg)
+    validate_config(cfg)
     mapping = class_mapping(cfg.classes)
     device = resolve_device(cfg.device)
     if cfg.threads:
@@ -224,7 +230,7 @@ def train(cfg: TrainConfig) -> Dict:
     if amp and device.type != "cuda":
         raise UserError("mixed precision (--amp) needs a CUDA device")
 
-    samples, sources = training_samples(cfg.train, cfg.real, cfg.real_fraction, cfg.seed)
+    samples, sources = training_samples(cfg.train, cfg.real, cfg.real_fraction, cfg.seed, cfg.real_count)
     init_state = init_weights(cfg.init, cfg) if cfg.init else None
     val_samples = labelled_samples(parse_dataset_spec(cfg.val, default_split="val")) if cfg.val else []
     train_data = SegDataset(samples, mapping, cfg.size, cache=cfg.cache)

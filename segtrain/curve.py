@@ -1,0 +1,270 @@
+"""``experiment curve``: segmentation quality against the number of real labelled images.
+
+How much are synthetic frames worth to a model that has k real labels?  For each count k and seed the
+runner trains the recipes below on nested real subsets (a seed's k images are the first k of one seeded
+permutation, so every smaller subset lies inside every larger one and all recipes of a seed get the
+same images) and evaluates each model on the validation set::
+
+    out: runs/curve
+    val: camvid:/data/camvid#val
+    real: camvid:/data/camvid#train
+    counts: [4, 9, 18, 37, 92, 367]        # or fractions: [0.01, 0.1, 1.0] (of the real set)
+    seeds: [0, 1, 2]
+    untuned: [runs/untuned]                # scenegen output folders (one or more per set)
+    tuned: [runs/tuned]
+    recipes: [real, finetune]              # default (real alone without synthetic sets); add balanced
+    train: {arch: lite0, steps: 600, batch_size: 8, size: 160x120}
+    finetune: {real_batch_share: 0.5}      # fine-tuning overrides (see below)
+    balanced: {real_batch_share: 0.5}
+    jobs: 2                                # runs side by side (default 1)
+    device: auto
+
+Recipes (lines of the curve):
+
+* ``real``: the k real images alone, from ImageNet weights, with the ``train:`` options.
+* ``finetune``: each synthetic set's model (trained once per seed on the synthetic frames alone, the
+  line's k = 0 point) trained further on the k real images, with ``train:`` overridden by ``finetune:``.
+  With ``real_batch_share`` in ``finetune:`` that share of every batch is real and the rest replays the
+  synthetic frames, so the model keeps what it learnt from them while it adapts.
+* ``balanced``: one run from ImageNet weights on a synthetic set plus the k real images, with
+  ``real_batch_share`` (default 0.5) of every batch real; options in ``balanced:`` override ``train:``.
+
+Runs train into ``out/runs/<line>/k<count>/seed<N>/`` (synthetic alone: ``out/runs/<set>/k0000``); a
+finished run is reused when its settings match and an interrupted one resumes, so re-running completes
+a curve.  The results (``curve.md``/``.json``/``.html``/``.png``) are written by ``segtrain.curve_report``.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+import yaml
+
+from scenegen.datasets import parse_dataset_spec
+from scenegen.errors import UserError
+from segtrain.data import labelled_samples, training_samples
+from segtrain.runs import (RUN_SETTINGS, Job, as_list, parse_seeds, resolve_path, run_jobs, share_option, train_config,
+                           train_options)
+from segtrain.train import TrainConfig, resolve_config, validate_config
+
+RECIPES = ("real", "finetune", "balanced")
+SYNTHETIC_SETS = ("untuned", "tuned")
+DEFAULT_RECIPES = ("real", "finetune")
+DEFAULT_BALANCED_SHARE = 0.5
+_KEYS = {"out", "val", "real", "counts", "fractions", "seeds", "untuned", "tuned", "recipes", "train", "finetune",
+         "balanced", "jobs", "device", "title"}
+
+
+@dataclass
+class CurveConfig:
+    """A parsed curve file (counts are resolved against the real set by ``plan_curve``)."""
+
+    out: Path
+    val: str
+    real: str
+    counts: List[int] | None = None
+    fractions: List[float] | None = None
+    seeds: List[int] = field(default_factory=lambda: [0])
+    sets: Dict[str, List[str]] = field(default_factory=dict)  # synthetic set name -> folders
+    recipes: List[str] = field(default_factory=lambda: list(DEFAULT_RECIPES))
+    train: Dict = field(default_factory=dict)
+    finetune: Dict = field(default_factory=dict)
+    finetune_share: float | None = None  # real share of each fine-tuning batch; None = real images only
+    balanced: Dict = field(default_factory=dict)
+    balanced_share: float = DEFAULT_BALANCED_SHARE
+    jobs: int = 1
+    device: str = "auto"
+    title: str = ""
+    source: Path | None = None
+
+
+def _read_yaml(path: Path) -> Dict:
+    if not path.is_file():
+        raise UserError(f"{path}: curve config does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise UserError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{path}: expected a mapping at the top level")
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_KEYS))}")
+    for key in ("out", "val", "real"):
+        if not raw.get(key):
+            raise UserError(f"{path}: missing required key {key!r}")
+    return raw
+
+
+def _counts(raw: Dict, path: Path) -> tuple[List[int] | None, List[float] | None]:
+    if ("counts" in raw) == ("fractions" in raw):
+        raise UserError(f"{path}: give exactly one of counts (numbers of real images) or fractions (of the real set)")
+    if "counts" in raw:
+        c = raw["counts"]
+        if (not isinstance(c, list) or not c or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1
+                                                        for x in c) or len(set(c)) != len(c)):
+            raise UserError(f"{path}: counts must be a list of distinct whole numbers >= 1")
+        return sorted(c), None
+    f = raw["fractions"]
+    if (not isinstance(f, list) or not f or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                    and 0 < x <= 1 for x in f) or len(set(f)) != len(f)):
+        raise UserError(f"{path}: fractions must be a list of distinct numbers in (0, 1]")
+    return None, sorted(float(x) for x in f)
+
+
+def _recipes(raw: Dict, sets: Dict[str, List[str]], path: Path) -> List[str]:
+    default = list(DEFAULT_RECIPES) if sets else ["real"]
+    recipes = as_list(raw.get("recipes", default), f"{path}: recipes")
+    if not recipes or len(set(recipes)) != len(recipes):
+        raise UserError(f"{path}: recipes must be a non-empty list of distinct names")
+    for r in recipes:
+        if r not in RECIPES:
+            raise UserError(f"{path}: unknown recipe {r!r}; choose from {', '.join(RECIPES)}")
+        if r != "real" and not sets:
+            raise UserError(f"{path}: recipe {r!r} needs a synthetic set (untuned and/or tuned)")
+    return [r for r in RECIPES if r in recipes]
+
+
+def load_curve_config(path: str | Path) -> CurveConfig:
+    """Read and check a curve YAML file (UserError naming the file and key on problems)."""
+    path = Path(path)
+    raw = _read_yaml(path)
+    train = train_options(raw, "train", path)
+    finetune = train_options(raw, "finetune", path, extra=("real_batch_share",))
+    balanced = train_options(raw, "balanced", path, extra=("real_batch_share",))
+    for name, opts in (("finetune", finetune), ("balanced", balanced)):
+        if "seed" in opts:
+            raise UserError(f"{path}: {name}.seed: every recipe uses the curve's seeds")
+    seeds = parse_seeds(raw, train, path)
+    counts, fractions = _counts(raw, path)
+    sets = {s: [resolve_path(p, path.parent) for p in as_list(raw.get(s), f"{path}: {s}")]
+            for s in SYNTHETIC_SETS if raw.get(s)}
+    recipes = _recipes(raw, sets, path)
+    jobs = raw.get("jobs", 1)
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise UserError(f"{path}: jobs must be a whole number >= 1")
+    return CurveConfig(
+        out=Path(resolve_path(str(raw["out"]), path.parent)), val=resolve_path(str(raw["val"]), path.parent),
+        real=resolve_path(str(raw["real"]), path.parent), counts=counts, fractions=fractions, seeds=seeds,
+        sets=sets, recipes=recipes, train=train, finetune_share=share_option(finetune, "real_batch_share", path),
+        finetune=finetune, balanced_share=share_option(balanced, "real_batch_share", path, DEFAULT_BALANCED_SHARE),
+        balanced=balanced, jobs=jobs, device=str(raw.get("device", "auto")), title=str(raw.get("title", "")),
+        source=path)
+
+
+def real_counts(cfg: CurveConfig, n_real: int) -> List[int]:
+    """The counts of the curve for a real set of ``n_real`` images (fractions rounded, at least one)."""
+    where = cfg.source or "curve"
+    if cfg.counts is not None:
+        too_many = [c for c in cfg.counts if c > n_real]
+        if too_many:
+            raise UserError(f"{where}: counts {too_many} exceed the {n_real} images of {cfg.real}")
+        return list(cfg.counts)
+    counts = [max(1, int(round(f * n_real))) for f in cfg.fractions]
+    if len(set(counts)) != len(counts):
+        raise UserError(f"{where}: fractions {cfg.fractions} give repeated counts {counts} of {n_real} images")
+    return counts
+
+
+@dataclass(frozen=True)
+class Line:
+    """One curve: a recipe, and for the synthetic recipes the set it uses."""
+
+    key: str
+    label: str
+    recipe: str
+    synthetic: str | None = None
+
+
+def curve_lines(cfg: CurveConfig) -> List[Line]:
+    """The lines to draw, in order: real only, then each recipe per synthetic set."""
+    lines = []
+    for recipe in cfg.recipes:
+        if recipe == "real":
+            lines.append(Line("real", "Real only", "real"))
+            continue
+        for s in cfg.sets:
+            if recipe == "finetune":
+                how = "" if cfg.finetune_share is None else \
+                    f", {cfg.finetune_share * 100:g}% of each batch real, rest synthetic"
+                lines.append(Line(f"{s}_finetune", f"{s.capitalize()} synthetic, fine-tuned on k real{how}",
+                                  recipe, s))
+            else:
+                lines.append(Line(f"{s}_balanced", f"{s.capitalize()} synthetic + k real, "
+                                  f"{cfg.balanced_share * 100:g}% of each batch real", recipe, s))
+    return lines
+
+
+def run_dir(cfg: CurveConfig, line: str, count: int, seed: int) -> Path:
+    """Where the run of ``line`` at ``count`` real images and ``seed`` trains."""
+    return cfg.out / "runs" / line / f"k{count:04d}" / f"seed{seed}"
+
+
+def _config(cfg: CurveConfig, line: Line | None, synthetic: str | None, count: int, seed: int) -> TrainConfig:
+    """The training run of ``line`` at ``count`` (``line`` None: ``synthetic`` alone, count 0)."""
+    common = dict(val=cfg.val, device=cfg.device, seed=seed)
+    if line is None:
+        return train_config(cfg.train, out=run_dir(cfg, synthetic, 0, seed), train=cfg.sets[synthetic], **common)
+    real = dict(real=cfg.real, real_count=count)
+    out = run_dir(cfg, line.key, count, seed)
+    if line.recipe == "real":
+        return train_config(cfg.train, out=out, **real, **common)
+    if line.recipe == "balanced":
+        return train_config({**cfg.train, **cfg.balanced}, out=out, train=cfg.sets[line.synthetic],
+                            real_batch_share=cfg.balanced_share, **real, **common)
+    init = str(run_dir(cfg, line.synthetic, 0, seed) / "model.pt")
+    replay = cfg.sets[line.synthetic] if cfg.finetune_share is not None else []
+    return train_config({**cfg.train, **cfg.finetune}, out=out, train=replay, real_batch_share=cfg.finetune_share,
+                        init=init, **real, **common)
+
+
+def plan_curve(cfg: CurveConfig) -> tuple[List[int], List[Line], List[Job]]:
+    """The counts, the lines and every training run, seed by seed (a seed's runs come together)."""
+    n_real = len(labelled_samples(parse_dataset_spec(cfg.real, default_split="train")))
+    counts = real_counts(cfg, n_real)
+    lines = curve_lines(cfg)
+    needed = sorted({ln.synthetic for ln in lines if ln.synthetic}, key=SYNTHETIC_SETS.index)
+    jobs = []
+    for seed in cfg.seeds:
+        for s in needed:
+            jobs.append(Job((s, 0, seed), _config(cfg, None, s, 0, seed), f"{s} synthetic alone, seed {seed}"))
+        for count in counts:
+            for ln in lines:
+                after = ((ln.synthetic, 0, seed),) if ln.recipe == "finetune" else ()
+                jobs.append(Job((ln.key, count, seed), _config(cfg, ln, None, count, seed),
+                                f"{ln.key}, k={count}, seed {seed}", after))
+    return counts, lines, jobs
+
+
+def _check_inputs(cfg: CurveConfig, jobs: List[Job]) -> None:
+    """Read every dataset list and check every run's settings before the first run trains."""
+    labelled_samples(parse_dataset_spec(cfg.val, default_split="val"))
+    for s, folders in cfg.sets.items():
+        training_samples(folders, None, 1.0, 0)
+    for job in jobs:
+        validate_config(resolve_config(job.config))
+
+
+def run_curve(cfg: CurveConfig, progress: bool = True) -> Dict:
+    """Train every run of the curve (reusing finished ones), then write and return the curve report."""
+    from segtrain.curve_report import build_curve, write_curve
+
+    counts, lines, jobs = plan_curve(cfg)
+    _check_inputs(cfg, jobs)
+    t0 = time.perf_counter()
+    records = run_jobs(jobs, parallel=cfg.jobs, progress=progress)
+    runs = []
+    for job in jobs:
+        line, count, seed = job.key
+        info = json.loads((job.config.out / "train.json").read_text())
+        runs.append({"line": line, "count": count, "seed": seed, "record": records[job.key],
+                     "run": str(job.config.out), "train_seconds": info["train_seconds"]})
+    options = {k: v for k, v in resolve_config(jobs[0].config).record().items()
+               if k not in RUN_SETTINGS | {"seed", "device"}}
+    curve = build_curve(cfg, counts, lines, runs, options)
+    curve["wall_seconds_this_run"] = round(time.perf_counter() - t0, 1)
+    write_curve(curve, cfg.out)
+    return curve
