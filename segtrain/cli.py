@@ -71,7 +71,7 @@ def _table_handler(args: argparse.Namespace) -> int:
 
 def _curve_handler(args: argparse.Namespace) -> int:
     from segtrain.curve import load_curve_config, run_curve
-    from segtrain.curve_report import to_markdown
+    from segtrain.curve_report import summary_lines, to_markdown
 
     cfg = load_curve_config(args.config)
     for key in ("out", "device", "jobs"):
@@ -81,6 +81,7 @@ def _curve_handler(args: argparse.Namespace) -> int:
         raise UserError(f"--jobs must be >= 1 (got {cfg.jobs})")
     curve = run_curve(cfg, progress=not args.quiet)
     print(to_markdown(curve))
+    print("\n".join(summary_lines(curve)))
     print(f"wrote {cfg.out / 'curve.md'}, curve.json, curve.png, curve.html")
     return 0
 

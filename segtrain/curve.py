@@ -174,7 +174,8 @@ class Line:
     """One curve: a recipe, and for the synthetic recipes the set it uses."""
 
     key: str
-    label: str
+    label: str  # for legends and tables
+    short: str  # for differences: "tuned → fine-tuned"
     recipe: str
     synthetic: str | None = None
 
@@ -184,17 +185,18 @@ def curve_lines(cfg: CurveConfig) -> List[Line]:
     lines = []
     for recipe in cfg.recipes:
         if recipe == "real":
-            lines.append(Line("real", "Real only", "real"))
+            lines.append(Line("real", "Real only (ImageNet start)", "real only", "real"))
             continue
         for s in cfg.sets:
             if recipe == "finetune":
-                how = "" if cfg.finetune_share is None else \
-                    f", {cfg.finetune_share * 100:g}% of each batch real, rest synthetic"
-                lines.append(Line(f"{s}_finetune", f"{s.capitalize()} synthetic, fine-tuned on k real{how}",
-                                  recipe, s))
+                how = "real images only" if cfg.finetune_share is None else \
+                    f"{cfg.finetune_share * 100:g}% of each batch real, rest synthetic"
+                lines.append(Line(f"{s}_finetune", f"{s.capitalize()} synthetic → fine-tuned on k real ({how})",
+                                  f"{s} → fine-tuned", recipe, s))
             else:
-                lines.append(Line(f"{s}_balanced", f"{s.capitalize()} synthetic + k real, "
-                                  f"{cfg.balanced_share * 100:g}% of each batch real", recipe, s))
+                lines.append(Line(f"{s}_balanced", f"{s.capitalize()} synthetic + k real in one run "
+                                  f"({cfg.balanced_share * 100:g}% of each batch real)", f"{s} + real, balanced",
+                                  recipe, s))
     return lines
 
 

@@ -26,7 +26,7 @@ def build_curve(cfg, counts: List[int], lines: Sequence, runs: List[Dict], train
 
     synthetic = [{"key": s, "label": f"{s.capitalize()} synthetic alone", "point": summarize_point(runs_of(s, 0))}
                  for s in cfg.sets if runs_of(s, 0)]
-    out_lines = [{"key": ln.key, "label": ln.label, "recipe": ln.recipe, "synthetic": ln.synthetic,
+    out_lines = [{"key": ln.key, "label": ln.label, "short": ln.short, "recipe": ln.recipe, "synthetic": ln.synthetic,
                   "points": [summarize_point(runs_of(ln.key, k)) for k in counts]} for ln in lines]
     curve = {"title": cfg.title, "val": cfg.val, "real": cfg.real, "counts": counts, "seeds": list(cfg.seeds),
              "recipes": list(cfg.recipes), "synthetic": synthetic, "lines": out_lines,
@@ -45,17 +45,16 @@ def _comparisons(counts: List[int], lines: Sequence, runs_of) -> List[Dict]:
     for ln in lines:
         if ln.synthetic is None:
             continue
-        name = ln.label.split(",")[0]
-        comps.append({"label": f"{name} − real only", "a": "real", "b": ln.key,
+        comps.append({"label": f"{ln.short} − real only", "a": "real", "b": ln.key,
                       "by_count": [paired(runs_of("real", k), runs_of(ln.key, k)) for k in counts]})
-        comps.append({"label": f"{name} − {ln.synthetic} synthetic alone", "a": ln.synthetic, "b": ln.key,
+        comps.append({"label": f"{ln.short} − {ln.synthetic} synthetic alone", "a": ln.synthetic, "b": ln.key,
                       "by_count": [paired(runs_of(ln.synthetic, 0), runs_of(ln.key, k)) for k in counts]})
     by_key = {ln.key: ln for ln in lines}
     for recipe in ("finetune", "balanced"):
         a, b = f"untuned_{recipe}", f"tuned_{recipe}"
         if a in by_key and b in by_key:
             diffs = [paired(runs_of(a, k), runs_of(b, k)) for k in counts]
-            comps.append({"label": f"tuned − untuned ({recipe})", "a": a, "b": b, "by_count": diffs,
+            comps.append({"label": f"{by_key[b].short} − {by_key[a].short}", "a": a, "b": b, "by_count": diffs,
                           "pooled": pooled(diffs)})
     return comps
 
@@ -68,7 +67,7 @@ def _labels_saved(lines: List[Dict]) -> List[Dict]:
     counts, scores = [p["count"] for p in measured], [p["global"] for p in measured]
     if len(counts) < 2:
         return []
-    return [{"line": ln["key"], "label": ln["label"],
+    return [{"line": ln["key"], "label": ln["label"], "short": ln["short"],
              "by_count": [labels_saved(counts, scores, p) for p in ln["points"] if p["global"] is not None]}
             for ln in lines if ln["synthetic"] is not None]
 
@@ -215,24 +214,30 @@ def curve_png(curve: Dict) -> bytes:
 
 
 def _saving_bars(bx, curve: Dict, np) -> None:
+    """Labels-saved ratios per k on a log axis; hatched bars are bounds (at most / more than)."""
     saved = curve["labels_saved"]
     counts = curve["counts"]
     width = 0.8 / max(len(saved), 1)
     colours = {ln["key"]: f"C{i}" for i, ln in enumerate(curve["lines"])}
     for i, s in enumerate(saved):
         xs = np.arange(len(s["by_count"])) + (i - (len(saved) - 1) / 2) * width
-        ratios = [x["ratio"] for x in s["by_count"]]
-        err = np.array([[max(x["ratio"] - x["ratio_range"][0], 0), max(x["ratio_range"][1] - x["ratio"], 0)]
-                        for x in s["by_count"]]).T
-        bx.bar(xs, ratios, width, yerr=err if len(ratios) else None, color=colours.get(s["line"]),
-               label=s["label"].split(",")[0], capsize=2)
+        for x, v in zip(xs, s["by_count"]):
+            lo, hi = v["ratio_range"]
+            bx.bar(x, v["ratio"], width, color=colours.get(s["line"]), hatch="//" if v["bound"] else None,
+                   edgecolor="white", yerr=[[max(v["ratio"] - lo, 0)], [max(hi - v["ratio"], 0)]], capsize=2,
+                   label=s["short"] if x == xs[0] else None)
     bx.axhline(1, color="k", linewidth=0.8)
     bx.axhline(2, color="k", linewidth=0.8, linestyle="--")
+    bx.set_yscale("log")
+    lo, hi = bx.get_ylim()
+    ticks = [2.0 ** e for e in range(-6, 8) if lo <= 2.0 ** e <= hi] or [1.0]
+    bx.set_yticks(ticks, [f"{t:g}x" for t in ticks])
+    bx.minorticks_off()
     bx.set_xticks(np.arange(len(counts)), [str(k) for k in counts])
     bx.set_xlabel("real labelled images k")
-    bx.set_ylabel("labels saved (real-only images needed / k)")
-    bx.set_title("Labels saved (dashed: halved)")
-    bx.grid(axis="y", alpha=0.3)
+    bx.set_ylabel("labels saved: real-only images needed / k")
+    bx.set_title("Labels saved (dashed: halved; hatched: a bound)")
+    bx.grid(axis="y", alpha=0.3, which="both")
     if saved:
         bx.legend(fontsize=7)
 
@@ -246,3 +251,15 @@ def write_curve(curve: Dict, out: str | Path) -> List[Path]:
     atomic_write_bytes(paths[2], curve_png(curve))
     atomic_write_text(paths[3], to_html(curve))
     return paths
+
+
+def summary_lines(curve: Dict) -> List[str]:
+    """The headline figures in a few lines: labels saved per k, and the pooled tuned − untuned difference."""
+    out = []
+    for s in curve["labels_saved"]:
+        parts = ", ".join(f"k={x['count']}: {_saving(x)}" for x in s["by_count"])
+        out.append(f"labels saved, {s['short']}: {parts}")
+    for c in curve["comparisons"]:
+        if c.get("pooled"):
+            out.append(f"{c['label']}, pooled over k: {_diff(c['pooled'])}")
+    return out

@@ -110,7 +110,7 @@ def test_a_two_count_one_seed_curve_writes_every_output(data, tmp_path, capsys):
     for s in curve["labels_saved"]:
         assert [x["count"] for x in s["by_count"]] == [2, 4] and all(x["ratio"] > 0 for x in s["by_count"])
     labels = [c["label"] for c in curve["comparisons"]]
-    assert "tuned − untuned (finetune)" in labels and "Tuned synthetic − real only" in labels
+    assert "tuned → fine-tuned − untuned → fine-tuned" in labels and "tuned → fine-tuned − real only" in labels
     md = (out / "curve.md").read_text()
     assert "Labels saved" in md and "Per-class IoU" in md and "vegetation" in md
     assert "<img src='curve.png'" in (out / "curve.html").read_text()
