@@ -251,22 +251,44 @@ def _check_inputs(cfg: CurveConfig, jobs: List[Job]) -> None:
 
 
 def run_curve(cfg: CurveConfig, progress: bool = True) -> Dict:
-    """Train every run of the curve (reusing finished ones), then write and return the curve report."""
-    from segtrain.curve_report import build_curve, write_curve
+    """Train every run of the curve (reusing finished ones), then write and return the curve report.
 
+    The report is also written each time a seed's runs are all done, from the seeds finished so far
+    (``complete`` is false until every seed is in), so a long curve shows its results as they come.
+    """
     counts, lines, jobs = plan_curve(cfg)
     _check_inputs(cfg, jobs)
     t0 = time.perf_counter()
-    records = run_jobs(jobs, parallel=cfg.jobs, progress=progress)
+    done: Dict = {}
+
+    def seed_done(job: Job, record: Dict) -> None:
+        done[job.key] = record
+        seed = job.key[2]
+        if all(j.key in done for j in jobs if j.key[2] == seed) and len(done) < len(jobs):
+            _report(cfg, counts, lines, jobs, done)
+
+    done.update(run_jobs(jobs, parallel=cfg.jobs, progress=progress, on_done=seed_done))
+    curve = _report(cfg, counts, lines, jobs, done)
+    curve["wall_seconds_this_run"] = round(time.perf_counter() - t0, 1)
+    return curve
+
+
+def _report(cfg: CurveConfig, counts: List[int], lines: List[Line], jobs: List[Job], records: Dict) -> Dict:
+    """Write the curve report from the seeds whose runs have all finished; returns it."""
+    from segtrain.curve_report import build_curve, write_curve
+
+    seeds = [s for s in cfg.seeds if all(j.key in records for j in jobs if j.key[2] == s)]
     runs = []
     for job in jobs:
         line, count, seed = job.key
-        info = json.loads((job.config.out / "train.json").read_text())
-        runs.append({"line": line, "count": count, "seed": seed, "record": records[job.key],
-                     "run": str(job.config.out), "train_seconds": info["train_seconds"]})
+        if seed in seeds:
+            info = json.loads((job.config.out / "train.json").read_text())
+            runs.append({"line": line, "count": count, "seed": seed, "record": records[job.key],
+                         "run": str(job.config.out), "train_seconds": info["train_seconds"]})
     options = {k: v for k, v in resolve_config(jobs[0].config).record().items()
                if k not in RUN_SETTINGS | {"seed", "device"}}
-    curve = build_curve(cfg, counts, lines, runs, options)
-    curve["wall_seconds_this_run"] = round(time.perf_counter() - t0, 1)
+    curve = build_curve(cfg, counts, lines, runs, options, seeds)
+    curve["seeds_planned"] = list(cfg.seeds)
+    curve["complete"] = len(seeds) == len(cfg.seeds)
     write_curve(curve, cfg.out)
     return curve

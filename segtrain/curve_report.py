@@ -18,9 +18,11 @@ from segtrain.curve_stats import labels_saved, paired, pooled, summarize_point
 UNITS = "IoU in percent; global = mean IoU of the paper's 7 classes; ± one standard error over seeds"
 
 
-def build_curve(cfg, counts: List[int], lines: Sequence, runs: List[Dict], train_options: Dict) -> Dict:
-    """The curve record from the finished runs (dicts with line, count, seed, record, run, train_seconds);
-    ``cfg`` is the ``CurveConfig``, ``train_options`` the resolved options of the runs from ImageNet."""
+def build_curve(cfg, counts: List[int], lines: Sequence, runs: List[Dict], train_options: Dict,
+                seeds: List[int]) -> Dict:
+    """The curve record from the finished runs of ``seeds`` (dicts with line, count, seed, record, run,
+    train_seconds); ``cfg`` is the ``CurveConfig``, ``train_options`` the resolved options of the runs
+    from ImageNet."""
     def runs_of(line: str, count: int) -> List[Dict]:
         return [r for r in runs if r["line"] == line and r["count"] == count]
 
@@ -28,7 +30,7 @@ def build_curve(cfg, counts: List[int], lines: Sequence, runs: List[Dict], train
                  for s in cfg.sets if runs_of(s, 0)]
     out_lines = [{"key": ln.key, "label": ln.label, "short": ln.short, "recipe": ln.recipe, "synthetic": ln.synthetic,
                   "points": [summarize_point(runs_of(ln.key, k)) for k in counts]} for ln in lines]
-    curve = {"title": cfg.title, "val": cfg.val, "real": cfg.real, "counts": counts, "seeds": list(cfg.seeds),
+    curve = {"title": cfg.title, "val": cfg.val, "real": cfg.real, "counts": counts, "seeds": list(seeds),
              "recipes": list(cfg.recipes), "synthetic": synthetic, "lines": out_lines,
              "comparisons": _comparisons(counts, lines, runs_of), "labels_saved": _labels_saved(out_lines),
              "train_options": train_options, "units": UNITS}
@@ -141,9 +143,19 @@ def settings_line(curve: Dict) -> str:
     return "; ".join(parts) + "."
 
 
+def progress_note(curve: Dict) -> str | None:
+    """A note for a report written before every seed finished, else None."""
+    if curve.get("complete", True):
+        return None
+    return (f"Partial: seeds {curve['seeds']} of {curve['seeds_planned']} have finished; "
+            "the rest are still training.")
+
+
 def to_markdown(curve: Dict) -> str:
     """The curve's tables in Markdown."""
     lines = [f"**{curve['title']}**", ""] if curve.get("title") else []
+    if progress_note(curve):
+        lines += [f"*{progress_note(curve)}*", ""]
     for t in tables(curve):
         lines += [f"*{t['title']}*", "", "| " + " | ".join(t["header"]) + " |",
                   "|---|" + "---:|" * (len(t["header"]) - 1)]
@@ -156,7 +168,8 @@ def to_html(curve: Dict, figure: str = "curve.png") -> str:
     """A self-contained HTML page: the figure, then the tables."""
     esc = html.escape
     title = esc(curve.get("title") or "Label efficiency on real validation data")
-    body = [f"<h1>{title}</h1>", f"<p><img src='{esc(figure)}' alt='curve'></p>", f"<p>{esc(settings_line(curve))}</p>"]
+    body = [f"<h1>{title}</h1>", f"<p><b>{esc(progress_note(curve))}</b></p>" if progress_note(curve) else "",
+            f"<p><img src='{esc(figure)}' alt='curve'></p>", f"<p>{esc(settings_line(curve))}</p>"]
     for t in tables(curve):
         head = "".join(f"<th>{esc(h)}</th>" for h in t["header"])
         rows = "".join("<tr><th>" + esc(r[0]) + "</th>" + "".join(f"<td>{esc(c)}</td>" for c in r[1:]) + "</tr>"

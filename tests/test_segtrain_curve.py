@@ -168,3 +168,20 @@ def test_missing_real_key_and_bad_jobs_flag(data, tmp_path, capsys):
     assert cli.main(["experiment", "curve", "--config", str(path), "--jobs", "0"]) == 2
     assert "--jobs must be >= 1" in capsys.readouterr().err
     assert not (tmp_path / "res").exists()
+
+
+def test_the_report_is_written_as_each_seed_finishes(data, tmp_path, monkeypatch):
+    import segtrain.curve_report as report
+
+    written = []
+    original = report.write_curve
+
+    def recording(curve, out):
+        written.append((list(curve["seeds"]), curve["complete"], report.to_markdown(curve)))
+        return original(curve, out)
+
+    monkeypatch.setattr(report, "write_curve", recording)
+    run_curve(load_curve_config(_config(tmp_path / "c.yaml", data, f"counts: [2]\nseeds: [0, 1]\n{TINY_TRAIN}")),
+              progress=False)
+    assert [(s, c) for s, c, _ in written] == [([0], False), ([0, 1], True)]
+    assert "Partial: seeds [0] of [0, 1]" in written[0][2] and "Partial" not in written[1][2]
