@@ -55,14 +55,23 @@ def _eval_handler(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table_handler(args: argparse.Namespace) -> int:
-    from segtrain.experiment import load_config, run_table
-
-    cfg = load_config(args.config)
+def _override(cfg, args: argparse.Namespace) -> None:
+    """Apply an experiment command's --out, --device and --jobs to its parsed config."""
     if args.out:
         cfg.out = Path(args.out)
     if args.device:
         cfg.device = args.device
+    if args.jobs is not None:
+        if args.jobs < 1:
+            raise UserError(f"--jobs must be >= 1 (got {args.jobs})")
+        cfg.jobs = args.jobs
+
+
+def _table_handler(args: argparse.Namespace) -> int:
+    from segtrain.experiment import load_config, run_table
+
+    cfg = load_config(args.config)
+    _override(cfg, args)
     table = run_table(cfg, progress=not args.quiet)
     print(table["markdown"])
     print(f"wrote {cfg.out / 'table.md'}, table.json, table.png, table.html")
@@ -74,11 +83,7 @@ def _curve_handler(args: argparse.Namespace) -> int:
     from segtrain.curve_report import summary_lines, to_markdown
 
     cfg = load_curve_config(args.config)
-    for key in ("out", "device", "jobs"):
-        if getattr(args, key) is not None:
-            setattr(cfg, key, Path(args.out) if key == "out" else getattr(args, key))
-    if cfg.jobs < 1:
-        raise UserError(f"--jobs must be >= 1 (got {cfg.jobs})")
+    _override(cfg, args)
     curve = run_curve(cfg, progress=not args.quiet)
     print(to_markdown(curve))
     print("\n".join(summary_lines(curve)))
@@ -161,6 +166,7 @@ def register(subparsers) -> None:
     t.add_argument("--config", required=True, metavar="FILE", help="YAML experiment file (see docs/segtrain.md)")
     t.add_argument("--out", metavar="DIR", help="override the config's out")
     t.add_argument("--device", help="override the config's device")
+    t.add_argument("--jobs", type=int, help="override the config's jobs (training runs side by side)")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_table_handler)
     c = sub.add_parser("curve", help="label efficiency: IoU against the number of real images, per recipe",

@@ -46,8 +46,8 @@ import yaml
 from scenegen.datasets import parse_dataset_spec
 from scenegen.errors import UserError
 from segtrain.data import labelled_samples, training_samples
-from segtrain.runs import (RUN_SETTINGS, Job, as_list, parse_seeds, resolve_path, run_jobs, share_option, train_config,
-                           train_options)
+from segtrain.runs import (RUN_SETTINGS, Job, as_list, parse_jobs, parse_seeds, resolve_path, run_jobs,
+                           share_option, train_config, train_options)
 from segtrain.train import TrainConfig, resolve_config, validate_config
 
 RECIPES = ("real", "finetune", "balanced")
@@ -143,9 +143,7 @@ def load_curve_config(path: str | Path) -> CurveConfig:
     sets = {s: [resolve_path(p, path.parent) for p in as_list(raw.get(s), f"{path}: {s}")]
             for s in SYNTHETIC_SETS if raw.get(s)}
     recipes = _recipes(raw, sets, path)
-    jobs = raw.get("jobs", 1)
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
-        raise UserError(f"{path}: jobs must be a whole number >= 1")
+    jobs = parse_jobs(raw, path)
     return CurveConfig(
         out=Path(resolve_path(str(raw["out"]), path.parent)), val=resolve_path(str(raw["val"]), path.parent),
         real=resolve_path(str(raw["real"]), path.parent), counts=counts, fractions=fractions, seeds=seeds,

@@ -14,6 +14,7 @@ The config (YAML) names the datasets; the rows follow from them::
     rows: [untuned, tuned, real, real-share, untuned+real, tuned+real]   # optional; default: all with data
     device: auto
     seeds: [0, 1, 2]                       # optional; one run per seed, scores averaged
+    jobs: 2                                # optional; training runs side by side (default 1)
     train: {arch: lite0, steps: 600, batch_size: 8, size: 240x176}
 
 ``real_protocol`` says how the "+ real" rows use the real share.  ``mix`` trains one model on the
@@ -39,10 +40,10 @@ import yaml
 from scenegen.datasets import parse_dataset_spec
 from scenegen.errors import UserError
 from segtrain.data import labelled_samples, training_samples
-from segtrain.runs import (RUN_SETTINGS, as_list, finished, mean, parse_seeds, resolve_path, share_option, std,
-                           train_config, train_options)
+from segtrain.runs import (RUN_SETTINGS, Job, as_list, mean, parse_jobs, parse_seeds, resolve_path, run_jobs,
+                           share_option, std, train_config, train_options)
 from segtrain.table import build_table, to_markdown, write_table
-from segtrain.train import TrainConfig, resolve_config, train
+from segtrain.train import TrainConfig, resolve_config
 
 ROW_KEYS = ("untuned", "tuned", "real", "real-share", "untuned+real", "tuned+real")
 DELTAS = (("tuned − untuned", "untuned", "tuned"),
@@ -67,6 +68,7 @@ class ExperimentConfig:
     tuned: List[str] = field(default_factory=list)
     rows: List[str] | None = None
     device: str = "auto"
+    jobs: int = 1
     train: Dict = field(default_factory=dict)
     seeds: List[int] = field(default_factory=lambda: [0])
     title: str = ""
@@ -85,7 +87,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
     if not isinstance(raw, dict):
         raise UserError(f"{path}: expected a mapping at the top level")
     known = {"out", "val", "real", "real_fraction", "real_protocol", "real_batch_share", "finetune", "untuned",
-             "tuned", "rows", "device", "train", "title", "seeds"}
+             "tuned", "rows", "device", "jobs", "train", "title", "seeds"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
@@ -116,6 +118,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
             if r not in ROW_KEYS:
                 raise UserError(f"{path}: unknown row {r!r}; choose from {', '.join(ROW_KEYS)}")
     seeds = parse_seeds(raw, train_opts, path)
+    jobs = parse_jobs(raw, path)
     try:
         fraction = float(raw.get("real_fraction", 0.1))
     except (TypeError, ValueError):
@@ -126,7 +129,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
         real_protocol=protocol, real_batch_share=batch_share, finetune=dict(finetune_opts),
         untuned=[rel(p) for p in as_list(raw.get("untuned"), f"{path}: untuned")],
         tuned=[rel(p) for p in as_list(raw.get("tuned"), f"{path}: tuned")],
-        rows=rows, device=str(raw.get("device", "auto")), train=dict(train_opts), seeds=list(seeds),
+        rows=rows, device=str(raw.get("device", "auto")), jobs=jobs, train=dict(train_opts), seeds=list(seeds),
         title=str(raw.get("title", "")), source=path)
 
 
@@ -220,17 +223,17 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
     for r in rows:
         for s in cfg.seeds:
             training_samples(r["train"], r["real"], r["real_fraction"], s)
+    jobs = [Job((r["key"], s), configs[(r["key"], s)], f"{r['label']}, seed {s}",
+                ((r["init_from"], s),) if r["init_from"] else ()) for r in rows for s in cfg.seeds]
+    t0 = time.perf_counter()
+    records = run_jobs(jobs, parallel=cfg.jobs, progress=progress)
     done = []
     for r in rows:
-        t0 = time.perf_counter()
         runs = []
         for s in cfg.seeds:
             tc = configs[(r["key"], s)]
-            rec = finished(tc)
-            if rec is None:
-                rec = train(tc)
             info = json.loads((tc.out / "train.json").read_text())
-            runs.append({"seed": s, "record": rec, "info": info, "run": str(tc.out)})
+            runs.append({"seed": s, "record": records[(r["key"], s)], "info": info, "run": str(tc.out)})
         names = list(runs[0]["record"]["paper7_iou"])
         record = {"paper7_iou": {n: mean([x["record"]["paper7_iou"][n] for x in runs]) for n in names},
                   "global": mean([x["record"]["global"] for x in runs])}
@@ -243,9 +246,9 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
                                    "pixel_accuracy": x["record"]["pixel_accuracy"], "run": x["run"],
                                    "train_seconds": x["info"]["train_seconds"]} for x in runs],
                      "train_seconds": round(sum(x["info"]["train_seconds"] for x in runs), 2),
-                     "eval_seconds": round(sum(x["info"]["eval_seconds"] for x in runs), 2),
-                     "wall_seconds_this_run": round(time.perf_counter() - t0, 2), "run": runs[0]["run"]})
+                     "eval_seconds": round(sum(x["info"]["eval_seconds"] for x in runs), 2), "run": runs[0]["run"]})
     table = build_table(done, DELTAS, title=cfg.title)
+    table["wall_seconds_this_run"] = round(time.perf_counter() - t0, 1)
     table["val"] = cfg.val
     table["seeds"] = list(cfg.seeds)
     first = resolve_config(next(iter(configs.values()))).record()

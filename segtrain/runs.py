@@ -75,6 +75,14 @@ def parse_seeds(raw: Dict, train_opts: Dict, path: Path) -> List[int]:
     return list(seeds)
 
 
+def parse_jobs(raw: Dict, path: Path) -> int:
+    """``jobs``: how many training runs go side by side (a whole number >= 1; default 1)."""
+    jobs = raw.get("jobs", 1)
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise UserError(f"{path}: jobs must be a whole number >= 1")
+    return jobs
+
+
 def share_option(opts: Dict, key: str, path: Path, default: float | None = None) -> float | None:
     """``opts[key]`` (removed) as a share in (0, 1), or ``default`` when absent."""
     if key not in opts:
@@ -187,8 +195,7 @@ def run_jobs(jobs: Sequence[Job], parallel: int = 1, progress: bool = True,
             while pending:
                 job = _next_ready(pending, records)
                 t0 = time.perf_counter()
-                done(job, _train_job(replace(job.config, progress=progress and len(todo) == 1)),
-                     time.perf_counter() - t0)
+                done(job, _train_job(replace(job.config, progress=progress)), time.perf_counter() - t0)
         else:
             _run_side_by_side(todo, parallel, records, done)
     finally:

@@ -301,6 +301,7 @@ def test_experiment_seeds_are_averaged(data, tmp_path):
     ("out: o\nval: {cs}\nrows: [tuned]\n", "need the key(s) tuned"),
     ("out: o\nval: {cs}\nuntuned: {tmp}/gone\n", "does not exist"),
     ("out: o\nval: [unclosed\n", "not valid YAML"),
+    ("out: o\nval: {cs}\njobs: two\n", "jobs must be a whole number >= 1"),
     ("out: o\nval: {cs}\nreal: {camvid}\nreal_fraction: 1\nrows: [real-share]\n", "needs real_fraction below 1"),
     ("out: o\nval: {cs}\nrows: [real-share]\n", "need the key(s) real"),
     ("out: o\nval: {cs}\nreal_protocol: blend\n", "real_protocol must be one of mix, balanced, finetune"),
