@@ -14,7 +14,7 @@ same images) and evaluates each model on the validation set::
     tuned: [runs/tuned]
     recipes: [real, finetune]              # default (real alone without synthetic sets); add balanced
     train: {arch: lite0, steps: 600, batch_size: 8, size: 160x120}
-    finetune: {real_batch_share: 0.5}      # fine-tuning overrides (see below)
+    finetune: {real_batch_share: 0.5}      # fine-tuning overrides (see below); replay_up_to: K
     balanced: {real_batch_share: 0.5}
     jobs: 2                                # runs side by side (default 1)
     device: auto
@@ -25,7 +25,8 @@ Recipes (lines of the curve):
 * ``finetune``: each synthetic set's model (trained once per seed on the synthetic frames alone, the
   line's k = 0 point) trained further on the k real images, with ``train:`` overridden by ``finetune:``.
   With ``real_batch_share`` in ``finetune:`` that share of every batch is real and the rest replays the
-  synthetic frames, so the model keeps what it learnt from them while it adapts.
+  synthetic frames, so the model keeps what it learnt from them while it adapts; ``replay_up_to: K``
+  replays only for k <= K and fine-tunes on the real images alone above.
 * ``balanced``: one run from ImageNet weights on a synthetic set plus the k real images, with
   ``real_batch_share`` (default 0.5) of every batch real; options in ``balanced:`` override ``train:``.
 
@@ -73,6 +74,7 @@ class CurveConfig:
     train: Dict = field(default_factory=dict)
     finetune: Dict = field(default_factory=dict)
     finetune_share: float | None = None  # real share of each fine-tuning batch; None = real images only
+    replay_up_to: int | None = None  # replay synthetic frames only for k up to this; None = at every k
     balanced: Dict = field(default_factory=dict)
     balanced_share: float = DEFAULT_BALANCED_SHARE
     jobs: int = 1
@@ -133,7 +135,7 @@ def load_curve_config(path: str | Path) -> CurveConfig:
     path = Path(path)
     raw = _read_yaml(path)
     train = train_options(raw, "train", path)
-    finetune = train_options(raw, "finetune", path, extra=("real_batch_share",))
+    finetune = train_options(raw, "finetune", path, extra=("real_batch_share", "replay_up_to"))
     balanced = train_options(raw, "balanced", path, extra=("real_batch_share",))
     for name, opts in (("finetune", finetune), ("balanced", balanced)):
         if "seed" in opts:
@@ -144,10 +146,16 @@ def load_curve_config(path: str | Path) -> CurveConfig:
             for s in SYNTHETIC_SETS if raw.get(s)}
     recipes = _recipes(raw, sets, path)
     jobs = parse_jobs(raw, path)
+    replay_up_to = finetune.pop("replay_up_to", None)
+    if replay_up_to is not None and (not isinstance(replay_up_to, int) or isinstance(replay_up_to, bool)
+                                     or replay_up_to < 1 or "real_batch_share" not in finetune):
+        raise UserError(f"{path}: finetune.replay_up_to must be a whole number >= 1 and needs "
+                        "finetune.real_batch_share")
     return CurveConfig(
         out=Path(resolve_path(str(raw["out"]), path.parent)), val=resolve_path(str(raw["val"]), path.parent),
         real=resolve_path(str(raw["real"]), path.parent), counts=counts, fractions=fractions, seeds=seeds,
         sets=sets, recipes=recipes, train=train, finetune_share=share_option(finetune, "real_batch_share", path),
+        replay_up_to=replay_up_to,
         finetune=finetune, balanced_share=share_option(balanced, "real_batch_share", path, DEFAULT_BALANCED_SHARE),
         balanced=balanced, jobs=jobs, device=str(raw.get("device", "auto")), title=str(raw.get("title", "")),
         source=path)
@@ -189,6 +197,8 @@ def curve_lines(cfg: CurveConfig) -> List[Line]:
             if recipe == "finetune":
                 how = "real images only" if cfg.finetune_share is None else \
                     f"{cfg.finetune_share * 100:g}% of each batch real, rest synthetic"
+                if cfg.replay_up_to is not None:
+                    how += f", up to k={cfg.replay_up_to}; real only above"
                 lines.append(Line(f"{s}_finetune", f"{s.capitalize()} synthetic → fine-tuned on k real ({how})",
                                   f"{s} → fine-tuned", recipe, s))
             else:
@@ -196,6 +206,13 @@ def curve_lines(cfg: CurveConfig) -> List[Line]:
                                   f"({cfg.balanced_share * 100:g}% of each batch real)", f"{s} + real, balanced",
                                   recipe, s))
     return lines
+
+
+def replay_share(cfg: CurveConfig, count: int) -> float | None:
+    """The real share of the fine-tuning batches at ``count`` real images (None: all real, no replay)."""
+    if cfg.finetune_share is None or (cfg.replay_up_to is not None and count > cfg.replay_up_to):
+        return None
+    return cfg.finetune_share
 
 
 def run_dir(cfg: CurveConfig, line: str, count: int, seed: int) -> Path:
@@ -216,8 +233,9 @@ def _config(cfg: CurveConfig, line: Line | None, synthetic: str | None, count: i
         return train_config({**cfg.train, **cfg.balanced}, out=out, train=cfg.sets[line.synthetic],
                             real_batch_share=cfg.balanced_share, **real, **common)
     init = str(run_dir(cfg, line.synthetic, 0, seed) / "model.pt")
-    replay = cfg.sets[line.synthetic] if cfg.finetune_share is not None else []
-    return train_config({**cfg.train, **cfg.finetune}, out=out, train=replay, real_batch_share=cfg.finetune_share,
+    share = replay_share(cfg, count)
+    replay = cfg.sets[line.synthetic] if share is not None else []
+    return train_config({**cfg.train, **cfg.finetune}, out=out, train=replay, real_batch_share=share,
                         init=init, **real, **common)
 
 

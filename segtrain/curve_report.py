@@ -35,7 +35,8 @@ def build_curve(cfg, counts: List[int], lines: Sequence, runs: List[Dict], train
              "comparisons": _comparisons(counts, lines, runs_of), "labels_saved": _labels_saved(out_lines),
              "train_options": train_options, "units": UNITS}
     if "finetune" in cfg.recipes:
-        curve["finetune_options"] = {**cfg.finetune, "real_batch_share": cfg.finetune_share}
+        curve["finetune_options"] = {**cfg.finetune, "real_batch_share": cfg.finetune_share,
+                                     "replay_up_to": cfg.replay_up_to}
     if "balanced" in cfg.recipes:
         curve["balanced_options"] = {**cfg.balanced, "real_batch_share": cfg.balanced_share}
     curve["train_seconds"] = round(sum(r.get("train_seconds") or 0 for r in runs), 1)

@@ -79,7 +79,7 @@ def test_pooled_differences_average_each_seed_first():
 def test_a_two_count_one_seed_curve_writes_every_output(data, tmp_path, capsys):
     cfg_path = _config(tmp_path / "curve.yaml", data,
                        f"counts: [2, 4]\nuntuned: {data['synth']}\ntuned: [{data['synth2']}]\n"
-                       "recipes: [real, finetune, balanced]\nfinetune: {real_batch_share: 0.5, lr: 1.0e-4}\n"
+                       "recipes: [real, finetune, balanced]\nfinetune: {real_batch_share: 0.5, lr: 1.0e-4, replay_up_to: 2}\n"
                        f"title: tiny curve\n{TINY_TRAIN}")
     assert cli.main(["experiment", "curve", "--config", str(cfg_path), "--quiet"]) == 0
     assert "tiny curve" in capsys.readouterr().out
@@ -101,9 +101,12 @@ def test_a_two_count_one_seed_curve_writes_every_output(data, tmp_path, capsys):
             assert info["config"]["real_count"] == p["count"]
             real_source = info["data"]["sources"][-1]
             assert real_source["frames"] == p["count"] and real_source["of"] == 6
-    ft = read_json(out / "runs" / "tuned_finetune" / "k0004" / "seed0" / "train.json")["config"]
+    ft = read_json(out / "runs" / "tuned_finetune" / "k0002" / "seed0" / "train.json")["config"]
     assert ft["init"] == str(out / "runs" / "tuned" / "k0000" / "seed0" / "model.pt")
     assert ft["real_batch_share"] == 0.5 and ft["train"] == [str(data["synth2"])] and ft["lr"] == 1e-4
+    # Above replay_up_to the fine-tuning batches are all real.
+    ft = read_json(out / "runs" / "tuned_finetune" / "k0004" / "seed0" / "train.json")["config"]
+    assert ft["real_batch_share"] is None and ft["train"] == [] and ft["init"].endswith("k0000/seed0/model.pt")
     bal = read_json(out / "runs" / "untuned_balanced" / "k0002" / "seed0" / "train.json")["config"]
     assert bal["init"] is None and bal["real_batch_share"] == 0.5 and bal["lr"] == 1e-3
     assert [s["line"] for s in curve["labels_saved"]] == keys[1:]
@@ -147,6 +150,7 @@ def test_runs_side_by_side_give_the_same_scores(data, tmp_path):
     ("counts: [2]\nuntuned: {synth}\nfinetune: {{real_batch_share: 1.5}}\n", "real_batch_share must be in (0, 1)"),
     ("counts: [2]\nfinetune: {{stepz: 2}}\n", "finetune: unknown training option(s) stepz"),
     ("counts: [2]\nfinetune: {{seed: 2}}\n", "finetune.seed"),
+    ("counts: [2]\nfinetune: {{replay_up_to: 9}}\n", "replay_up_to must be a whole number >= 1 and needs"),
     ("counts: [2]\nuntuned: {tmp}/gone\n", "does not exist"),
     ("counts: [2]\ntrain: {{steps: 0}}\n", "--steps must be >= 1"),
     ("counts: [2\n", "not valid YAML"),
