@@ -2,7 +2,7 @@
 
 Trains, per seed and per count k of real CamVid train images (nested subsets), a real-only model and
 each synthetic set's model fine-tuned on the k images (with half of every batch replaying the
-synthetic frames, the recipe the pilot chose: docs/experiments/2026-12-05-label-efficiency.md), and
+synthetic frames while k <= 9, real images alone above: docs/experiments/2026-12-05-label-efficiency.md), and
 evaluates every model on CamVid val.  Prints the curve, labels saved per k, the wall time per run and
 in all, and leaves curve.md/.json/.png/.html in ``--out``.
 
@@ -42,6 +42,8 @@ def _config(args) -> dict:
     if args.threads:
         train["threads"] = args.threads
     finetune = {"real_batch_share": args.finetune_share} if args.finetune_share else {}
+    if args.finetune_share and args.replay_up_to:
+        finetune["replay_up_to"] = args.replay_up_to
     if args.finetune_steps:
         finetune["steps"] = args.finetune_steps
     if args.finetune_lr:
@@ -67,6 +69,8 @@ def main() -> int:
     ap.add_argument("--recipes", nargs="+", choices=RECIPES, help="default: real, plus finetune with a set")
     ap.add_argument("--finetune-share", type=float, default=0.5,
                     help="real share of each fine-tuning batch, the rest synthetic replay (0 = real only)")
+    ap.add_argument("--replay-up-to", type=int, default=9,
+                    help="replay synthetic frames only for k up to this; real-only fine-tuning above (0 = always)")
     ap.add_argument("--finetune-steps", type=int, help="default: --steps")
     ap.add_argument("--finetune-lr", type=float, help="default: the training lr (1e-3)")
     ap.add_argument("--steps", type=int, default=600)
