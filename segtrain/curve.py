@@ -47,8 +47,8 @@ import yaml
 from scenegen.datasets import parse_dataset_spec
 from scenegen.errors import UserError
 from segtrain.data import labelled_samples, training_samples
-from segtrain.runs import (RUN_SETTINGS, Job, as_list, parse_jobs, parse_seeds, resolve_path, run_jobs,
-                           share_option, train_config, train_options)
+from segtrain.runs import (RUN_SETTINGS, Job, as_list, check_run_setup, parse_jobs, parse_seeds, resolve_path,
+                           run_jobs, share_option, train_config, train_options)
 from segtrain.train import TrainConfig, resolve_config, validate_config
 
 RECIPES = ("real", "finetune", "balanced")
@@ -264,6 +264,7 @@ def _check_inputs(cfg: CurveConfig, jobs: List[Job]) -> None:
         training_samples(folders, None, 1.0, 0)
     for job in jobs:
         validate_config(resolve_config(job.config))
+    check_run_setup(cfg.device, cfg.out)
 
 
 def run_curve(cfg: CurveConfig, progress: bool = True) -> Dict:

@@ -40,8 +40,8 @@ import yaml
 from scenegen.datasets import parse_dataset_spec
 from scenegen.errors import UserError
 from segtrain.data import labelled_samples, training_samples
-from segtrain.runs import (RUN_SETTINGS, Job, as_list, mean, parse_jobs, parse_seeds, resolve_path, run_jobs,
-                           share_option, std, train_config, train_options)
+from segtrain.runs import (RUN_SETTINGS, Job, as_list, check_run_setup, mean, parse_jobs, parse_seeds,
+                           resolve_path, run_jobs, share_option, std, train_config, train_options)
 from segtrain.table import build_table, to_markdown, write_table
 from segtrain.train import TrainConfig, resolve_config
 
@@ -223,6 +223,7 @@ def run_table(cfg: ExperimentConfig, progress: bool = True) -> Dict:
     for r in rows:
         for s in cfg.seeds:
             training_samples(r["train"], r["real"], r["real_fraction"], s)
+    check_run_setup(cfg.device, cfg.out)
     jobs = [Job((r["key"], s), configs[(r["key"], s)], f"{r['label']}, seed {s}",
                 ((r["init_from"], s),) if r["init_from"] else ()) for r in rows for s in cfg.seeds]
     t0 = time.perf_counter()

@@ -152,6 +152,16 @@ class Job:
     after: Tuple[Hashable, ...] = ()
 
 
+def check_run_setup(device: str, out: Path) -> None:
+    """Fail early, before any run trains, on a device that is not there or an output folder that
+    cannot be written (UserError); creates ``out``."""
+    from scenegen.outdir import prepare_output_dir
+    from segtrain.train import resolve_device
+
+    resolve_device(device)
+    prepare_output_dir(out)
+
+
 def _train_job(config: TrainConfig) -> Dict:
     from segtrain.train import train
 

@@ -30,8 +30,8 @@ from segtrain.models import build_model, param_groups
 CHECKPOINT_FORMAT = "scenegen-segtrain/1"
 DEFAULT_LR = {"adamw": 1e-3, "sgd": 1e-2}
 # Settings a resumed run must share with the run that wrote the checkpoint.
-_RESUME_KEYS = ("train", "real", "real_fraction", "real_count", "real_batch_share", "init", "classes", "arch", "output_stride",
-                "batch_size", "size", "crop", "seed", "optimizer", "lr", "steps", "augment")
+_RESUME_KEYS = ("train", "real", "real_fraction", "real_count", "real_batch_share", "init", "classes", "arch",
+                "output_stride", "batch_size", "size", "crop", "seed", "optimizer", "lr", "steps", "augment")
 
 
 @dataclass

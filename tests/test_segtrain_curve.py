@@ -189,3 +189,19 @@ def test_the_report_is_written_as_each_seed_finishes(data, tmp_path, monkeypatch
               progress=False)
     assert [(s, c) for s, c, _ in written] == [([0], False), ([0, 1], True)]
     assert "Partial: seeds [0] of [0, 1]" in written[0][2] and "Partial" not in written[1][2]
+
+
+def test_unusable_output_or_device_is_refused_before_training(data, tmp_path, capsys):
+    import torch
+
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    path = tmp_path / "c.yaml"
+    path.write_text(f"out: blocker/res\nval: camvid:{data['camvid']}#val\nreal: camvid:{data['camvid']}#train\n"
+                    f"counts: [2]\n{TINY_TRAIN}")
+    assert cli.main(["experiment", "curve", "--config", str(path), "--quiet"]) == 2
+    assert "cannot write there" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        path = _config(tmp_path / "d.yaml", data, f"counts: [2]\ndevice: cuda\n{TINY_TRAIN}")
+        assert cli.main(["experiment", "curve", "--config", str(path), "--quiet"]) == 2
+        assert "CUDA is not available" in capsys.readouterr().err
+        assert not (tmp_path / "res").exists()
