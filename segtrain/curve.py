@@ -130,13 +130,27 @@ def _recipes(raw: Dict, sets: Dict[str, List[str]], path: Path) -> List[str]:
     return [r for r in RECIPES if r in recipes]
 
 
+def _replay_options(raw: Dict, path: Path) -> tuple[Dict, float | None, int | None]:
+    """The ``finetune:`` options without the replay keys, the real share of a fine-tuning batch (None:
+    all real) and the count up to which the synthetic frames are replayed (None: every count)."""
+    opts = train_options(raw, "finetune", path, extra=("real_batch_share", "replay_up_to"))
+    up_to = opts.pop("replay_up_to", None)
+    if up_to is not None and (not isinstance(up_to, int) or isinstance(up_to, bool) or up_to < 1
+                              or "real_batch_share" not in opts):
+        raise UserError(f"{path}: finetune.replay_up_to must be a whole number >= 1 and needs "
+                        "finetune.real_batch_share")
+    share = share_option(opts, "real_batch_share", path)
+    return opts, share, up_to
+
+
 def load_curve_config(path: str | Path) -> CurveConfig:
     """Read and check a curve YAML file (UserError naming the file and key on problems)."""
     path = Path(path)
     raw = _read_yaml(path)
     train = train_options(raw, "train", path)
-    finetune = train_options(raw, "finetune", path, extra=("real_batch_share", "replay_up_to"))
+    finetune, finetune_share, replay_up_to = _replay_options(raw, path)
     balanced = train_options(raw, "balanced", path, extra=("real_batch_share",))
+    balanced_share = share_option(balanced, "real_batch_share", path, DEFAULT_BALANCED_SHARE)
     for name, opts in (("finetune", finetune), ("balanced", balanced)):
         if "seed" in opts:
             raise UserError(f"{path}: {name}.seed: every recipe uses the curve's seeds")
@@ -144,21 +158,12 @@ def load_curve_config(path: str | Path) -> CurveConfig:
     counts, fractions = _counts(raw, path)
     sets = {s: [resolve_path(p, path.parent) for p in as_list(raw.get(s), f"{path}: {s}")]
             for s in SYNTHETIC_SETS if raw.get(s)}
-    recipes = _recipes(raw, sets, path)
-    jobs = parse_jobs(raw, path)
-    replay_up_to = finetune.pop("replay_up_to", None)
-    if replay_up_to is not None and (not isinstance(replay_up_to, int) or isinstance(replay_up_to, bool)
-                                     or replay_up_to < 1 or "real_batch_share" not in finetune):
-        raise UserError(f"{path}: finetune.replay_up_to must be a whole number >= 1 and needs "
-                        "finetune.real_batch_share")
     return CurveConfig(
         out=Path(resolve_path(str(raw["out"]), path.parent)), val=resolve_path(str(raw["val"]), path.parent),
         real=resolve_path(str(raw["real"]), path.parent), counts=counts, fractions=fractions, seeds=seeds,
-        sets=sets, recipes=recipes, train=train, finetune_share=share_option(finetune, "real_batch_share", path),
-        replay_up_to=replay_up_to,
-        finetune=finetune, balanced_share=share_option(balanced, "real_batch_share", path, DEFAULT_BALANCED_SHARE),
-        balanced=balanced, jobs=jobs, device=str(raw.get("device", "auto")), title=str(raw.get("title", "")),
-        source=path)
+        sets=sets, recipes=_recipes(raw, sets, path), train=train, finetune=finetune, finetune_share=finetune_share,
+        replay_up_to=replay_up_to, balanced=balanced, balanced_share=balanced_share, jobs=parse_jobs(raw, path),
+        device=str(raw.get("device", "auto")), title=str(raw.get("title", "")), source=path)
 
 
 def real_counts(cfg: CurveConfig, n_real: int) -> List[int]:
