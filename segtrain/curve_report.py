@@ -97,9 +97,10 @@ def _diff(d: Dict | None) -> str:
 
 
 def _saving(s: Dict) -> str:
+    if s["bound"]:
+        return f"{'≤' if s['bound'] == '<=' else '>'} {s['ratio']:.1f}x"
     lo, hi = s["ratio_range"]
-    bound = {"": "", "<=": "≤ ", ">": "> "}[s["bound"]]
-    return f"{bound}{s['ratio']:.1f}x ({lo:.1f}–{hi:.1f})"
+    return f"{s['ratio']:.1f}x ({lo:.1f}–{hi:.1f})"
 
 
 def tables(curve: Dict) -> List[Dict]:
@@ -197,7 +198,7 @@ def curve_png(curve: Dict) -> bytes:
     counts = curve["counts"]
     x0 = counts[0] / 2
     syn = {s["key"]: s["point"] for s in curve["synthetic"]}
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 4.8), dpi=100, gridspec_kw={"width_ratios": [3, 2]})
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 5.4), dpi=100, gridspec_kw={"width_ratios": [3, 2]})
     for i, ln in enumerate(curve["lines"]):
         colour = f"C{i}"
         pts = [p for p in ln["points"] if p["global"] is not None]
@@ -218,7 +219,7 @@ def curve_png(curve: Dict) -> bytes:
     ax.set_ylabel('"global" IoU on validation (%)')
     ax.set_title(curve.get("title") or "Label efficiency")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False)
     _saving_bars(bx, curve, np)
     fig.tight_layout()
     buf = io.BytesIO()
@@ -229,17 +230,26 @@ def curve_png(curve: Dict) -> bytes:
 
 def _saving_bars(bx, curve: Dict, np) -> None:
     """Labels-saved ratios per k on a log axis; hatched bars are bounds (at most / more than)."""
+    from matplotlib.patches import Patch
+
     saved = curve["labels_saved"]
     counts = curve["counts"]
+    handles = []
     width = 0.8 / max(len(saved), 1)
     colours = {ln["key"]: f"C{i}" for i, ln in enumerate(curve["lines"])}
     for i, s in enumerate(saved):
         xs = np.arange(len(s["by_count"])) + (i - (len(saved) - 1) / 2) * width
+        colour = colours.get(s["line"])
         for x, v in zip(xs, s["by_count"]):
             lo, hi = v["ratio_range"]
-            bx.bar(x, v["ratio"], width, color=colours.get(s["line"]), hatch="//" if v["bound"] else None,
-                   edgecolor="white", yerr=[[max(v["ratio"] - lo, 0)], [max(hi - v["ratio"], 0)]], capsize=2,
-                   label=s["short"] if x == xs[0] else None)
+            if v["bound"]:  # beyond the measured real-only curve: an outline and an arrow, no error bar
+                bx.bar(x, v["ratio"], width, facecolor="none", edgecolor=colour, hatch="//")
+                bx.annotate("↑" if v["bound"] == ">" else "↓", (x, v["ratio"]), ha="center",
+                            va="bottom" if v["bound"] == ">" else "top", color=colour)
+                continue
+            bx.bar(x, v["ratio"], width, color=colour, yerr=[[max(v["ratio"] - lo, 0)], [max(hi - v["ratio"], 0)]],
+                   capsize=2)
+        handles.append(Patch(color=colour, label=s["short"]))
     bx.axhline(1, color="k", linewidth=0.8)
     bx.axhline(2, color="k", linewidth=0.8, linestyle="--")
     bx.set_yscale("log")
@@ -250,10 +260,10 @@ def _saving_bars(bx, curve: Dict, np) -> None:
     bx.set_xticks(np.arange(len(counts)), [str(k) for k in counts])
     bx.set_xlabel("real labelled images k")
     bx.set_ylabel("labels saved: real-only images needed / k")
-    bx.set_title("Labels saved (dashed: halved; hatched: a bound)")
+    bx.set_title("Labels saved (dashed: halved; outlined: a bound)")
     bx.grid(axis="y", alpha=0.3, which="both")
-    if saved:
-        bx.legend(fontsize=7)
+    if handles:
+        bx.legend(handles=handles, fontsize=7, loc="upper left")
 
 
 def write_curve(curve: Dict, out: str | Path) -> List[Path]:
