@@ -14,7 +14,7 @@ same images) and evaluates each model on the validation set::
     tuned: [runs/tuned]
     recipes: [real, finetune]              # default (real alone without synthetic sets); add balanced
     train: {arch: lite0, steps: 600, batch_size: 8, size: 160x120}
-    finetune: {real_batch_share: 0.5}      # fine-tuning overrides (see below); replay_up_to: K
+    finetune: {real_batch_share: 0.5, replay_up_to: 9}   # fine-tuning overrides (see below)
     balanced: {real_batch_share: 0.5}
     jobs: 2                                # runs side by side (default 1)
     device: auto
