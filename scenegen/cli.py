@@ -5,6 +5,7 @@ Exit codes: 0 success, 2 bad input (one clear line on stderr, nothing written), 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 from typing import Callable, List, Optional, Sequence
 
@@ -40,10 +41,19 @@ def _optional_registrars() -> List[Callable[[argparse._SubParsersAction], None]]
     return regs
 
 
+def package_version() -> str:
+    """The installed scenegen version ("unknown" when run from a source tree that was never installed)."""
+    try:
+        return importlib.metadata.version(PROG)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
     parser = _Parser(prog=PROG, description="Synthetic street scenes with exact labels, rendered in Blender and "
                                             "tuned toward a real dataset.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     _register_core(sub)

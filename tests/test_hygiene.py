@@ -113,3 +113,13 @@ def test_every_subcommand_is_registered():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert {"params", "sample", "render", "sheet", "tune", "report", "train-seg", "eval-seg",
             "experiment"} <= set(sub.choices)
+
+
+def test_version_is_the_installed_package_version():
+    import importlib.metadata
+
+    from conftest import run_cli
+
+    r = run_cli("--version")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"scenegen {importlib.metadata.version('scenegen')}"
