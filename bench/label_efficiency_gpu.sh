@@ -28,7 +28,7 @@ t0=$(date +%s)
 render_device=$([ "$DEVICE" = cpu ] && echo cpu || echo auto)
 .venv/bin/scenegen render --frames "$FRAMES" --resolution "$RES" --samples "$SAMPLES" --seed 0 \
     --device "$render_device" --workers "$RENDER_WORKERS" --no-sheet --out "$OUT/untuned"
-.venv/bin/scenegen render --params bench/data/camvid_fog_pitch_fov_tuned.yaml --frames "$FRAMES" \
+.venv/bin/scenegen render --params configs/tuned/camvid_segmentation.yaml --frames "$FRAMES" \
     --resolution "$RES" --samples "$SAMPLES" --seed 0 --device "$render_device" --workers "$RENDER_WORKERS" \
     --no-sheet --out "$OUT/tuned"
 t1=$(date +%s)
