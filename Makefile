@@ -24,9 +24,8 @@ DEMO_VARS := sun_elevation_deg,fog_density,camera_height_m,building_height_m
 demo: setup
 	$(BIN)/scenegen render --frames 4 --resolution 512x256 --samples 16 --seed 0 --out $(DEMO)/frames
 	rm -rf $(DEMO)/tune
-	$(BIN)/scenegen tune --real params:configs/demo_target.yaml --params configs/demo_start.yaml --out $(DEMO)/tune \
-		--iterations 4 --batch 16 --resolution 96x48 --samples 4 --real-count 32 --variables $(DEMO_VARS) \
-		--disc-input rgb+labels --disc-bands 3 --replay-weights --rule-opt by_fold=true --rule-opt pool=3 --workers 2 --quiet
+	$(BIN)/scenegen tune --recipe quick --real params:configs/demo_target.yaml --params configs/demo_start.yaml \
+		--variables $(DEMO_VARS) --out $(DEMO)/tune --quiet
 	@echo "contact sheet: $(DEMO)/frames/contact_sheet.png"
 	@$(BIN)/scenegen report $(DEMO)/tune
 

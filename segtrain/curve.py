@@ -42,12 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List
 
-import yaml
-
 from scenegen.datasets import parse_dataset_spec
 from scenegen.errors import UserError
+from scenegen.yamlfile import read_mapping, relative_to_file
 from segtrain.data import labelled_samples, training_samples
-from segtrain.runs import (RUN_SETTINGS, Job, as_list, check_run_setup, parse_jobs, parse_seeds, resolve_path,
+from segtrain.runs import (RUN_SETTINGS, Job, as_list, check_run_setup, parse_jobs, parse_seeds,
                            run_jobs, share_option, train_config, train_options)
 from segtrain.train import TrainConfig, resolve_config, validate_config
 
@@ -84,17 +83,7 @@ class CurveConfig:
 
 
 def _read_yaml(path: Path) -> Dict:
-    if not path.is_file():
-        raise UserError(f"{path}: curve config does not exist")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise UserError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
-    if not isinstance(raw, dict):
-        raise UserError(f"{path}: expected a mapping at the top level")
-    unknown = sorted(set(raw) - _KEYS)
-    if unknown:
-        raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_KEYS))}")
+    raw = read_mapping(path, "curve config", _KEYS)
     for key in ("out", "val", "real"):
         if not raw.get(key):
             raise UserError(f"{path}: missing required key {key!r}")
@@ -156,11 +145,11 @@ def load_curve_config(path: str | Path) -> CurveConfig:
             raise UserError(f"{path}: {name}.seed: every recipe uses the curve's seeds")
     seeds = parse_seeds(raw, train, path)
     counts, fractions = _counts(raw, path)
-    sets = {s: [resolve_path(p, path.parent) for p in as_list(raw.get(s), f"{path}: {s}")]
+    sets = {s: [relative_to_file(p, path.parent) for p in as_list(raw.get(s), f"{path}: {s}")]
             for s in SYNTHETIC_SETS if raw.get(s)}
     return CurveConfig(
-        out=Path(resolve_path(str(raw["out"]), path.parent)), val=resolve_path(str(raw["val"]), path.parent),
-        real=resolve_path(str(raw["real"]), path.parent), counts=counts, fractions=fractions, seeds=seeds,
+        out=Path(relative_to_file(str(raw["out"]), path.parent)), val=relative_to_file(str(raw["val"]), path.parent),
+        real=relative_to_file(str(raw["real"]), path.parent), counts=counts, fractions=fractions, seeds=seeds,
         sets=sets, recipes=_recipes(raw, sets, path), train=train, finetune=finetune, finetune_share=finetune_share,
         replay_up_to=replay_up_to, balanced=balanced, balanced_share=balanced_share, jobs=parse_jobs(raw, path),
         device=str(raw.get("device", "auto")), title=str(raw.get("title", "")), source=path)

@@ -35,13 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List
 
-import yaml
-
 from scenegen.datasets import parse_dataset_spec
 from scenegen.errors import UserError
+from scenegen.yamlfile import read_mapping, relative_to_file
 from segtrain.data import labelled_samples, training_samples
 from segtrain.runs import (RUN_SETTINGS, Job, as_list, check_run_setup, mean, parse_jobs, parse_seeds,
-                           resolve_path, run_jobs, share_option, std, train_config, train_options)
+                           run_jobs, share_option, std, train_config, train_options)
 from segtrain.table import build_table, to_markdown, write_table
 from segtrain.train import TrainConfig, resolve_config
 
@@ -78,24 +77,14 @@ class ExperimentConfig:
 def load_config(path: str | Path) -> ExperimentConfig:
     """Read and check an experiment YAML file (UserError naming the file and key on problems)."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: experiment config does not exist")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise UserError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
-    if not isinstance(raw, dict):
-        raise UserError(f"{path}: expected a mapping at the top level")
     known = {"out", "val", "real", "real_fraction", "real_protocol", "real_batch_share", "finetune", "untuned",
              "tuned", "rows", "device", "jobs", "train", "title", "seeds"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+    raw = read_mapping(path, "experiment config", known)
     for key in ("out", "val"):
         if not raw.get(key):
             raise UserError(f"{path}: missing required key {key!r}")
     def rel(p: str) -> str:
-        return resolve_path(p, path.parent)
+        return relative_to_file(p, path.parent)
 
     train_opts = train_options(raw, "train", path)
     finetune_opts = train_options(raw, "finetune", path)

@@ -26,16 +26,6 @@ TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - RUN_SETTINGS - {"device"
 ADDED_LATER = ("init", "real_batch_share", "real_count")
 # Settings that do not change what a run computes.
 _NOT_COMPARED = {"resume", "progress", "device", "workers", "threads", "cache", "ckpt_every", "out"}
-DATASET_KINDS = ("cityscapes", "camvid", "scenegen")
-
-
-def resolve_path(spec: str, base: Path) -> str:
-    """A path or dataset spec from a file in ``base``: relative paths are relative to the file, and a
-    ``KIND:`` prefix stays in front."""
-    kind, sep, rest = spec.partition(":")
-    if sep and kind in DATASET_KINDS:
-        return f"{kind}:{resolve_path(rest, base)}"
-    return spec if Path(spec).expanduser().is_absolute() else str(base / spec)
 
 
 def as_list(value, where: str) -> List[str]:

@@ -35,7 +35,7 @@ def test_blender_tune_two_iterations_writes_every_artifact_and_report(tmp_path):
         atomic_write_png(cam / "train" / f"f{i}.png", img)
         atomic_write_png(cam / "trainannot" / f"f{i}.png", lab)
     out = tmp_path / "run"
-    code = tcli.main(["tune", "--real", f"camvid:{cam}", "--out", str(out), "--iterations", "2", "--batch", "4",
+    code = tcli.main(["tune", "--recipe", "paper", "--real", f"camvid:{cam}", "--out", str(out), "--iterations", "2", "--batch", "4",
                       "--resolution", "64x32", "--samples", "2", "--workers", "1", "--device", "auto",
                       "--disc-steps", "3", "--variables", "sun_elevation_deg,fog_density", "--quiet"])
     assert code == 0

@@ -24,7 +24,7 @@ def _catalog(tmp_path: Path, label: str = "car") -> Path:
 ])
 def test_tune_bad_catalog_exits_2_and_writes_nothing(tmp_path, case, label, extra, fragment):
     out = tmp_path / "run"
-    r = run_cli("tune", "--real", f"params:{ROOT / 'configs' / 'demo_target.yaml'}", "--out", out,
+    r = run_cli("tune", "--recipe", "paper", "--real", f"params:{ROOT / 'configs' / 'demo_target.yaml'}", "--out", out,
                 "--catalog", _catalog(tmp_path, label), *extra)
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert r.returncode == 2 and len(lines) == 1 and fragment in lines[0], (case, r.stderr)
@@ -32,7 +32,7 @@ def test_tune_bad_catalog_exits_2_and_writes_nothing(tmp_path, case, label, extr
 
 
 def test_tune_cad_share_needs_a_catalog(tmp_path):
-    r = run_cli("tune", "--real", f"params:{ROOT / 'configs' / 'demo_target.yaml'}", "--out", tmp_path / "run",
+    r = run_cli("tune", "--recipe", "paper", "--real", f"params:{ROOT / 'configs' / 'demo_target.yaml'}", "--out", tmp_path / "run",
                 "--cad-share", "0.2")
     assert r.returncode == 2 and "--cad-share needs --catalog" in r.stderr
     assert not (tmp_path / "run").exists()

@@ -222,7 +222,7 @@ def test_label_aware_discriminator_reads_rendered_and_real_labels(tmp_path, targ
 def test_layout_grid_sets_the_layout_discriminator_inputs_and_is_kept_on_resume(tmp_path, capsys):
     cam = make_camvid(tmp_path / "camvid")
     out = tmp_path / "grid_run"
-    args = ["tune", "--real", f"camvid:{cam}", "--out", str(out), "--backend", "toy", "--resolution", "64x32",
+    args = ["tune", "--recipe", "paper", "--real", f"camvid:{cam}", "--out", str(out), "--backend", "toy", "--resolution", "64x32",
             "--batch", "8", "--iterations", "1", "--disc", "layout", "--layout-grid", "1x1", "--disc-steps", "3",
             "--no-kid", "--device", "cpu", "--quiet"]
     assert tcli.main(args) == 0
@@ -239,7 +239,7 @@ def test_stats_discriminator_reads_colour_statistics_with_or_without_labels(tmp_
     cam = make_camvid(tmp_path / "camvid")
     for inputs, per_cell, per_class in (("rgb", 6, 0), ("rgb+labels", 3 + 7 + 3, 6)):
         out = tmp_path / inputs
-        args = ["tune", "--real", f"camvid:{cam}", "--out", str(out), "--backend", "toy", "--resolution", "64x32",
+        args = ["tune", "--recipe", "paper", "--real", f"camvid:{cam}", "--out", str(out), "--backend", "toy", "--resolution", "64x32",
                 "--batch", "8", "--iterations", "1", "--disc", "stats", "--disc-input", inputs,
                 "--layout-grid", "2x2", "--disc-steps", "3", "--no-kid", "--device", "cpu", "--quiet"]
         assert tcli.main(args) == 0
@@ -260,7 +260,7 @@ def test_label_discriminator_on_a_real_set_without_labels_exits_2(tmp_path, caps
     for f in (cam / "trainannot").iterdir():
         f.unlink()
     out = tmp_path / "run"
-    code = tcli.main(["tune", "--real", f"camvid:{cam}#train", "--out", str(out), "--backend", "toy",
+    code = tcli.main(["tune", "--recipe", "paper", "--real", f"camvid:{cam}#train", "--out", str(out), "--backend", "toy",
                       "--resolution", "64x32", "--batch", "4", "--iterations", "1", "--disc", "layout", "--quiet"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
@@ -270,7 +270,7 @@ def test_label_discriminator_on_a_real_set_without_labels_exits_2(tmp_path, caps
 
 def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target_file, capsys):
     out = tmp_path / "cli"
-    args = ["tune", "--real", f"params:{target_file}", "--out", str(out), "--iterations", "1", "--batch", "8",
+    args = ["tune", "--recipe", "paper", "--real", f"params:{target_file}", "--out", str(out), "--iterations", "1", "--batch", "8",
             "--resolution", "64x32", "--backend", "toy", "--device", "cpu", "--disc-steps", "3",
             "--real-count", "12", "--no-kid", "--variables", "group:fog,sun_elevation_deg", "--quiet",
             "--rule-opt", "quantile=0.6"]
@@ -405,7 +405,7 @@ def test_bad_real_data_exits_2_naming_the_path(tmp_path, capsys, breakage, fragm
     else:
         (tmp_path / "other").mkdir()
         spec = str(tmp_path / "other")
-    code = tcli.main(["tune", "--real", spec, "--out", str(tmp_path / "o"), "--backend", "toy",
+    code = tcli.main(["tune", "--recipe", "paper", "--real", spec, "--out", str(tmp_path / "o"), "--backend", "toy",
                       "--resolution", "64x32", "--batch", "4", "--iterations", "1", "--quiet"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and fragment in err and len(err.splitlines()) == 1, err
@@ -414,7 +414,7 @@ def test_bad_real_data_exits_2_naming_the_path(tmp_path, capsys, breakage, fragm
 
 def test_bad_real_data_leaves_no_run_folder(tmp_path, capsys):
     out = tmp_path / "new" / "run"
-    code = tcli.main(["tune", "--real", f"camvid:{tmp_path / 'missing'}", "--out", str(out), "--backend", "toy",
+    code = tcli.main(["tune", "--recipe", "paper", "--real", f"camvid:{tmp_path / 'missing'}", "--out", str(out), "--backend", "toy",
                       "--resolution", "64x32", "--batch", "4", "--iterations", "1", "--quiet"])
     assert code == 2 and "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "new").exists()

@@ -14,15 +14,25 @@ from typing import Any, Dict, List
 from scenegen.cli_types import non_negative_int, parse_grid, positive_int, share
 from scenegen.errors import ParamsError, UserError
 
-from .disc_kinds import BACKBONES, INPUTS
+from .disc_kinds import BACKBONES, INPUTS, ONLY_INPUT
+from .recipes import DEFAULT_RECIPE, default_setting, load_config_file, load_recipe, recipe_description, recipe_names
 
-_DEFAULTS: Dict[str, Any] = {
-    "params": None, "iterations": 8, "batch": 64, "resolution": "256x128", "method": "rejection",
-    "device": "auto", "seed": 0, "backend": "blender", "samples": 16, "workers": 1, "folds": 2,
-    "disc": "small", "disc_steps": 150, "disc_lr": 1e-3, "input_size": None, "replay": 2,
-    "real_count": 256, "holdout": 0.25, "real_val": None, "variables": None, "threads": 0,
-    "disc_val": 0.0, "disc_bands": 1, "replay_weights": False, "disc_input": "rgb", "layout_grid": (3, 4),
-}
+def _d(name: str, unset: str = "") -> str:
+    """"(default: X)" for a setting, as the default recipe leaves it."""
+    value = default_setting(name)
+    if value is None or value == ():
+        value = unset or "none"
+    elif isinstance(value, bool):
+        value = "on" if value else "off"
+    elif isinstance(value, (list, tuple)):
+        value = ",".join(map(str, value)) if name == "variables" else "x".join(map(str, value))
+    elif isinstance(value, dict):
+        value = " ".join(f"{k}={v}" for k, v in value.items())
+    return f"(default: {value})"
+
+
+def _recipe_choices() -> str:
+    return "; ".join(f"{name}: {recipe_description(name)}" for name in recipe_names())
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,58 +43,65 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "distributions, train a real-vs-rendered discriminator, and move each variable's "
                     "distribution toward the draws that look real. Writes params_iter{k}.yaml, "
                     "disc_iter{k}.pt and metrics_iter{k}.json per iteration into --out.")
+    p.add_argument("--recipe", metavar="NAME|FILE",
+                   help=f"tuning recipe: the settings every flag below starts from; {_recipe_choices()}, or a "
+                        f"recipe file (default {DEFAULT_RECIPE}; configs/recipes/)")
+    p.add_argument("--config", metavar="FILE",
+                   help="YAML file of tuning settings (the keys of the recipes, plus real, out and recipe; "
+                        "relative paths from the file); flags override it")
     p.add_argument("--real", metavar="SPEC",
                    help="real images: [cityscapes:|camvid:|scenegen:]PATH[#SPLIT], or params:FILE to render "
                         "the target set from a hidden parameter file (parameter recovery)")
     p.add_argument("--params", metavar="FILE", help="starting parameter space (default: the built-in uniform one)")
-    p.add_argument("--out", required=True, metavar="DIR", help="run folder")
-    p.add_argument("--iterations", type=positive_int("--iterations"), help="tuning iterations (default 8)")
-    p.add_argument("--batch", type=positive_int("--batch"), help="renders per iteration (default 64)")
-    p.add_argument("--resolution", metavar="WxH", help="render size (default 256x128)")
-    p.add_argument("--method", choices=("rejection", "score"), help="update rule (default rejection, as the paper)")
+    p.add_argument("--out", metavar="DIR", help="run folder (required here or in --config)")
+    p.add_argument("--iterations", type=positive_int("--iterations"), help=f"tuning iterations {_d('iterations')}")
+    p.add_argument("--batch", type=positive_int("--batch"), help=f"renders per iteration {_d('batch')}")
+    p.add_argument("--resolution", metavar="WxH", help=f"render size {_d('resolution')}")
+    p.add_argument("--method", choices=("rejection", "score"), help=f"update rule {_d('method')}")
     p.add_argument("--rule-opt", action="append", default=[], metavar="KEY=VALUE",
                    help="update-rule option, repeatable (rejection: accept=quantile|ratio|weight, quantile, ratio_cap, "
                         "power, pool, damping, pseudo_count, smooth, floor; score: lr, reward, normalize, natural, "
-                        "max_step)")
+                        f"max_step) {_d('method_options')}")
     p.add_argument("--variables", metavar="A,B,...",
                    help="tune only these variables: names and group:NAME for a whole scene group, e.g. "
-                        "group:camera,group:road_appearance,fog_density (default: all; groups: scenegen params show)")
+                        f"group:camera,group:road_appearance,fog_density {_d('variables', 'all')}; groups: scenegen params show")
     p.add_argument("--device", help="discriminator device: auto (CUDA + mixed precision when present), cpu, cuda")
     p.add_argument("--resume", action="store_true", help="continue the run in --out after its last finished "
                                                            "iteration (settings default to the stored ones)")
-    p.add_argument("--seed", type=non_negative_int("--seed"), help="run seed (default 0)")
+    p.add_argument("--seed", type=non_negative_int("--seed"), help=f"run seed {_d('seed')}")
     p.add_argument("--backend", choices=("blender", "toy"),
-                   help="renderer: blender (default) or toy (numpy stand-in for quick checks)")
-    p.add_argument("--samples", type=positive_int("--samples"), help="Cycles samples per pixel (default 16)")
-    p.add_argument("--workers", type=positive_int("--workers"), help="render worker processes (default 1)")
-    p.add_argument("--folds", type=positive_int("--folds"), help="cross-fitting folds (default 2)")
+                   help=f"renderer: blender or toy (numpy stand-in for quick checks) {_d('backend')}")
+    p.add_argument("--samples", type=positive_int("--samples"), help=f"Cycles samples per pixel {_d('samples')}")
+    p.add_argument("--workers", type=positive_int("--workers"), help=f"render worker processes {_d('workers')}")
+    p.add_argument("--folds", type=positive_int("--folds"), help=f"cross-fitting folds {_d('folds')}")
     p.add_argument("--disc", choices=BACKBONES,
-                   help="discriminator: small CNN from scratch (default), frozen EfficientNet-Lite0 + head, "
+                   help=f"discriminator {_d('disc_backbone')}: small CNN from scratch, frozen EfficientNet-Lite0 + head, "
                         "layout (class shares of the label images on a coarse grid; needs a labelled real set), or "
                         "stats (mean colour and contrast on that grid, plus class shares with --disc-input rgb+labels)")
-    p.add_argument("--disc-steps", type=positive_int("--disc-steps"), help="discriminator steps per fold per iteration")
-    p.add_argument("--disc-lr", type=float, help="discriminator learning rate (default 1e-3)")
+    p.add_argument("--disc-steps", type=positive_int("--disc-steps"), help=f"discriminator steps per fold per iteration {_d('disc_steps')}")
+    p.add_argument("--disc-lr", type=float, help=f"discriminator learning rate {_d('disc_lr')}")
     p.add_argument("--disc-val", type=float, metavar="FRAC",
                    help="share of the discriminator's training images held out per fold for early stopping and "
-                        "score calibration (default 0 = off)")
+                        f"score calibration; 0 = off {_d('disc_val')}")
     p.add_argument("--disc-bands", type=positive_int("--disc-bands"),
-                   help="small CNN: pool its features over this many horizontal bands (default 1 = global)")
+                   help=f"small CNN: pool its features over this many horizontal bands; 1 = global {_d('disc_bands')}")
     p.add_argument("--layout-grid", metavar="ROWSxCOLS",
-                   help="layout and stats discriminators: the grid their statistics are averaged over (default "
-                        "3x4; 1x1 = whole-image statistics, e.g. the class proportions)")
+                   help=f"layout and stats discriminators: the grid their statistics are averaged over; 1x1 = "
+                        f"whole-image statistics, e.g. the class proportions {_d('layout_grid')}")
     p.add_argument("--disc-input", choices=INPUTS,
-                   help="what the small CNN or stats discriminator reads: rgb (default), the label images (class "
-                        "layout; needs a labelled real set), or both stacked")
+                   help=f"what the small CNN or stats discriminator reads: rgb, the label images (class "
+                        f"layout; needs a labelled real set), or both stacked {_d('disc_input')}")
     p.add_argument("--replay-weights", action=argparse.BooleanOptionalAction, default=None,
                    help="weight replayed renders of earlier iterations by q_now/q_then so they stand in for the "
-                        "current distribution (default off)")
-    p.add_argument("--input-size", metavar="WxH", help="discriminator input size (default: render aspect, <=128 wide)")
-    p.add_argument("--replay", type=non_negative_int("--replay"), help="earlier iterations whose renders stay negatives (default 2)")
+                        f"current distribution {_d('replay_weights')}")
+    p.add_argument("--input-size", metavar="WxH", help=f"discriminator input size {_d('input_size', 'the render aspect, <=128 wide')}")
+    p.add_argument("--replay", type=non_negative_int("--replay"), help=f"earlier iterations whose renders stay negatives {_d('replay')}")
     p.add_argument("--real-count", type=non_negative_int("--real-count"),
-                   help="real images used (0 = all; for params: the number of target renders; default 256)")
-    p.add_argument("--holdout", type=float, help="share of real images held out for metrics (default 0.25)")
+                   help=f"real images used (0 = all; for params: the number of target renders) {_d('real_count')}")
+    p.add_argument("--holdout", type=float, help=f"share of real images held out for metrics {_d('holdout')}")
     p.add_argument("--real-val", metavar="SPEC", help="separate real set for metrics (e.g. camvid:PATH#val)")
-    p.add_argument("--no-kid", action="store_true", help="skip KID (saves the Lite0 feature pass)")
+    p.add_argument("--kid", action=argparse.BooleanOptionalAction, default=None,
+                   help=f"KID on Lite0 features as a metric; --no-kid saves that feature pass {_d('kid')}")
     p.add_argument("--threads", type=non_negative_int("--threads"),
                    help="CPU threads of torch and of each Blender render worker (0 = their defaults)")
     p.add_argument("--catalog", metavar="FILE",
@@ -127,71 +144,79 @@ def _rule_options(items: List[str]) -> Dict[str, Any]:
 
 
 def build_config(args: argparse.Namespace):
-    """A TuneConfig from the arguments; with --resume unspecified settings come from run.json."""
-    from .loop import RUN_FILE, TuneConfig
+    """A TuneConfig from the TuneConfig defaults, the recipe, the --config file and the flags, later winning;
+    with --resume the run's stored settings take the place of the first three unless given again."""
+    from .config import TuneConfig
 
-    base = dict(_DEFAULTS)
-    stored = None
-    run_file = Path(args.out) / RUN_FILE
-    if args.resume and run_file.is_file():
-        try:
-            stored = json.loads(run_file.read_text())["config"]
-        except (OSError, ValueError, KeyError) as e:
-            raise UserError(f"{run_file}: unreadable run description ({e})") from None
-    given = {
+    file_settings, file_recipe = load_config_file(args.config) if args.config else ({}, None)
+    out = args.out or file_settings.get("out")
+    if not out:
+        raise UserError("--out is required (the run folder; or out: in --config)")
+    stored = _stored_settings(Path(out)) if args.resume else None
+    if stored is not None:
+        settings = {**stored, **(load_recipe(args.recipe) if args.recipe else {}), **file_settings}
+    else:
+        recipe = args.recipe or file_recipe or DEFAULT_RECIPE
+        settings = {**TuneConfig(real="", out="").to_dict(), **load_recipe(recipe), **file_settings,
+                    "recipe": recipe}
+    settings.update(_flag_settings(args))
+    settings["out"] = out
+    if args.cad_share is not None and not settings.get("catalog"):
+        raise UserError("--cad-share needs --catalog FILE")
+    if not settings.get("real"):
+        raise UserError("--real is required (a dataset spec or params:FILE)")
+    return TuneConfig.from_dict(settings)
+
+
+def _stored_settings(out: Path) -> Dict[str, Any] | None:
+    """The settings stored in a run folder's run.json (None when there is none)."""
+    from .loop import RUN_FILE
+
+    run_file = out / RUN_FILE
+    if not run_file.is_file():
+        return None
+    try:
+        return json.loads(run_file.read_text())["config"]
+    except (OSError, ValueError, KeyError) as e:
+        raise UserError(f"{run_file}: unreadable run description ({e})") from None
+
+
+def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
+    """The settings the flags give (None: not given)."""
+    flags = {
         "real": args.real, "params": args.params, "iterations": args.iterations, "batch": args.batch,
         "method": args.method, "device": args.device, "seed": args.seed, "backend": args.backend,
-        "samples": args.samples, "workers": args.workers, "folds": args.folds, "disc": args.disc,
+        "samples": args.samples, "workers": args.workers, "folds": args.folds, "disc_backbone": args.disc,
         "disc_steps": args.disc_steps, "disc_lr": args.disc_lr, "replay": args.replay,
         "real_count": args.real_count, "holdout": args.holdout, "real_val": args.real_val,
         "threads": args.threads, "disc_val": args.disc_val, "disc_bands": args.disc_bands,
         "catalog": args.catalog, "cad_share": args.cad_share,
         "replay_weights": args.replay_weights, "disc_input": args.disc_input,
         "layout_grid": None if args.layout_grid is None else parse_grid(args.layout_grid, "--layout-grid"),
+        "resolution": None if args.resolution is None else _parse_size(args.resolution, "--resolution"),
+        "input_size": None if args.input_size is None else _parse_size(args.input_size, "--input-size"),
+        "method_options": _rule_options(args.rule_opt) if args.rule_opt else None,
+        "variables": _variables(args.variables) if args.variables is not None else None,
+        "kid": args.kid,
     }
-    cfg: Dict[str, Any] = {}
-    if stored is not None:
-        cfg = dict(stored)
-    else:
-        cfg = {"params": base["params"], "iterations": base["iterations"], "batch": base["batch"],
-               "resolution": _parse_size(base["resolution"], "--resolution"), "method": base["method"],
-               "method_options": {}, "variables": None, "seed": base["seed"], "device": base["device"],
-               "backend": base["backend"], "samples": base["samples"], "workers": base["workers"],
-               "folds": base["folds"], "disc_backbone": base["disc"], "disc_steps": base["disc_steps"],
-               "disc_lr": base["disc_lr"], "input_size": None, "replay": base["replay"],
-               "real_count": base["real_count"], "holdout": base["holdout"], "real_val": None, "kid": True,
-               "threads": base["threads"], "disc_val": base["disc_val"], "disc_bands": base["disc_bands"],
-               "replay_weights": base["replay_weights"], "disc_input": base["disc_input"],
-               "layout_grid": base["layout_grid"]}
-    for key, value in given.items():
-        if value is not None:
-            cfg["disc_backbone" if key == "disc" else key] = value
-    if args.resolution is not None:
-        cfg["resolution"] = _parse_size(args.resolution, "--resolution")
-    if args.input_size is not None:
-        cfg["input_size"] = _parse_size(args.input_size, "--input-size")
-    if args.rule_opt:
-        cfg["method_options"] = _rule_options(args.rule_opt)
-    elif stored is None or (args.method is not None and args.method != stored.get("method")):
-        cfg["method_options"] = {}
-    if args.variables is not None:
-        from scenegen.params import default_space  # numpy: not while the CLI parser is built
+    given = {k: v for k, v in flags.items() if v is not None}
+    if args.disc in ONLY_INPUT and args.disc_input is None:
+        given["disc_input"] = ONLY_INPUT[args.disc]
+    if args.method is not None and not args.rule_opt:
+        given["method_options"] = {}  # another rule: the recipe's options were for its own rule
+    return given
 
-        try:
-            names = default_space().select(args.variables.split(","))
-        except ParamsError as e:
-            raise UserError(f"--variables: {e}") from None
-        if not names:
-            raise UserError("--variables: give at least one variable name or group:NAME")
-        cfg["variables"] = names
-    if args.no_kid:
-        cfg["kid"] = False
-    if args.cad_share is not None and not cfg.get("catalog"):
-        raise UserError("--cad-share needs --catalog FILE")
-    cfg["out"] = args.out
-    if not cfg.get("real"):
-        raise UserError("--real is required (a dataset spec or params:FILE)")
-    return TuneConfig.from_dict(cfg)
+
+def _variables(text: str) -> tuple:
+    from scenegen.params import default_space  # numpy: not while the CLI parser is built
+
+    try:
+        names = default_space().select(text.split(","))
+    except ParamsError as e:
+        raise UserError(f"--variables: {e}") from None
+    if not names:
+        raise UserError("--variables: give at least one variable name or group:NAME")
+    return tuple(names)
 
 
 def cmd_tune(args: argparse.Namespace) -> int:

@@ -6,3 +6,5 @@ BACKBONES = ("small", "lite0", "layout", "stats")
 GRID_BACKBONES = ("layout", "stats")
 #: What a discriminator reads: the RGB image, the label image (paper-7 class shares), or both.
 INPUTS = ("rgb", "labels", "rgb+labels")
+#: Backbones that read one input only: ``--disc`` without ``--disc-input`` switches to it.
+ONLY_INPUT = {"layout": "labels", "lite0": "rgb"}

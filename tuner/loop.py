@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -45,13 +44,13 @@ from scenegen.seeding import FrameSeed, stable_key
 
 from . import metrics as M
 from . import realdata
-from .backends import BACKENDS, make_backend
+from .backends import make_backend
 from .best import write_best
 from .disc_kinds import GRID_BACKBONES
 from .crossfit import fold_ids, mean_over_models, split_holdout
 from .discriminator import DiscConfig, Discriminator, load_checkpoint, resolve_device, save_checkpoint
 from .preprocess import default_input_size, prepare_batch, prepare_label_batch
-from .updates import RULES, Batch, get_rule
+from .updates import Batch, get_rule
 
 RUN_FILE = "run.json"
 RENDERS = "renders"
@@ -78,100 +77,7 @@ def draws_path(run: Path, k: int) -> Path:
     return Path(run) / f"draws_iter{k}.json"
 
 
-@dataclass(frozen=True)
-class TuneConfig:
-    """Everything that defines a tuning run (stored in ``run.json``)."""
-
-    real: str
-    out: str
-    params: Optional[str] = None
-    iterations: int = 8
-    batch: int = 64
-    resolution: Tuple[int, int] = (256, 128)
-    method: str = "rejection"
-    method_options: Mapping[str, Any] = field(default_factory=dict)
-    variables: Optional[Tuple[str, ...]] = None
-    seed: int = 0
-    device: str = "auto"
-    backend: str = "blender"
-    samples: int = 16
-    workers: int = 1
-    folds: int = 2
-    disc_backbone: str = "small"
-    disc_steps: int = 150
-    disc_lr: float = 1e-3
-    disc_width: int = 16
-    disc_batch: int = 32
-    disc_val: float = 0.0
-    disc_bands: int = 1
-    disc_input: str = "rgb"
-    layout_grid: Tuple[int, int] = (3, 4)  # layout discriminator: grid rows x columns of class shares
-    input_size: Optional[Tuple[int, int]] = None
-    replay: int = 2
-    replay_weights: bool = False
-    real_count: int = 256
-    holdout: float = 0.25
-    real_val: Optional[str] = None
-    kid: bool = True
-    threads: int = 0
-    catalog: Optional[str] = None  # a CAD catalog YAML (render backend blender)
-    cad_share: float = 0.5
-
-    # Settings that may change between a run and its resumption (they do not change the math).
-    NON_SEMANTIC = ("iterations", "device", "workers", "threads", "out")
-
-    def validate(self) -> None:
-        """Raise UserError for out-of-range settings."""
-        if self.iterations < 1:
-            raise UserError(f"--iterations must be at least 1, got {self.iterations}")
-        if self.batch < 2 * self.folds:
-            raise UserError(f"--batch must be at least {2 * self.folds} (two draws per fold), got {self.batch}")
-        if self.folds < 2:
-            raise UserError(f"--folds must be at least 2, got {self.folds}")
-        if self.method not in RULES:
-            raise UserError(f"--method must be one of {sorted(RULES)}, got {self.method!r}")
-        if self.backend not in BACKENDS:
-            raise UserError(f"--backend must be one of {list(BACKENDS)}, got {self.backend!r}")
-        if self.disc_steps < 1:
-            raise UserError(f"--disc-steps must be at least 1, got {self.disc_steps}")
-        if not 0.0 <= self.disc_val < 0.5:
-            raise UserError(f"--disc-val must be in [0, 0.5), got {self.disc_val}")
-        if self.disc_bands < 1:
-            raise UserError(f"--disc-bands must be at least 1, got {self.disc_bands}")
-        if len(self.layout_grid) != 2 or not all(1 <= n <= 16 for n in self.layout_grid):
-            raise UserError("--layout-grid: rows and columns must be 1..16, got "
-                            + "x".join(str(n) for n in self.layout_grid))
-        if not 0.0 < self.holdout < 1.0:
-            raise UserError(f"--holdout must be between 0 and 1, got {self.holdout}")
-        if self.real_count < 0 or self.replay < 0 or self.seed < 0:
-            raise UserError("--real-count, --replay and --seed must not be negative")
-        get_rule(self.method, **dict(self.method_options))  # unknown options -> UserError
-        DiscConfig(backbone=self.disc_backbone, inputs=self.disc_input)
-
-    def to_dict(self) -> Dict[str, Any]:
-        d = asdict(self)
-        d["method_options"] = dict(self.method_options)
-        d["resolution"] = list(self.resolution)
-        d["input_size"] = list(self.input_size) if self.input_size else None
-        d["variables"] = list(self.variables) if self.variables else None
-        d["layout_grid"] = list(self.layout_grid)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "TuneConfig":
-        names = {f.name for f in fields(cls)}
-        d = {k: v for k, v in d.items() if k in names}
-        d["resolution"] = tuple(d["resolution"])
-        if d.get("input_size"):
-            d["input_size"] = tuple(d["input_size"])
-        if d.get("variables"):
-            d["variables"] = tuple(d["variables"])
-        if d.get("layout_grid"):
-            d["layout_grid"] = tuple(d["layout_grid"])
-        return cls(**d)
-
-    def semantic_key(self) -> Dict[str, Any]:
-        return {k: v for k, v in self.to_dict().items() if k not in self.NON_SEMANTIC}
+from .config import TuneConfig  # noqa: F401  (re-exported: the loop's settings)
 
 
 def layout_grid_options(config: TuneConfig) -> Dict[str, int]:
