@@ -101,3 +101,13 @@ def test_the_docs_settings_table_is_the_generated_one():
 
     docs = (ROOT / "docs" / "tuning.md").read_text()
     assert settings_table() in docs, "docs/tuning.md's settings table is stale: paste `python -m tuner.recipes`"
+
+
+def test_every_rule_option_is_explained_in_the_help():
+    from dataclasses import fields
+
+    from tuner.rule_help import RULE_OPTIONS
+    from tuner.updates import RULES
+
+    for rule, explained in RULE_OPTIONS.items():
+        assert set(explained) == {f.name for f in fields(RULES[rule]())}, rule

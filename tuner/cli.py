@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -15,6 +16,7 @@ from scenegen.cli_types import non_negative_int, parse_grid, positive_int, share
 from scenegen.errors import ParamsError, UserError
 
 from .disc_kinds import BACKBONES, INPUTS, ONLY_INPUT
+from .rule_help import rule_options_epilog
 from .recipes import DEFAULT_RECIPE, default_setting, load_config_file, load_recipe, recipe_description, recipe_names
 
 def _d(name: str, unset: str = "") -> str:
@@ -39,10 +41,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``tune`` and ``report`` subcommands."""
     p = subparsers.add_parser(
         "tune", help="tune the scene-variable distributions toward a real dataset",
-        description="Adversarial tuning (Veeravasarapu et al., CVPR 2017): render draws from the current "
-                    "distributions, train a real-vs-rendered discriminator, and move each variable's "
-                    "distribution toward the draws that look real. Writes params_iter{k}.yaml, "
-                    "disc_iter{k}.pt and metrics_iter{k}.json per iteration into --out.")
+        description=textwrap.fill(
+            "Adversarial tuning (Veeravasarapu et al., CVPR 2017): render draws from the current distributions, "
+            "train a real-vs-rendered discriminator, and move each variable's distribution toward the draws that "
+            "look real. Writes params_iter{k}.yaml, disc_iter{k}.pt and metrics_iter{k}.json per iteration into "
+            "--out.", 100),
+        epilog=rule_options_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--recipe", metavar="NAME|FILE",
                    help=f"tuning recipe: the settings every flag below starts from; {_recipe_choices()}, or a "
                         f"recipe file (default {DEFAULT_RECIPE}; configs/recipes/)")
@@ -59,9 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--resolution", metavar="WxH", help=f"render size {_d('resolution')}")
     p.add_argument("--method", choices=("rejection", "score"), help=f"update rule {_d('method')}")
     p.add_argument("--rule-opt", action="append", default=[], metavar="KEY=VALUE",
-                   help="update-rule option, repeatable (rejection: accept=quantile|ratio|weight, quantile, ratio_cap, "
-                        "power, pool, damping, pseudo_count, smooth, floor; score: lr, reward, normalize, natural, "
-                        f"max_step) {_d('method_options')}")
+                   help=f"update-rule option, repeatable; the keys are listed below {_d('method_options')}")
     p.add_argument("--variables", metavar="A,B,...",
                    help="tune only these variables: names and group:NAME for a whole scene group, e.g. "
                         f"group:camera,group:road_appearance,fog_density {_d('variables', 'all')}; groups: scenegen params show")
