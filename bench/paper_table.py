@@ -56,11 +56,12 @@ def main() -> int:
     ap.add_argument("--threads", type=int, help="torch CPU threads per training run")
     ap.add_argument("--workers", type=int, default=0, help="data-loader processes (useful on a GPU)")
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--out", default="/tmp/scenegen-bench/paper_table")
+    ap.add_argument("--out", default="runs/paper_table")
     args = ap.parse_args()
 
-    out = Path(args.out)
+    out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    camvid = Path(args.camvid).resolve()
     train = {"arch": args.arch, "steps": args.steps, "batch_size": args.batch_size, "size": args.size,
              "optimizer": args.optimizer}
     if args.lr is not None:
@@ -71,7 +72,7 @@ def main() -> int:
         train["threads"] = args.threads
     if args.workers:
         train["workers"] = args.workers
-    config = {"out": str(out), "val": f"camvid:{args.camvid}#val", "real": f"camvid:{args.camvid}#train",
+    config = {"out": str(out), "val": f"camvid:{camvid}#val", "real": f"camvid:{camvid}#train",
               "real_fraction": args.real_fraction, "device": args.device, "train": train,
               "seeds": args.seeds, "title": "CamVid val, paper7 IoU (%)"}
     if args.protocol == "finetune":
@@ -86,10 +87,9 @@ def main() -> int:
             config["real_batch_share"] = args.real_batch_share
     elif args.real_batch_share is not None:
         ap.error("--real-batch-share needs --protocol balanced")
-    if args.untuned:
-        config["untuned"] = args.untuned
-    if args.tuned:
-        config["tuned"] = args.tuned
+    for key in ("untuned", "tuned"):  # absolute: the config file lives in --out, its paths are read from there
+        if getattr(args, key):
+            config[key] = [str(Path(p).resolve()) for p in getattr(args, key)]
     if args.rows:
         config["rows"] = args.rows
     cfg_path = out / "experiment.yaml"

@@ -116,7 +116,7 @@ def share_target(src: Path, dst: Path, pattern: str = "*") -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="/tmp/scenegen-bench/recovery")
+    ap.add_argument("--out", default="runs/bench/recovery")
     ap.add_argument("--backend", default="blender", choices=("blender", "toy"))
     ap.add_argument("--methods", default="rejection,score")
     ap.add_argument("--iterations", type=int, default=8)

@@ -28,7 +28,7 @@ from tuner.disc_kinds import BACKBONES, INPUTS  # noqa: E402
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "camvid"))
-    ap.add_argument("--out", default="/tmp/scenegen-bench/tune_camvid")
+    ap.add_argument("--out", default="runs/bench/tune_camvid")
     ap.add_argument("--method", default="rejection", choices=("rejection", "score"))
     ap.add_argument("--iterations", type=int, default=8)
     ap.add_argument("--batch", type=int, default=64)
