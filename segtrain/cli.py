@@ -103,6 +103,12 @@ def _print_scores(rec: dict, where) -> None:
 
 def register(subparsers) -> None:
     """Add ``train-seg``, ``eval-seg`` and ``experiment`` to an argparse subparsers object."""
+    _add_train_seg(subparsers)
+    _add_eval_seg(subparsers)
+    _add_experiments(subparsers)
+
+
+def _add_train_seg(subparsers) -> None:
     p = subparsers.add_parser("train-seg", help="train DeepLabV3 on exported frames (+ a share of real data)",
                               description="Train DeepLabV3 and evaluate it; writes OUT/model.pt, OUT/eval.json.")
     p.add_argument("--train", action="append", metavar="SPEC",
@@ -151,6 +157,8 @@ def register(subparsers) -> None:
     _add_common(p)
     p.set_defaults(func=_train_handler)
 
+
+def _add_eval_seg(subparsers) -> None:
     p = subparsers.add_parser("eval-seg", help="evaluate a trained model: per-class IoU, global, pixel accuracy")
     p.add_argument("--checkpoint", required=True, metavar="FILE", help="a model.pt written by train-seg")
     p.add_argument("--data", required=True, metavar="SPEC", help="[KIND:]PATH[#SPLIT] (default split val)")
@@ -160,24 +168,25 @@ def register(subparsers) -> None:
     _add_common(p)
     p.set_defaults(func=_eval_handler)
 
+
+def _add_experiments(subparsers) -> None:
     p = subparsers.add_parser("experiment", help="experiments across training sets")
     sub = p.add_subparsers(dest="experiment_command", required=True)
     t = sub.add_parser("table", help="the paper's Table 1: untuned / tuned / real, each + 10%% real")
-    t.add_argument("--config", required=True, metavar="FILE", help="YAML experiment file (see docs/segtrain.md)")
-    t.add_argument("--out", metavar="DIR", help="override the config's out")
-    t.add_argument("--device", help="override the config's device")
-    t.add_argument("--jobs", type=int, help="override the config's jobs (training runs side by side)")
-    t.add_argument("--quiet", action="store_true", help="no progress bars")
-    t.set_defaults(func=_table_handler)
+    _experiment_options(t, "YAML experiment file", _table_handler)
     c = sub.add_parser("curve", help="label efficiency: IoU against the number of real images, per recipe",
                        description="Train real-only, synthetic then fine-tuned (and balanced) models on nested "
                                    "real subsets and write OUT/curve.md, .json, .png, .html.")
-    c.add_argument("--config", required=True, metavar="FILE", help="YAML curve file (see docs/segtrain.md)")
-    c.add_argument("--out", metavar="DIR", help="override the config's out")
-    c.add_argument("--device", help="override the config's device")
-    c.add_argument("--jobs", type=int, help="override the config's jobs (training runs side by side)")
-    c.add_argument("--quiet", action="store_true", help="no progress bars")
-    c.set_defaults(func=_curve_handler)
+    _experiment_options(c, "YAML curve file", _curve_handler)
+
+
+def _experiment_options(p: argparse.ArgumentParser, config_help: str, handler) -> None:
+    p.add_argument("--config", required=True, metavar="FILE", help=f"{config_help} (see docs/segtrain.md)")
+    p.add_argument("--out", metavar="DIR", help="override the config's out")
+    p.add_argument("--device", help="override the config's device")
+    p.add_argument("--jobs", type=int, help="override the config's jobs (training runs side by side)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=handler)
 
 
 def main(argv: List[str] | None = None) -> int:

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from scenegen.cli_types import non_negative_int, parse_grid, positive_int, share
-from scenegen.errors import ParamsError, UserError
+from scenegen.errors import UserError
 
 from .disc_kinds import BACKBONES, INPUTS, ONLY_INPUT
 from .rule_help import rule_options_epilog
-from .recipes import DEFAULT_RECIPE, default_setting, load_config_file, load_recipe, recipe_description, recipe_names
+from .recipes import (DEFAULT_RECIPE, default_setting, load_config_file, load_recipe, parse_variables,
+                      recipe_description, recipe_names)
 
 def _d(name: str, unset: str = "") -> str:
     """"(default: X)" for a setting, as the default recipe leaves it."""
@@ -47,6 +48,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "look real. Writes params_iter{k}.yaml, disc_iter{k}.pt and metrics_iter{k}.json per iteration into "
             "--out.", 100),
         epilog=rule_options_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    _run_options(p)
+    _loop_options(p)
+    _disc_options(p)
+    p.set_defaults(func=cmd_tune)
+
+    r = subparsers.add_parser("report", help="write report.html and plots for a tuning run",
+                              description="Per-variable histograms (start, end, target), metric curves, render "
+                                          "grids per iteration beside real samples, class-proportion bars.")
+    r.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by scenegen tune")
+    r.add_argument("--out", metavar="DIR", help="where to write (default RUN_DIR/report)")
+    r.set_defaults(func=cmd_report)
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    """Where the settings, the data and the run come from, and how it runs."""
     p.add_argument("--recipe", metavar="NAME|FILE",
                    help=f"tuning recipe: the settings every flag below starts from; {_recipe_choices()}, or a "
                         f"recipe file (default {DEFAULT_RECIPE}; configs/recipes/)")
@@ -58,24 +74,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "the target set from a hidden parameter file (parameter recovery)")
     p.add_argument("--params", metavar="FILE", help="starting parameter space (default: the built-in uniform one)")
     p.add_argument("--out", metavar="DIR", help="run folder (required here or in --config)")
+    p.add_argument("--real-val", metavar="SPEC", help="separate real set for metrics (e.g. camvid:PATH#val)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out after its last finished "
+                                                           "iteration (settings default to the stored ones)")
+    p.add_argument("--seed", type=non_negative_int("--seed"), help=f"run seed {_d('seed')}")
+    p.add_argument("--device", help="discriminator device: auto (CUDA + mixed precision when present), cpu, cuda")
+    p.add_argument("--workers", type=positive_int("--workers"), help=f"render worker processes {_d('workers')}")
+    p.add_argument("--threads", type=non_negative_int("--threads"),
+                   help="CPU threads of torch and of each Blender render worker (0 = their defaults)")
+    p.add_argument("--catalog", metavar="FILE",
+                   help="YAML catalog of your own CAD models, drawn into the renders as in scenegen render")
+    p.add_argument("--cad-share", type=share("--cad-share"), metavar="F",
+                   help=f"probability that an object of a catalog class is a catalog model {_d('cad_share')}")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _loop_options(p: argparse.ArgumentParser) -> None:
+    """The tuning loop: renders, update rule, variables, real images, metrics."""
     p.add_argument("--iterations", type=positive_int("--iterations"), help=f"tuning iterations {_d('iterations')}")
     p.add_argument("--batch", type=positive_int("--batch"), help=f"renders per iteration {_d('batch')}")
     p.add_argument("--resolution", metavar="WxH", help=f"render size {_d('resolution')}")
+    p.add_argument("--samples", type=positive_int("--samples"), help=f"Cycles samples per pixel {_d('samples')}")
+    p.add_argument("--backend", choices=("blender", "toy"),
+                   help=f"renderer: blender or toy (numpy stand-in for quick checks) {_d('backend')}")
     p.add_argument("--method", choices=("rejection", "score"), help=f"update rule {_d('method')}")
     p.add_argument("--rule-opt", action="append", default=[], metavar="KEY=VALUE",
                    help=f"update-rule option, repeatable; the keys are listed below {_d('method_options')}")
     p.add_argument("--variables", metavar="A,B,...",
                    help="tune only these variables: names and group:NAME for a whole scene group, e.g. "
                         f"group:camera,group:road_appearance,fog_density {_d('variables', 'all')}; groups: scenegen params show")
-    p.add_argument("--device", help="discriminator device: auto (CUDA + mixed precision when present), cpu, cuda")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out after its last finished "
-                                                           "iteration (settings default to the stored ones)")
-    p.add_argument("--seed", type=non_negative_int("--seed"), help=f"run seed {_d('seed')}")
-    p.add_argument("--backend", choices=("blender", "toy"),
-                   help=f"renderer: blender or toy (numpy stand-in for quick checks) {_d('backend')}")
-    p.add_argument("--samples", type=positive_int("--samples"), help=f"Cycles samples per pixel {_d('samples')}")
-    p.add_argument("--workers", type=positive_int("--workers"), help=f"render worker processes {_d('workers')}")
-    p.add_argument("--folds", type=positive_int("--folds"), help=f"cross-fitting folds {_d('folds')}")
+    p.add_argument("--real-count", type=non_negative_int("--real-count"),
+                   help=f"real images used (0 = all; for params: the number of target renders) {_d('real_count')}")
+    p.add_argument("--holdout", type=float, help=f"share of real images held out for metrics {_d('holdout')}")
+    p.add_argument("--kid", action=argparse.BooleanOptionalAction, default=None,
+                   help=f"KID on Lite0 features as a metric; --no-kid saves that feature pass {_d('kid')}")
+
+
+def _disc_options(p: argparse.ArgumentParser) -> None:
+    """The discriminator."""
     p.add_argument("--disc", choices=BACKBONES,
                    help=f"discriminator {_d('disc_backbone')}: small CNN from scratch, frozen EfficientNet-Lite0 + head, "
                         "layout (class shares of the label images on a coarse grid; needs a labelled real set), or "
@@ -98,27 +134,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         f"current distribution {_d('replay_weights')}")
     p.add_argument("--input-size", metavar="WxH", help=f"discriminator input size {_d('input_size', 'the render aspect, <=128 wide')}")
     p.add_argument("--replay", type=non_negative_int("--replay"), help=f"earlier iterations whose renders stay negatives {_d('replay')}")
-    p.add_argument("--real-count", type=non_negative_int("--real-count"),
-                   help=f"real images used (0 = all; for params: the number of target renders) {_d('real_count')}")
-    p.add_argument("--holdout", type=float, help=f"share of real images held out for metrics {_d('holdout')}")
-    p.add_argument("--real-val", metavar="SPEC", help="separate real set for metrics (e.g. camvid:PATH#val)")
-    p.add_argument("--kid", action=argparse.BooleanOptionalAction, default=None,
-                   help=f"KID on Lite0 features as a metric; --no-kid saves that feature pass {_d('kid')}")
-    p.add_argument("--threads", type=non_negative_int("--threads"),
-                   help="CPU threads of torch and of each Blender render worker (0 = their defaults)")
-    p.add_argument("--catalog", metavar="FILE",
-                   help="YAML catalog of your own CAD models, drawn into the renders as in scenegen render")
-    p.add_argument("--cad-share", type=share("--cad-share"), metavar="F",
-                   help="probability that an object of a catalog class is a catalog model (default 0.5)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.set_defaults(func=cmd_tune)
-
-    r = subparsers.add_parser("report", help="write report.html and plots for a tuning run",
-                              description="Per-variable histograms (start, end, target), metric curves, render "
-                                          "grids per iteration beside real samples, class-proportion bars.")
-    r.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by scenegen tune")
-    r.add_argument("--out", metavar="DIR", help="where to write (default RUN_DIR/report)")
-    r.set_defaults(func=cmd_report)
+    p.add_argument("--folds", type=positive_int("--folds"), help=f"cross-fitting folds {_d('folds')}")
 
 
 def _parse_size(text: str, flag: str):
@@ -198,7 +214,7 @@ def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
         "resolution": None if args.resolution is None else _parse_size(args.resolution, "--resolution"),
         "input_size": None if args.input_size is None else _parse_size(args.input_size, "--input-size"),
         "method_options": _rule_options(args.rule_opt) if args.rule_opt else None,
-        "variables": _variables(args.variables) if args.variables is not None else None,
+        "variables": parse_variables(args.variables, "--variables") if args.variables is not None else None,
         "kid": args.kid,
     }
     given = {k: v for k, v in flags.items() if v is not None}
@@ -207,18 +223,6 @@ def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
     if args.method is not None and not args.rule_opt:
         given["method_options"] = {}  # another rule: the recipe's options were for its own rule
     return given
-
-
-def _variables(text: str) -> tuple:
-    from scenegen.params import default_space  # numpy: not while the CLI parser is built
-
-    try:
-        names = default_space().select(text.split(","))
-    except ParamsError as e:
-        raise UserError(f"--variables: {e}") from None
-    if not names:
-        raise UserError("--variables: give at least one variable name or group:NAME")
-    return tuple(names)
 
 
 def cmd_tune(args: argparse.Namespace) -> int:

@@ -42,17 +42,21 @@ def recipe_path(name_or_file: str) -> Path:
                     "or give a .yaml file")
 
 
+def _raw_recipe(name_or_file: str) -> Dict[str, Any]:
+    """A recipe file's mapping as written (its keys checked, its values not yet)."""
+    return read_mapping(recipe_path(name_or_file), "recipe", (*SETTING_KEYS, "description"))
+
+
 def recipe_description(name: str) -> str:
     """The one-line ``description`` of a shipped recipe."""
-    return str(read_mapping(recipe_path(name), "recipe", (*SETTING_KEYS, "description")).get("description", ""))
+    return str(_raw_recipe(name).get("description", ""))
 
 
 def load_recipe(name_or_file: str) -> Dict[str, Any]:
     """The settings of a recipe, checked and in TuneConfig's types."""
-    path = recipe_path(name_or_file)
-    raw = read_mapping(path, "recipe", (*SETTING_KEYS, "description"))
+    raw = _raw_recipe(name_or_file)
     raw.pop("description", None)
-    return settings_from(raw, path)
+    return settings_from(raw, recipe_path(name_or_file))
 
 
 def load_config_file(path: str | Path) -> Tuple[Dict[str, Any], str | None]:
@@ -74,7 +78,7 @@ def load_config_file(path: str | Path) -> Tuple[Dict[str, Any], str | None]:
 
 def default_setting(name: str) -> Any:
     """What a setting is when nothing but the default recipe sets it (for help texts)."""
-    raw = read_mapping(recipe_path(DEFAULT_RECIPE), "recipe", (*SETTING_KEYS, "description"))
+    raw = _raw_recipe(DEFAULT_RECIPE)
     if name in raw:
         return raw[name]
     return next(f.default for f in fields(TuneConfig) if f.name == name)
@@ -96,7 +100,7 @@ def _setting(key: str, value: Any, where: str) -> Any:
     if key == "layout_grid":
         return parse_grid(str(value), where) if isinstance(value, str) else _pair(value, where)
     if key == "variables":
-        return _variables(value, where)
+        return parse_variables(value, where)
     if key == "method_options":
         if not isinstance(value, dict):
             raise UserError(f"{where} must be a mapping of rule options, got {value!r}")
@@ -132,7 +136,8 @@ def _pair(value: Any, where: str) -> Tuple[int, int]:
     return int(value[0]), int(value[1])
 
 
-def _variables(value: Any, where: str) -> Tuple[str, ...]:
+def parse_variables(value: Any, where: str) -> Tuple[str, ...]:
+    """Variable names and ``group:NAME`` (a list or a comma-separated string) as the variables they name."""
     from scenegen.params import default_space  # numpy: only when a recipe names variables
 
     items = value.split(",") if isinstance(value, str) else value
@@ -151,7 +156,7 @@ def settings_table() -> str:
     """A markdown table of every setting: its built-in default and what each shipped recipe sets, the
     default recipe first (docs/tuning.md holds its output: ``python -m tuner.recipes``)."""
     names = [DEFAULT_RECIPE, *(n for n in recipe_names() if n != DEFAULT_RECIPE)]
-    raws = {n: read_mapping(recipe_path(n), "recipe", (*SETTING_KEYS, "description")) for n in names}
+    raws = {n: _raw_recipe(n) for n in names}
     head = " | ".join(f"{n} (default)" if n == DEFAULT_RECIPE else n for n in names)
     rows = [f"| setting | built-in | {head} |", "|---" * (len(names) + 2) + "|"]
     for f in fields(TuneConfig):
