@@ -111,3 +111,8 @@ def test_every_rule_option_is_explained_in_the_help():
 
     for rule, explained in RULE_OPTIONS.items():
         assert set(explained) == {f.name for f in fields(RULES[rule]())}, rule
+
+
+def test_naming_the_recipes_own_rule_keeps_its_options(tmp_path):
+    cfg = config("--real", TARGET, "--out", tmp_path / "r", "--method", "rejection")
+    assert cfg.method_options == load_recipe(DEFAULT_RECIPE)["method_options"]

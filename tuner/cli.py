@@ -177,7 +177,10 @@ def build_config(args: argparse.Namespace):
         recipe = args.recipe or file_recipe or DEFAULT_RECIPE
         settings = {**TuneConfig(real="", out="").to_dict(), **load_recipe(recipe), **file_settings,
                     "recipe": recipe}
-    settings.update(_flag_settings(args))
+    flags = _flag_settings(args)
+    if flags.get("method", settings["method"]) != settings["method"] and "method_options" not in flags:
+        flags["method_options"] = {}  # another rule: the recipe's options were for its own rule
+    settings.update(flags)
     settings["out"] = out
     if args.cad_share is not None and not settings.get("catalog"):
         raise UserError("--cad-share needs --catalog FILE")
@@ -220,8 +223,6 @@ def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
     given = {k: v for k, v in flags.items() if v is not None}
     if args.disc in ONLY_INPUT and args.disc_input is None:
         given["disc_input"] = ONLY_INPUT[args.disc]
-    if args.method is not None and not args.rule_opt:
-        given["method_options"] = {}  # another rule: the recipe's options were for its own rule
     return given
 
 
