@@ -36,3 +36,21 @@ class FrameSeed:
 def named_stream(seed_entropy: list, name: str) -> np.random.Generator:
     """An independent Generator for ``name`` below arbitrary integer entropy."""
     return np.random.default_rng(np.random.SeedSequence(list(seed_entropy) + [stable_key(name)]))
+
+
+def generator(*entropy: int) -> np.random.Generator:
+    """A numpy Generator seeded by ``SeedSequence(entropy)`` (the same as ``default_rng(list(entropy))``)."""
+    return np.random.default_rng(np.random.SeedSequence([int(e) for e in entropy]))
+
+
+def int_seed(*entropy: int, bits: int = 31) -> int:
+    """A ``bits``-bit integer seed (1..32 bits) drawn from ``SeedSequence(entropy)``, for libraries that
+    take an integer (torch generators, renderers)."""
+    word = int(np.random.SeedSequence([int(e) for e in entropy]).generate_state(1, np.uint32)[0])
+    return word >> (32 - bits)
+
+
+def torch_seed(*entropy: int) -> int:
+    """A 63-bit integer seed from ``SeedSequence(entropy)`` for ``torch.Generator().manual_seed``."""
+    state = np.random.SeedSequence([int(e) for e in entropy]).generate_state(2, np.uint32)
+    return int(state[0]) << 31 | int(state[1] >> 1)
