@@ -147,7 +147,8 @@ def main() -> int:
     args = ap.parse_args()
 
     from tuner.cli import _parse_size, _rule_options
-    from tuner.loop import TuneConfig, Tuner, load_metrics
+    from tuner.loop import TuneConfig, Tuner
+    from tuner.run_folder import RunFolder
     from tuner.report import write_report
 
     out = Path(args.out)
@@ -186,7 +187,7 @@ def main() -> int:
         t0 = time.perf_counter()
         Tuner(cfg, resume=True).run()
         wall = time.perf_counter() - t0
-        ms = load_metrics(run)
+        ms = RunFolder(run).load_metrics()
         errs = [m["recovery"]["mean"] for m in ms]
         report = write_report(run)
         load = os.getloadavg()

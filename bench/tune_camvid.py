@@ -38,7 +38,8 @@ def main() -> int:
     ap.add_argument("--disc", default="lite0", choices=BACKBONES)
     ap.add_argument("--disc-steps", type=int, default=300)
     ap.add_argument("--disc-input", default="rgb", choices=INPUTS)
-    ap.add_argument("--layout-grid", default="3x4", metavar="ROWSxCOLS", help="layout discriminator grid")
+    ap.add_argument("--disc-grid", "--layout-grid", dest="disc_grid", default="3x4", metavar="ROWSxCOLS",
+                    help="layout / stats discriminator grid")
     ap.add_argument("--disc-val", type=float, default=0.0, help="discriminator validation share (0 = off)")
     ap.add_argument("--disc-bands", type=int, default=1, help="small CNN: horizontal pooling bands")
     ap.add_argument("--input-size", default=None, help="discriminator input WxH (default: render aspect, <=128 wide)")
@@ -56,8 +57,9 @@ def main() -> int:
     from scenegen.cli_types import parse_grid
     from scenegen.params import load_space
     from tuner.cli import _parse_size, _rule_options
-    from tuner.best import BEST_PARAMS, best_iteration
-    from tuner.loop import TuneConfig, Tuner, load_metrics, params_path
+    from tuner.best import best_iteration
+    from tuner.loop import TuneConfig, Tuner
+    from tuner.run_folder import RunFolder
     from tuner.report import write_report
 
     data = Path(args.data)
@@ -75,17 +77,18 @@ def main() -> int:
                      threads=args.threads, params=args.params, disc_input=args.disc_input, disc_val=args.disc_val,
                      disc_bands=args.disc_bands, replay_weights=args.replay_weights,
                      input_size=_parse_size(args.input_size, "--input-size") if args.input_size else None,
-                     layout_grid=parse_grid(args.layout_grid, "--layout-grid"), method_options=rule_options)
+                     disc_grid=parse_grid(args.disc_grid, "--disc-grid"), method_options=rule_options)
     t0 = time.perf_counter()
     tuner = Tuner(cfg, resume=True)
     tuner.run()
     wall_tune = time.perf_counter() - t0
-    ms = load_metrics(out)
+    folder = RunFolder(out)
+    ms = folder.load_metrics()
     last = len(ms) - 1
     t1 = time.perf_counter()
-    initial = tuner.evaluate(load_space(params_path(out, 0)), "initial", args.eval_count, tag_index=0)
+    initial = tuner.evaluate(load_space(folder.params(0)), "initial", args.eval_count, tag_index=0)
     best = best_iteration(ms)  # the tuner's result: closest to the real training images, else the last
-    tuned_params = out / BEST_PARAMS if best is not None else params_path(out, last)
+    tuned_params = folder.best_params if best is not None else folder.params(last)
     tuned = tuner.evaluate(load_space(tuned_params), "tuned", args.eval_count, tag_index=0)
     wall_eval = time.perf_counter() - t1
     report = write_report(out)

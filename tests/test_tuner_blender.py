@@ -10,7 +10,7 @@ import torch
 
 from scenegen.io import atomic_write_png
 from tuner import cli as tcli
-from tuner.loop import finished_iterations
+from tuner.run_folder import RunFolder
 
 pytestmark = [pytest.mark.blender, pytest.mark.torch,
               pytest.mark.skipif(importlib.util.find_spec("bpy") is None, reason="bpy is not installed")]
@@ -39,7 +39,7 @@ def test_blender_tune_two_iterations_writes_every_artifact_and_report(tmp_path):
                       "--resolution", "64x32", "--samples", "2", "--workers", "1", "--device", "auto",
                       "--disc-steps", "3", "--variables", "sun_elevation_deg,fog_density", "--quiet"])
     assert code == 0
-    assert finished_iterations(out) == 2
+    assert RunFolder(out).finished_iterations() == 2
     for k in (1, 2):
         for name in (f"params_iter{k}.yaml", f"disc_iter{k}.pt", f"metrics_iter{k}.json", f"draws_iter{k}.json"):
             assert (out / name).is_file(), name

@@ -248,7 +248,7 @@ def test_label_discriminator_sees_a_layout_difference_that_rgb_hides():
 
 def test_label_inputs_need_the_small_backbone_and_a_known_name():
     assert DiscConfig(inputs="labels").channels == 7 and DiscConfig(inputs="rgb+labels").channels == 10
-    with pytest.raises(UserError, match="small, layout or stats backbone"):
+    with pytest.raises(UserError, match="the lite0 discriminator reads rgb only"):
         DiscConfig(backbone="lite0", inputs="labels")
     with pytest.raises(UserError, match="unknown discriminator input"):
         DiscConfig(inputs="depth")
@@ -257,7 +257,7 @@ def test_label_inputs_need_the_small_backbone_and_a_known_name():
 def test_layout_discriminator_reads_class_shares_on_a_coarse_grid():
     cfg = DiscConfig(backbone="layout", label_classes=3)
     assert cfg.inputs == "labels" and cfg.uses_labels and not cfg.uses_rgb
-    with pytest.raises(UserError, match="label images only"):
+    with pytest.raises(UserError, match="the layout discriminator reads labels only"):
         DiscConfig(backbone="layout", inputs="rgb+labels")
     g = torch.Generator().manual_seed(0)
 
@@ -276,8 +276,8 @@ def test_layout_discriminator_reads_class_shares_on_a_coarse_grid():
     assert metrics.roc_auc(d.predict(er[60:]), d.predict(ef[60:])) > 0.95
 
 
-def test_stats_discriminator_reads_colour_and_contrast_per_cell():
-    from tuner.discriminator import grid_statistics
+def test_stats_discriminator_reads_color_and_contrast_per_cell():
+    from tuner.disc_models import grid_statistics
 
     x = torch.zeros(1, 3, 4, 4)
     x[0, 0, :2] = torch.tensor([[1.0, -1.0, 1.0, -1.0]] * 2)  # top half of red: mean 0, sd 1
@@ -297,15 +297,15 @@ def test_stats_discriminator_reads_colour_and_contrast_per_cell():
         return (base * contrast).clamp(-1, 1)
 
     real, fake = domain(80, 0.9), domain(80, 0.4)
-    d = Discriminator(DiscConfig(backbone="stats", layout_cols=2, bands=2), seed=1)
+    d = Discriminator(DiscConfig(backbone="stats", grid_cols=2, grid_rows=2), seed=1)
     er, ef = d.embed(real), d.embed(fake)
     assert er.shape == (80, 2 * 2 * 6)
     d.fit(er[:60], ef[:60], steps=80, gen=torch.Generator().manual_seed(2))
     assert metrics.roc_auc(d.predict(er[60:]), d.predict(ef[60:])) > 0.95
 
 
-def test_class_colour_statistics_describe_each_class_region():
-    from tuner.discriminator import class_colour_statistics
+def test_class_color_statistics_describe_each_class_region():
+    from tuner.disc_models import class_color_statistics
 
     rgb = torch.zeros(1, 3, 4, 4)
     rgb[0, :, :2] = 0.8  # top half bright (class 0)
@@ -313,10 +313,47 @@ def test_class_colour_statistics_describe_each_class_region():
     shares = torch.zeros(1, 3, 4, 4)
     shares[0, 0, :2] = 1
     shares[0, 1, 2:] = 1  # class 2 is absent
-    f = class_colour_statistics(rgb, shares).view(2, 3, 3)  # (mean | sd) x class x channel
+    f = class_color_statistics(rgb, shares).view(2, 3, 3)  # (mean | sd) x class x channel
     mean, sd = f[0], f[1]
     assert torch.allclose(mean[0], torch.full((3,), 0.8)) and torch.allclose(sd[0], torch.zeros(3), atol=1e-5)
     assert torch.allclose(mean[1], torch.zeros(3)) and sd[1, 0] == pytest.approx(1.0) and sd[1, 1] == 0
     assert torch.allclose(mean[2], rgb[0].flatten(1).mean(1))  # absent: the whole image's statistics
-    d = Discriminator(DiscConfig(backbone="stats", inputs="rgb+labels", label_classes=3, bands=1, layout_cols=1))
+    d = Discriminator(DiscConfig(backbone="stats", inputs="rgb+labels", label_classes=3, grid_rows=1, grid_cols=1))
     assert d.embed(torch.cat([rgb, shares], dim=1)).shape == (1, 1 * (6 + 3) + 3 * 6)
+
+
+def test_every_kind_has_one_registered_model_that_trains():
+    from tuner.disc_kinds import KINDS
+    from tuner.disc_models import KIND_MODELS
+
+    assert set(KIND_MODELS) == set(KINDS)
+    g = torch.Generator().manual_seed(0)
+    for name, model in KIND_MODELS.items():
+        assert model.spec is KINDS[name]
+        cfg = DiscConfig(backbone=name, inputs=KINDS[name].inputs[-1], label_classes=3, grid_rows=1, grid_cols=2)
+        d = Discriminator(cfg, seed=0)
+        images = torch.rand(4, cfg.channels, 32, 64, generator=g)
+        emb = d.embed(images)
+        stats = d.fit(emb[:2], emb[2:], steps=2, gen=torch.Generator().manual_seed(1))
+        assert stats["steps"] == 2 and d.predict(emb).shape == (4,)
+
+
+def test_training_code_tests_no_kind_names():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "tuner"
+    kind_test = re.compile(r"(backbone|disc_backbone)\s*(==|!=|in\b|not in\b)|[\"'](small|lite0|layout|stats)[\"']\s*(==|!=|in\b)")
+    hits = [f"{name}:{i + 1}" for name in ("discriminator.py", "loop.py", "cli.py", "config.py")
+            for i, line in enumerate((root / name).read_text().splitlines()) if kind_test.search(line)]
+    assert not hits, hits
+
+
+def test_checkpoints_from_before_the_grid_and_band_renames_still_load():
+    new = Discriminator(DiscConfig(backbone="stats", grid_rows=1, grid_cols=1), seed=3)
+    old_record = {k: v for k, v in new.state()["config"].items()
+                  if k not in ("grid_rows", "grid_cols", "lite0_hidden", "lite0_bands")}
+    old_record.update(bands=1, layout_cols=1, hidden=256)  # the names checkpoints were written with
+    assert DiscConfig.from_record(old_record) == new.config
+    lite = DiscConfig.from_record({"backbone": "lite0", "bands": 2, "layout_cols": 4, "hidden": 128})
+    assert (lite.lite0_bands, lite.lite0_hidden, lite.grid_rows) == (2, 128, DiscConfig().grid_rows)

@@ -17,7 +17,8 @@ from tuner.best import best_iteration
 from tuner import cli as tcli
 from tuner import loop
 from tuner.discriminator import load_checkpoint
-from tuner.loop import TuneConfig, Tuner, finished_iterations
+from tuner.loop import TuneConfig, Tuner
+from tuner.run_folder import RunFolder
 from tuner.report import write_report
 
 pytestmark = pytest.mark.torch
@@ -114,7 +115,7 @@ def test_resume_after_interruption_gives_identical_params(tmp_path, target_file,
     with pytest.raises(KeyboardInterrupt):
         Tuner(cfg(tmp_path / "cut", real, iterations=3), progress=False).run()
     monkeypatch.setattr(loop, "save_checkpoint", real_save)
-    assert finished_iterations(tmp_path / "cut") == 1
+    assert RunFolder(tmp_path / "cut").finished_iterations() == 1
     assert (tmp_path / "cut" / "draws_iter2.json").is_file()
 
     Tuner(cfg(tmp_path / "cut", real, iterations=3), resume=True, progress=False).run()
@@ -127,9 +128,9 @@ def test_resume_after_interruption_gives_identical_params(tmp_path, target_file,
 def test_extending_a_finished_run_with_resume(tmp_path, target_file):
     real = f"params:{target_file}"
     Tuner(cfg(tmp_path / "r", real, iterations=1), progress=False).run()
-    assert finished_iterations(tmp_path / "r") == 1
+    assert RunFolder(tmp_path / "r").finished_iterations() == 1
     Tuner(cfg(tmp_path / "r", real, iterations=2), resume=True, progress=False).run()
-    assert finished_iterations(tmp_path / "r") == 2
+    assert RunFolder(tmp_path / "r").finished_iterations() == 2
 
 
 def test_validated_calibrated_discriminator_pooled_rule_and_weighted_replay_resume_identically(tmp_path, target_file):
@@ -219,7 +220,7 @@ def test_label_aware_discriminator_reads_rendered_and_real_labels(tmp_path, targ
     assert json.loads((run / "metrics_iter1.json").read_text())["discriminator"]["auc"] >= 0
 
 
-def test_layout_grid_sets_the_layout_discriminator_inputs_and_is_kept_on_resume(tmp_path, capsys):
+def test_disc_grid_sets_the_layout_discriminator_inputs_and_is_kept_on_resume(tmp_path, capsys):
     cam = make_camvid(tmp_path / "camvid")
     out = tmp_path / "grid_run"
     args = ["tune", "--recipe", "paper", "--real", f"camvid:{cam}", "--out", str(out), "--backend", "toy", "--resolution", "64x32",
@@ -228,20 +229,23 @@ def test_layout_grid_sets_the_layout_discriminator_inputs_and_is_kept_on_resume(
     assert tcli.main(args) == 0
     ck = load_checkpoint(out / "disc_iter1.pt")
     assert ck["discriminators"][0]["model"]["net.1.weight"].shape[1] == 7  # the image's class shares only
-    assert json.loads((out / "run.json").read_text())["config"]["layout_grid"] == [1, 1]
+    description = json.loads((out / "run.json").read_text())
+    assert description["config"]["disc_grid"] == [1, 1]  # --layout-grid is the option's old name
+    description["config"]["layout_grid"] = description["config"].pop("disc_grid")  # a run from before the rename
+    (out / "run.json").write_text(json.dumps(description))
     assert tcli.main(["tune", "--out", str(out), "--resume", "--iterations", "2", "--quiet"]) == 0
-    assert finished_iterations(out) == 2
-    assert tcli.main(["tune", "--out", str(out), "--resume", "--layout-grid", "2x3", "--quiet"]) == 2
-    assert "layout_grid" in capsys.readouterr().err
+    assert RunFolder(out).finished_iterations() == 2
+    assert tcli.main(["tune", "--out", str(out), "--resume", "--disc-grid", "2x3", "--quiet"]) == 2
+    assert "cannot resume: setting 'disc_grid' differs ([1, 1] in the run, [2, 3] now)" in capsys.readouterr().err
 
 
-def test_stats_discriminator_reads_colour_statistics_with_or_without_labels(tmp_path):
+def test_stats_discriminator_reads_color_statistics_with_or_without_labels(tmp_path):
     cam = make_camvid(tmp_path / "camvid")
     for inputs, per_cell, per_class in (("rgb", 6, 0), ("rgb+labels", 3 + 7 + 3, 6)):
         out = tmp_path / inputs
         args = ["tune", "--recipe", "paper", "--real", f"camvid:{cam}", "--out", str(out), "--backend", "toy", "--resolution", "64x32",
                 "--batch", "8", "--iterations", "1", "--disc", "stats", "--disc-input", inputs,
-                "--layout-grid", "2x2", "--disc-steps", "3", "--no-kid", "--device", "cpu", "--quiet"]
+                "--disc-grid", "2x2", "--disc-steps", "3", "--no-kid", "--device", "cpu", "--quiet"]
         assert tcli.main(args) == 0
         ck = load_checkpoint(out / "disc_iter1.pt")
         weights = ck["discriminators"][0]["model"]
@@ -280,7 +284,7 @@ def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target
     assert tuple(stored["variables"]) == VARS  # groups are stored as the names they stood for
     # resume with only --out and a larger --iterations: the stored settings are reused
     assert tcli.main(["tune", "--out", str(out), "--resume", "--iterations", "2", "--quiet"]) == 0
-    assert finished_iterations(out) == 2
+    assert RunFolder(out).finished_iterations() == 2
     printed = capsys.readouterr().out
     assert "recovery" in printed and "closest to the real training images" in printed
     best = json.loads((out / "best.json").read_text())
@@ -297,9 +301,9 @@ def test_cli_tune_via_arguments_and_resume_with_stored_settings(tmp_path, target
     (["--real", "PARAMS", "--method", "score", "--rule-opt", "reward=log"], "reward"),
     (["--real", "PARAMS", "--device", "tpu"], "device"),
     (["--real", "PARAMS", "--batch", "2"], "--batch"),
-    (["--real", "PARAMS", "--disc", "lite0", "--disc-input", "labels"], "small, layout or stats backbone"),
-    (["--real", "PARAMS", "--layout-grid", "3"], "--layout-grid"),
-    (["--real", "PARAMS", "--layout-grid", "0x4"], "--layout-grid"),
+    (["--real", "PARAMS", "--disc", "lite0", "--disc-input", "labels"], "the lite0 discriminator reads rgb only"),
+    (["--real", "PARAMS", "--disc-grid", "3"], "--disc-grid"),
+    (["--real", "PARAMS", "--disc-grid", "0x4"], "--disc-grid"),
     ([], "--real is required"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(tmp_path, target_file, capsys, extra, fragment):

@@ -29,7 +29,7 @@ def test_the_default_is_the_measured_segmentation_recipe(tmp_path):
     assert DEFAULT_RECIPE == "segmentation" and {"segmentation", "appearance", "recovery", "quick"} <= set(recipe_names())
     # the command behind configs/tuned/camvid_segmentation.yaml (docs/BENCHMARKS.md, "Segmentation (paper table)")
     measured = config("--recipe", "paper", "--real", TARGET, "--out", tmp_path / "a", "--real-count", 0,
-                      "--disc", "stats", "--disc-input", "rgb+labels", "--layout-grid", "1x1", "--disc-val", 0.2,
+                      "--disc", "stats", "--disc-input", "rgb+labels", "--disc-grid", "1x1", "--disc-val", 0.2,
                       "--replay-weights", "--rule-opt", "by_fold=true", "--rule-opt", "pool=2", "--disc-steps", 300,
                       "--samples", 8, "--resolution", "128x96", "--batch", 128, "--iterations", 10,
                       "--variables", "fog_density,camera_pitch_deg,camera_fov_deg", "--no-kid")

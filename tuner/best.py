@@ -15,13 +15,12 @@ Only the training images are used for the choice: the evaluation images (``--rea
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from scenegen.io import atomic_write_bytes, atomic_write_json
 
-BEST_PARAMS = "params_best.yaml"
-BEST_FILE = "best.json"
+from .run_folder import RunFolder
+
 CRITERION = "class-proportion L1 of the renders to the real training images (paper 7 classes)"
 STATS_CRITERION = ("mean standardised gap between the image statistics of the renders and of the real "
                    "training images (those the stats discriminator reads: colour mean and contrast per grid "
@@ -49,18 +48,17 @@ def best_iteration(metrics: Sequence[Mapping[str, Any]]) -> Optional[Dict[str, A
         if not measured:
             continue
         value, k = min(measured)
-        return {"params_iteration": k, "params": f"params_iter{k}.yaml", key: value, "value": value,
+        return {"params_iteration": k, "params": RunFolder.params_name(k), key: value, "value": value,
                 "measure": short, f"{key}_per_params_iteration": scores, "criterion": description}
     return None
 
 
-def write_best(run: Path, metrics: Sequence[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+def write_best(run: RunFolder, metrics: Sequence[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
     """Copy the best iteration's parameters to ``params_best.yaml`` and describe the choice in
     ``best.json``; returns that description, or ``None`` (and writes nothing) when there is no criterion."""
-    run = Path(run)
     best = best_iteration(metrics)
     if best is None:
         return None
-    atomic_write_bytes(run / BEST_PARAMS, (run / best["params"]).read_bytes())
-    atomic_write_json(run / BEST_FILE, best)
+    atomic_write_bytes(run.best_params, run.params(best["params_iteration"]).read_bytes())
+    atomic_write_json(run.best_file, best)
     return best

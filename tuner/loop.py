@@ -24,9 +24,9 @@ All randomness is derived from ``(seed, iteration, stream name)``, so a killed r
 """
 from __future__ import annotations
 
-import json
 import sys
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -40,52 +40,48 @@ from scenegen.io import atomic_write_json
 from scenegen.outdir import removed_on_user_error
 from scenegen.labels import PAPER7_NAMES
 from scenegen.params import ParameterSpace, load_space
-from scenegen.seeding import FrameSeed, stable_key
+from scenegen.seeding import FrameSeed, generator, int_seed, stable_key, torch_seed
+from scenegen.settings import require_same_settings
 
 from . import metrics as M
 from . import realdata
 from .backends import make_backend
 from .best import write_best
-from .disc_kinds import GRID_BACKBONES
+from .run_folder import RunFolder
+from .disc_kinds import kind_spec
 from .crossfit import fold_ids, mean_over_models, split_holdout
 from .discriminator import DiscConfig, Discriminator, load_checkpoint, resolve_device, save_checkpoint
 from .preprocess import default_input_size, prepare_batch, prepare_label_batch
 from .updates import Batch, get_rule
 
-RUN_FILE = "run.json"
-RENDERS = "renders"
-TARGET = "target"
 # Fewest held-out real / rendered images for discriminator validation (--disc-val).
 MIN_VAL = 8
 # Target renders use their own seed stream, so they never coincide with tuning draws.
 TARGET_SEED_KEY = 0x7A26E7
 
 
-def params_path(run: Path, k: int) -> Path:
-    return Path(run) / f"params_iter{k}.yaml"
+@dataclass
+class Scored:
+    """The score stage of one iteration: fold of each draw, the fold discriminators, each draw's score by
+    the model that never saw it, the real evaluation images' mean score, and the training statistics."""
 
-
-def metrics_path(run: Path, k: int) -> Path:
-    return Path(run) / f"metrics_iter{k}.json"
-
-
-def disc_path(run: Path, k: int) -> Path:
-    return Path(run) / f"disc_iter{k}.pt"
-
-
-def draws_path(run: Path, k: int) -> Path:
-    return Path(run) / f"draws_iter{k}.json"
+    folds: np.ndarray
+    discriminators: List[Discriminator]
+    scores: np.ndarray
+    real_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    losses: List[float] = field(default_factory=list)
+    fit_stats: List[Dict[str, Any]] = field(default_factory=list)
 
 
 from .config import TuneConfig  # noqa: F401  (re-exported: the loop's settings)
 
 
-def layout_grid_options(config: TuneConfig) -> Dict[str, int]:
-    """DiscConfig fields for the grid discriminators' grid (rows share the ``bands`` field)."""
-    if config.disc_backbone not in GRID_BACKBONES:
+def grid_options(config: TuneConfig) -> Dict[str, int]:
+    """DiscConfig fields for the grid of the kinds that read one (empty for the others)."""
+    if not kind_spec(config.disc_backbone).grid:
         return {}
-    rows, cols = config.layout_grid
-    return {"bands": int(rows), "layout_cols": int(cols)}
+    rows, cols = config.disc_grid
+    return {"grid_rows": int(rows), "grid_cols": int(cols)}
 
 
 def load_run_cad(config: TuneConfig):
@@ -97,14 +93,6 @@ def load_run_cad(config: TuneConfig):
     from scenegen.cad import load_cad
 
     return load_cad(config.catalog, config.cad_share)
-
-
-def finished_iterations(run: Path) -> int:
-    """Highest ``k`` with ``params_iter{k}.yaml`` (and, for k > 0, its checkpoint); -1 if none."""
-    k = -1
-    while params_path(run, k + 1).is_file() and (k + 1 == 0 or disc_path(run, k + 1).is_file()):
-        k += 1
-    return k
 
 
 class Tuner:
@@ -120,12 +108,13 @@ class Tuner:
         self.log = log
         self.progress = progress
         self.run_dir = Path(config.out)
+        self.folder = RunFolder(self.run_dir)
         self.device, self.amp = resolve_device(config.device)
         self.input_size = tuple(config.input_size) if config.input_size else default_input_size(config.resolution)
         self.disc_config = DiscConfig(backbone=config.disc_backbone, width=config.disc_width,
                                       lr=config.disc_lr, batch_size=config.disc_batch,
                                       small_bands=config.disc_bands, inputs=config.disc_input,
-                                      **layout_grid_options(config))
+                                      **grid_options(config))
         self._embedded: Dict[int, torch.Tensor] = {}
         self._features: Dict[int, np.ndarray] = {}
         self._backend = None
@@ -133,12 +122,11 @@ class Tuner:
     # -- randomness -------------------------------------------------------------------------------
     def rng(self, k: int, name: str, *extra: int) -> np.random.Generator:
         """The numpy Generator of stream ``name`` at iteration ``k``."""
-        return np.random.default_rng(np.random.SeedSequence([self.config.seed, k, stable_key(name), *extra]))
+        return generator(self.config.seed, k, stable_key(name), *extra)
 
     def torch_gen(self, k: int, name: str, *extra: int) -> torch.Generator:
         """A torch Generator for stream ``name`` at iteration ``k``."""
-        state = np.random.SeedSequence([self.config.seed, k, stable_key(name), *extra]).generate_state(2, np.uint32)
-        return torch.Generator().manual_seed(int(state[0]) << 31 | int(state[1] >> 1))
+        return torch.Generator().manual_seed(torch_seed(self.config.seed, k, stable_key(name), *extra))
 
     # -- setup ------------------------------------------------------------------------------------
     @property
@@ -154,33 +142,22 @@ class Tuner:
 
     def _prepare_dir(self) -> int:
         """Create or check the run folder; return the last finished iteration (-1 for a new run)."""
-        run = self.run_dir
+        run, folder = self.run_dir, self.folder
         if run.exists() and not run.is_dir():
             raise UserError(f"{run}: --out exists and is not a folder")
-        run_file = run / RUN_FILE
-        if run_file.is_file():
+        if folder.is_run():
             if not self.resume:
                 raise UserError(f"{run}: already holds a tuning run; pass --resume to continue it or choose a new --out")
-            try:
-                stored = json.loads(run_file.read_text())
-            except (OSError, json.JSONDecodeError) as e:
-                raise UserError(f"{run_file}: unreadable run description ({e})") from None
-            mine = self.config.semantic_key()
-            theirs = TuneConfig.from_dict(stored["config"]).semantic_key()
-            diff = sorted(k for k in mine if mine[k] != theirs.get(k))
-            if diff:
-                k = diff[0]
-                raise UserError(f"{run_file}: --resume with a different setting {k!r} "
-                                f"({theirs.get(k)!r} in the run, {mine[k]!r} now)")
-            return finished_iterations(run)
-        # A run killed while rendering its target set has only tuner-owned subfolders so far.
-        if run.is_dir() and any(p for p in run.iterdir() if not p.name.startswith(".")
-                                and not (p.is_dir() and p.name in (TARGET, RENDERS))):
+            stored = TuneConfig.from_dict(folder.read_description()["config"])
+            require_same_settings(folder.run_file, stored.to_dict(), self.config.to_dict(), "resume",
+                                  ignore=TuneConfig.NON_SEMANTIC)
+            return folder.finished_iterations()
+        if folder.holds_other_files():
             raise UserError(f"{run}: --out folder is not empty and holds no tuning run")
         return -1
 
     def _write_run_file(self) -> None:
-        atomic_write_json(self.run_dir / RUN_FILE, {
+        atomic_write_json(self.folder.run_file, {
             "config": self.config.to_dict(), "input_size": list(self.input_size),
             "torch": torch.__version__, "numpy": np.__version__, "format": 1})
 
@@ -194,11 +171,11 @@ class Tuner:
         if spec.kind == "params":
             realdata.check_against_space(self.target, self.space0)
             n = max(c.real_count, 8)
-            seed = int(np.random.SeedSequence([c.seed, TARGET_SEED_KEY]).generate_state(1)[0] >> 1)
+            seed = int_seed(c.seed, TARGET_SEED_KEY)
             seeds = [FrameSeed(seed, 0, i) for i in range(n)]
             zs = [self.target.sample(s.entropy()) for s in seeds]
             with self._bar(total=n, desc="render target", unit="frame", leave=False) as bar:
-                frames = self.backend.render(self.target, zs, seeds, self.run_dir / TARGET, city="target",
+                frames = self.backend.render(self.target, zs, seeds, self.folder.target, city="target",
                                              progress=bar)
             samples = realdata.frames_as_samples(frames)
         else:
@@ -227,10 +204,10 @@ class Tuner:
                                  if train_labels is not None else None)
         self.log(f"real: {len(train)} training and {len(evals)} held-out images from {c.real}"
                  + (f" (evaluation: {c.real_val})" if c.real_val else ""))
-        atomic_write_json(self.run_dir / "real_examples.json",
+        atomic_write_json(self.folder.real_examples,
                           {"train": realdata.describe_samples(train), "eval": realdata.describe_samples(evals)})
         if self.target is not None:
-            self.target.save(self.run_dir / "target_params.yaml")
+            self.target.save(self.folder.target_params)
 
     def _proportion_distances(self, props: np.ndarray) -> Dict[str, Any]:
         """The real class proportions and the L1 distances of ``props`` to them: ``real`` / ``l1`` for the
@@ -263,8 +240,9 @@ class Tuner:
 
     def _kid_features(self, x: torch.Tensor, embedded: torch.Tensor) -> np.ndarray:
         """Globally pooled Lite0 features (the discriminator's own embedding may be band-pooled)."""
-        if self.disc_config.backbone == "lite0" and self.disc_config.bands == 1:
-            return embedded.numpy().astype(np.float64)
+        pooled = self._disc_template.kind.global_features(self.disc_config, embedded)
+        if pooled is not None:
+            return pooled.numpy().astype(np.float64)
         from .lite0 import extract_features
 
         return extract_features(x, device=self.device, amp=self.amp).numpy().astype(np.float64)
@@ -273,15 +251,14 @@ class Tuner:
     def _new_discriminators(self) -> List[Discriminator]:
         out = []
         for f in range(self.config.folds):
-            seed = int(np.random.SeedSequence([self.config.seed, 0, stable_key("disc-init"), f])
-                       .generate_state(1)[0])
+            seed = int_seed(self.config.seed, 0, stable_key("disc-init"), f, bits=32)
             out.append(Discriminator(self.disc_config, self.device, self.amp, seed=seed))
         return out
 
     def _load_discriminators(self, k: int) -> List[Discriminator]:
         ds = self._new_discriminators()
         if k >= 1:
-            ck = load_checkpoint(disc_path(self.run_dir, k))
+            ck = load_checkpoint(self.folder.disc(k))
             for d, st in zip(ds, ck["discriminators"]):
                 d.load_state(st)
         return ds
@@ -291,16 +268,11 @@ class Tuner:
         """The B scene-variable vectors of iteration ``k``."""
         return [space.sample(FrameSeed(self.config.seed, k, i).entropy()) for i in range(self.config.batch)]
 
-    def _render_iteration(self, space: ParameterSpace, k: int, zs: Sequence[Mapping[str, Any]]):
-        seeds = [FrameSeed(self.config.seed, k, i) for i in range(len(zs))]
-        with self._bar(total=len(zs), desc=f"render iter {k}", unit="frame", leave=False) as bar:
-            return self.backend.render(space, zs, seeds, self.run_dir / RENDERS, progress=bar)
-
     def _render_tensor(self, k: int, frames=None) -> torch.Tensor:
         """Embedded renders of iteration ``k`` (read back from disk; cached)."""
         if k not in self._embedded:
             if frames is None:
-                rec = json.loads(draws_path(self.run_dir, k).read_text())
+                rec = self.folder.read_draws(k)
                 samples = realdata.rendered_samples(rec["images"], rec["labels"])
             else:
                 samples = realdata.frames_as_samples(frames)
@@ -312,92 +284,124 @@ class Tuner:
 
     # -- one iteration ----------------------------------------------------------------------------
     def iteration(self, k: int) -> Dict[str, Any]:
-        """Run iteration ``k`` (params_iter{k-1} -> params_iter{k}); returns its metrics."""
-        c = self.config
+        """Run iteration ``k`` (params_iter{k-1} -> params_iter{k}): render, score, update, measure, record.
+        Returns its metrics."""
         t0 = time.perf_counter()
-        space = load_space(params_path(self.run_dir, k - 1))
+        space = load_space(self.folder.params(k - 1))
         zs = self.draws(space, k)
-        frames = self._render_iteration(space, k, zs)
+        frames = self.render_stage(space, k, zs)
         t_render = time.perf_counter()
+        scored = self.score_stage(space, k, frames)
+        t_disc = time.perf_counter()
+        update = self.update_stage(space, k, zs, scored)
+        m = self.measure_stage(k, frames, scored, update)
+        m["seconds"] = {"render": t_render - t0, "discriminator": t_disc - t_render,
+                        "total": time.perf_counter() - t0}
+        self.record_stage(k, zs, frames, scored, update, m)
+        return m
+
+    def render_stage(self, space: ParameterSpace, k: int, zs: Sequence[Mapping[str, Any]]):
+        """Render iteration ``k``'s draws; returns the frames."""
+        seeds = [FrameSeed(self.config.seed, k, i) for i in range(len(zs))]
+        with self._bar(total=len(zs), desc=f"render iter {k}", unit="frame", leave=False) as bar:
+            return self.backend.render(space, zs, seeds, self.folder.renders, progress=bar)
+
+    def score_stage(self, space: ParameterSpace, k: int, frames) -> "Scored":
+        """Train fold ``f``'s discriminator on the renders outside fold ``f`` (and replayed ones) and score
+        fold ``f`` with it, so every draw is scored by a model that never saw it."""
+        c, n = self.config, len(frames)
         fake = self._render_tensor(k, frames)
         replay_its = list(range(max(1, k - c.replay), k))
         replay = [self._render_tensor(j) for j in replay_its]
         replay_w = [self._replay_weights(space, j) for j in replay_its] if c.replay_weights else []
-
-        folds = fold_ids(len(zs), c.folds, self.rng(k, "folds"))
-        discs = self._load_discriminators(k - 1)
-        scores = np.full(len(zs), np.nan)
-        real_eval_scores, losses, fit_stats = [], [], []
+        folds = fold_ids(n, c.folds, self.rng(k, "folds"))
+        scored = Scored(folds, self._load_discriminators(k - 1), np.full(n, np.nan))
+        real_eval_scores = []
         with self._bar(total=c.folds * c.disc_steps, desc=f"train D iter {k}", unit="step", leave=False) as bar:
-            for f, d in enumerate(discs):
+            for f, d in enumerate(scored.discriminators):
                 own = np.flatnonzero(folds != f)
                 neg = torch.cat([fake[torch.from_numpy(own)]] + replay)
                 neg_w = np.concatenate([np.ones(own.size)] + replay_w) if c.replay_weights else None
                 real_tr, neg_tr, neg_tr_w, val = self._disc_split(k, f, neg, neg_w)
                 stats = d.fit(real_tr, neg_tr, c.disc_steps, self.torch_gen(k, "disc-train", f), progress=bar,
                               fake_weights=None if neg_tr_w is None else torch.from_numpy(neg_tr_w), val=val)
-                losses.append(stats["loss"])
-                fit_stats.append({k_: v for k_, v in stats.items() if k_ != "loss"})
+                scored.losses.append(stats.pop("loss"))
+                scored.fit_stats.append(stats)
                 held = np.flatnonzero(folds == f)
-                scores[held] = d.predict(fake[torch.from_numpy(held)])
+                scored.scores[held] = d.predict(fake[torch.from_numpy(held)])
                 real_eval_scores.append(d.predict(self.real_eval))
-        t_disc = time.perf_counter()
-        real_scores = mean_over_models(real_eval_scores)
+        scored.real_scores = mean_over_models(real_eval_scores)
+        return scored
 
+    def update_stage(self, space: ParameterSpace, k: int, zs: Sequence[Mapping[str, Any]], scored: "Scored"):
+        """The update rule's result for (draws, scores); variables outside ``--variables`` keep their
+        distribution."""
+        c = self.config
         rule = get_rule(c.method, **dict(c.method_options))
         extra: Dict[str, Any] = {}
         if getattr(rule, "pool", 0):
             extra["history"] = self._history(k, int(rule.pool))
         if getattr(rule, "by_fold", False):
-            extra["groups"] = folds
-        result = rule.update(space, zs, scores, self.rng(k, "update"), **extra)
-        new_space = result.space
-        if c.variables:  # only the named variables are tuned
+            extra["groups"] = scored.folds
+        result = rule.update(space, zs, scored.scores, self.rng(k, "update"), **extra)
+        if c.variables:
+            new_space = result.space
             for var in space:
                 if var.name not in c.variables:
                     new_space = new_space.with_distribution(var.name, var.distribution)
+            result = replace(result, space=new_space)
+        return result
 
+    def measure_stage(self, k: int, frames, scored: "Scored", update) -> Dict[str, Any]:
+        """Iteration ``k``'s metrics: discriminator accuracy / AUC, KID, the kind's diagnostics, class
+        proportions, parameter recovery and the variable means."""
+        c, new_space = self.config, update.space
+        real, fake = scored.real_scores, scored.scores
         m: Dict[str, Any] = {
-            "iteration": k, "params_version": new_space.version, "batch": len(zs), "method": c.method,
-            "discriminator": {"loss": losses, "fit": fit_stats, "accuracy": M.accuracy(real_scores, scores),
-                              "auc": M.roc_auc(real_scores, scores),
-                              "real_score_mean": float(np.mean(real_scores)),
-                              "render_score_mean": float(np.mean(scores))},
-            "update": {k_: v for k_, v in result.info.items() if k_ in ("accept_rate", "pooled_draws", "pooled_weight")},
+            "iteration": k, "params_version": new_space.version, "batch": len(fake), "method": c.method,
+            "discriminator": {"loss": scored.losses, "fit": scored.fit_stats, "accuracy": M.accuracy(real, fake),
+                              "auc": M.roc_auc(real, fake), "real_score_mean": float(np.mean(real)),
+                              "render_score_mean": float(np.mean(fake))},
+            "update": {k_: v for k_, v in update.info.items() if k_ in ("accept_rate", "pooled_draws", "pooled_weight")},
         }
         if c.kid:
             kid_mean, kid_std = M.kid(self._features[k], self.real_eval_features, rng=self.rng(k, "kid"))
             m["kid"] = {"mean": kid_mean, "std": kid_std}
-        if c.disc_backbone == "stats":  # the statistics it reads, renders against the real training / eval images
-            feats = self._render_tensor(k).numpy()
-            m["image_statistics"] = {"gap_train": M.standardized_mean_gap(feats, self.real_train.numpy()),
-                                     "gap": M.standardized_mean_gap(feats, self.real_eval.numpy())}
-        render_labels = realdata.read_paper7(realdata.frames_as_samples(frames))
-        if render_labels is not None:
-            props = M.class_proportions(render_labels, len(PAPER7_NAMES))
-            m["class_proportions"] = {"names": list(PAPER7_NAMES), "render": props.tolist()}
-            m["class_proportions"].update(self._proportion_distances(props))
+        m.update(self._disc_template.kind.diagnostics(self._render_tensor(k), self.real_train, self.real_eval))
+        m.update(self._render_proportions(frames))
         m.update(self._recovery(new_space))
         m["variable_means"] = {v.name: v.distribution.mean() for v in new_space}
-        t_end = time.perf_counter()
-        m["seconds"] = {"render": t_render - t0, "discriminator": t_disc - t_render, "total": t_end - t0}
-
-        atomic_write_json(draws_path(self.run_dir, k), {
-            "iteration": k, "z": zs, "folds": folds.tolist(), "scores": scores.tolist(),
-            "images": [str(f.image) for f in frames], "labels": [str(f.labels) if f.labels else None for f in frames],
-            "update": result.info})
-        save_checkpoint(disc_path(self.run_dir, k), {"iteration": k, "discriminators": [d.state() for d in discs]})
-        atomic_write_json(metrics_path(self.run_dir, k), _jsonable(m))
-        new_space.save(params_path(self.run_dir, k))  # last: marks the iteration finished
-        self._embedded = {j: v for j, v in self._embedded.items() if j > k - c.replay}
-        self._features = {j: v for j, v in self._features.items() if j > k - c.replay}
         return m
+
+    def record_stage(self, k: int, zs, frames, scored: "Scored", update, m: Dict[str, Any]) -> None:
+        """Write iteration ``k``'s draws, checkpoint and metrics, and last its params file (which marks it
+        finished); drop cached renders no later iteration replays."""
+        folder = self.folder
+        atomic_write_json(folder.draws(k), {
+            "iteration": k, "z": zs, "folds": scored.folds.tolist(), "scores": scored.scores.tolist(),
+            "images": [str(f.image) for f in frames], "labels": [str(f.labels) if f.labels else None for f in frames],
+            "update": update.info})
+        save_checkpoint(folder.disc(k), {"iteration": k, "discriminators": [d.state() for d in scored.discriminators]})
+        atomic_write_json(folder.metrics(k), _jsonable(m))
+        update.space.save(folder.params(k))
+        keep = k - self.config.replay
+        self._embedded = {j: v for j, v in self._embedded.items() if j > keep}
+        self._features = {j: v for j, v in self._features.items() if j > keep}
+
+    def _render_proportions(self, frames) -> Dict[str, Any]:
+        """The renders' paper-7 class proportions and their distances to the real ones (empty without labels)."""
+        render_labels = realdata.read_paper7(realdata.frames_as_samples(frames))
+        if render_labels is None:
+            return {}
+        props = M.class_proportions(render_labels, len(PAPER7_NAMES))
+        out = {"names": list(PAPER7_NAMES), "render": props.tolist(), **self._proportion_distances(props)}
+        return {"class_proportions": out}
 
     def _replay_weights(self, space: ParameterSpace, j: int) -> np.ndarray:
         """Importance weights q_now(z) / q_j(z) that make iteration ``j``'s renders stand in for draws
         of the current distribution ``space`` (mean about 1; clipped at 20)."""
-        zs = json.loads(draws_path(self.run_dir, j).read_text())["z"]
-        old = load_space(params_path(self.run_dir, j - 1))
+        zs = self.folder.read_draws(j)["z"]
+        old = load_space(self.folder.params(j - 1))
         lr = np.array([space.log_prob(z) - old.log_prob(z) for z in zs])
         return np.minimum(np.exp(np.clip(lr, -50.0, 50.0)), 20.0)
 
@@ -426,8 +430,8 @@ class Tuner:
         scores), oldest first."""
         out = []
         for j in range(max(1, k - count), k):
-            rec = json.loads(draws_path(self.run_dir, j).read_text())
-            out.append(Batch(load_space(params_path(self.run_dir, j - 1)), rec["z"], np.asarray(rec["scores"], float),
+            rec = self.folder.read_draws(j)
+            out.append(Batch(load_space(self.folder.params(j - 1)), rec["z"], np.asarray(rec["scores"], float),
                              np.asarray(rec["folds"])))
         return out
 
@@ -445,7 +449,7 @@ class Tuner:
         iteration (-1 for a new run)."""
         c = self.config
         done = self._prepare_dir()
-        self.space0 = load_space(c.params) if done < 0 else load_space(params_path(self.run_dir, 0))
+        self.space0 = load_space(c.params) if done < 0 else load_space(self.folder.params(0))
         if c.variables:
             for n in c.variables:
                 self.space0[n]  # unknown variable -> ParamsError
@@ -462,11 +466,11 @@ class Tuner:
         Frame seeds depend on ``tag_index`` only, so two spaces evaluated with the same index share
         their non-z randomness.
         """
-        seed = int(np.random.SeedSequence([self.config.seed, stable_key("eval")]).generate_state(1)[0] >> 1)
+        seed = int_seed(self.config.seed, stable_key("eval"))
         seeds = [FrameSeed(seed, tag_index, i) for i in range(count)]
         zs = [space.sample(s.entropy()) for s in seeds]
         with self._bar(total=count, desc=f"render eval {tag}", unit="frame", leave=False) as bar:
-            frames = self.backend.render(space, zs, seeds, self.run_dir / "eval" / tag, city="eval", progress=bar)
+            frames = self.backend.render(space, zs, seeds, self.folder.eval_dir(tag), city="eval", progress=bar)
         from scenegen.datasets import read_image
         from .lite0 import extract_features
 
@@ -494,10 +498,10 @@ class Tuner:
         done = self.setup()
         if done < 0:
             self._write_run_file()
-            self.space0.save(params_path(self.run_dir, 0))
+            self.space0.save(self.folder.params(0))
             m0 = {"iteration": 0, "params_version": self.space0.version, **self._recovery(self.space0),
                   "variable_means": {v.name: v.distribution.mean() for v in self.space0}}
-            atomic_write_json(metrics_path(self.run_dir, 0), _jsonable(m0))
+            atomic_write_json(self.folder.metrics(0), _jsonable(m0))
             done = 0
         else:
             self._write_run_file()  # records the (possibly extended) iteration count
@@ -512,7 +516,7 @@ class Tuner:
                     bar.set_postfix_str(_short(m))
                     self.log(f"iteration {k}: {_short(m)}")
             self.backend.close()
-        write_best(self.run_dir, load_metrics(self.run_dir))
+        write_best(self.folder, self.folder.load_metrics())
         return self.run_dir
 
 
@@ -544,16 +548,6 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, np.bool_):
         return bool(obj)
     return obj
-
-
-def load_metrics(run: Path) -> List[Dict[str, Any]]:
-    """All ``metrics_iter{k}.json`` of a run, in order."""
-    out = []
-    k = 0
-    while metrics_path(run, k).is_file():
-        out.append(json.loads(metrics_path(run, k).read_text()))
-        k += 1
-    return out
 
 
 def tune(config: TuneConfig, resume: bool = False, progress: bool = True) -> Path:

@@ -15,7 +15,7 @@ from scenegen.cli_types import parse_grid
 from scenegen.errors import ParamsError, UserError
 from scenegen.yamlfile import read_mapping, relative_to_file
 
-from .config import TuneConfig
+from .config import RENAMED, TuneConfig
 
 RECIPE_DIR = Path(configs.__file__).resolve().parent / "recipes"
 DEFAULT_RECIPE = "segmentation"
@@ -44,7 +44,7 @@ def recipe_path(name_or_file: str) -> Path:
 
 def _raw_recipe(name_or_file: str) -> Dict[str, Any]:
     """A recipe file's mapping as written (its keys checked, its values not yet)."""
-    return read_mapping(recipe_path(name_or_file), "recipe", (*SETTING_KEYS, "description"))
+    return read_mapping(recipe_path(name_or_file), "recipe", (*SETTING_KEYS, *RENAMED, "description"))
 
 
 def recipe_description(name: str) -> str:
@@ -62,7 +62,7 @@ def load_recipe(name_or_file: str) -> Dict[str, Any]:
 def load_config_file(path: str | Path) -> Tuple[Dict[str, Any], str | None]:
     """The settings of a ``--config`` file (paths relative to it) and the recipe it names, if any."""
     path = Path(path)
-    raw = read_mapping(path, "tuning config", (*SETTING_KEYS, *RUN_KEYS))
+    raw = read_mapping(path, "tuning config", (*SETTING_KEYS, *RENAMED, *RUN_KEYS))
     recipe = raw.pop("recipe", None)
     if recipe is not None and not isinstance(recipe, str):
         raise UserError(f"{path}: recipe must be a name or a file, got {recipe!r}")
@@ -88,7 +88,7 @@ def settings_from(raw: Dict[str, Any], path: Path) -> Dict[str, Any]:
     """Recipe or config values in TuneConfig's types (UserError naming the file and key)."""
     out: Dict[str, Any] = {}
     for key, value in raw.items():
-        out[key] = _setting(key, value, f"{path}: {key}")
+        out[RENAMED.get(key, key)] = _setting(RENAMED.get(key, key), value, f"{path}: {key}")
     return out
 
 
@@ -97,7 +97,7 @@ def _setting(key: str, value: Any, where: str) -> Any:
         return None
     if key in _SIZES:
         return _size(value, where)
-    if key == "layout_grid":
+    if key == "disc_grid":
         return parse_grid(str(value), where) if isinstance(value, str) else _pair(value, where)
     if key == "variables":
         return parse_variables(value, where)

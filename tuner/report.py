@@ -22,8 +22,8 @@ from scenegen.errors import UserError
 from scenegen.io import atomic_write_bytes, atomic_write_text
 from scenegen.params import ParameterSpace, Variable, load_space
 
-from .best import BEST_PARAMS, best_iteration
-from .loop import RUN_FILE, draws_path, finished_iterations, load_metrics, params_path
+from .best import best_iteration
+from .run_folder import RunFolder
 
 MAX_VARIABLE_PLOTS = 36
 GRID_COLUMNS = 6
@@ -142,11 +142,11 @@ def _thumb(path: str, height: int = 72) -> np.ndarray:
     return cv2.resize(img, (w, height), interpolation=cv2.INTER_AREA)
 
 
-def plot_renders(run: Path, iterations: Sequence[int], real_paths: Sequence[str], path: Path) -> None:
+def plot_renders(run: RunFolder, iterations: Sequence[int], real_paths: Sequence[str], path: Path) -> None:
     plt = _plt()
     rows = []
     for k in iterations:
-        rec = json.loads(draws_path(run, k).read_text())
+        rec = run.read_draws(k)
         rows.append((f"iter {k}", rec["images"][:GRID_COLUMNS]))
     if real_paths:
         rows.append(("real", list(real_paths[:GRID_COLUMNS])))
@@ -232,24 +232,21 @@ def _best_sentence(ms: List[Dict[str, Any]]) -> str:
     if best is None:
         return ""
     return (f" Closest to the real training images ({html.escape(best['measure'])} {best['value']:.3f}): "
-            f"<code>{html.escape(best['params'])}</code> (<code>{BEST_PARAMS}</code> when the run has ended).")
+            f"<code>{html.escape(best['params'])}</code> (<code>{RunFolder.BEST_PARAMS}</code> when the run has ended).")
 
 
 def write_report(run: Path, out: Optional[Path] = None) -> Path:
     """Write ``report.html`` and its PNGs for the run in ``run``; returns the HTML path."""
-    run = Path(run)
-    if not (run / RUN_FILE).is_file():
-        raise UserError(f"{run}: not a tuning run (no {RUN_FILE})")
-    last = finished_iterations(run)
+    folder = RunFolder(run)
+    config = folder.read_description()["config"]
+    last = folder.finished_iterations()
     if last < 0:
         raise UserError(f"{run}: the run has no finished iteration yet")
-    out = Path(out) if out else run / "report"
+    out = Path(out) if out else folder.root / "report"
     out.mkdir(parents=True, exist_ok=True)
-    info = json.loads((run / RUN_FILE).read_text())
-    config = info["config"]
-    ms = load_metrics(run)[: last + 1]
-    start, end = load_space(params_path(run, 0)), load_space(params_path(run, last))
-    target = load_space(run / "target_params.yaml") if (run / "target_params.yaml").is_file() else None
+    ms = folder.load_metrics()[: last + 1]
+    start, end = load_space(folder.params(0)), load_space(folder.params(last))
+    target = load_space(folder.target_params) if folder.target_params.is_file() else None
     names = list(config.get("variables") or [])
     if not names:
         names = [v.name for v in end if _changed(start[v.name], v) or (target and v.name in target.names
@@ -265,14 +262,14 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
         sections.append(("Parameter recovery per variable", "recovery.png"))
     if plot_classes(ms, out / "classes.png"):
         sections.append(("Class pixel proportions (paper 7 classes)", "classes.png"))
-    real_examples = run / "real_examples.json"
+    real_examples = folder.real_examples
     reals = []
     if real_examples.is_file():
         ex = json.loads(real_examples.read_text())
         reals = [p for p, _ in ex.get("eval", []) + ex.get("train", [])]
     if last >= 1:
         shown = sorted(set([1, last] + list(range(1, last + 1, max(1, last // 6)))))
-        plot_renders(run, shown, reals, out / "renders.png")
+        plot_renders(folder, shown, reals, out / "renders.png")
         sections.append(("Renders per iteration (top) and real images (bottom row)", "renders.png"))
 
     rows = []
@@ -287,7 +284,7 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
     body = [f"<h1>Tuning run {html.escape(str(run))}</h1>",
             f"<p>{last} finished iteration(s); method <b>{html.escape(config['method'])}</b>; real set "
             f"<code>{html.escape(config['real'])}</code>. Final parameters: "
-            f"<code>{html.escape(params_path(run, last).name)}</code>.{_best_sentence(ms)}</p>",
+            f"<code>{html.escape(folder.params(last).name)}</code>.{_best_sentence(ms)}</p>",
             "<h2>Per iteration</h2><table><tr><th>iter</th><th>D AUC</th><th>D acc</th><th>KID</th>"
             "<th>class L1 (eval)</th><th>class L1 (real train)</th><th>recovery</th><th>accept rate</th><th>params version</th></tr>"
             + "".join(rows) + "</table>"]

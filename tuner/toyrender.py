@@ -5,7 +5,7 @@ can be exercised in seconds without Blender, and so that the update rules can be
 problem where the "real" images come from known variables (parameter recovery).  It reads the
 variables of the default space it knows (others are ignored) and draws:
 
-* sky (colour from sun elevation, overcast, haze), horizon from camera pitch,
+* sky (color from sun elevation, overcast, haze), horizon from camera pitch,
 * a road trapezoid whose width follows camera height, with brightness ``road_brightness``,
 * building blocks whose height follows ``building_height_m`` and tone ``facade_brightness``,
 * trees (``tree_density``), cars (``car_density``) and pedestrians (``pedestrian_density``) as
@@ -95,12 +95,12 @@ def toy_render(z: Mapping[str, float], rng: np.random.Generator, width: int, hei
         x += wdt
 
     # -- objects -----------------------------------------------------------------------------------
-    def blob(cx, cy, rx, ry, colour, cls, box=False):
+    def blob(cx, cy, rx, ry, color, cls, box=False):
         if box:
             m = (np.abs(u - cx) < rx) & (np.abs(v - cy) < ry)
         else:
             m = ((u - cx) / rx) ** 2 + ((v - cy) / ry) ** 2 < 1
-        img[m] = colour
+        img[m] = color
         lab[m] = cls
 
     for _ in range(int(rng.poisson(_get(z, "tree_density") * 0.6))):
@@ -121,8 +121,8 @@ def toy_render(z: Mapping[str, float], rng: np.random.Generator, width: int, hei
         if kind == "car":
             hw = 0.03 + 0.09 * d
             cx = 0.5 + float(rng.uniform(-0.8, 0.8)) * (0.06 + 0.1 * lanes * d)
-            colour = rng.uniform(0.05, 0.9, 3)
-            blob(cx, cy - hw * 0.35 * W / H, hw, hw * 0.35 * W / H, colour, CAR, box=True)
+            color = rng.uniform(0.05, 0.9, 3)
+            blob(cx, cy - hw * 0.35 * W / H, hw, hw * 0.35 * W / H, color, CAR, box=True)
         else:
             hw = 0.006 + 0.012 * d
             cx = float(rng.choice([0.5 - half_at(d, lanes, z) - 0.04, 0.5 + half_at(d, lanes, z) + 0.04]))
