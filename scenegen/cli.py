@@ -9,6 +9,7 @@ import importlib.metadata
 import sys
 from typing import Callable, List, Optional, Sequence
 
+from .cli_types import normalise_path_options
 from .errors import UserError
 
 PROG = "scenegen"
@@ -19,6 +20,12 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        """Parse, then normalise path options, so every message shows a path the same way."""
+        namespace, rest = super().parse_known_args(args, namespace)
+        normalise_path_options(self, namespace)
+        return namespace, rest
 
 
 def _register_core(sub: argparse._SubParsersAction) -> None:

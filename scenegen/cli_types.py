@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Callable, Tuple
 
 from .errors import UserError
@@ -72,3 +73,39 @@ def parse_grid(text: str, flag: str) -> Tuple[int, int]:
     except ValueError:
         raise UserError(f"{flag} must look like ROWSxCOLS, e.g. 3x4, got {text!r}") from None
     return rows, cols
+
+
+#: metavars of options that name a file or folder, and of dataset specs ``[KIND:]PATH[#SPLIT]``
+PATH_METAVARS = ("FILE", "DIR", "RUN_DIR", "FILE.json", "FILE.png")
+SPEC_METAVARS = ("SPEC",)
+
+
+def normalised_path(text: str) -> str:
+    """``text`` without redundant separators, ``.`` and ``a/..`` parts (as every message shows it);
+    the empty string stays empty so that it is refused as a path, not read as the current folder."""
+    return os.path.normpath(text) if text else text
+
+
+def normalised_spec(text: str) -> str:
+    """A dataset spec ``[KIND:]PATH[#SPLIT]`` with its path part normalised."""
+    kind, sep, rest = text.partition(":")
+    if not sep or len(kind) < 2 or not kind.isidentifier():  # no kind (or a drive letter)
+        kind, sep, rest = "", "", text
+    path, hash_, split = rest.partition("#")
+    return f"{kind}{sep}{normalised_path(path)}{hash_}{split}"
+
+
+def normalise_path_options(parser: argparse.ArgumentParser, namespace: argparse.Namespace) -> None:
+    """Normalise, in place, the values of ``parser``'s path and dataset-spec options."""
+    for action in parser._actions:
+        value = getattr(namespace, action.dest, None)
+        if action.metavar in PATH_METAVARS:
+            fix = normalised_path
+        elif action.metavar in SPEC_METAVARS:
+            fix = normalised_spec
+        else:
+            continue
+        if isinstance(value, str):
+            setattr(namespace, action.dest, fix(value))
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            setattr(namespace, action.dest, [fix(v) for v in value])

@@ -37,9 +37,11 @@ def read_mapping(path: str | Path, what: str, allowed: Iterable[str]) -> Dict[st
 def relative_to_file(spec: str, base: Path) -> str:
     """A path or ``KIND:PATH[#SPLIT]`` spec read from a file in ``base``: a relative path is taken from
     ``base``, and a ``KIND:`` prefix (a dataset kind or ``params``) stays in front."""
+    from .cli_types import normalised_spec
     from .datasets import KINDS  # datasets imports OpenCV: only when a spec is resolved
 
     kind, sep, rest = spec.partition(":")
     if sep and kind in (*KINDS, "params"):
         return f"{kind}:{relative_to_file(rest, base)}"
-    return spec if Path(spec).expanduser().is_absolute() else str(Path(base) / spec)
+    path = spec if Path(spec).expanduser().is_absolute() else str(Path(base) / spec)
+    return normalised_spec(path)

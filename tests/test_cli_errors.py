@@ -126,3 +126,18 @@ def test_cad_share_needs_a_catalog(tmp_path):
     r = run_cli("render", "--frames", "1", "--out", tmp_path / "out", "--cad-share", "0.3")
     assert r.returncode == 2 and "--cad-share needs" in r.stderr and r.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_messages_show_paths_normalised(tmp_path):
+    from scenegen.cli_types import normalised_spec
+
+    assert normalised_spec("camvid:./data//cv/../cv#val") == "camvid:data/cv#val"
+    assert normalised_spec("runs/./x/") == "runs/x" and normalised_spec("") == ""
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "tune.yaml").write_text("real: camvid:../data/./cv#val\nout: ../runs/x\n")
+    cases = [(["report", f"{tmp_path}/./a/../runs//nothing/"], f"{tmp_path}/runs/nothing: not a tuning run"),
+             (["params", "validate", f"{tmp_path}//cfg/../missing.yaml"], f"{tmp_path}/missing.yaml: parameter file"),
+             (["tune", "--config", f"{tmp_path}/cfg/tune.yaml"], f"{tmp_path}/data/cv: dataset folder does not exist")]
+    for args, fragment in cases:
+        r = run_cli(*args)
+        assert r.returncode == 2 and fragment in r.stderr, (args, r.stderr)
