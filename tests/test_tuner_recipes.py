@@ -47,7 +47,7 @@ def test_flags_override_the_config_file_which_overrides_the_recipe(tmp_path):
     assert cfg.recipe == "quick" and cfg.resolution == (96, 48)          # from the recipe
     assert cfg.batch == 24 and cfg.samples == 3                           # file, then the flag
     assert Path(cfg.out) == tmp_path / "cfg" / "runs" / "x"                # relative to the file
-    assert Path(cfg.params) == tmp_path / "cfg" / ".." / "start.yaml"
+    assert Path(cfg.params) == tmp_path / "start.yaml"                          # normalised
     assert "fog_density" in cfg.variables and "sun_elevation_deg" in cfg.variables
     assert config("--config", cfg_file, "--recipe", "paper").resolution == (256, 128)
 
