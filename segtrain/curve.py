@@ -46,14 +46,14 @@ from scenegen.datasets import parse_dataset_spec
 from scenegen.errors import UserError
 from scenegen.yamlfile import read_mapping, relative_to_file
 from segtrain.data import labelled_samples, training_samples
-from segtrain.runs import (RUN_SETTINGS, Job, as_list, check_run_setup, parse_jobs, parse_seeds,
+from segtrain.config import DEFAULT_DEVICE, DEFAULT_JOBS, TrainConfig, field_default
+from segtrain.runs import (DEFAULT_BALANCED_SHARE, RUN_SETTINGS, Job, as_list, check_run_setup, parse_jobs, parse_seeds,
                            run_jobs, share_option, train_config, train_options)
-from segtrain.train import TrainConfig, resolve_config, validate_config
+from segtrain.train import resolve_config, validate_config
 
 RECIPES = ("real", "finetune", "balanced")
 SYNTHETIC_SETS = ("untuned", "tuned")
 DEFAULT_RECIPES = ("real", "finetune")
-DEFAULT_BALANCED_SHARE = 0.5
 _KEYS = {"out", "val", "real", "counts", "fractions", "seeds", "untuned", "tuned", "recipes", "train", "finetune",
          "balanced", "jobs", "device", "title"}
 
@@ -67,7 +67,7 @@ class CurveConfig:
     real: str
     counts: List[int] | None = None
     fractions: List[float] | None = None
-    seeds: List[int] = field(default_factory=lambda: [0])
+    seeds: List[int] = field(default_factory=lambda: [field_default(TrainConfig, "seed")])
     sets: Dict[str, List[str]] = field(default_factory=dict)  # synthetic set name -> folders
     recipes: List[str] = field(default_factory=lambda: list(DEFAULT_RECIPES))
     train: Dict = field(default_factory=dict)
@@ -76,8 +76,8 @@ class CurveConfig:
     replay_up_to: int | None = None  # replay synthetic frames only for k up to this; None = at every k
     balanced: Dict = field(default_factory=dict)
     balanced_share: float = DEFAULT_BALANCED_SHARE
-    jobs: int = 1
-    device: str = "auto"
+    jobs: int = DEFAULT_JOBS
+    device: str = DEFAULT_DEVICE
     title: str = ""
     source: Path | None = None
 
@@ -152,7 +152,8 @@ def load_curve_config(path: str | Path) -> CurveConfig:
         real=relative_to_file(str(raw["real"]), path.parent), counts=counts, fractions=fractions, seeds=seeds,
         sets=sets, recipes=_recipes(raw, sets, path), train=train, finetune=finetune, finetune_share=finetune_share,
         replay_up_to=replay_up_to, balanced=balanced, balanced_share=balanced_share, jobs=parse_jobs(raw, path),
-        device=str(raw.get("device", "auto")), title=str(raw.get("title", "")), source=path)
+        device=str(raw.get("device", field_default(CurveConfig, "device"))),
+        title=str(raw.get("title", field_default(CurveConfig, "title"))), source=path)
 
 
 def real_counts(cfg: CurveConfig, n_real: int) -> List[int]:
@@ -171,13 +172,50 @@ def real_counts(cfg: CurveConfig, n_real: int) -> List[int]:
 
 @dataclass(frozen=True)
 class Line:
-    """One curve: a recipe, and for the synthetic recipes the set it uses."""
+    """One curve: a recipe, for the synthetic recipes the set it uses, and how its batches share real images.
 
-    key: str
-    label: str  # for legends and tables
-    short: str  # for differences: "tuned → fine-tuned"
+    ``batch_share`` is the real share of each batch: for ``balanced`` of every batch, for ``finetune`` of
+    the batches that replay the synthetic frames (None: fine-tuned on the real images alone), which they
+    do only up to ``replay_up_to`` real images (None: at every count).  The key (run folder and
+    ``curve.json``), the label and the short name follow from these fields.
+    """
+
     recipe: str
     synthetic: str | None = None
+    batch_share: float | None = None
+    replay_up_to: int | None = None
+
+    @property
+    def key(self) -> str:
+        """``real``, or ``<set>_<recipe>`` (``tuned_finetune``)."""
+        return self.recipe if self.synthetic is None else f"{self.synthetic}_{self.recipe}"
+
+    @property
+    def short(self) -> str:
+        """The line in differences: "real only", "tuned → fine-tuned", "tuned + real, balanced"."""
+        if self.recipe == "real":
+            return "real only"
+        return f"{self.synthetic} → fine-tuned" if self.recipe == "finetune" else f"{self.synthetic} + real, balanced"
+
+    @property
+    def label(self) -> str:
+        """The line in legends and tables."""
+        if self.recipe == "real":
+            return "Real only (ImageNet start)"
+        name = self.synthetic.capitalize()
+        if self.recipe == "balanced":
+            return f"{name} synthetic + k real in one run ({self.batch_share * 100:g}% of each batch real)"
+        how = "real images only" if self.batch_share is None else \
+            f"{self.batch_share * 100:g}% of each batch real, rest synthetic"
+        if self.replay_up_to is not None:
+            how += f", up to k={self.replay_up_to}; real only above"
+        return f"{name} synthetic → fine-tuned on k real ({how})"
+
+    def share_at(self, count: int) -> float | None:
+        """The real share of each batch at ``count`` real images (None: all real, or drawn uniformly)."""
+        if self.replay_up_to is not None and count > self.replay_up_to:
+            return None
+        return self.batch_share
 
 
 def curve_lines(cfg: CurveConfig) -> List[Line]:
@@ -185,28 +223,12 @@ def curve_lines(cfg: CurveConfig) -> List[Line]:
     lines = []
     for recipe in cfg.recipes:
         if recipe == "real":
-            lines.append(Line("real", "Real only (ImageNet start)", "real only", "real"))
-            continue
-        for s in cfg.sets:
-            if recipe == "finetune":
-                how = "real images only" if cfg.finetune_share is None else \
-                    f"{cfg.finetune_share * 100:g}% of each batch real, rest synthetic"
-                if cfg.replay_up_to is not None:
-                    how += f", up to k={cfg.replay_up_to}; real only above"
-                lines.append(Line(f"{s}_finetune", f"{s.capitalize()} synthetic → fine-tuned on k real ({how})",
-                                  f"{s} → fine-tuned", recipe, s))
-            else:
-                lines.append(Line(f"{s}_balanced", f"{s.capitalize()} synthetic + k real in one run "
-                                  f"({cfg.balanced_share * 100:g}% of each batch real)", f"{s} + real, balanced",
-                                  recipe, s))
+            lines.append(Line("real"))
+        elif recipe == "finetune":
+            lines += [Line(recipe, s, cfg.finetune_share, cfg.replay_up_to) for s in cfg.sets]
+        else:
+            lines += [Line(recipe, s, cfg.balanced_share) for s in cfg.sets]
     return lines
-
-
-def replay_share(cfg: CurveConfig, count: int) -> float | None:
-    """The real share of the fine-tuning batches at ``count`` real images (None: all real, no replay)."""
-    if cfg.finetune_share is None or (cfg.replay_up_to is not None and count > cfg.replay_up_to):
-        return None
-    return cfg.finetune_share
 
 
 def run_dir(cfg: CurveConfig, line: str, count: int, seed: int) -> Path:
@@ -225,9 +247,9 @@ def _config(cfg: CurveConfig, line: Line | None, synthetic: str | None, count: i
         return train_config(cfg.train, out=out, **real, **common)
     if line.recipe == "balanced":
         return train_config({**cfg.train, **cfg.balanced}, out=out, train=cfg.sets[line.synthetic],
-                            real_batch_share=cfg.balanced_share, **real, **common)
+                            real_batch_share=line.share_at(count), **real, **common)
     init = str(run_dir(cfg, line.synthetic, 0, seed) / "model.pt")
-    share = replay_share(cfg, count)
+    share = line.share_at(count)
     replay = cfg.sets[line.synthetic] if share is not None else []
     return train_config({**cfg.train, **cfg.finetune}, out=out, train=replay, real_batch_share=share,
                         init=init, **real, **common)

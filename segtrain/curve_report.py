@@ -52,18 +52,18 @@ def _comparisons(counts: List[int], lines: Sequence, runs_of) -> List[Dict]:
                       "by_count": [paired(runs_of("real", k), runs_of(ln.key, k)) for k in counts]})
         comps.append({"label": f"{ln.short} − {ln.synthetic} synthetic alone", "a": ln.synthetic, "b": ln.key,
                       "by_count": [paired(runs_of(ln.synthetic, 0), runs_of(ln.key, k)) for k in counts]})
-    by_key = {ln.key: ln for ln in lines}
+    by_recipe = {(ln.recipe, ln.synthetic): ln for ln in lines}
     for recipe in ("finetune", "balanced"):
-        a, b = f"untuned_{recipe}", f"tuned_{recipe}"
-        if a in by_key and b in by_key:
-            diffs = [paired(runs_of(a, k), runs_of(b, k)) for k in counts]
-            comps.append({"label": f"{by_key[b].short} − {by_key[a].short}", "a": a, "b": b, "by_count": diffs,
+        a, b = by_recipe.get((recipe, "untuned")), by_recipe.get((recipe, "tuned"))
+        if a is not None and b is not None:
+            diffs = [paired(runs_of(a.key, k), runs_of(b.key, k)) for k in counts]
+            comps.append({"label": f"{b.short} − {a.short}", "a": a.key, "b": b.key, "by_count": diffs,
                           "pooled": pooled(diffs)})
     return comps
 
 
 def _labels_saved(lines: List[Dict]) -> List[Dict]:
-    real = next((ln for ln in lines if ln["key"] == "real"), None)
+    real = next((ln for ln in lines if ln["recipe"] == "real"), None)
     if real is None:
         return []
     measured = [p for p in real["points"] if p["global"] is not None]

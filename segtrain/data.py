@@ -6,7 +6,6 @@ uninterrupted run would have seen.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
 import cv2
@@ -16,30 +15,11 @@ import torch
 from scenegen.datasets import DatasetSpec, Sample, list_samples, parse_dataset_spec, read_sample
 from scenegen.errors import DatasetError, UserError
 from scenegen.labels import IGNORE, ClassMapping
-from scenegen.seeding import stable_key
+from scenegen.seeding import generator, stable_key
+from segtrain.config import AugmentConfig
 
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
-
-
-@dataclass(frozen=True)
-class AugmentConfig:
-    """Standard segmentation augmentation: random scale, crop, horizontal flip, colour jitter."""
-
-    scale_min: float = 0.5
-    scale_max: float = 2.0
-    flip: bool = True
-    brightness: float = 0.25
-    contrast: float = 0.25
-    saturation: float = 0.25
-    hue: float = 0.02
-
-    def validate(self) -> None:
-        if not 0 < self.scale_min <= self.scale_max:
-            raise UserError(f"scale range {self.scale_min}..{self.scale_max} must satisfy 0 < min <= max")
-        for name in ("brightness", "contrast", "saturation", "hue"):
-            if getattr(self, name) < 0:
-                raise UserError(f"colour jitter {name} must be >= 0")
 
 
 def parse_size(text: str) -> Tuple[int, int]:
@@ -75,8 +55,7 @@ def real_subset(samples: Sequence[Sample], fraction: float, seed: int, count: in
     if count is not None and not 1 <= count <= n:
         raise UserError(f"--real-count {count} must be between 1 and the {n} images of the real set")
     k = count if count is not None else max(1, int(round(fraction * n)))
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), stable_key("real-subset")]))
-    order = rng.permutation(n)
+    order = generator(seed, stable_key("real-subset")).permutation(n)
     return [samples[i] for i in sorted(order[:k])]
 
 
@@ -230,7 +209,7 @@ class TrainStream(torch.utils.data.Dataset):
         if perm is None:
             key = [self.seed, stable_key("order"), epoch] if pool == "all" else \
                 [self.seed, stable_key("order"), stable_key(pool), epoch]
-            perm = self._perm[(pool, epoch)] = np.random.default_rng(np.random.SeedSequence(key)).permutation(n)
+            perm = self._perm[(pool, epoch)] = generator(*key).permutation(n)
             if len(self._perm) > 8:
                 self._perm.pop(next(iter(self._perm)))
         return int(perm[q % n])
@@ -249,6 +228,5 @@ class TrainStream(torch.utils.data.Dataset):
 
     def __getitem__(self, p: int) -> Tuple[torch.Tensor, torch.Tensor]:
         image, labels = self.data.load(self.sample_index(p))
-        rng = np.random.default_rng(np.random.SeedSequence([self.seed, stable_key("augment"), int(p)]))
-        image, labels = augment(image, labels, self.crop, self.aug, rng)
+        image, labels = augment(image, labels, self.crop, self.aug, generator(self.seed, stable_key("augment"), p))
         return to_tensor(image), torch.from_numpy(labels.astype(np.int64))

@@ -14,18 +14,16 @@ from pathlib import Path
 from typing import Callable, Dict, Hashable, List, Sequence, Tuple
 
 from scenegen.errors import UserError
-from segtrain.data import AugmentConfig, parse_size
-from segtrain.train import TrainConfig, resolve_config
+from segtrain.config import DEFAULT_JOBS, AugmentConfig, TrainConfig, field_default, require_same_run
+from segtrain.data import parse_size
+from segtrain.train import resolve_config
 
 # Settings of TrainConfig that an experiment sets per run (data, start, validation, run control).
 RUN_SETTINGS = {"out", "train", "real", "real_fraction", "real_count", "real_batch_share", "init", "val", "resume",
                 "progress"}
 # Options of TrainConfig that a ``train:`` (or ``finetune:``) section may set.
 TRAIN_OPTIONS = {f.name for f in fields(TrainConfig)} - RUN_SETTINGS - {"device"}
-# Settings added to TrainConfig after runs were recorded: older records ran with the default.
-ADDED_LATER = ("init", "real_batch_share", "real_count")
-# Settings that do not change what a run computes.
-_NOT_COMPARED = {"resume", "progress", "device", "workers", "threads", "cache", "ckpt_every", "out"}
+DEFAULT_BALANCED_SHARE = 0.5  # real share of each batch of a balanced run
 
 
 def as_list(value, where: str) -> List[str]:
@@ -53,10 +51,10 @@ def train_options(raw: Dict, key: str, path: Path, extra: Sequence[str] = ()) ->
 
 
 def parse_seeds(raw: Dict, train_opts: Dict, path: Path) -> List[int]:
-    """``seeds`` (top level) or ``train.seed`` (removed from ``train_opts``); default ``[0]``."""
+    """``seeds`` (top level) or ``train.seed`` (removed from ``train_opts``); default: TrainConfig's seed."""
     if "seeds" in raw and "seed" in train_opts:
         raise UserError(f"{path}: give either seeds (top level) or train.seed, not both")
-    seeds = raw.get("seeds", [train_opts.pop("seed", 0)])
+    seeds = raw.get("seeds", [train_opts.pop("seed", field_default(TrainConfig, "seed"))])
     if isinstance(seeds, int) and not isinstance(seeds, bool):
         seeds = [seeds]
     if (not isinstance(seeds, list) or not seeds or not all(isinstance(x, int) and not isinstance(x, bool)
@@ -66,8 +64,8 @@ def parse_seeds(raw: Dict, train_opts: Dict, path: Path) -> List[int]:
 
 
 def parse_jobs(raw: Dict, path: Path) -> int:
-    """``jobs``: how many training runs go side by side (a whole number >= 1; default 1)."""
-    jobs = raw.get("jobs", 1)
+    """``jobs``: how many training runs go side by side (a whole number >= 1; default ``DEFAULT_JOBS``)."""
+    jobs = raw.get("jobs", DEFAULT_JOBS)
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise UserError(f"{path}: jobs must be a whole number >= 1")
     return jobs
@@ -103,17 +101,14 @@ def train_config(opts: Dict, **settings) -> TrainConfig:
 def finished(tc: TrainConfig) -> Dict | None:
     """The run's evaluation record if it finished with these settings, else None.
 
-    UserError if ``tc.out`` holds a run trained with other settings.
+    UserError naming ``tc.out`` and the first differing setting if it holds a run trained with other
+    settings (the rule ``train-seg --resume`` applies too: ``segtrain.config.require_same_run``).
     """
     ev, tr = tc.out / "eval.json", tc.out / "train.json"
     if not (ev.is_file() and tr.is_file()):
         return None
-    new = resolve_config(tc).record()
-    old = {**{f.name: f.default for f in fields(TrainConfig) if f.name in ADDED_LATER},
-           **json.loads(tr.read_text())["config"]}
-    if {k: v for k, v in old.items() if k not in _NOT_COMPARED} != \
-            {k: v for k, v in new.items() if k not in _NOT_COMPARED}:
-        raise UserError(f"{tc.out}: holds a run trained with other settings; remove it or choose another out")
+    require_same_run(tc.out, json.loads(tr.read_text())["config"], resolve_config(tc),
+                     "reuse the run it holds (remove it or choose another out)")
     return json.loads(ev.read_text())
 
 

@@ -1,16 +1,18 @@
 """The paper's Table 1: per-class IoU of the 7 classes and "global" per training set, with deltas.
 
 Rows are training sets (untuned synthetic, tuned synthetic, real, each synthetic set plus a share
-of real); columns are vehicle, pedestrian, building, vegetation, road, ground, sky and global (the
-mean of the 7).  Delta rows subtract one row from another, column by column; with several seeds the
-global difference is also paired seed by seed, with its standard error.  Written as Markdown, JSON, a
-PNG bar chart and a small HTML page.
+of real), each a ``Row`` whose key, folder and label follow from what it trains on; columns are
+vehicle, pedestrian, building, vegetation, road, ground, sky and global (the mean of the 7).  Delta
+rows subtract one row from another, column by column; with several seeds the global difference is
+also paired seed by seed, with its standard error.  Written as Markdown, JSON, a PNG bar chart and a
+small HTML page.
 """
 from __future__ import annotations
 
 import html
 import io
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
@@ -18,6 +20,103 @@ from scenegen.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from scenegen.labels import PAPER7_NAMES
 
 COLUMNS: Tuple[str, ...] = PAPER7_NAMES + ("global",)
+ALL_REAL, REAL_SHARE = "all", "share"  # a row's real images: the whole real set, or its share
+PROTOCOLS = ("mix", "balanced", "finetune")  # how a synthetic row adds the real share
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of Table 1: what it trains on and what it starts from.
+
+    ``synthetic`` is the synthetic set ("untuned" or "tuned") the row trains on or, fine-tuned, starts
+    from; ``real`` is ``ALL_REAL``, ``REAL_SHARE`` or None; ``protocol`` says how a synthetic row adds
+    the real share: ``mix`` (one run, drawn uniformly), ``balanced`` (one run, a fixed real share per
+    batch) or ``finetune`` (the synthetic row's model trained on the share alone).  The key (in
+    ``table.json`` and the deltas), the run folder and the label follow from these fields.
+    """
+
+    synthetic: str | None = None
+    real: str | None = None
+    protocol: str = "mix"
+
+    def __post_init__(self) -> None:
+        if self.real not in (None, ALL_REAL, REAL_SHARE) or (self.synthetic or self.real) is None \
+                or (self.synthetic is not None and self.real == ALL_REAL):
+            raise ValueError(f"not a table row: {self}")
+        if self.protocol not in PROTOCOLS or (self.protocol != "mix" and not self.adds_share):
+            raise ValueError(f"protocol {self.protocol!r} applies only to a synthetic set plus the real share")
+
+    @property
+    def adds_share(self) -> bool:
+        """Whether the row is a synthetic set plus the real share (the rows a protocol changes)."""
+        return self.synthetic is not None and self.real == REAL_SHARE
+
+    @property
+    def key(self) -> str:
+        """The row's name in experiment files, ``table.json`` and deltas: ``tuned``, ``real-share``, ``tuned+real``."""
+        if self.synthetic is None:
+            return "real" if self.real == ALL_REAL else "real-share"
+        return f"{self.synthetic}+real" if self.real else self.synthetic
+
+    @property
+    def short(self) -> str:
+        """The row in delta labels: ``tuned``, ``real share``, ``tuned+real``."""
+        return "real share" if self.synthetic is None and self.real == REAL_SHARE else self.key
+
+    @property
+    def folder(self) -> str:
+        """The run folder's name under ``rows/``."""
+        if self.synthetic is None:
+            return "real" if self.real == ALL_REAL else "real_share"
+        if self.real is None:
+            return self.synthetic
+        return {"mix": "{}_plus_real", "balanced": "{}_plus_real_balanced",
+                "finetune": "{}_then_real"}[self.protocol].format(self.synthetic)
+
+    @property
+    def start(self) -> "Row | None":
+        """The row whose model this one starts from (None: ImageNet weights)."""
+        return Row(self.synthetic) if self.adds_share and self.protocol == "finetune" else None
+
+    @property
+    def trains_on(self) -> str | None:
+        """The synthetic set whose frames are in the row's training data."""
+        return None if self.start is not None else self.synthetic
+
+    @property
+    def needs(self) -> Tuple[str, ...]:
+        """The experiment-file keys that must give data for this row."""
+        return tuple(k for k in (self.synthetic, "real" if self.real else None) if k)
+
+    def label(self, fraction: float, real_name: str | None = None, batch_share: float | None = None) -> str:
+        """The row's label, for a real share of ``fraction``, a real set called ``real_name`` and (balanced)
+        ``batch_share`` of each batch real."""
+        pct = f"{fraction * 100:g}%"
+        if self.synthetic is None:
+            return (f"Real ({real_name})" if real_name else "Real") if self.real == ALL_REAL else f"{pct} real only"
+        name = self.synthetic.capitalize()
+        if self.real is None:
+            return f"{name} synthetic"
+        if self.protocol == "finetune":
+            return f"{name}, fine-tuned on {pct} real"
+        if self.protocol == "balanced":
+            return f"{name} + {pct} real, {batch_share * 100:g}% of each batch"
+        return f"{name} + {pct} real"
+
+
+# Every row, in table order.
+ROWS: Tuple[Row, ...] = (Row("untuned"), Row("tuned"), Row(real=ALL_REAL), Row(real=REAL_SHARE),
+                         Row("untuned", REAL_SHARE), Row("tuned", REAL_SHARE))
+# The deltas of the table: (row a, row b), shown as b minus a.
+DELTA_ROWS: Tuple[Tuple[Row, Row], ...] = (
+    (Row("untuned"), Row("tuned")), (Row("untuned", REAL_SHARE), Row("tuned", REAL_SHARE)),
+    (Row(real=REAL_SHARE), Row("untuned", REAL_SHARE)), (Row(real=REAL_SHARE), Row("tuned", REAL_SHARE)))
+_ADDS_SHARE = frozenset(r.key for r in ROWS if r.adds_share)
+
+
+def delta(a: Row, b: Row) -> Tuple[str, str, str]:
+    """The delta "b minus a" as ``build_table`` takes it: (label, key of a, key of b)."""
+    return f"{b.short} − {a.short}", a.key, b.key
 
 
 def row_scores(record: Dict) -> Dict[str, float | None]:
@@ -90,7 +189,7 @@ def settings_summary(table: Dict) -> str | None:
     size = "x".join(str(v) for v in opts["size"]) if opts.get("size") else "native size"
     parts = [f"Trained: {opts['arch']}, {opts['steps']} steps, batch {opts['batch_size']}, {size}, "
              f"{opts['optimizer']} lr {opts['lr']:g}"]
-    protocol = table.get("real_protocol") if any(r["key"].endswith("+real") for r in table["rows"]) else None
+    protocol = table.get("real_protocol") if any(r["key"] in _ADDS_SHARE for r in table["rows"]) else None
     if protocol == "balanced":
         parts.append(f"+ real rows: one run, {table['real_batch_share'] * 100:g}% of each batch real")
     elif protocol == "finetune":

@@ -10,73 +10,28 @@ from __future__ import annotations
 import io
 import math
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-import numpy as np
 import torch
 from torch.nn import functional as F
 
-from scenegen.datasets import parse_dataset_spec
+from scenegen.datasets import Sample, parse_dataset_spec
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_bytes, atomic_write_json, atomic_write_text
-from scenegen.labels import IGNORE, class_mapping
-from segtrain.data import AugmentConfig, SegDataset, TrainStream, labelled_samples, training_samples
+from scenegen.labels import IGNORE, ClassMapping, class_mapping
+from scenegen.seeding import int_seed
+from segtrain.config import DEFAULT_CROP, DEFAULT_DEVICE, DEFAULT_LR, TrainConfig, require_same_run
+from segtrain.data import SegDataset, TrainStream, labelled_samples, training_samples
 from segtrain.evaluate import evaluate, markdown_table
-from segtrain.archs import DEFAULT_ARCH
 from segtrain.models import build_model, param_groups
 
+__all__ = ["CHECKPOINT_FORMAT", "DEFAULT_LR", "TrainConfig", "eval_checkpoint", "init_weights", "load_checkpoint",
+           "model_from_checkpoint", "poly_lr", "real_batch_slots", "resolve_config", "resolve_device", "train",
+           "validate_config"]
+
 CHECKPOINT_FORMAT = "scenegen-segtrain/1"
-DEFAULT_LR = {"adamw": 1e-3, "sgd": 1e-2}
-# Settings a resumed run must share with the run that wrote the checkpoint.
-_RESUME_KEYS = ("train", "real", "real_fraction", "real_count", "real_batch_share", "init", "classes", "arch",
-                "output_stride", "batch_size", "size", "crop", "seed", "optimizer", "lr", "steps", "augment")
-
-
-@dataclass
-class TrainConfig:
-    """Everything one training run depends on (the CLI fills it from its flags)."""
-
-    out: Path
-    train: List[str] = field(default_factory=list)
-    real: str | None = None
-    real_fraction: float = 1.0
-    real_count: int | None = None  # take this many real images instead of a fraction
-    real_batch_share: float | None = None  # share of each batch drawn from the real images; None = uniform
-    init: str | None = None  # a segtrain checkpoint whose weights start this run (fine-tuning)
-    val: str | None = None
-    classes: str = "paper7"
-    arch: str = DEFAULT_ARCH
-    pretrained: bool = True
-    output_stride: int | None = None  # lite0 only: 32 (default) or 16
-    steps: int = 600
-    batch_size: int = 8
-    size: Tuple[int, int] | None = None  # (w, h) every image is resized to first; None = native
-    crop: Tuple[int, int] | None = None  # (w, h) training crop; None = size
-    optimizer: str = "adamw"
-    lr: float | None = None  # None: 1e-3 for adamw, 1e-2 for sgd
-    head_lr_mult: float = 10.0
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    poly_power: float = 0.9
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-    seed: int = 0
-    device: str = "auto"
-    amp: bool | None = None  # None: on for CUDA
-    workers: int = 0
-    threads: int | None = None  # torch CPU threads; None = torch's default
-    cache: bool = True
-    ckpt_every: int = 200
-    resume: bool = False
-    progress: bool = True
-
-    def record(self) -> Dict:
-        d = asdict(self)
-        d["out"] = str(self.out)
-        d["size"] = list(self.size) if self.size else None
-        d["crop"] = list(self.crop) if self.crop else None
-        return d
 
 
 def resolve_device(name: str) -> torch.device:
@@ -141,13 +96,14 @@ def poly_lr(base: float, step: int, steps: int, power: float) -> float:
 
 
 def resolve_config(cfg: TrainConfig) -> TrainConfig:
-    """Fill the defaults that depend on other settings: the crop (the size, else 512x512) and the
-    learning rate (by optimizer)."""
-    lr = cfg.lr if cfg.lr is not None else DEFAULT_LR.get(cfg.optimizer, 1e-3)
-    return replace(cfg, out=Path(cfg.out), crop=cfg.crop or cfg.size or (512, 512), lr=lr)
+    """Fill the defaults that depend on other settings: the crop (the size, else ``DEFAULT_CROP``) and
+    the learning rate (``DEFAULT_LR`` by optimizer)."""
+    lr = cfg.lr if cfg.lr is not None else DEFAULT_LR.get(cfg.optimizer, DEFAULT_LR[TrainConfig.optimizer])
+    return replace(cfg, out=Path(cfg.out), crop=cfg.crop or cfg.size or DEFAULT_CROP, lr=lr)
 
 
 def validate_config(cfg: TrainConfig) -> None:
+    """UserError on a setting out of range, an unknown class set or an output folder already in use."""
     if cfg.steps < 1:
         raise UserError(f"--steps must be >= 1 (got {cfg.steps})")
     if cfg.batch_size < 2:
@@ -200,19 +156,189 @@ def real_batch_slots(cfg: TrainConfig) -> int:
 
 
 def _make_optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
+    """AdamW or SGD over the backbone and head parameter groups (the head at ``head_lr_mult``)."""
     groups = param_groups(model, cfg.lr, cfg.head_lr_mult)
     if cfg.optimizer == "adamw":
         return torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
     return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
 
 
-def _compare_resume(ck: Dict, cfg: TrainConfig, path: Path) -> None:
-    old = ck.get("config", {})
-    new = cfg.record()
-    for k in _RESUME_KEYS:
-        if old.get(k) != new.get(k):
-            raise UserError(f"{path}: cannot resume, setting {k!r} differs "
-                            f"(checkpoint {old.get(k)!r}, now {new.get(k)!r})")
+@dataclass
+class _Data:
+    """A run's data, read and checked before anything is written."""
+
+    mapping: ClassMapping
+    train: SegDataset
+    sources: Dict  # per training source: spec and frames (for train.json)
+    val: List[Sample]
+    init_state: Dict | None  # the --init model's weights
+
+
+@dataclass
+class _Run:
+    """What a run trains (model, optimiser, loss scaler) and how far it has come."""
+
+    model: torch.nn.Module
+    optim: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+    weights_source: str
+    step: int = 0
+    history: List[List] = field(default_factory=list)  # [step, loss] per step
+    elapsed: float = 0.0  # training seconds before this process (a resumed run)
+
+
+def _device_and_amp(cfg: TrainConfig) -> Tuple[torch.device, bool]:
+    """The device, torch's CPU threads, and whether mixed precision is on (UserError without CUDA)."""
+    device = resolve_device(cfg.device)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    amp = (device.type == "cuda") if cfg.amp is None else bool(cfg.amp)
+    if amp and device.type != "cuda":
+        raise UserError("mixed precision (--amp) needs a CUDA device")
+    return device, amp
+
+
+def _prepare_data(cfg: TrainConfig) -> _Data:
+    """Read every training and validation sample (and the --init weights) so bad input fails early."""
+    mapping = class_mapping(cfg.classes)
+    samples, sources = training_samples(cfg.train, cfg.real, cfg.real_fraction, cfg.seed, cfg.real_count)
+    init_state = init_weights(cfg.init, cfg) if cfg.init else None
+    val_samples = labelled_samples(parse_dataset_spec(cfg.val, default_split="val")) if cfg.val else []
+    train_data = SegDataset(samples, mapping, cfg.size, cache=cfg.cache)
+    train_data.load_all(progress=cfg.progress)
+    SegDataset(val_samples, mapping, None, cache=False).load_all(progress=cfg.progress)
+    return _Data(mapping, train_data, sources, val_samples, init_state)
+
+
+def _resume_checkpoint(cfg: TrainConfig) -> Dict | None:
+    """The checkpoint ``--resume`` continues (None: start afresh); UserError if its settings differ."""
+    path = cfg.out / "checkpoint.pt"
+    if not (cfg.resume and path.exists()):
+        return None
+    ck = load_checkpoint(path)
+    require_same_run(path, ck.get("config", {}), cfg, "resume")
+    return ck
+
+
+def _build_run(cfg: TrainConfig, data: _Data, device: torch.device, amp: bool) -> _Run:
+    """The model (pretrained, from --init or from scratch) on ``device``, its optimiser and loss scaler."""
+    model, weights_source = build_model(cfg.arch, data.mapping.num_classes,
+                                        pretrained=cfg.pretrained and data.init_state is None,
+                                        output_stride=cfg.output_stride)
+    if data.init_state is not None:
+        model.load_state_dict(data.init_state)
+        weights_source = f"init: {cfg.init}"
+    model.to(device)
+    optim = _make_optimizer(cfg, model)
+    return _Run(model, optim, torch.amp.GradScaler(device.type, enabled=amp), weights_source)
+
+
+def _restore(run: _Run, ck: Dict) -> None:
+    """Continue from a training checkpoint: weights, optimiser, scaler, torch's RNG, step and losses."""
+    run.model.load_state_dict(ck["model"])
+    run.optim.load_state_dict(ck["optimizer"])
+    run.scaler.load_state_dict(ck["scaler"])
+    torch.set_rng_state(ck["torch_rng"])
+    run.step, run.history, run.elapsed = ck["step"], ck["history"], ck["elapsed_s"]
+
+
+def _checkpoint(cfg: TrainConfig, data: _Data, run: _Run, spent: float) -> Dict:
+    """The training checkpoint at the run's current step (``spent``: training seconds so far)."""
+    return {"format": CHECKPOINT_FORMAT, "arch": cfg.arch, "output_stride": cfg.output_stride,
+            "classes": data.mapping.name, "class_names": list(data.mapping.class_names),
+            "num_classes": data.mapping.num_classes, "size": list(cfg.size) if cfg.size else None,
+            "weights_source": run.weights_source, "model": run.model.state_dict(),
+            "optimizer": run.optim.state_dict(), "scaler": run.scaler.state_dict(), "torch_rng": torch.get_rng_state(),
+            "step": run.step, "steps": cfg.steps, "history": run.history, "elapsed_s": spent, "config": cfg.record()}
+
+
+def _batches(cfg: TrainConfig, data: _Data, start: int, device: torch.device) -> torch.utils.data.DataLoader:
+    """The augmented batches of steps ``start`` .. ``cfg.steps`` (the same for a resumed run)."""
+    stream = TrainStream(data.train, cfg.crop, cfg.augment, cfg.seed, batch=cfg.batch_size,
+                         real_slots=real_batch_slots(cfg),
+                         n_real=data.sources["sources"][-1]["frames"] if cfg.real is not None else 0)
+    return torch.utils.data.DataLoader(
+        stream, batch_size=cfg.batch_size, sampler=range(start * cfg.batch_size, cfg.steps * cfg.batch_size),
+        num_workers=cfg.workers, pin_memory=device.type == "cuda", drop_last=False,
+        # Its own generator: the loader's worker seeds must not draw from (and shift) torch's stream.
+        generator=torch.Generator().manual_seed(cfg.seed))
+
+
+def _train_step(cfg: TrainConfig, run: _Run, images: torch.Tensor, labels: torch.Tensor, device: torch.device,
+                amp: bool) -> float:
+    """One optimiser step at the poly learning rate of ``run.step``; returns the batch loss."""
+    for g in run.optim.param_groups:
+        g["lr"] = poly_lr(g["base_lr"], run.step, cfg.steps, cfg.poly_power)
+    images = images.to(device, non_blocking=True)
+    labels = labels.to(device, non_blocking=True)
+    with torch.autocast(device.type, enabled=amp):
+        logits = run.model(images)
+    valid = int((labels != IGNORE).sum())
+    loss = F.cross_entropy(logits.float(), labels, ignore_index=IGNORE, reduction="sum") / max(valid, 1)
+    run.optim.zero_grad(set_to_none=True)
+    run.scaler.scale(loss).backward()
+    run.scaler.step(run.optim)
+    run.scaler.update()
+    return float(loss.detach())
+
+
+def _train_loop(cfg: TrainConfig, data: _Data, run: _Run, device: torch.device, amp: bool) -> float:
+    """Train from ``run.step`` to ``cfg.steps``, writing a checkpoint every ``ckpt_every`` steps; returns
+    the training seconds (those before a resume included)."""
+    from tqdm import tqdm
+
+    loader = _batches(cfg, data, run.step, device)
+    bar = tqdm(total=cfg.steps, initial=run.step, desc="train", unit="step", disable=not cfg.progress,
+               dynamic_ncols=True)
+    t0 = time.perf_counter()
+    run.model.train()
+    for images, labels in loader:
+        loss = _train_step(cfg, run, images, labels, device, amp)
+        run.step += 1
+        if not math.isfinite(loss):
+            raise RuntimeError(f"training diverged at step {run.step} (loss {loss}); lower --lr")
+        run.history.append([run.step, round(loss, 5)])
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss:.3f}", lr=f"{run.optim.param_groups[0]['lr']:.2e}")
+        if run.step % cfg.ckpt_every == 0 and run.step < cfg.steps:
+            save_torch(cfg.out / "checkpoint.pt", _checkpoint(cfg, data, run, run.elapsed + time.perf_counter() - t0))
+    bar.close()
+    return run.elapsed + time.perf_counter() - t0
+
+
+def _save_models(cfg: TrainConfig, data: _Data, run: _Run, train_s: float) -> None:
+    """The final training checkpoint and ``model.pt`` (the model without the training state)."""
+    final = _checkpoint(cfg, data, run, train_s)
+    save_torch(cfg.out / "checkpoint.pt", final)
+    save_torch(cfg.out / "model.pt", {k: v for k, v in final.items()
+                                      if k not in ("optimizer", "scaler", "torch_rng", "history")})
+
+
+def _final_evaluation(cfg: TrainConfig, data: _Data, model: torch.nn.Module, device: torch.device,
+                      amp: bool) -> Tuple[Dict, float]:
+    """The evaluation record on the validation set (a note without one) and the seconds it took."""
+    t1 = time.perf_counter()
+    if data.val:
+        rec = evaluate(model, data.val, data.mapping, cfg.size, device, amp=amp, progress=cfg.progress)
+        rec["data"] = str(parse_dataset_spec(cfg.val, default_split="val"))
+    else:
+        rec = {"classes": data.mapping.name, "per_class_iou": None, "global": None, "pixel_accuracy": None,
+               "note": "no --val given"}
+    eval_s = time.perf_counter() - t1
+    rec["checkpoint"] = str(cfg.out / "model.pt")
+    return rec, eval_s
+
+
+def _write_records(cfg: TrainConfig, data: _Data, run: _Run, rec: Dict, device: torch.device, amp: bool,
+                   seconds: Tuple[float, float]) -> None:
+    """``eval.json`` (and ``eval.md``) and the run record ``train.json``; ``seconds``: training, evaluation."""
+    atomic_write_json(cfg.out / "eval.json", rec)
+    if data.val:
+        atomic_write_text(cfg.out / "eval.md", markdown_table(rec))
+    atomic_write_json(cfg.out / "train.json", {
+        "config": cfg.record(), "data": data.sources, "weights_source": run.weights_source, "device": str(device),
+        "amp": amp, "steps": run.step, "train_seconds": round(seconds[0], 2), "eval_seconds": round(seconds[1], 2),
+        "final_loss": run.history[-1][1] if run.history else None, "loss_history": run.history})
 
 
 def train(cfg: TrainConfig) -> Dict:
@@ -222,121 +348,24 @@ def train(cfg: TrainConfig) -> Dict:
     """
     cfg = resolve_config(cfg)
     validate_config(cfg)
-    mapping = class_mapping(cfg.classes)
-    device = resolve_device(cfg.device)
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    amp = (device.type == "cuda") if cfg.amp is None else bool(cfg.amp)
-    if amp and device.type != "cuda":
-        raise UserError("mixed precision (--amp) needs a CUDA device")
-
-    samples, sources = training_samples(cfg.train, cfg.real, cfg.real_fraction, cfg.seed, cfg.real_count)
-    init_state = init_weights(cfg.init, cfg) if cfg.init else None
-    val_samples = labelled_samples(parse_dataset_spec(cfg.val, default_split="val")) if cfg.val else []
-    train_data = SegDataset(samples, mapping, cfg.size, cache=cfg.cache)
-    train_data.load_all(progress=cfg.progress)
-    SegDataset(val_samples, mapping, None, cache=False).load_all(progress=cfg.progress)
-
-    resume_ck = None
-    ck_path = cfg.out / "checkpoint.pt"
-    if cfg.resume and ck_path.exists():
-        resume_ck = load_checkpoint(ck_path)
-        _compare_resume(resume_ck, cfg, ck_path)
-
-    dev_idx = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=dev_idx):
-        torch.manual_seed(int(np.random.SeedSequence([cfg.seed, 7]).generate_state(1)[0]))
-        model, weights_source = build_model(cfg.arch, mapping.num_classes,
-                                            pretrained=cfg.pretrained and init_state is None,
-                                            output_stride=cfg.output_stride)
-        if init_state is not None:
-            model.load_state_dict(init_state)
-            weights_source = f"init: {cfg.init}"
-        model.to(device)
-        optim = _make_optimizer(cfg, model)
-        scaler = torch.amp.GradScaler(device.type, enabled=amp)
-        start, history, elapsed = 0, [], 0.0
+    device, amp = _device_and_amp(cfg)
+    data = _prepare_data(cfg)
+    resume_ck = _resume_checkpoint(cfg)
+    with torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []):
+        torch.manual_seed(int_seed(cfg.seed, 7, bits=32))  # the model's initialisation
+        run = _build_run(cfg, data, device, amp)
         if resume_ck is not None:
-            model.load_state_dict(resume_ck["model"])
-            optim.load_state_dict(resume_ck["optimizer"])
-            scaler.load_state_dict(resume_ck["scaler"])
-            torch.set_rng_state(resume_ck["torch_rng"])
-            start, history, elapsed = resume_ck["step"], resume_ck["history"], resume_ck["elapsed_s"]
+            _restore(run, resume_ck)
         cfg.out.mkdir(parents=True, exist_ok=True)
-
-        def checkpoint(step: int, spent: float) -> Dict:
-            return {"format": CHECKPOINT_FORMAT, "arch": cfg.arch, "output_stride": cfg.output_stride, "classes": mapping.name,
-                    "class_names": list(mapping.class_names), "num_classes": mapping.num_classes,
-                    "size": list(cfg.size) if cfg.size else None, "weights_source": weights_source,
-                    "model": model.state_dict(), "optimizer": optim.state_dict(), "scaler": scaler.state_dict(),
-                    "torch_rng": torch.get_rng_state(), "step": step, "steps": cfg.steps,
-                    "history": history, "elapsed_s": spent, "config": cfg.record()}
-
-        stream = TrainStream(train_data, cfg.crop, cfg.augment, cfg.seed, batch=cfg.batch_size,
-                             real_slots=real_batch_slots(cfg),
-                             n_real=sources["sources"][-1]["frames"] if cfg.real is not None else 0)
-        loader = torch.utils.data.DataLoader(
-            stream, batch_size=cfg.batch_size, sampler=range(start * cfg.batch_size, cfg.steps * cfg.batch_size),
-            num_workers=cfg.workers, pin_memory=device.type == "cuda", drop_last=False,
-            # Its own generator: the loader's worker seeds must not draw from (and shift) torch's stream.
-            generator=torch.Generator().manual_seed(cfg.seed))
-        from tqdm import tqdm
-
-        bar = tqdm(total=cfg.steps, initial=start, desc="train", unit="step", disable=not cfg.progress,
-                   dynamic_ncols=True)
-        t0 = time.perf_counter()
-        model.train()
-        step = start
-        for images, labels in loader:
-            for g in optim.param_groups:
-                g["lr"] = poly_lr(g["base_lr"], step, cfg.steps, cfg.poly_power)
-            images = images.to(device, non_blocking=True)
-            labels = labels.to(device, non_blocking=True)
-            with torch.autocast(device.type, enabled=amp):
-                logits = model(images)
-            valid = int((labels != IGNORE).sum())
-            loss = F.cross_entropy(logits.float(), labels, ignore_index=IGNORE, reduction="sum") / max(valid, 1)
-            optim.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optim)
-            scaler.update()
-            step += 1
-            lv = float(loss.detach())
-            if not math.isfinite(lv):
-                raise RuntimeError(f"training diverged at step {step} (loss {lv}); lower --lr")
-            history.append([step, round(lv, 5)])
-            bar.update(1)
-            bar.set_postfix(loss=f"{lv:.3f}", lr=f"{optim.param_groups[0]['lr']:.2e}")
-            if step % cfg.ckpt_every == 0 and step < cfg.steps:
-                save_torch(ck_path, checkpoint(step, elapsed + time.perf_counter() - t0))
-        bar.close()
-        train_s = elapsed + time.perf_counter() - t0
-        final = checkpoint(step, train_s)
-        save_torch(ck_path, final)
-        save_torch(cfg.out / "model.pt", {k: v for k, v in final.items()
-                                          if k not in ("optimizer", "scaler", "torch_rng", "history")})
-
-    t1 = time.perf_counter()
-    if val_samples:
-        rec = evaluate(model, val_samples, mapping, cfg.size, device, amp=amp, progress=cfg.progress)
-        rec["data"] = str(parse_dataset_spec(cfg.val, default_split="val"))
-    else:
-        rec = {"classes": mapping.name, "per_class_iou": None, "global": None, "pixel_accuracy": None,
-               "note": "no --val given"}
-    eval_s = time.perf_counter() - t1
-    rec["checkpoint"] = str(cfg.out / "model.pt")
-    atomic_write_json(cfg.out / "eval.json", rec)
-    if val_samples:
-        atomic_write_text(cfg.out / "eval.md", markdown_table(rec))
-    atomic_write_json(cfg.out / "train.json", {
-        "config": cfg.record(), "data": sources, "weights_source": weights_source, "device": str(device),
-        "amp": amp, "steps": step, "train_seconds": round(train_s, 2), "eval_seconds": round(eval_s, 2),
-        "final_loss": history[-1][1] if history else None, "loss_history": history})
+        train_s = _train_loop(cfg, data, run, device, amp)
+        _save_models(cfg, data, run, train_s)
+    rec, eval_s = _final_evaluation(cfg, data, run.model, device, amp)
+    _write_records(cfg, data, run, rec, device, amp, (train_s, eval_s))
     return rec
 
 
 def eval_checkpoint(checkpoint: str | Path, data: str, classes: str | None, out: Path | None,
-                    device: str = "auto", size: Tuple[int, int] | None = None, progress: bool = True) -> Dict:
+                    device: str = DEFAULT_DEVICE, size: Tuple[int, int] | None = None, progress: bool = True) -> Dict:
     """Evaluate a saved model on a labelled dataset; write JSON (and a Markdown twin) to ``out``."""
     ck = load_checkpoint(checkpoint)
     classes = classes or ck["classes"]
