@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from .labels import INSTANCE_CLASS_IDS, label_id
+from .seeding import generator
 from .sky_model import luminance
 from .spec import CameraSpec, FogSpec
 
@@ -157,7 +158,7 @@ def add_sensor_noise(linear: np.ndarray, noise: float, seed: int) -> np.ndarray:
     camera's is (constant noise in linear light would turn the shadows into static)."""
     if noise <= 0:
         return linear
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     sd = np.float32(noise) * np.sqrt(np.maximum(linear, 0.0) / np.float32(MIDDLE_GREY) + np.float32(READ_NOISE_FLOOR))
     return linear + sd * rng.standard_normal(linear.shape, dtype=np.float32)
 
