@@ -159,59 +159,47 @@ class Discriminator:
             raise ValueError("the discriminator needs real and rendered examples")
         if self.steps_done == 0:
             self.kind.start_training(self.model, torch.cat([real, fake]))
-        half = max(1, self.config.batch_size // 2)
         fw = None if fake_weights is None else torch.as_tensor(fake_weights, dtype=torch.float64).clamp_min(0)
         if fw is not None and not float(fw.sum()) > 0:
             fw = None
+        stopper = None if val is None else _EarlyStopping(self, val)
         losses = []
-        best = (float("inf"), 0, None)
-        checks_without_gain = 0
-        every = max(1, int(self.config.check_every))
-        if val is not None:
-            best = (self.validation_loss(*val), 0, copy.deepcopy(self.model.state_dict()))
-        done = 0
         for step in range(1, int(steps) + 1):
-            self.model.train()
-            ri = torch.randint(real.shape[0], (half,), generator=gen)
-            if fw is None:
-                fi = torch.randint(fake.shape[0], (half,), generator=gen)
-            else:
-                fi = torch.multinomial(fw, half, replacement=True, generator=gen)
-            x = self._augment(torch.cat([real[ri], fake[fi]]), gen).to(self.device)
-            y = torch.cat([torch.ones(half), torch.zeros(half)]).to(self.device)
-            with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=self.amp):
-                logits = self.model(x)
-            loss = F.binary_cross_entropy_with_logits(logits.float(), y)
-            self.opt.zero_grad(set_to_none=True)
-            self.scaler.scale(loss).backward()
-            self.scaler.step(self.opt)
-            self.scaler.update()
-            losses.append(float(loss.detach()))
-            self.steps_done += 1
-            done = step
+            losses.append(self._step(real, fake, fw, gen))
             if progress is not None:
                 progress.update(1)
-            if val is not None and (step % every == 0 or step == int(steps)):
-                v = self.validation_loss(*val)
-                if v < best[0] - 1e-4:
-                    best = (v, step, copy.deepcopy(self.model.state_dict()))
-                    checks_without_gain = 0
-                else:
-                    checks_without_gain += 1
-                    if checks_without_gain >= self.config.patience:
-                        break
-        if progress is not None and done < int(steps):
-            progress.update(int(steps) - done)
+            if stopper is not None and (step % max(1, int(self.config.check_every)) == 0 or step == int(steps)):
+                if stopper.check(step):
+                    break
+        if progress is not None and len(losses) < int(steps):
+            progress.update(int(steps) - len(losses))
         out = {"loss": float(np.mean(losses)) if losses else float("nan"),
-               "loss_last": losses[-1] if losses else float("nan"), "steps": done}
-        if val is not None:
-            if best[2] is not None:
-                self.model.load_state_dict(best[2])
-            self.calibration = platt_scaling(self.logits(val[0]), self.logits(val[1]),
-                                             None if val[2] is None else np.asarray(val[2], dtype=float))
-            out.update({"val_loss": best[0], "best_step": best[1],
-                        "calibration": [float(c) for c in self.calibration]})
+               "loss_last": losses[-1] if losses else float("nan"), "steps": len(losses)}
+        if stopper is not None:
+            out.update(stopper.finish())
         return out
+
+    def _step(self, real: torch.Tensor, fake: torch.Tensor, fake_weights: Optional[torch.Tensor],
+              gen: torch.Generator) -> float:
+        """One Adam step on a balanced minibatch; returns its loss."""
+        half = max(1, self.config.batch_size // 2)
+        self.model.train()
+        ri = torch.randint(real.shape[0], (half,), generator=gen)
+        if fake_weights is None:
+            fi = torch.randint(fake.shape[0], (half,), generator=gen)
+        else:
+            fi = torch.multinomial(fake_weights, half, replacement=True, generator=gen)
+        x = self._augment(torch.cat([real[ri], fake[fi]]), gen).to(self.device)
+        y = torch.cat([torch.ones(half), torch.zeros(half)]).to(self.device)
+        with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=self.amp):
+            logits = self.model(x)
+        loss = F.binary_cross_entropy_with_logits(logits.float(), y)
+        self.opt.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.opt)
+        self.scaler.update()
+        self.steps_done += 1
+        return float(loss.detach())
 
     def validation_loss(self, real_val: torch.Tensor, fake_val: torch.Tensor,
                         fake_val_weights: Optional[torch.Tensor] = None) -> float:
@@ -268,6 +256,36 @@ class Discriminator:
         d = cls(DiscConfig.from_record(st["config"]), device=device, amp=amp)
         d.load_state(st)
         return d
+
+
+class _EarlyStopping:
+    """Validation checks during :meth:`Discriminator.fit`: keeps the weights with the lowest validation loss,
+    says when ``patience`` checks passed without improvement, and at the end restores the best weights and
+    fits the Platt scaling on the validation images."""
+
+    def __init__(self, disc: "Discriminator", val: Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor]]) -> None:
+        self.disc, self.val = disc, val
+        self.best = (disc.validation_loss(*val), 0, copy.deepcopy(disc.model.state_dict()))
+        self.checks_without_gain = 0
+
+    def check(self, step: int) -> bool:
+        """Measure the validation loss after ``step``; True when training should stop."""
+        v = self.disc.validation_loss(*self.val)
+        if v < self.best[0] - 1e-4:
+            self.best = (v, step, copy.deepcopy(self.disc.model.state_dict()))
+            self.checks_without_gain = 0
+            return False
+        self.checks_without_gain += 1
+        return self.checks_without_gain >= self.disc.config.patience
+
+    def finish(self) -> Dict[str, Any]:
+        """Restore the best weights, calibrate; the validation figures for :meth:`Discriminator.fit`."""
+        disc, (real_val, fake_val, weights) = self.disc, self.val
+        disc.model.load_state_dict(self.best[2])
+        disc.calibration = platt_scaling(disc.logits(real_val), disc.logits(fake_val),
+                                         None if weights is None else np.asarray(weights, dtype=float))
+        return {"val_loss": self.best[0], "best_step": self.best[1],
+                "calibration": [float(c) for c in disc.calibration]}
 
 
 def platt_scaling(real_logits: np.ndarray, fake_logits: np.ndarray, fake_weights: Optional[np.ndarray] = None,
