@@ -200,17 +200,17 @@ def curve_png(curve: Dict) -> bytes:
     syn = {s["key"]: s["point"] for s in curve["synthetic"]}
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 5.4), dpi=100, gridspec_kw={"width_ratios": [3, 2]})
     for i, ln in enumerate(curve["lines"]):
-        colour = f"C{i}"
+        color = f"C{i}"
         pts = [p for p in ln["points"] if p["global"] is not None]
         x = np.array([p["count"] for p in pts], dtype=float)
         y = np.array([p["global"] for p in pts])
         se = np.array([p["global_se"] or 0.0 for p in pts])
-        ax.plot(x, y, "o-", color=colour, label=ln["label"])
-        ax.fill_between(x, y - se, y + se, color=colour, alpha=0.2, linewidth=0)
+        ax.plot(x, y, "o-", color=color, label=ln["label"])
+        ax.fill_between(x, y - se, y + se, color=color, alpha=0.2, linewidth=0)
         start = syn.get(ln["synthetic"])
         if start is not None and start["global"] is not None and len(x):
-            ax.errorbar([x0], [start["global"]], yerr=[start["global_se"] or 0.0], fmt="s", color=colour)
-            ax.plot([x0, x[0]], [start["global"], y[0]], ":", color=colour)
+            ax.errorbar([x0], [start["global"]], yerr=[start["global_se"] or 0.0], fmt="s", color=color)
+            ax.plot([x0, x[0]], [start["global"], y[0]], ":", color=color)
     ax.set_xscale("log")
     ticks = [x0] + list(counts)
     ax.set_xticks(ticks, ["0"] + [str(k) for k in counts])
@@ -236,20 +236,20 @@ def _saving_bars(bx, curve: Dict, np) -> None:
     counts = curve["counts"]
     handles = []
     width = 0.8 / max(len(saved), 1)
-    colours = {ln["key"]: f"C{i}" for i, ln in enumerate(curve["lines"])}
+    colors = {ln["key"]: f"C{i}" for i, ln in enumerate(curve["lines"])}
     for i, s in enumerate(saved):
         xs = np.arange(len(s["by_count"])) + (i - (len(saved) - 1) / 2) * width
-        colour = colours.get(s["line"])
+        color = colors.get(s["line"])
         for x, v in zip(xs, s["by_count"]):
             lo, hi = v["ratio_range"]
             if v["bound"]:  # beyond the measured real-only curve: an outline and an arrow, no error bar
-                bx.bar(x, v["ratio"], width, facecolor="none", edgecolor=colour, hatch="//")
+                bx.bar(x, v["ratio"], width, facecolor="none", edgecolor=color, hatch="//")
                 bx.annotate("↑" if v["bound"] == ">" else "↓", (x, v["ratio"]), ha="center",
-                            va="bottom" if v["bound"] == ">" else "top", color=colour)
+                            va="bottom" if v["bound"] == ">" else "top", color=color)
                 continue
-            bx.bar(x, v["ratio"], width, color=colour, yerr=[[max(v["ratio"] - lo, 0)], [max(hi - v["ratio"], 0)]],
+            bx.bar(x, v["ratio"], width, color=color, yerr=[[max(v["ratio"] - lo, 0)], [max(hi - v["ratio"], 0)]],
                    capsize=2)
-        handles.append(Patch(color=colour, label=s["short"]))
+        handles.append(Patch(color=color, label=s["short"]))
     bx.axhline(1, color="k", linewidth=0.8)
     bx.axhline(2, color="k", linewidth=0.8, linestyle="--")
     bx.set_yscale("log")

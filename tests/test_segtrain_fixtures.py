@@ -2,7 +2,7 @@
 
 Shared by the dataset-reader and segtrain tests (imported, holds no tests of its own).  Each frame
 has sky on top, a building and trees, road and sidewalk below, a car, a person and a pole (a class
-outside the paper's 7), each with its own colour plus noise, so a network can learn something.
+outside the paper's 7), each with its own color plus noise, so a network can learn something.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from scenegen.io import atomic_write_json, atomic_write_png
 from scenegen.labels import CITYSCAPES_TO_CAMVID11, CITYSCAPES_TO_TRAINID, colorize, label_id
 
 SIZE = (64, 48)  # width, height
-_COLOURS = {
+_COLORS = {
     "sky": (120, 160, 230), "building": (140, 70, 60), "vegetation": (40, 130, 40), "road": (90, 90, 95),
     "sidewalk": (200, 180, 170), "car": (210, 20, 20), "person": (230, 200, 40), "pole": (20, 20, 20),
 }
@@ -39,8 +39,8 @@ def synth_frame(rng: np.random.Generator, size: Tuple[int, int] = SIZE) -> Tuple
     ids[horizon - 4:horizon + h // 6, px:px + 3] = label_id("person")
     ids[top:horizon + 4, w - 3:w - 1] = label_id("pole")
     rgb = np.zeros((h, w, 3), dtype=np.float32)
-    for name, colour in _COLOURS.items():
-        rgb[ids == label_id(name)] = colour
+    for name, color in _COLORS.items():
+        rgb[ids == label_id(name)] = color
     rgb += rng.normal(0, 12, rgb.shape)
     return np.clip(rgb, 0, 255).astype(np.uint8), ids
 
