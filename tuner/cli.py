@@ -122,7 +122,7 @@ def _disc_options(p: argparse.ArgumentParser) -> None:
                    help=f"small CNN: pool its features over this many horizontal bands; 1 = global {_d('disc_bands')}")
     p.add_argument("--disc-grid", "--layout-grid", dest="disc_grid", metavar="ROWSxCOLS",
                    help=f"layout and stats discriminators: the grid their statistics are averaged over; 1x1 = "
-                        f"whole-image statistics, e.g. the class proportions {_d('disc_grid')}")
+                        f"whole-image statistics, e.g. the class proportions; --layout-grid is its old name {_d('disc_grid')}")
     p.add_argument("--disc-input", choices=INPUTS,
                    help=f"what the small CNN or stats discriminator reads: rgb, the label images (class "
                         f"layout; needs a labelled real set), or both stacked {_d('disc_input')}")
