@@ -1,17 +1,22 @@
-"""Building family: sampler of facade and massing parameters (numpy only)."""
+"""Building family: sampler of facade and massing parameters (numpy only; builder in assets/blender/building.py)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from .colors import RGB, hsv_linear, jitter
+from .params import AssetParams
 
 MATERIALS = ("plaster", "brick", "concrete", "glass")
 
 
 @dataclass(frozen=True)
-class BuildingParams:
+class BuildingParams(AssetParams):
+    """A building (family ``building``): massing in metres, facade look, colours linear RGB."""
+
+    FAMILIES = ("building",)
+
     width: float  # along the street
     depth: float
     height: float
@@ -27,9 +32,8 @@ class BuildingParams:
     roof: str = "flat"  # flat or gable (ridge along the street)
     roof_color: RGB = (0.2, 0.07, 0.05)
     weathering: float = 0.25  # facade dirt: 0 clean .. 1 grimy (texture noise amplitude)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+    #: Facade level of detail, "full" or "low"; None (never written by the sampler): chosen by distance.
+    detail: str | None = None
 
 
 def sample_building(rng: np.random.Generator, width: float, height: float, brightness: float,

@@ -11,7 +11,7 @@ Catalog file::
         weight: 1.0                  # relative draw probability within its class
         size: [1.8, 4.5, 1.5]        # optional (x, y, z) metres; required for .blend files
 
-Sampling gives the ``cad`` family's ObjectSpec params and size; the Blender builder
+Sampling gives a ``CadModel``: the ``cad`` family's params type and size; the Blender builder
 (``assets.blender.cad``) loads the file and fits it into that size.  No bpy here: OBJ and
 glTF extents are read from the files themselves.  .blend files are loaded by the builder
 with Python auto-execution off.
@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import struct
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
@@ -30,6 +30,8 @@ import yaml
 
 from scenegen.errors import UserError
 from scenegen.labels import NAME_TO_ID
+
+from .params import AssetParams
 
 FORMATS = {".obj": "obj", ".gltf": "gltf", ".glb": "gltf", ".blend": "blend"}
 FAMILY = "cad"
@@ -41,7 +43,11 @@ class CatalogError(UserError):
 
 
 @dataclass(frozen=True)
-class CadModel:
+class CadModel(AssetParams):
+    """One catalog model; also the params of each placement of it (family ``cad``)."""
+
+    FAMILIES = (FAMILY,)
+
     path: str  # absolute
     format: str
     label: str
@@ -50,10 +56,6 @@ class CadModel:
     forward: str
     weight: float
     size: Tuple[float, float, float]  # metres in the asset's local frame (x width, y length, z height)
-
-    def params(self) -> dict:
-        """ObjectSpec params of one placement of this model."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
-"""Street-furniture families: street lamps, signs and traffic lights (numpy-only samplers)."""
+"""Street-furniture families: street lamps, signs, traffic lights, fences and walls (numpy-only samplers;
+builders in assets/blender/furniture.py and assets/blender/barriers.py)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from .colors import RGB, hsv_linear, srgb_to_linear
+from .params import AssetParams
 
 SIGN_SHAPES = ("circle", "triangle", "rectangle", "octagon", "diamond")
 _SIGN_COLORS = {
@@ -16,41 +18,45 @@ _SIGN_COLORS = {
 
 
 @dataclass(frozen=True)
-class StreetLampParams:
+class StreetLampParams(AssetParams):
+    """A street lamp (family ``street_lamp``, labelled pole)."""
+
+    FAMILIES = ("street_lamp",)
+
     height: float
     radius: float
     arm_length: float
     color: RGB
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class SignParams:
-    shape: str
+class SignParams(AssetParams):
+    """A traffic sign on its post (family ``sign``)."""
+
+    FAMILIES = ("sign",)
+
+    shape: str  # one of SIGN_SHAPES
     size: float
     post_height: float
     post_radius: float
     face: RGB
     border: RGB
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class TrafficLightParams:
+class TrafficLightParams(AssetParams):
+    """A traffic light (family ``traffic_light``) on a post or an overhead arm."""
+
+    FAMILIES = ("traffic_light",)
+
     post_height: float
     post_radius: float
     head_height: float
     head_width: float
     overhead_arm: float  # 0 = head on the post; > 0 = arm length over the road
     housing: RGB
+    side: int  # side of the street it stands on (+1 right, -1 left): an overhead arm reaches over the road
     lit: int = 0  # which lamp shines: 0 red, 1 amber, 2 green
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def sample_street_lamp(rng: np.random.Generator) -> StreetLampParams:
@@ -68,13 +74,14 @@ def sample_sign(rng: np.random.Generator) -> SignParams:
                       srgb_to_linear((0.9, 0.9, 0.9)))
 
 
-def sample_traffic_light(rng: np.random.Generator) -> TrafficLightParams:
-    """Sample a traffic light (head labelled traffic light, post and arm labelled pole)."""
+def sample_traffic_light(rng: np.random.Generator, side: int = 1) -> TrafficLightParams:
+    """Sample a traffic light (head labelled traffic light, post and arm labelled pole) standing on ``side``
+    (+1 right, -1 left of the street), which draws nothing from ``rng``."""
     arm = float(rng.uniform(2.5, 5.0)) if rng.random() < 0.35 else 0.0
     post = float(rng.uniform(2.6, 3.4)) if arm == 0 else float(rng.uniform(5.0, 6.0))
     return TrafficLightParams(round(post, 4), round(float(rng.uniform(0.06, 0.1)), 4),
                               round(float(rng.uniform(0.8, 1.0)), 4), round(float(rng.uniform(0.28, 0.36)), 4),
-                              round(arm, 4), hsv_linear(0.15, 0.3, float(rng.uniform(0.05, 0.25))),
+                              round(arm, 4), hsv_linear(0.15, 0.3, float(rng.uniform(0.05, 0.25))), int(side),
                               int(rng.choice(3, p=[0.45, 0.1, 0.45])))
 
 
@@ -83,28 +90,30 @@ WALL_MATERIALS = ("brick", "concrete", "stone")
 
 
 @dataclass(frozen=True)
-class FenceParams:
-    style: str
+class FenceParams(AssetParams):
+    """A fence (family ``fence``) running along local +Y."""
+
+    FAMILIES = ("fence",)
+
+    style: str  # one of FENCE_STYLES
     length: float  # along local +Y
     height: float
     post_spacing: float
     color: RGB
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class WallParams:
-    material: str
+class WallParams(AssetParams):
+    """A free-standing wall (family ``wall``) running along local +Y."""
+
+    FAMILIES = ("wall",)
+
+    material: str  # one of WALL_MATERIALS
     length: float  # along local +Y
     height: float
     thickness: float
     color: RGB
     coping: bool  # a projecting cap along the top
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def sample_fence(rng: np.random.Generator, length: float) -> FenceParams:

@@ -87,7 +87,7 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
                 break
         w = max(tl.head_width, 0.3) + 2 * tl.overhead_arm
         add("traffic light" + (" arm" if arm else ""), "traffic_light", "traffic light",
-            (w, 0.4, tl.post_height + tl.head_height), {**tl.to_dict(), "side": 1})
+            (w, 0.4, tl.post_height + tl.head_height), tl.to_dict())
     return out
 
 

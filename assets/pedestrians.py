@@ -1,12 +1,14 @@
-"""Pedestrian family: sampler of an articulated humanoid's parameters (numpy only)."""
+"""Pedestrian family: sampler of an articulated humanoid's parameters (numpy only; builder in
+assets/blender/pedestrian.py)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from .colors import RGB, hsv_linear, jitter, pick, srgb_to_linear
 from .humanoid import HAIR_STYLES, SHOULDER_RATIO, pose_extent
+from .params import AssetParams
 
 POSES = ("standing", "walk_a", "walk_b", "walk_c")
 _SKIN = [srgb_to_linear(c) for c in (
@@ -16,7 +18,11 @@ _HAIR = [srgb_to_linear(c) for c in ((0.08, 0.06, 0.05), (0.25, 0.16, 0.09), (0.
 
 
 @dataclass(frozen=True)
-class PedestrianParams:
+class PedestrianParams(AssetParams):
+    """A person (family ``pedestrian``; also the rider of a two-wheeler): body, pose, clothing colours."""
+
+    FAMILIES = ("pedestrian",)
+
     height: float
     shoulder_width: float
     pose: str
@@ -30,9 +36,8 @@ class PedestrianParams:
     skirt: bool = False
     width: float = 0.5  # bounding box across the body (x), metres
     length: float = 0.4  # bounding box front to back (y): walking poses need more
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+    #: Colour of the "cap" hair style (a motorcyclist's helmet); None: the colour of the bottom clothes.
+    cap: RGB | None = None
 
 
 def _clothing(rng: np.random.Generator) -> RGB:

@@ -1,19 +1,24 @@
-"""Vegetation families: samplers of tree and bush parameters (numpy only)."""
+"""Vegetation families: samplers of tree and bush parameters (numpy only; builders in assets/blender/vegetation.py)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from .colors import RGB, hsv_linear
+from .params import AssetParams
 
 TREE_SHAPES = ("round", "conical", "columnar")
 N_VARIANTS = 4
 
 
 @dataclass(frozen=True)
-class TreeParams:
-    shape: str
+class TreeParams(AssetParams):
+    """A street tree (family ``tree``): trunk and crown dimensions in metres, colours linear RGB."""
+
+    FAMILIES = ("tree",)
+
+    shape: str  # one of TREE_SHAPES
     trunk_height: float
     trunk_radius: float
     crown_radius: float
@@ -26,9 +31,6 @@ class TreeParams:
     @property
     def height(self) -> float:
         return self.trunk_height + self.crown_height
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def sample_tree(rng: np.random.Generator, leaf_cover: float = 1.0, size: float = 1.0) -> TreeParams:
@@ -54,16 +56,17 @@ BUSH_SHAPES = ("bush", "hedge")
 
 
 @dataclass(frozen=True)
-class BushParams:
+class BushParams(AssetParams):
+    """A shrub or hedge (families ``bush`` and ``hedge``, the value of ``shape``)."""
+
+    FAMILIES = BUSH_SHAPES
+
     shape: str  # bush: a rounded shrub; hedge: a clipped, elongated row along local +Y
     width: float
     length: float
     height: float
     foliage: RGB
     variant: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def sample_bush(rng: np.random.Generator) -> BushParams:

@@ -1,12 +1,15 @@
-"""Vehicle families: samplers of vehicle parameters (numpy only; builders live in assets/blender)."""
+"""Vehicle and two-wheeler families: samplers of their parameters (numpy only; builders in
+assets/blender/vehicles.py and assets/blender/two_wheeler.py)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
 from .colors import RGB, jitter, pick, srgb_to_linear
+from .params import AssetParams
+from .pedestrians import PedestrianParams, sample_pedestrian
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,11 @@ _PAINT_SHARES = (0.26, 0.22, 0.17, 0.14, 0.08, 0.08, 0.03, 0.02)
 
 
 @dataclass(frozen=True)
-class VehicleParams:
+class VehicleParams(AssetParams):
+    """A car, truck or bus (families: the keys of VEHICLE_FAMILIES); metres, colours linear RGB."""
+
+    FAMILIES = tuple(VEHICLE_FAMILIES)
+
     family: str
     label: str
     length: float
@@ -50,9 +57,6 @@ class VehicleParams:
     paint: RGB
     glass: RGB
     wheel_radius: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def sample_vehicle(rng: np.random.Generator, family: str, paint_weights: Sequence[float] | None = None,
@@ -85,32 +89,35 @@ _BIKE_PAINTS = [srgb_to_linear(c) for c in (
 
 
 @dataclass(frozen=True)
-class TwoWheelerParams:
+class TwoWheelerParams(AssetParams):
+    """A bicycle or motorcycle (families TWO_WHEELER_FAMILIES), with its rider when ridden."""
+
+    FAMILIES = TWO_WHEELER_FAMILIES
+
     family: str
     label: str
     scale: float  # uniform scale of the nominal model (rider height / 1.75)
     ridden: bool
     paint: RGB
-    rider: dict  # PedestrianParams fields of the rider (colours, hair); empty when not ridden
+    rider: PedestrianParams | None  # the rider's body and colours; None (stored as {}) when not ridden
     width: float
     length: float
     height: float
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def __post_init__(self) -> None:
+        if self.ridden != (self.rider is not None):
+            raise ValueError(f"a {'ridden' if self.ridden else 'parked'} two-wheeler "
+                             f"{'needs' if self.ridden else 'has no'} rider")
 
 
 def sample_two_wheeler(rng: np.random.Generator, family: str, ridden: bool = True) -> TwoWheelerParams:
     """Sample a bicycle or motorcycle (label of the same name), with a rider (label rider) when ``ridden``."""
-    from .pedestrians import sample_pedestrian
     from .two_wheelers import NOMINAL_RIDER, extent
 
-    rider = sample_pedestrian(rng, pose="standing").to_dict()
-    rider["skirt"] = False
+    rider = replace(sample_pedestrian(rng, pose="standing"), skirt=False)
     if family == "motorcycle":  # helmet: shown through the cap hair style, in a helmet colour
-        rider["hair_style"] = "cap"
-        rider["cap"] = pick(rng, _BIKE_PAINTS)
-    scale = float(np.clip(rider["height"] / NOMINAL_RIDER, 0.88, 1.1))
+        rider = replace(rider, hair_style="cap", cap=pick(rng, _BIKE_PAINTS))
+    scale = float(np.clip(rider.height / NOMINAL_RIDER, 0.88, 1.1))
     w, l, h = (scale * e for e in extent(family, ridden))
     return TwoWheelerParams(family, family, round(scale, 4), bool(ridden), jitter(rng, pick(rng, _BIKE_PAINTS), 0.05),
-                            rider if ridden else {}, round(w + 0.01, 4), round(l + 0.01, 4), round(h + 0.01, 4))
+                            rider if ridden else None, round(w + 0.01, 4), round(l + 0.01, 4), round(h + 0.01, 4))

@@ -16,6 +16,7 @@ from assets.buildings import sample_building
 from assets.catalog import FAMILY as CAD_FAMILY, Catalog
 from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
+from assets.params import AssetParams
 from assets.pedestrians import sample_pedestrian
 from assets.vegetation import sample_bush, sample_hedge, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, sample_two_wheeler,
@@ -24,7 +25,7 @@ from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_
 from .labels import INSTANCE_CLASS_IDS, label_id
 from .params import ParameterSpace
 from .seeding import FrameSeed, named_stream, stable_key
-from .spec import (CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, SkySpec, SunSpec)
+from .spec import PART_INSTANCES, CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, SkySpec, SunSpec
 
 #: Range along the street where traffic, pedestrians and furniture are placed.
 NEAR_Y, FAR_Y = 2.0, 140.0
@@ -69,20 +70,23 @@ class _Placer:
                        for b in self.footprints)
 
     def add(self, family: str, label: str, xyz: Tuple[float, float, float], yaw: float,
-            size: Tuple[float, float, float], params: Mapping, solid: bool = True,
-            footprint: Tuple[float, float] | None = None) -> ObjectSpec:
-        """Add an object; ``footprint`` (x, y) overrides the size used for later overlap checks.
+            size: Tuple[float, float, float], params: AssetParams, solid: bool = True,
+            footprint: Tuple[float, float] | None = None, parts: Sequence[str] = ()) -> ObjectSpec:
+        """Add an object of ``family`` with the sampler's ``params``; ``footprint`` (x, y) overrides the
+        size used for later overlap checks.
 
-        ``params["part_instances"]`` lists sub-parts that are instances of their own class (a
-        bicycle's rider); each gets its own instance number here.
+        ``parts`` names sub-parts that are instances of their own class (a bicycle's rider); each gets
+        its own instance number here, stored under ``params["part_instances"]``.
         """
+        if family not in type(params).FAMILIES:
+            raise ValueError(f"{type(params).__name__} are not params of asset family {family!r}")
         instance = self._next_instance(label)
-        if "part_instances" in params:
-            params = {**params, "part_instances": {part: self._next_instance(part)
-                                                   for part in params["part_instances"]}}
+        data = params.to_dict()
+        if parts:
+            data[PART_INSTANCES] = {part: self._next_instance(part) for part in parts}
         obj = ObjectSpec(family=family, label=label, location=tuple(round(float(v), 4) for v in xyz),
                          yaw=round(float(yaw), 5), size=tuple(round(float(v), 4) for v in size),
-                         instance=instance, params=params)
+                         instance=instance, params=data)
         self.objects.append(obj)
         if solid:
             fw, fl = footprint or size[:2]
@@ -96,14 +100,15 @@ class _Placer:
         return self.counters[label]
 
     def add_asset(self, family: str, label: str, xyz: Tuple[float, float, float], yaw: float,
-                  size: Tuple[float, float, float], params: Mapping, margin: float) -> Optional[ObjectSpec]:
-        """Add a procedural asset, or a catalog model of the same class, where it fits."""
+                  size: Tuple[float, float, float], params: AssetParams, margin: float,
+                  parts: Sequence[str] = ()) -> Optional[ObjectSpec]:
+        """Add a procedural asset, or a catalog model of the same class (without ``parts``), where it fits."""
         model = self.cad_model(label)
         if model is not None:
-            family, size, params = CAD_FAMILY, model.size, model.params()
+            family, size, params, parts = CAD_FAMILY, model.size, model, ()
         if not self.fits(xyz[0], xyz[1], size[0], size[1], yaw, margin):
             return None
-        return self.add(family, label, xyz, yaw, size, params)
+        return self.add(family, label, xyz, yaw, size, params, parts=parts)
 
 
 def _footprint(x: float, y: float, w: float, l: float, yaw: float, margin: float):
@@ -193,7 +198,7 @@ def _crossing(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> N
         x = float(rng.uniform(-half + 0.4, half - 0.4))
         y = y_c + float(rng.uniform(-1.2, 1.2))
         yaw = math.pi / 2 if rng.random() < 0.5 else -math.pi / 2
-        placer.add_asset("pedestrian", "person", (x, y, 0.0), yaw, (p.width, p.length, p.height), p.to_dict(), 0.2)
+        placer.add_asset("pedestrian", "person", (x, y, 0.0), yaw, (p.width, p.length, p.height), p, 0.2)
 
 
 def _vehicle_family(rng: np.random.Generator, large_share: float) -> str:
@@ -221,7 +226,7 @@ def _traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> No
             x = road.lane_center_x(lane) + float(rng.normal(0, 0.15))
             yaw = heading + float(rng.normal(0, 0.015))
             y_c = float(y) + v.length / 2
-            placer.add_asset(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v.to_dict(), 0.8)
+            placer.add_asset(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v, 0.8)
 
 
 def _two_wheelers(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -243,8 +248,8 @@ def _two_wheelers(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) 
                 x = side * (inner + 0.5)
                 yaw = float(rng.choice([0.0, math.pi])) + float(rng.normal(0, 0.1))
                 z0 = CURB_HEIGHT
-            params = {**t.to_dict(), "part_instances": ["rider"]} if ridden else t.to_dict()
-            placer.add_asset(kind, t.label, (x, float(y), z0), yaw, (t.width, t.length, t.height), params, 0.4)
+            placer.add_asset(kind, t.label, (x, float(y), z0), yaw, (t.width, t.length, t.height), t, 0.4,
+                             parts=("rider",) if ridden else ())
 
 
 def _parked(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -260,7 +265,7 @@ def _parked(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> Non
             yaw = (0.0 if rng.random() < 0.5 else math.pi) + float(rng.normal(0, 0.03))
             x = side * (x_abs + float(rng.normal(0, 0.08)))
             y_c = float(y) + v.length / 2
-            placer.add_asset(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v.to_dict(), 0.3)
+            placer.add_asset(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v, 0.3)
 
 
 def _pedestrians(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -271,7 +276,7 @@ def _pedestrians(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -
             x = side * float(rng.uniform(inner + 0.4, inner + max(road.sidewalk_width - 0.4, 0.5)))
             yaw = float(rng.choice([0.0, math.pi])) + float(rng.normal(0, 0.3))
             placer.add_asset("pedestrian", "person", (x, float(y), CURB_HEIGHT), yaw, (p.width, p.length, p.height),
-                             p.to_dict(), 0.15)
+                             p, 0.15)
 
 
 def _furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -284,23 +289,23 @@ def _furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
             yaw = math.pi / 2 if side > 0 else -math.pi / 2  # the arm (local +Y) reaches over the road
             if placer.fits(side * curb_x, y, 0.3, 0.3, 0.0, 0.3):
                 placer.add("street_lamp", "pole", (side * curb_x, y, CURB_HEIGHT), yaw,
-                           (0.5, 2 * (lamp.arm_length + 0.6), lamp.height), lamp.to_dict(), footprint=(0.3, 0.3))
+                           (0.5, 2 * (lamp.arm_length + 0.6), lamp.height), lamp, footprint=(0.3, 0.3))
             y += spacing
         for y in _poisson_positions(rng, z["sign_density"], NEAR_Y + 3, FAR_Y):
             sign = sample_sign(rng)
             if placer.fits(side * curb_x, float(y), 0.3, 0.3, 0.0, 0.4):
                 placer.add("sign", "traffic sign", (side * curb_x, float(y), CURB_HEIGHT), math.pi,
-                           (sign.size, 0.1, sign.post_height + sign.size), sign.to_dict())
+                           (sign.size, 0.1, sign.post_height + sign.size), sign)
     if rng.random() < z["traffic_light_probability"]:
         y_tl = road.crosswalks[0] + road.crosswalk_depth if road.crosswalks else float(rng.uniform(25, 70))
         for side in (-1, 1):
-            tl = sample_traffic_light(rng)
+            tl = sample_traffic_light(rng, side)
             yaw = math.pi  # heads face the camera
             x = side * curb_x
             if placer.fits(x, y_tl, 0.4, 0.4, 0.0, 0.2):
                 placer.add("traffic_light", "traffic light", (x, y_tl, CURB_HEIGHT), yaw,
                            (max(tl.head_width, 0.3) + tl.overhead_arm * 2, 0.4, tl.post_height + tl.head_height),
-                           {**tl.to_dict(), "side": side})
+                           tl)
 
 
 def _tree_row_x(road: RoadSpec) -> float:
@@ -319,7 +324,7 @@ def _trees(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None
             if placer.fits(side * x_abs, float(y), 0.5, 0.5, 0.0, 0.6):
                 d = 2 * t.crown_radius
                 placer.add("tree", "vegetation", (side * x_abs, float(y), CURB_HEIGHT),
-                           float(rng.uniform(0, 2 * math.pi)), (d, d, t.height), t.to_dict(), solid=True)
+                           float(rng.uniform(0, 2 * math.pi)), (d, d, t.height), t, solid=True)
 
 
 def _bushes(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -332,7 +337,7 @@ def _bushes(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> Non
             half = min(b.width, road.terrain_width) / 2
             x = side * (road.sidewalk_outer_x + half + float(rng.random()) * max(road.terrain_width - 2 * half, 0.0))
             placer.add_asset(b.shape, "vegetation", (x, float(y), CURB_HEIGHT), float(rng.uniform(0, 2 * math.pi)),
-                             (b.width, b.length, b.height), b.to_dict(), 0.1)
+                             (b.width, b.length, b.height), b, 0.1)
 
 
 def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -355,7 +360,7 @@ def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generat
                     p = sample_wall(rng, length)
                     size, label, family = (p.thickness, p.length, p.height), "wall", "wall"
                 x = side * (road.sidewalk_outer_x + size[0] / 2 + 0.05)
-                placer.add(family, label, (x, y + length / 2, CURB_HEIGHT), 0.0, size, p.to_dict(), solid=False)
+                placer.add(family, label, (x, y + length / 2, CURB_HEIGHT), 0.0, size, p, solid=False)
             y += length + float(rng.uniform(0.5, 6.0))
 
 
@@ -375,7 +380,7 @@ def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
             # Local +Y of a building runs along the street; its facade (local -X side) faces the road.
             yaw = 0.0 if side > 0 else math.pi
             placer.add("building", "building", (x, y + width / 2, 0.0), yaw, (b.depth, width, height),
-                       {**b.to_dict()}, solid=False)
+                       b, solid=False)
             y += width
 
 

@@ -15,6 +15,9 @@ Vec3 = Tuple[float, float, float]
 RGB = Tuple[float, float, float]
 
 SPEC_VERSION = 1
+#: Key of ``ObjectSpec.params`` that numbers sub-parts of another instance class (a bicycle's rider);
+#: it belongs to the ObjectSpec, not to the asset family's params.
+PART_INSTANCES = "part_instances"
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,9 @@ class ObjectSpec:
     differently (a sign's post is ``pole``).  ``instance`` is the 1-based index among
     objects of the same instance class, 0 for non-instance classes.  ``size`` is the
     axis-aligned extent in the object's local frame (x width, y length, z height), with
-    ``location`` the centre of its footprint on the ground.
+    ``location`` the centre of its footprint on the ground.  ``params`` is the family's params
+    dataclass as a plain mapping (``AssetParams.to_dict``; ``assets.families.object_params``
+    converts it back, strictly), plus ``part_instances`` when the object has such parts.
     """
 
     family: str
@@ -132,7 +137,7 @@ class ObjectSpec:
     def instance_labels(self) -> Tuple[Tuple[str, int], ...]:
         """(label, k) of every instance this object depicts: itself, and parts such as a rider."""
         own = ((self.label, self.instance),) if self.instance > 0 else ()
-        parts = tuple((label, int(k)) for label, k in dict(self.params.get("part_instances", {})).items() if k > 0)
+        parts = tuple((label, int(k)) for label, k in dict(self.params.get(PART_INSTANCES, {})).items() if k > 0)
         return own + parts
 
     def box_corners(self) -> Tuple[Vec3, ...]:

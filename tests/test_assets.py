@@ -1,9 +1,11 @@
-"""Asset builders (real bpy): every family builds inside its box, with valid labels and
-deterministic geometry; the road covers the street cross-section and the ground."""
+"""Asset builders (real bpy): every family builds from its sampler's params, inside its box, with valid
+labels and deterministic geometry, reading only fields of its params dataclass; the road covers the
+street cross-section and the ground."""
 from __future__ import annotations
 
 import dataclasses
 import re
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 bpy = pytest.importorskip("bpy")
 
 import assets.blender  # noqa: E402  (registers builders)
-from assets.blender.base import BUILDERS, BuildContext  # noqa: E402
+from assets.blender.base import BUILDERS_BY_PARAMS, BuildContext, build_object  # noqa: E402
 from assets.blender.geom import geometry_hash, local_verts  # noqa: E402
 from assets.blender.road import build_road  # noqa: E402
 from scenegen.grammar import frame_scene  # noqa: E402
@@ -20,7 +22,10 @@ from scenegen.labels import NAME_TO_ID  # noqa: E402
 from scenegen.params import default_space  # noqa: E402
 from scenegen.seeding import FrameSeed  # noqa: E402
 from scenegen.spec import ObjectSpec  # noqa: E402
+from assets.catalog import load_catalog  # noqa: E402
+from assets.families import FAMILY_PARAMS, PARAMS_TYPES, object_params  # noqa: E402
 from assets.furniture import sample_fence, sample_wall  # noqa: E402
+from assets.params import AssetParams  # noqa: E402
 from assets.vegetation import sample_bush, sample_hedge  # noqa: E402
 from assets.vehicles import TWO_WHEELER_FAMILIES, sample_two_wheeler  # noqa: E402
 
@@ -39,9 +44,21 @@ def ctx():
     bpy.data.batch_remove(objs + list(meshes) + list(c.materials.values()) + [coll])
 
 
+def _cad_object(folder: Path) -> ObjectSpec:
+    """A catalog car (an OBJ box written here), as the grammar places it."""
+    v = [(x, y, z) for z in (0.0, 1.4) for y in (-2.1, 2.1) for x in (-0.9, 0.9)]
+    quads = [[0, 1, 3, 2], [4, 6, 7, 5], [0, 4, 5, 1], [2, 3, 7, 6], [0, 2, 6, 4], [1, 5, 7, 3]]
+    (folder / "box.obj").write_text("".join(f"v {x} {y} {z}\n" for x, y, z in v)
+                                    + "".join("f " + " ".join(str(i + 1) for i in q) + "\n" for q in quads))
+    (folder / "cat.yaml").write_text("models:\n  - {path: box.obj, class: car}\n")
+    model = load_catalog(folder / "cat.yaml").models[0]
+    return ObjectSpec("cad", model.label, (0.0, 0.0, 0.0), 0.0, model.size, 1, model.to_dict())
+
+
 @pytest.fixture(scope="module")
-def scene_objects():
-    """Objects of a few default scenes: the grammar's real sizes and params, grouped by family."""
+def scene_objects(tmp_path_factory):
+    """Objects of a few default scenes: the grammar's real sizes and params, grouped by family, plus
+    sampled objects of the families the grammar places rarely, and a catalog model."""
     space = default_space()
     by_family: dict = {}
     for k in range(4):
@@ -63,6 +80,7 @@ def scene_objects():
             t = sample_two_wheeler(rng, fam, ridden)
             by_family.setdefault(fam, []).append(
                 ObjectSpec(fam, t.label, (0.0, 0.0, 0.0), 0.0, (t.width, t.length, t.height), 1, t.to_dict()))
+    by_family["cad"] = [_cad_object(tmp_path_factory.mktemp("cad"))]
     return by_family
 
 
@@ -77,18 +95,61 @@ def _check_inside(spec: ObjectSpec, parts) -> None:
         assert lo[2] >= -TOL and hi[2] <= h + TOL, (spec.family, part.obj.name, "z", lo[2], hi[2], h)
 
 
-def test_every_grammar_family_has_a_builder(scene_objects):
-    assert set(scene_objects) <= set(BUILDERS), set(scene_objects) - set(BUILDERS)
-    for fam in ("sedan", "hatchback", "suv", "van", "truck", "bus", "bicycle", "motorcycle", "pedestrian",
-                "building", "tree", "street_lamp", "sign", "traffic_light"):
-        assert fam in BUILDERS
+def test_every_params_type_has_one_builder_and_every_family_is_sampled_here(scene_objects):
+    assert set(BUILDERS_BY_PARAMS) == set(PARAMS_TYPES), set(PARAMS_TYPES) ^ set(BUILDERS_BY_PARAMS)
+    assert set(scene_objects) == set(FAMILY_PARAMS), set(FAMILY_PARAMS) ^ set(scene_objects)
+
+
+class _Reads:
+    """Stands in for a params dataclass and records which attributes a builder reads (nested params too)."""
+
+    def __init__(self, params: AssetParams, log: set, root: type | None = None, prefix: str = "") -> None:
+        self._params, self._log, self._root, self._prefix = params, log, root or type(params), prefix
+
+    def __getattr__(self, name: str):
+        self._log.add((self._root, self._prefix + name))
+        try:
+            value = getattr(self._params, name)
+        except AttributeError:
+            raise AttributeError(f"the builder of {self._root.__name__} reads {self._prefix + name!r}, which is no "
+                                 f"field of {type(self._params).__name__}") from None
+        if isinstance(value, AssetParams):
+            return _Reads(value, self._log, self._root, f"{self._prefix}{name}.")
+        return value
+
+
+def _allowed(cls: type, path: str) -> bool:
+    """Whether ``path`` ("rider.skin") names fields (or properties) of ``cls`` all the way down."""
+    name, _, rest = path.partition(".")
+    if isinstance(getattr(cls, name, None), property) and not rest:
+        return True
+    if name not in {f.name for f in dataclasses.fields(cls)}:
+        return False
+    if not rest:
+        return True
+    tp = typing.get_type_hints(cls)[name]
+    nested = next(a for a in (tp, *typing.get_args(tp)) if isinstance(a, type) and issubclass(a, AssetParams))
+    return _allowed(nested, rest)
+
+
+def test_builders_read_only_fields_the_sampled_params_carry(ctx, scene_objects):
+    """A builder that reads an attribute its params dataclass lacks (a key the sampler never sets) fails
+    here: the sampled params are converted strictly, and every read is checked against the fields."""
+    log: set = set()
+    for family, specs in sorted(scene_objects.items()):
+        for spec in specs[:6]:
+            p = object_params(spec)
+            BUILDERS_BY_PARAMS[type(p)](spec, _Reads(p, log), ctx)
+    bad = sorted(f"{cls.__name__}.{path}" for cls, path in log if not _allowed(cls, path))
+    assert not bad, f"builders read attributes that are no params fields: {bad}"
+    assert {cls for cls, _ in log} == set(PARAMS_TYPES)
 
 
 def test_families_build_inside_their_box_with_valid_labels(ctx, scene_objects):
     seen_labels = set()
     for family, specs in sorted(scene_objects.items()):
         for spec in specs[:6]:
-            parts = BUILDERS[family](spec, ctx)
+            parts = build_object(spec, ctx)
             assert parts, family
             for part in parts:
                 assert part.label in NAME_TO_ID, (family, part.label)
@@ -102,11 +163,11 @@ def test_families_build_inside_their_box_with_valid_labels(ctx, scene_objects):
 def test_geometry_hash_is_deterministic_and_follows_params(ctx, scene_objects):
     for family, specs in sorted(scene_objects.items()):
         a, b = specs[0], specs[-1]
-        h1 = geometry_hash([p.obj for p in BUILDERS[family](a, ctx)])
-        h2 = geometry_hash([p.obj for p in BUILDERS[family](a, ctx)])
+        h1 = geometry_hash([p.obj for p in build_object(a, ctx)])
+        h2 = geometry_hash([p.obj for p in build_object(a, ctx)])
         assert h1 == h2, family
         if a.params != b.params or a.size != b.size:
-            assert geometry_hash([p.obj for p in BUILDERS[family](b, ctx)]) != h1, family
+            assert geometry_hash([p.obj for p in build_object(b, ctx)]) != h1, family
 
 
 def test_same_spec_in_a_fresh_context_gives_the_same_geometry(scene_objects):
@@ -114,7 +175,7 @@ def test_same_spec_in_a_fresh_context_gives_the_same_geometry(scene_objects):
     for _ in range(2):
         coll = bpy.data.collections.new("fresh")
         c = BuildContext(coll)
-        objs = [p.obj for fam in sorted(scene_objects) for p in BUILDERS[fam](scene_objects[fam][0], c)]
+        objs = [p.obj for fam in sorted(scene_objects) for p in build_object(scene_objects[fam][0], c)]
         hashes.append(geometry_hash(objs))
         bpy.data.batch_remove(objs + list({o.data for o in objs}) + list(c.materials.values()) + [coll])
     assert hashes[0] == hashes[1]
@@ -124,7 +185,7 @@ def test_walking_pedestrian_fits_a_short_box_by_squashing_the_stride(ctx, scene_
     spec = next(s for s in scene_objects["pedestrian"])
     short = dataclasses.replace(spec, size=(spec.size[0], 0.3, spec.size[2]),
                                 params={**spec.params, "pose": "walk_a"})
-    _check_inside(short, BUILDERS["pedestrian"](short, ctx))
+    _check_inside(short, build_object(short, ctx))
 
 
 def test_road_surfaces_labels_and_heights(ctx):

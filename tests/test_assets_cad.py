@@ -75,7 +75,7 @@ def test_catalog_car_is_labelled_car_where_it_stands(tmp_path):
     _write_obj(tmp_path / "car.obj")
     (tmp_path / "cat.yaml").write_text("models:\n  - {path: car.obj, class: car, up: y, forward: -y}\n")
     model = load_catalog(tmp_path / "cat.yaml").models[0]
-    car = ObjectSpec(FAMILY, model.label, (1.5, 12.0, 0.0), 0.4, model.size, 1, model.params())
+    car = ObjectSpec(FAMILY, model.label, (1.5, 12.0, 0.0), 0.4, model.size, 1, model.to_dict())
     base = frame_scene(default_space(), FrameSeed(0, 0, 0))
     cam = CameraSpec(location=(0.0, 0.0, 1.6), pitch_deg=-4.0, yaw_deg=0.0, roll_deg=0.0, fov_deg=60.0,
                      exposure_ev=0.0)

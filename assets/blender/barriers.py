@@ -11,8 +11,9 @@ import numpy as np
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
+from assets.furniture import FenceParams, WallParams
 
-from .base import BuildContext, Part, builder
+from .base import BuildContext, Part, builds
 from .geom import to_mesh
 from .materials import attr_material, brick_material
 
@@ -48,28 +49,26 @@ def fence_geo(style: str, width: float, length: float, height: float, spacing: f
     return geom.merge(pieces)
 
 
-@builder("fence")
-def build_fence(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+@builds(FenceParams)
+def build_fence(spec: ObjectSpec, p: FenceParams, ctx: BuildContext) -> List[Part]:
     """A fence filling ``spec.size`` = (thickness, length, height)."""
-    p = spec.params
     w, l, h = spec.size
-    style = str(p.get("style", "railing"))
+    style = p.style
     mats = [attr_material(ctx, "paint", (0.1, 0.1, 0.1), roughness=0.5, metallic=0.0 if style == "picket" else 0.5,
                           noise_scale=4.0, noise_amount=0.15),
             attr_material(ctx, "paint", (0.1, 0.1, 0.1), roughness=0.9, noise_scale=40.0, noise_amount=0.6)]
-    obj = ctx.object("fence", to_mesh("fence", fence_geo(style, w, l, h, float(p.get("post_spacing", 2.4))), mats))
-    obj["paint"] = list(p.get("color", (0.1, 0.1, 0.1)))
+    obj = ctx.object("fence", to_mesh("fence", fence_geo(style, w, l, h, p.post_spacing), mats))
+    obj["paint"] = list(p.color)
     return [Part(obj, spec.label)]
 
 
-@builder("wall")
-def build_wall(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+@builds(WallParams)
+def build_wall(spec: ObjectSpec, p: WallParams, ctx: BuildContext) -> List[Part]:
     """A wall filling ``spec.size`` = (thickness, length, height), with an optional coping."""
-    p = spec.params
     w, l, h = spec.size
-    kind = str(p.get("material", "concrete"))
-    coping = bool(p.get("coping", False))
-    t = float(min(p.get("thickness", 0.3), w))
+    kind = p.material
+    coping = p.coping
+    t = float(min(p.thickness, w))
     cap_h = min(0.08, h * 0.1) if coping else 0.0
     body = geom.box((t * 0.8 if coping else t, l - (0.04 if coping else 0), h - cap_h), (0, 0, (h - cap_h) / 2),
                     0, skip=("-z",))
@@ -81,7 +80,7 @@ def build_wall(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
         noise_amount=0.25 if kind == "concrete" else 0.45)
     cap = attr_material(ctx, "coping", (0.6, 0.6, 0.58), roughness=0.8, noise_scale=5.0, noise_amount=0.15)
     obj = ctx.object("wall", to_mesh("wall", geom.merge(pieces), [face, cap]))
-    color = np.asarray(p.get("color", (0.5, 0.5, 0.5)), dtype=float)
+    color = np.asarray(p.color, dtype=float)
     obj["wall"] = color.tolist()
     obj["coping"] = np.clip(color * 1.2 + 0.05, 0, 1).tolist()
     return [Part(obj, spec.label)]

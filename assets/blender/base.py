@@ -1,23 +1,44 @@
 """The builder contract shared by every asset family (imports bpy).
 
-A builder turns one ``ObjectSpec`` into Blender objects in the object's *local* frame
-(origin at the centre of its footprint on the ground, +Y forward, +Z up) and returns
-them as ``Part``s, each with the Cityscapes label name of what it depicts.  The scene
-builder places the parts (location and yaw) and assigns object pass indices, so
-builders never deal with labels as numbers or with world placement.
+A builder turns one ``ObjectSpec`` and its typed params into Blender objects in the
+object's *local* frame (origin at the centre of its footprint on the ground, +Y forward,
++Z up) and returns them as ``Part``s, each with the Cityscapes label name of what it
+depicts.  The scene builder places the parts (location and yaw) and assigns object pass
+indices, so builders never deal with labels as numbers or with world placement.
+
+Builders are registered per params dataclass (``@builds(TreeParams)``, as kubric registers
+one builder per asset type) and receive that dataclass, converted strictly from
+``ObjectSpec.params`` by ``assets.families.object_params``: they read its attributes
+(``p.leaf_cover``) and never repeat a default.  ``build_object`` does the conversion and the
+dispatch on the params type.
 
 Builders must be deterministic: the same ObjectSpec gives the same geometry.  Shared
 geometry (all wheels, all leaves of one shape) goes through ``BuildContext.mesh`` so
 it is created once per scene and instanced.
+
+Adding an asset family touches:
+
+1. ``assets/<family>.py``: a frozen dataclass subclassing ``assets.params.AssetParams`` with
+   ``FAMILIES = ("<family>",)``, every field typed (defaults only here or in the sampler), and
+   a sampler ``sample_<family>(rng, ...) -> <Family>Params`` (numpy only);
+2. ``assets/families.py``: the dataclass in ``PARAMS_TYPES``;
+3. ``assets/blender/<family>.py``: ``@builds(<Family>Params) def build_<family>(spec, p, ctx)``,
+   imported in ``assets/blender/__init__.py``;
+4. ``scenegen/grammar.py``: where the street places it (``placer.add(..., params)``).
+
+``tests/test_asset_params.py`` then checks the builder reads only fields of the dataclass,
+and ``tests/test_assets.py`` builds it from sampled params.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Hashable, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Hashable, Iterator, List, Mapping, Sequence, Tuple, Type
 
 import bpy
 import numpy as np
 
+from assets.families import FAMILY_PARAMS, object_params
+from assets.params import AssetParams
 from scenegen.spec import ObjectSpec
 
 Vec3 = Tuple[float, float, float]
@@ -62,17 +83,51 @@ class BuildContext:
         return obj
 
 
-Builder = Callable[[ObjectSpec, BuildContext], List[Part]]
-BUILDERS: Dict[str, Builder] = {}
+Builder = Callable[[ObjectSpec, Any, BuildContext], List[Part]]
+#: The registry: params dataclass -> the builder of objects with such params.
+BUILDERS_BY_PARAMS: Dict[Type[AssetParams], Builder] = {}
 
 
-def builder(*families: str) -> Callable[[Builder], Builder]:
-    """Register a function as the builder of the given families."""
+def builds(*types: Type[AssetParams]) -> Callable[[Builder], Builder]:
+    """Register a function ``(spec, params, ctx) -> parts`` as the builder of objects whose params have one of
+    the given dataclass types."""
     def register(fn: Builder) -> Builder:
-        for f in families:
-            BUILDERS[f] = fn
+        for t in types:
+            if t in BUILDERS_BY_PARAMS:
+                raise RuntimeError(f"{t.__name__} already has a builder: {BUILDERS_BY_PARAMS[t].__name__}")
+            BUILDERS_BY_PARAMS[t] = fn
         return fn
     return register
+
+
+def build_object(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+    """Build one object: its params converted to their dataclass, then that type's builder."""
+    params = object_params(spec)
+    try:
+        build = BUILDERS_BY_PARAMS[type(params)]
+    except KeyError:
+        raise KeyError(f"no builder registered for {type(params).__name__} (asset family {spec.family!r})"
+                       ) from None
+    return build(spec, params, ctx)
+
+
+class _FamilyBuilders(Mapping[str, Callable[[ObjectSpec, BuildContext], List[Part]]]):
+    """Read-only view, family name -> ``build_object``, for callers that look builders up by family
+    (``bench/asset_build.py``); the dispatch still goes through the params type."""
+
+    def __getitem__(self, family: str) -> Callable[[ObjectSpec, BuildContext], List[Part]]:
+        if FAMILY_PARAMS.get(family) not in BUILDERS_BY_PARAMS:
+            raise KeyError(family)
+        return build_object
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([f for f, t in FAMILY_PARAMS.items() if t in BUILDERS_BY_PARAMS])
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
+BUILDERS: Mapping[str, Callable[[ObjectSpec, BuildContext], List[Part]]] = _FamilyBuilders()
 
 
 def mesh_from_arrays(name: str, verts: np.ndarray | Sequence, faces: Sequence[Sequence[int]],

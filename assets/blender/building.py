@@ -12,8 +12,9 @@ import numpy as np
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
+from assets.buildings import BuildingParams
 
-from .base import BuildContext, Part, builder
+from .base import BuildContext, Part, builds
 from .geom import to_mesh
 from .materials import attr_material, brick_material, glass_material, set_weathering
 
@@ -64,19 +65,19 @@ def _wall_with_holes(fx: float, ylines: np.ndarray, zlines: np.ndarray, rects: n
     return verts, faces, np.full(len(faces), FACADE, dtype=np.int32)
 
 
-def facade_layout(p: dict, width: float, height: float) -> Tuple[np.ndarray, np.ndarray, float, int]:
+def facade_layout(p: BuildingParams, width: float, height: float) -> Tuple[np.ndarray, np.ndarray, float, int]:
     """Openings of the street facade: (rects (n, 4), pane material per rect, ground height, floors)."""
-    fh = float(p.get("floor_height", 3.2))
-    shop = bool(p.get("shopfront", False))
+    fh = p.floor_height
+    shop = p.shopfront
     gh = min(1.25 * fh if shop else fh, height - 0.5)
-    cols = max(1, int(p.get("window_columns", max(1, int(width / 3)))))
-    wf = float(p.get("window_fraction", 0.4))
+    cols = max(1, p.window_columns)
+    wf = p.window_fraction
     margin = min(0.6, width * 0.1)
     pitch = (width - 2 * margin) / cols
     centres = -width / 2 + margin + pitch * (np.arange(cols) + 0.5)
     ww = pitch * float(np.clip(0.35 + 0.6 * wf, 0.3, 0.85))
     wh = fh * float(np.clip(0.35 + 0.5 * wf, 0.35, 0.7))
-    top_margin = 0.8 if p.get("cornice", False) else 0.5
+    top_margin = 0.8 if p.cornice else 0.5
     floors = max(0, int((height - gh - top_margin) // fh))
     rects, mats = [], []
     for k in range(floors):
@@ -116,22 +117,22 @@ def _flush_panes(fx: float, rects: np.ndarray, pane_mats: np.ndarray) -> geom.Ge
 LOW_DETAIL_DISTANCE = 70.0
 
 
-def detail_level(p: dict, location, width: float) -> str:
-    """``params["detail"]`` if set ("full" or "low"), else "low" when the building's nearest end is
+def detail_level(p: BuildingParams, location, width: float) -> str:
+    """``p.detail`` if set ("full" or "low"), else "low" when the building's nearest end is
     more than LOW_DETAIL_DISTANCE along the street from the origin (where the grammar's camera is)."""
-    if p.get("detail") in ("full", "low"):
-        return str(p["detail"])
+    if p.detail in ("full", "low"):
+        return p.detail
     return "low" if abs(float(location[1])) - width / 2 > LOW_DETAIL_DISTANCE else "full"
 
 
-def building_geo(p: dict, size: Tuple[float, float, float], detail: str = "full") -> geom.Geo:
+def building_geo(p: BuildingParams, size: Tuple[float, float, float], detail: str = "full") -> geom.Geo:
     """All geometry of one building in its local frame (see module docstring).
 
     ``detail="low"``: windows are flat panes on a plain wall (no reveals, sills or bands).
     """
     depth, width, height = (float(s) for s in size)
     fx = -depth / 2 + _SETBACK
-    gable = p.get("roof", "flat") == "gable" and height > 5
+    gable = p.roof == "gable" and height > 5
     roof_h = min(0.35 * depth, 0.3 * height, 5.0) if gable else 0.0
     wall_h = height - roof_h
     rects, pane_mats, gh, floors = facade_layout(p, width, wall_h)
@@ -139,7 +140,7 @@ def building_geo(p: dict, size: Tuple[float, float, float], detail: str = "full"
         pieces = [geom.box((depth / 2 - fx, width, wall_h), ((fx + depth / 2) / 2, 0, wall_h / 2), FACADE,
                            skip=("-z",)),
                   _flush_panes(fx, rects, pane_mats)]
-        if p.get("cornice", False):
+        if p.cornice:
             c_h = min(0.4, wall_h * 0.1)
             pieces.append(geom.box((depth, width, c_h), (0, 0, wall_h - c_h / 2), TRIM, skip=("-z",)))
         if gable:
@@ -159,12 +160,12 @@ def building_geo(p: dict, size: Tuple[float, float, float], detail: str = "full"
         lo = np.column_stack([np.full(len(sills), fx - 0.07), sills[:, 0] - 0.06, sills[:, 2] - 0.07])
         hi = np.column_stack([np.full(len(sills), fx + 0.02), sills[:, 1] + 0.06, sills[:, 2]])
         pieces.append(geom.boxes(lo, hi, TRIM))
-    if p.get("shopfront", False) and gh > 2.8:
+    if p.shopfront and gh > 2.8:
         pieces.append(geom.box((0.1, width - 0.2, 0.4), (fx - 0.05, 0, gh - 0.35), FRAME))
-    if p.get("cornice", False):
+    if p.cornice:
         c_h = min(0.4, wall_h * 0.1)
         pieces.append(geom.box((depth / 2 + depth / 2, width, c_h), (0, 0, wall_h - c_h / 2), TRIM))
-        bands = gh + np.arange(floors) * float(p.get("floor_height", 3.2))
+        bands = gh + np.arange(floors) * p.floor_height
         bands = bands[(bands > 1.0) & (bands < wall_h - 1.0)]
         if len(bands):
             lo = np.column_stack([np.full(len(bands), fx - 0.05), np.full(len(bands), -width / 2),
@@ -193,19 +194,18 @@ def _materials(ctx: BuildContext, kind: str) -> list:
             attr_material(ctx, "trim", roughness=0.7, noise_scale=4.0, noise_amount=0.1)]
 
 
-@builder("building")
-def build_building(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+@builds(BuildingParams)
+def build_building(spec: ObjectSpec, p: BuildingParams, ctx: BuildContext) -> List[Part]:
     """One building filling ``spec.size`` = (depth, width, height); facade faces local -X."""
-    p = dict(spec.params)
-    kind = str(p.get("material", "plaster"))
+    kind = p.material
     detail = detail_level(p, spec.location, float(spec.size[1]))
     mesh = to_mesh("building", building_geo(p, spec.size, detail), _materials(ctx, kind))
     obj = ctx.object("building", mesh)
-    facade = np.asarray(p.get("facade", (0.5, 0.45, 0.4)), dtype=float)
+    facade = np.asarray(p.facade, dtype=float)
     obj["facade"] = facade.tolist()
-    obj["window"] = list(p.get("window", (0.03, 0.04, 0.05)))
-    obj["frame"] = list(p.get("frame", (0.1, 0.1, 0.1)))
-    obj["roof"] = list(p.get("roof_color", (0.22, 0.08, 0.06)))
+    obj["window"] = list(p.window)
+    obj["frame"] = list(p.frame)
+    obj["roof"] = list(p.roof_color)
     obj["trim"] = np.clip(facade * 1.35 + 0.03, 0, 1).tolist()
-    set_weathering(obj, float(p.get("weathering", 0.25)))
+    set_weathering(obj, p.weathering)
     return [Part(obj, spec.label)]

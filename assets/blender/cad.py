@@ -18,11 +18,14 @@ from mathutils import Matrix
 
 from scenegen.spec import ObjectSpec
 
-from assets.catalog import FAMILY, obj_arrays, to_local
+from assets.catalog import CadModel, obj_arrays, to_local
 
-from .base import BuildContext, Part, builder
+from .base import BuildContext, Part, builds
 from .geom import to_mesh
 from .materials import attr_material
+
+#: Colour of OBJ models (the catalog carries no colours; glTF and .blend models keep their own materials).
+OBJ_COLOR = (0.5, 0.5, 0.5)
 
 
 @lru_cache(maxsize=32)
@@ -67,12 +70,11 @@ def _world(o: "bpy.types.Object") -> Matrix:
     return _world(o.parent) @ o.matrix_parent_inverse @ o.matrix_basis
 
 
-@builder(FAMILY)
-def build_cad(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
-    """A catalog model (params from ``CadModel.params``) fitted into ``spec.size``."""
-    p = spec.params
-    path, fmt, label = str(p["path"]), str(p.get("format", "obj")), str(p.get("label", spec.label))
-    up, forward, scale = str(p.get("up", "z")), str(p.get("forward", "y")), float(p.get("scale", 1.0))
+@builds(CadModel)
+def build_cad(spec: ObjectSpec, p: CadModel, ctx: BuildContext) -> List[Part]:
+    """A catalog model fitted into ``spec.size``."""
+    path, fmt, label = p.path, p.format, p.label
+    up, forward, scale = p.up, p.forward, p.scale
     if fmt == "obj":
         v, f = _obj_local(path, Path(path).stat().st_mtime, up, forward, scale)
         k, off = _fit(v.min(axis=0), v.max(axis=0), spec.size)
@@ -80,7 +82,7 @@ def build_cad(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
         mesh = ctx.mesh(("cad", path, round(k, 6)), lambda: to_mesh("cad", (v * k + off, f, np.zeros(len(f), int)),
                                                                    [mat]))
         obj = ctx.object("cad", mesh)
-        obj["paint"] = list(p.get("color", (0.5, 0.5, 0.5)))
+        obj["paint"] = list(OBJ_COLOR)
         return [Part(obj, label)]
     objs = [o for o in _import_objects(path, fmt)]
     meshes = [o for o in objs if o.type == "MESH"]

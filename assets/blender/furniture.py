@@ -12,8 +12,9 @@ import numpy as np
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
+from assets.furniture import SignParams, StreetLampParams, TrafficLightParams
 
-from .base import BuildContext, Part, builder
+from .base import BuildContext, Part, builds
 from .geom import to_mesh
 from .materials import attr_material, flat_material
 
@@ -38,17 +39,16 @@ def _lamp_head_geo(reach: float, head_w: float, lantern: bool) -> geom.Geo:
     ])
 
 
-@builder("street_lamp")
-def build_street_lamp(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+@builds(StreetLampParams)
+def build_street_lamp(spec: ObjectSpec, p: StreetLampParams, ctx: BuildContext) -> List[Part]:
     """A tapered pole with an arm reaching along local +Y and a luminaire at its end (all pole).
 
     The arm is shortened to fit ``spec.size``; with no room it becomes a post-top lantern.
     """
-    p = spec.params
     w, l, h = spec.size
-    r = min(float(p.get("radius", 0.09)), w / 2 * 0.9)
+    r = min(p.radius, w / 2 * 0.9)
     head_w = min(0.22, w * 0.9)
-    reach = round(float(np.clip(float(p.get("arm_length", 1.0)), 0.0, l / 2 - 0.5)), 1)
+    reach = round(float(np.clip(p.arm_length, 0.0, l / 2 - 0.5)), 1)
     lantern = reach < 0.3
     top = h - 0.5 if lantern else h - 0.1
     mats = [_pole_material(ctx), flat_material(ctx, "lamp_lens", (0.9, 0.9, 0.85), roughness=0.2,
@@ -60,7 +60,7 @@ def build_street_lamp(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
     pole = ctx.object("lamp_pole", pole_mesh, scale=(r, r, top))
     head = ctx.object("lamp_head", head_mesh, location=(0, 0, top))
     for obj in (pole, head):
-        obj["metal"] = list(p.get("color", _METAL))
+        obj["metal"] = list(p.color)
     return [Part(pole, "pole"), Part(head, "pole")]
 
 
@@ -91,14 +91,13 @@ def sign_plate_geo(shape: str, size: float) -> geom.Geo:
     return geom.merge([plate, face])
 
 
-@builder("sign")
-def build_sign(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+@builds(SignParams)
+def build_sign(spec: ObjectSpec, p: SignParams, ctx: BuildContext) -> List[Part]:
     """A sign plate (traffic sign) on a post (pole); the plate faces local +Y."""
-    p = spec.params
     w, l, h = spec.size
-    shape = str(p.get("shape", "circle"))
-    size = min(float(p.get("size", 0.6)), w, h * 0.5)
-    r = min(float(p.get("post_radius", 0.04)), l * 0.3)
+    shape = p.shape
+    size = min(p.size, w, h * 0.5)
+    r = min(p.post_radius, l * 0.3)
     z_c = h - size / 2
     plate_y = l / 2 - 0.0125 * size  # the unit plate's front face is at +0.0125
     mats = [flat_material(ctx, "sign_back", (0.35, 0.35, 0.36), roughness=0.5, metallic=0.5),
@@ -109,7 +108,7 @@ def build_sign(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
                                                       [_pole_material(ctx)], smooth=True))
     plate = ctx.object("sign_plate", plate_mesh, location=(0.0, plate_y, z_c), scale=(size, size, size))
     post = ctx.object("sign_post", post_mesh, location=(0.0, plate_y - 0.01 * size - r, 0.0), scale=(r, r, z_c))
-    face, border = p.get("face", (0.6, 0.02, 0.02)), p.get("border", (0.8, 0.8, 0.8))
+    face, border = p.face, p.border
     # Prohibitory and warning signs: coloured rim, white field; the others: white rim, coloured field.
     outer, inner = (face, border) if shape in ("circle", "triangle", "octagon") else (border, face)
     if shape == "octagon":
@@ -137,19 +136,17 @@ def signal_head_geo(width: float, height: float, lit: int) -> geom.Geo:
     return geom.merge(pieces)
 
 
-@builder("traffic_light")
-def build_traffic_light(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
-    """A signal on a post, or on an overhead arm reaching towards the road (params ``side``)."""
-    p = spec.params
+@builds(TrafficLightParams)
+def build_traffic_light(spec: ObjectSpec, p: TrafficLightParams, ctx: BuildContext) -> List[Part]:
+    """A signal on a post, or on an overhead arm reaching towards the road (``p.side``)."""
     w, l, h = spec.size
-    arm = float(p.get("overhead_arm", 0.0))
-    side = 1.0 if float(p.get("side", 1)) >= 0 else -1.0
+    side = 1.0 if p.side >= 0 else -1.0
     # Sizes snap down to 2 cm so a scene shares a few head meshes.
-    head_h = np.floor(min(float(p.get("head_height", 0.9)), h * 0.4) * 50) / 50
-    head_w = np.floor(min(float(p.get("head_width", 0.32)), w) * 50) / 50
-    arm = min(arm, w / 2 - head_w / 2)
-    r = min(float(p.get("post_radius", 0.08)), l * 0.25)
-    lit = int(p.get("lit", 0)) % 3
+    head_h = np.floor(min(p.head_height, h * 0.4) * 50) / 50
+    head_w = np.floor(min(p.head_width, w) * 50) / 50
+    arm = min(p.overhead_arm, w / 2 - head_w / 2)
+    r = min(p.post_radius, l * 0.25)
+    lit = p.lit % 3
     state = ["red", "amber", "green"][lit]
     lamp_mats = [flat_material(ctx, f"signal_{i}_off", np.asarray(c) * 0.08, roughness=0.2) for i, c in enumerate(_LAMP_COLORS)]
     on = flat_material(ctx, f"signal_{state}_on", _LAMP_COLORS[lit], roughness=0.2, emission=_LAMP_COLORS[lit],
@@ -176,7 +173,7 @@ def build_traffic_light(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
         parts.append(Part(post, "pole"))
         heads.append(ctx.object("signal_head", head_mesh, location=(0, 0, h - head_h)))
     for obj in [*heads, *[pt.obj for pt in parts]]:
-        obj["housing"] = list(p.get("housing", (0.03, 0.03, 0.02)))
-        obj["metal"] = list(p.get("housing", _METAL))
+        obj["housing"] = list(p.housing)
+        obj["metal"] = list(p.housing)
     parts += [Part(hd, "traffic light") for hd in heads]
     return parts

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import List
 
+import bpy
+
 from scenegen.spec import ObjectSpec
 
+from assets.pedestrians import PedestrianParams
 from assets.two_wheelers import extent, machine_geo, rider_geo
+from assets.vehicles import TwoWheelerParams
 
-from .base import BuildContext, Part, builder
+from .base import BuildContext, Part, builds
 from .geom import to_mesh
 from .materials import attr_material, flat_material
 from .pedestrian import clothing_colors, humanoid_materials
@@ -24,27 +28,29 @@ def _machine_materials(ctx: BuildContext) -> list:
                           emission_strength=0.5)]
 
 
-@builder("bicycle", "motorcycle")
-def build_two_wheeler(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+@builds(TwoWheelerParams)
+def build_two_wheeler(spec: ObjectSpec, p: TwoWheelerParams, ctx: BuildContext) -> List[Part]:
     """A bicycle or motorcycle scaled to fit ``spec.size``, with its rider when params say ridden."""
-    p = spec.params
     kind = spec.family
-    ridden = bool(p.get("ridden", True))
-    ew, el, eh = extent(kind, ridden)
+    ew, el, eh = extent(kind, p.ridden)
     w, l, h = spec.size
-    s = min(float(p.get("scale", 1.0)), w / ew, l / el, h / eh)
+    s = min(p.scale, w / ew, l / el, h / eh)
     machine = ctx.object(kind, ctx.mesh(("two_wheeler", kind), lambda: to_mesh(kind, machine_geo(kind),
                                                                               _machine_materials(ctx))),
                          scale=(s, s, s))
-    machine["paint"] = list(p.get("paint", (0.1, 0.1, 0.1)))
+    machine["paint"] = list(p.paint)
     parts = [Part(machine, spec.label)]
-    if ridden:
-        r = dict(p.get("rider") or {})
-        key = (kind, r.get("hair_style") == "long", bool(r.get("skirt", False)))
-        mesh = ctx.mesh(("rider",) + key, lambda: to_mesh("rider", rider_geo(*key), humanoid_materials(ctx),
-                                                          smooth=True))
-        rider = ctx.object("rider", mesh, scale=(s, s, s))
-        for a, c in clothing_colors(r).items():
-            rider[a] = c
-        parts.append(Part(rider, "rider"))
+    if p.ridden:  # then p.rider is set (TwoWheelerParams checks)
+        parts.append(Part(_rider(ctx, kind, p.rider, s), "rider"))
     return parts
+
+
+def _rider(ctx: BuildContext, kind: str, r: PedestrianParams, s: float) -> "bpy.types.Object":
+    """The rider posed on a ``kind`` machine, uniformly scaled by ``s``."""
+    key = (kind, r.hair_style == "long", r.skirt)
+    mesh = ctx.mesh(("rider",) + key, lambda: to_mesh("rider", rider_geo(*key), humanoid_materials(ctx),
+                                                      smooth=True))
+    rider = ctx.object("rider", mesh, scale=(s, s, s))
+    for a, c in clothing_colors(r).items():
+        rider[a] = c
+    return rider

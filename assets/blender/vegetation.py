@@ -14,9 +14,9 @@ import numpy as np
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
-from assets.vegetation import TREE_SHAPES
+from assets.vegetation import TREE_SHAPES, BushParams, TreeParams
 
-from .base import BuildContext, Part, builder
+from .base import BuildContext, Part, builds
 from .geom import to_mesh
 from .materials import attr_material, crown_material
 
@@ -63,13 +63,12 @@ def crown_geo(shape: str, variant: int) -> geom.Geo:
     return v, f, m
 
 
-@builder("tree")
-def build_tree(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+@builds(TreeParams)
+def build_tree(spec: ObjectSpec, p: TreeParams, ctx: BuildContext) -> List[Part]:
     """A tree: trunk from the ground into the crown, crown filling the top of ``spec.size``."""
-    p = spec.params
     w, l, h = spec.size
-    shape, variant = str(p.get("shape", "round")), int(p.get("variant", 0))
-    crown_h = min(float(p.get("crown_height", h * 0.6)), h * 0.9)
+    shape, variant = p.shape, p.variant
+    crown_h = min(p.crown_height, h * 0.9)
     trunk_top = h - crown_h
     crown_mat = crown_material(ctx)
     bark = attr_material(ctx, "bark", (0.05, 0.035, 0.02), roughness=0.9, noise_scale=12.0, noise_amount=0.3)
@@ -77,13 +76,13 @@ def build_tree(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
                                                                      [crown_mat], smooth=True))
     trunk_mesh = ctx.mesh("trunk", lambda: to_mesh("trunk", geom.cylinder(1.0, 0.0, 1.0, 8, radius_top=0.6),
                                                    [bark], smooth=True))
-    r = min(float(p.get("trunk_radius", 0.15)), w / 2, l / 2)
+    r = min(p.trunk_radius, w / 2, l / 2)
     trunk = ctx.object("trunk", trunk_mesh, scale=(r, r, trunk_top + crown_h * 0.4))
     crown = ctx.object("crown", crown_mesh, location=(0, 0, trunk_top), scale=(w, l, crown_h))
     for obj in (trunk, crown):
-        obj["foliage"] = list(p.get("foliage", (0.05, 0.12, 0.02)))
-        obj["bark"] = list(p.get("bark", (0.05, 0.035, 0.02)))
-    crown["bare"] = 1.0 - float(p.get("leaf_cover", 1.0))
+        obj["foliage"] = list(p.foliage)
+        obj["bark"] = list(p.bark)
+    crown["bare"] = 1.0 - p.leaf_cover
     return [Part(trunk, spec.label), Part(crown, spec.label)]
 
 
@@ -121,16 +120,15 @@ def hedge_geo(variant: int, segments: int) -> geom.Geo:
     return v, f, m
 
 
-@builder("bush", "hedge")
-def build_bush(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+@builds(BushParams)
+def build_bush(spec: ObjectSpec, p: BushParams, ctx: BuildContext) -> List[Part]:
     """A shrub or a hedge (label vegetation) filling ``spec.size``."""
-    p = spec.params
     w, l, h = spec.size
-    variant = int(p.get("variant", 0))
+    variant = p.variant
     segments = 1 if spec.family == "bush" else int(np.clip(round(l / max(w, 0.3)), 2, 24))
     foliage = attr_material(ctx, "foliage", (0.05, 0.12, 0.02), roughness=0.8, noise_scale=6.0, noise_amount=0.4)
     mesh = ctx.mesh(("hedge", variant, segments), lambda: to_mesh(spec.family, hedge_geo(variant, segments), [foliage],
                                                                   smooth=True))
     obj = ctx.object(spec.family, mesh, scale=(w, l, h))
-    obj["foliage"] = list(p.get("foliage", (0.05, 0.12, 0.02)))
+    obj["foliage"] = list(p.foliage)
     return [Part(obj, spec.label)]

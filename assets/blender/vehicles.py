@@ -14,9 +14,10 @@ import numpy as np
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
+from assets.vehicles import VehicleParams
 
+from .base import BuildContext, Part, builds
 from .geom import to_mesh
-from .base import BuildContext, Part, builder
 from .materials import attr_material, flat_material, glass_material, set_colors
 
 # (lower body polygon, greenhouse polygon, roof half-width ratio, clearance); y, z normalised.
@@ -41,6 +42,8 @@ _TIRE_WIDTH = {"car": 0.2, "truck": 0.3, "bus": 0.3}
 
 # Material slots of vehicle body meshes.
 PAINT, GLASS, HEAD, TAIL, TRIM, CARGO = range(6)
+#: Colour of a truck's cargo box (not sampled: every truck has it).
+CARGO_COLOR = (0.8, 0.8, 0.78)
 
 
 def _materials(ctx: BuildContext) -> List:
@@ -195,18 +198,15 @@ def _wheel_mesh(ctx: BuildContext):
     return ctx.mesh("wheel", make)
 
 
-@builder("sedan", "hatchback", "suv", "van", "truck", "bus")
-def build_vehicle(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
+@builds(VehicleParams)
+def build_vehicle(spec: ObjectSpec, p: VehicleParams, ctx: BuildContext) -> List[Part]:
     """A vehicle filling ``spec.size``: one scaled body plus four (six for trucks/buses) wheels."""
-    p = spec.params
     family = spec.family
     w, l, h = spec.size
     body = ctx.object(f"{family}_body", _body_mesh(ctx, family), scale=(w, l, h))
-    colors = {"paint": p.get("paint", (0.5, 0.5, 0.5)), "glass": p.get("glass", (0.02, 0.025, 0.03))}
-    colors["cargo"] = p.get("cargo", (0.8, 0.8, 0.78))
-    set_colors(body, colors)
+    set_colors(body, {"paint": p.paint, "glass": p.glass, "cargo": CARGO_COLOR})
     parts = [Part(body, spec.label)]
-    r = float(min(p.get("wheel_radius", 0.33), h * 0.3, l * 0.12))
+    r = float(min(p.wheel_radius, h * 0.3, l * 0.12))
     tyre = min(_TIRE_WIDTH.get(spec.label, 0.2), w * 0.15)
     rear, front = _AXLES.get(family, (-0.32, 0.33))
     axles = [rear * l, front * l]

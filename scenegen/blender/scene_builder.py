@@ -7,7 +7,7 @@ import bpy
 from mathutils import Matrix
 
 import assets.blender  # noqa: F401  (registers every family builder)
-from assets.blender.base import BUILDERS, BuildContext, Part
+from assets.blender.base import BuildContext, Part, build_object
 from assets.blender.road import build_road
 from scenegen.imaging import Segment
 from scenegen.labels import INSTANCE_CLASS_IDS, label_id
@@ -67,10 +67,6 @@ def build_scene(scene: "bpy.types.Scene", spec: SceneSpec) -> List[Segment]:
     table = SegmentTable()
     for part in build_road(spec.road, ctx):
         part.obj.pass_index = table.index_for(part.label, 0)
-    for obj_spec in spec.objects:
-        try:
-            build = BUILDERS[obj_spec.family]
-        except KeyError:
-            raise KeyError(f"no builder registered for asset family {obj_spec.family!r}") from None
-        _place(build(obj_spec, ctx), obj_spec, table)
+    for obj_spec in spec.objects:  # each built by the builder registered for its params dataclass
+        _place(build_object(obj_spec, ctx), obj_spec, table)
     return table.segments
