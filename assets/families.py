@@ -1,5 +1,19 @@
 """The registry of asset families: every params dataclass once, the family names each serves, and the
-one place that turns an ``ObjectSpec``'s stored params mapping back into its dataclass (no bpy)."""
+one place that turns an ``ObjectSpec``'s stored params mapping back into its dataclass (no bpy).
+
+Adding an asset family touches:
+
+1. ``assets/<family>.py``: a frozen dataclass subclassing ``assets.params.AssetParams`` with
+   ``FAMILIES = ("<family>",)``, every field typed (defaults only here or in the sampler), and
+   a sampler ``sample_<family>(rng, ...) -> <Family>Params`` (numpy only);
+2. ``assets/families.py``: the dataclass in ``PARAMS_TYPES``;
+3. ``assets/blender/<family>.py``: ``@builds(<Family>Params) def build_<family>(spec, p, ctx)``,
+   imported in ``assets/blender/__init__.py``;
+4. ``scenegen/grammar.py``: where the street places it (``placer.add(..., params)``).
+
+``tests/test_asset_params.py`` then checks the builder reads only fields of the dataclass,
+and ``tests/test_assets.py`` builds it from sampled params.
+"""
 from __future__ import annotations
 
 from typing import Dict, Tuple, Type

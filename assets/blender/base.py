@@ -16,18 +16,7 @@ Builders must be deterministic: the same ObjectSpec gives the same geometry.  Sh
 geometry (all wheels, all leaves of one shape) goes through ``BuildContext.mesh`` so
 it is created once per scene and instanced.
 
-Adding an asset family touches:
-
-1. ``assets/<family>.py``: a frozen dataclass subclassing ``assets.params.AssetParams`` with
-   ``FAMILIES = ("<family>",)``, every field typed (defaults only here or in the sampler), and
-   a sampler ``sample_<family>(rng, ...) -> <Family>Params`` (numpy only);
-2. ``assets/families.py``: the dataclass in ``PARAMS_TYPES``;
-3. ``assets/blender/<family>.py``: ``@builds(<Family>Params) def build_<family>(spec, p, ctx)``,
-   imported in ``assets/blender/__init__.py``;
-4. ``scenegen/grammar.py``: where the street places it (``placer.add(..., params)``).
-
-``tests/test_asset_params.py`` then checks the builder reads only fields of the dataclass,
-and ``tests/test_assets.py`` builds it from sampled params.
+Adding an asset family: see the paragraph at the top of ``assets/families.py``.
 """
 from __future__ import annotations
 
