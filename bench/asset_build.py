@@ -17,7 +17,7 @@ import time
 import bpy
 
 import assets.blender  # noqa: F401
-from assets.blender.base import BUILDERS, BuildContext
+from assets.blender.base import BuildContext, build_object
 from assets.blender.road import build_road
 from scenegen.blender.scene_builder import clear_scene
 from scenegen.grammar import frame_scene
@@ -49,7 +49,7 @@ def main() -> None:
         fam_n = collections.Counter()
         for obj in spec.objects:
             t = time.thread_time()
-            BUILDERS[obj.family](obj, ctx)
+            build_object(obj, ctx)
             fam_t[obj.family] += time.thread_time() - t
             fam_n[obj.family] += 1
         elapsed, wall = time.thread_time() - t_scene, time.perf_counter() - w_scene

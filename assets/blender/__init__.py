@@ -1,4 +1,4 @@
 """Blender builders of every asset family; importing this package fills ``BUILDERS_BY_PARAMS``."""
 from . import barriers, building, cad, furniture, pedestrian, road, two_wheeler, vegetation, vehicles  # noqa: F401
-from .base import BUILDERS, BUILDERS_BY_PARAMS, BuildContext, Part, build_object, builds  # noqa: F401
+from .base import BUILDERS_BY_PARAMS, BuildContext, Part, build_object, builds  # noqa: F401
 from .road import build_road  # noqa: F401

@@ -21,12 +21,12 @@ Adding an asset family: see the paragraph at the top of ``assets/families.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Hashable, Iterator, List, Mapping, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, Hashable, List, Sequence, Tuple, Type
 
 import bpy
 import numpy as np
 
-from assets.families import FAMILY_PARAMS, object_params
+from assets.families import object_params
 from assets.params import AssetParams
 from scenegen.spec import ObjectSpec
 
@@ -98,25 +98,6 @@ def build_object(spec: ObjectSpec, ctx: BuildContext) -> List[Part]:
         raise KeyError(f"no builder registered for {type(params).__name__} (asset family {spec.family!r})"
                        ) from None
     return build(spec, params, ctx)
-
-
-class _FamilyBuilders(Mapping[str, Callable[[ObjectSpec, BuildContext], List[Part]]]):
-    """Read-only view, family name -> ``build_object``, for callers that look builders up by family
-    (``bench/asset_build.py``); the dispatch still goes through the params type."""
-
-    def __getitem__(self, family: str) -> Callable[[ObjectSpec, BuildContext], List[Part]]:
-        if FAMILY_PARAMS.get(family) not in BUILDERS_BY_PARAMS:
-            raise KeyError(family)
-        return build_object
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([f for f, t in FAMILY_PARAMS.items() if t in BUILDERS_BY_PARAMS])
-
-    def __len__(self) -> int:
-        return len(list(iter(self)))
-
-
-BUILDERS: Mapping[str, Callable[[ObjectSpec, BuildContext], List[Part]]] = _FamilyBuilders()
 
 
 def mesh_from_arrays(name: str, verts: np.ndarray | Sequence, faces: Sequence[Sequence[int]],
