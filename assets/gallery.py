@@ -14,6 +14,7 @@ from typing import List, Tuple
 
 import numpy as np
 
+from scenegen.seeding import generator
 from scenegen.spec import CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, SkySpec, SunSpec
 
 from .buildings import sample_building
@@ -36,7 +37,7 @@ def _neutral_road() -> RoadSpec:
 
 def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
     """(caption, ObjectSpec at the origin facing +Y) for every family and its main variants."""
-    rng = np.random.default_rng(2024)
+    rng = generator(2024)
     out: List[Tuple[str, ObjectSpec]] = []
 
     def add(caption: str, family: str, label: str, size, params: dict) -> None:

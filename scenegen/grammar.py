@@ -208,8 +208,8 @@ def _vehicle_family(rng: np.random.Generator, large_share: float) -> str:
 
 
 def _paint_weights(z) -> List[float]:
-    """Market-share-like paint weights with the chromatic share set by ``car_colourful_share``."""
-    share = float(z["car_colourful_share"])
+    """Market-share-like paint weights with the chromatic share set by ``car_colorful_share``."""
+    share = float(z["car_colorful_share"])
     achromatic = [n for n in PAINT_NAMES if n not in _CHROMATIC_PAINTS]
     return [share / len(_CHROMATIC_PAINTS) if n in _CHROMATIC_PAINTS else (1 - share) / len(achromatic)
             for n in PAINT_NAMES]

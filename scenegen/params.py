@@ -34,6 +34,10 @@ from .seeding import named_stream
 DEFAULT_SPACE_NAME = "urban_default.yaml"
 _VARIABLE_KEYS = {"group", "description", "support", "type", "distribution", "unit"}
 _SPACE_KEYS = {"name", "description", "variables"}
+#: Variables renamed since parameter files were written: old name -> name now.  Files with the old name
+#: still load, and a renamed variable keeps drawing from its old stream, so the same seed gives the same frames.
+RENAMED_VARIABLES = {"car_colourful_share": "car_colorful_share"}
+_STREAM_NAMES = {new: old for old, new in RENAMED_VARIABLES.items()}
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ class ParameterSpace:
         scene group; ``_`` or ``-`` may stand for spaces, so ``group:road_appearance`` works unquoted).
         Keeps the space's order and drops repeats; an unknown name or group is a ``ParamsError``."""
         wanted = set()
-        for token in (t.strip() for t in tokens):
+        for token in (RENAMED_VARIABLES.get(t.strip(), t.strip()) for t in tokens):
             if not token:
                 continue
             if token.startswith("group:"):
@@ -132,7 +136,8 @@ class ParameterSpace:
 
     def sample(self, seed_entropy: list) -> Dict[str, float | int]:
         """Draw z: each variable from its own stream below ``seed_entropy``."""
-        return {v.name: v.sample(named_stream(list(seed_entropy) + [0x5A], v.name)) for v in self.variables}
+        return {v.name: v.sample(named_stream(list(seed_entropy) + [0x5A], _STREAM_NAMES.get(v.name, v.name)))
+                for v in self.variables}
 
     def log_prob(self, z: Mapping[str, float]) -> float:
         return float(sum(v.distribution.log_prob(z[v.name]) for v in self.variables))
@@ -224,7 +229,7 @@ def space_from_dict(d: Any, source: str = "<dict>") -> ParameterSpace:
     variables = d.get("variables")
     if not isinstance(variables, Mapping) or not variables:
         raise ParamsError(f"{source}: 'variables' must be a non-empty mapping of name -> variable")
-    vs = tuple(_variable_from_dict(str(n), v, source) for n, v in variables.items())
+    vs = tuple(_variable_from_dict(RENAMED_VARIABLES.get(str(n), str(n)), v, source) for n, v in variables.items())
     return ParameterSpace(name=str(d.get("name", Path(source).stem)), variables=vs,
                           description=str(d.get("description", "")), source=source)
 

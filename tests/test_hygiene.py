@@ -56,6 +56,25 @@ def test_the_rng_checker_catches_offenders(tmp_path):
     assert not list(_global_rng_uses(good))
 
 
+def _generators_made_outside_seeding(path: Path):
+    """Lines that build a numpy generator or seed sequence themselves instead of asking scenegen.seeding."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("default_rng", "SeedSequence")):
+            yield node.lineno, node.func.attr
+
+
+def test_every_random_stream_comes_from_scenegen_seeding(tmp_path):
+    offenders = [f"{path.relative_to(ROOT)}:{line}: {what}"
+                 for pkg in (*DETERMINISTIC, "segtrain") for path in sorted((ROOT / pkg).rglob("*.py"))
+                 if path != ROOT / "scenegen" / "seeding.py"
+                 for line, what in _generators_made_outside_seeding(path)]
+    assert not offenders, "make generators with scenegen.seeding:\n" + "\n".join(offenders)
+    bad = tmp_path / "bad.py"
+    bad.write_text("import numpy as np\ng = np.random.default_rng([1, 2])\n")
+    assert [what for _, what in _generators_made_outside_seeding(bad)] == ["default_rng"]
+
+
 _BLOCK_BPY = """
 import importlib.abc, sys
 class Block(importlib.abc.MetaPathFinder):

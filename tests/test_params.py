@@ -134,3 +134,17 @@ def test_select_expands_groups_in_the_space_order_without_repeats():
 def test_select_names_what_it_does_not_know(tokens, fragment):
     with pytest.raises(ParamsError, match=fragment):
         default_space().select(tokens)
+
+
+def test_a_renamed_variable_reads_under_its_old_name_and_keeps_its_stream(tmp_path):
+    from scenegen.params import RENAMED_VARIABLES, load_space
+    from scenegen.seeding import named_stream
+
+    old, new = next(iter(RENAMED_VARIABLES.items()))
+    path = tmp_path / "old.yaml"
+    path.write_text(f"variables:\n  {old}: {{support: [0, 1], distribution: {{type: histogram, bins: 4}}}}\n")
+    space = load_space(path)
+    assert new in space.names and old not in space.names
+    assert space.select([old]) == (new,)
+    z = space.sample([1, 2, 3])
+    assert z[new] == space[new].sample(named_stream([1, 2, 3, 0x5A], old))  # the frames drawn before the rename

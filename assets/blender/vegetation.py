@@ -11,6 +11,7 @@ from typing import List
 
 import numpy as np
 
+from scenegen.seeding import generator
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
@@ -35,7 +36,7 @@ def _lumpy_blob(rng: np.random.Generator, center, radii, amount: float = 0.18) -
 @lru_cache(maxsize=64)
 def crown_geo(shape: str, variant: int) -> geom.Geo:
     """Unit-box crown of ``shape`` (round, conical, columnar)."""
-    rng = np.random.default_rng([TREE_SHAPES.index(shape) if shape in TREE_SHAPES else 0, int(variant)])
+    rng = generator(TREE_SHAPES.index(shape) if shape in TREE_SHAPES else 0, int(variant))
     blobs = []
     if shape == "conical":
         tiers = 5
@@ -90,7 +91,7 @@ def build_tree(spec: ObjectSpec, p: TreeParams, ctx: BuildContext) -> List[Part]
 def hedge_geo(variant: int, segments: int) -> geom.Geo:
     """Unit-box shrub (segments = 1: a lumpy blob) or clipped hedge (a rounded-box profile swept
     along Y, ``segments`` = length / width, lumps of equal size along and across it)."""
-    rng = np.random.default_rng([7, int(variant), int(segments)])
+    rng = generator(7, int(variant), int(segments))
     if segments <= 1:
         return crown_geo("round", variant)
     else:
