@@ -15,7 +15,7 @@ from scenegen.cli_types import non_negative_int, parse_grid, positive_int, share
 from scenegen.errors import UserError
 
 from .disc_kinds import BACKBONES, INPUTS, KINDS, kind_spec
-from .rule_help import rule_options_epilog
+from .rule_help import RULE_OPTIONS, rule_options_epilog
 from .recipes import (DEFAULT_RECIPE, default_setting, load_config_file, load_recipe, parse_variables,
                       recipe_description, recipe_names)
 
@@ -96,7 +96,9 @@ def _loop_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--samples", type=positive_int("--samples"), help=f"Cycles samples per pixel {_d('samples')}")
     p.add_argument("--backend", choices=("blender", "toy"),
                    help=f"renderer: blender or toy (numpy stand-in for quick checks) {_d('backend')}")
-    p.add_argument("--method", choices=("rejection", "score"), help=f"update rule {_d('method')}")
+    p.add_argument("--method", choices=tuple(RULE_OPTIONS),
+                   help=f"update rule: rejection (the paper), score (REINFORCE) or inverse (an inverse model "
+                        f"reads each variable off the real images) {_d('method')}")
     p.add_argument("--rule-opt", action="append", default=[], metavar="KEY=VALUE",
                    help=f"update-rule option, repeatable; the keys are listed below {_d('method_options')}")
     p.add_argument("--variables", metavar="A,B,...",

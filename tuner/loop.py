@@ -116,6 +116,7 @@ class Tuner:
                                       small_bands=config.disc_bands, inputs=config.disc_input,
                                       **grid_options(config))
         self._embedded: Dict[int, torch.Tensor] = {}
+        self._evidence_features: Dict[int, np.ndarray] = {}  # per iteration, for rules that read images
         self._features: Dict[int, np.ndarray] = {}
         self._backend = None
 
@@ -200,6 +201,7 @@ class Tuner:
         # What the discriminator is tuned toward; with --real-val it can differ a lot from the
         # evaluation images (CamVid train vs val), so both are recorded.
         train_labels = realdata.read_paper7(train) if labels is not None else None
+        self.real_train_labelled = realdata.read_paper7(train[:1]) is not None
         self.real_train_props = (M.class_proportions(train_labels, len(PAPER7_NAMES))
                                  if train_labels is not None else None)
         self.log(f"real: {len(train)} training and {len(evals)} held-out images from {c.real}"
@@ -293,7 +295,7 @@ class Tuner:
         t_render = time.perf_counter()
         scored = self.score_stage(space, k, frames)
         t_disc = time.perf_counter()
-        update = self.update_stage(space, k, zs, scored)
+        update = self.update_stage(space, k, zs, scored, frames)
         m = self.measure_stage(k, frames, scored, update)
         m["seconds"] = {"render": t_render - t0, "discriminator": t_disc - t_render,
                         "total": time.perf_counter() - t0}
@@ -333,12 +335,15 @@ class Tuner:
         scored.real_scores = mean_over_models(real_eval_scores)
         return scored
 
-    def update_stage(self, space: ParameterSpace, k: int, zs: Sequence[Mapping[str, Any]], scored: "Scored"):
+    def update_stage(self, space: ParameterSpace, k: int, zs: Sequence[Mapping[str, Any]], scored: "Scored",
+                     frames):
         """The update rule's result for (draws, scores); variables outside ``--variables`` keep their
         distribution."""
         c = self.config
         rule = get_rule(c.method, **dict(c.method_options))
         extra: Dict[str, Any] = {}
+        if getattr(rule, "uses_evidence", False):
+            extra["evidence"] = self._evidence(k, zs, frames, int(rule.window))
         if getattr(rule, "pool", 0):
             extra["history"] = self._history(k, int(rule.pool))
         if getattr(rule, "by_fold", False):
@@ -369,6 +374,8 @@ class Tuner:
             m["kid"] = {"mean": kid_mean, "std": kid_std}
         m.update(self._disc_template.kind.diagnostics(self._render_tensor(k), self.real_train, self.real_eval))
         m.update(self._render_proportions(frames))
+        if "identifiability" in update.info:
+            m["identifiability"] = update.info["identifiability"]
         m.update(self._recovery(new_space))
         m["variable_means"] = {v.name: v.distribution.mean() for v in new_space}
         return m
@@ -387,6 +394,35 @@ class Tuner:
         keep = k - self.config.replay
         self._embedded = {j: v for j, v in self._embedded.items() if j > keep}
         self._features = {j: v for j, v in self._features.items() if j > keep}
+
+    def _evidence(self, k: int, zs: Sequence[Mapping[str, Any]], frames, window: int):
+        """Image features of the renders of iterations ``k - window + 1 .. k`` (all with 0) with their draws,
+        and of the real training images, for rules that read images (:mod:`tuner.inverse`)."""
+        from .inverse import Evidence
+
+        if k not in self._evidence_features:
+            self._evidence_features[k] = self._image_features(realdata.frames_as_samples(frames))
+        first = 1 if window == 0 else max(1, k - window + 1)
+        draws: List[Mapping[str, Any]] = []
+        for j in range(first, k):
+            rec = self.folder.read_draws(j)
+            if j not in self._evidence_features:
+                self._evidence_features[j] = self._image_features(realdata.rendered_samples(rec["images"], rec["labels"]))
+            draws += rec["z"]
+        if not hasattr(self, "_real_features"):
+            self._real_features = self._image_features(self.real_train_samples)
+        feats = np.concatenate([self._evidence_features[j] for j in range(first, k + 1)])
+        return Evidence(feats, draws + list(zs), self._real_features, self.config.variables)
+
+    def _image_features(self, samples: Sequence[Sample]) -> np.ndarray:
+        """The inverse model's features (with label shares when the real training images have labels)."""
+        from .inverse import image_features
+
+        rgb = prepare_batch(realdata.read_images(samples), self.input_size)
+        labels = None
+        if self.real_train_labelled:
+            labels = prepare_label_batch(realdata.read_paper7(samples), self.input_size, len(PAPER7_NAMES))
+        return image_features(rgb, labels)
 
     def _render_proportions(self, frames) -> Dict[str, Any]:
         """The renders' paper-7 class proportions and their distances to the real ones (empty without labels)."""

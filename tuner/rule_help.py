@@ -27,6 +27,17 @@ RULE_OPTIONS = {
         "max_step": "cap on the step of any one distribution parameter",
         "floor": "lowest bin or category probability after the step, as a share of the uniform one",
     },
+    "inverse": {
+        "window": "renders of this many latest iterations train the inverse model (0 = all so far)",
+        "folds": "cross-fitting folds that choose its regularisation and measure identifiability",
+        "prior_images": "strength, in images, of the pull toward the current distribution when reading the real ones",
+        "min_bits": "a variable the images say less than this about (bits per image) keeps its distribution",
+        "damping": "mix the refitted distribution with the previous one (0 = none)",
+        "pseudo_count": "draws added to every bin or category when refitting (Laplace smoothing)",
+        "smooth": "weight of each neighbouring histogram bin in the refit's smoothing kernel",
+        "floor": "lowest bin or category probability, as a share of the uniform one",
+        "min_std_frac": "lowest truncated-normal std, as a share of the support",
+    },
 }
 
 

@@ -290,6 +290,69 @@ def _check_batch(draws: Sequence[Mapping[str, Any]], scores: np.ndarray) -> None
 
 
 # ----------------------------------------------------------------------------------------------
+# inverse model (simulation-based inference)
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class InverseRule:
+    """Read each variable's distribution off the real images with an inverse model trained on renders
+    (:mod:`tuner.inverse`), instead of from discriminator scores.
+
+    The renders of the last ``window`` iterations (0 = all so far) train, per tuned variable, a classifier
+    of the variable's bin from image features; its cross-fitted (``folds``) information gain is the
+    variable's identifiability.  The real training images' bin distribution (prior-shift EM, shrunk toward
+    the current distribution by a prior worth ``prior_images`` images) reweights the renders, and the
+    variable is refitted from them (``pseudo_count``, ``smooth``, ``floor``, ``min_std_frac`` as in the
+    rejection rule) and damped (``damping``).  A variable the images say less than ``min_bits`` about
+    keeps its distribution.  The discriminator's scores are not used (they stay a metric).
+    """
+
+    window: int = 0
+    folds: int = 2
+    prior_images: float = 8.0
+    min_bits: float = 0.02
+    damping: float = 0.0
+    pseudo_count: float = 0.25
+    smooth: float = 0.05
+    floor: float = 0.05
+    min_std_frac: float = 0.02
+
+    name = "inverse"
+    uses_evidence = True
+
+    def __post_init__(self) -> None:
+        if int(self.window) != self.window or self.window < 0:
+            raise UserError(f"inverse rule: window must be a non-negative integer, got {self.window}")
+        if int(self.folds) != self.folds or self.folds < 2:
+            raise UserError(f"inverse rule: folds must be an integer >= 2, got {self.folds}")
+        if not self.prior_images >= 0 or not self.min_bits >= 0:
+            raise UserError("inverse rule: prior_images and min_bits must not be negative")
+        if not 0.0 <= self.damping <= 1.0:
+            raise UserError(f"inverse rule: damping must be in [0, 1], got {self.damping}")
+
+    def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
+               rng: np.random.Generator, evidence: Any = None, **_: Any) -> UpdateResult:
+        """Refit each variable of ``evidence.variables`` (all when None) from the reweighted renders."""
+        from .inverse import read_variable, split_folds
+
+        if evidence is None:
+            raise UserError("the inverse rule reads image features of the renders; run it in the tuning loop")
+        opts = FitOptions(pseudo_count=self.pseudo_count, smooth=self.smooth, floor=self.floor,
+                          min_std_frac=self.min_std_frac)
+        folds = split_folds(len(evidence.draws), int(self.folds), rng)
+        new, report = space, {}
+        for var in space:
+            if evidence.variables is not None and var.name not in evidence.variables:
+                continue
+            reading = read_variable(var, evidence, folds, self.prior_images)
+            report[var.name] = reading.identifiability.to_dict()
+            if reading.identifiability.bits < self.min_bits:
+                continue
+            fitted = fit_variable(var, column(evidence.draws, var.name), reading.render_weights(), opts)
+            new = new.with_distribution(var.name, damp(var.distribution, fitted, self.damping))
+        return UpdateResult(new, {"identifiability": report, "pooled_draws": len(evidence.draws)})
+
+
+# ----------------------------------------------------------------------------------------------
 # registry
 # ----------------------------------------------------------------------------------------------
 RULES: Dict[str, Callable[..., Any]] = {}
@@ -302,6 +365,7 @@ def register_rule(name: str, factory: Callable[..., Any]) -> None:
 
 register_rule("rejection", RejectionRule)
 register_rule("score", ScoreRule)
+register_rule("inverse", InverseRule)
 
 
 def rule_options(name: str) -> List[str]:

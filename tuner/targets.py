@@ -1,0 +1,95 @@
+"""Hidden targets for the parameter-recovery benchmark: known distributions the tuner should find.
+
+A start space holds every variable but the tuned ones at one value (its middle bin: ``nuisance="fixed"``)
+or leaves them uniform; a target moves each of K tuned variables to a Gaussian bump on its bins.
+:func:`random_targets` draws the K variables and the bumps from a seed (deterministic, numpy only), so a
+benchmark over many targets is one seed and reproducible anywhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Sequence, Tuple
+
+import numpy as np
+
+from scenegen.distributions import Categorical, Histogram, TruncatedNormal
+from scenegen.params import ParameterSpace
+from scenegen.seeding import generator, stable_key
+
+#: bump width as a share of the support (the hand-picked benchmark's)
+BUMP_WIDTH = 0.12
+#: the bump's centre is drawn inside this share of the support
+CENTRE_RANGE = (0.1, 0.9)
+
+
+@dataclass(frozen=True)
+class RecoveryTarget:
+    """One hidden target: the moved variables with (centre, width) as shares of their support."""
+
+    index: int
+    moved: Mapping[str, Tuple[float, float]]
+
+    @property
+    def variables(self) -> Tuple[str, ...]:
+        return tuple(self.moved)
+
+    def start(self, space: ParameterSpace, nuisance: str = "fixed") -> ParameterSpace:
+        """The start: ``space`` with every variable but the moved ones held fixed (or left as they are)."""
+        return hold_fixed(space, keep=self.variables) if nuisance == "fixed" else space
+
+    def target(self, space: ParameterSpace, nuisance: str = "fixed") -> ParameterSpace:
+        """The start with each moved variable's distribution replaced by its bump."""
+        out = self.start(space, nuisance)
+        for name, (centre, width) in self.moved.items():
+            out = out.with_distribution(name, bump(out, name, centre, width))
+        return out
+
+    def to_dict(self) -> Dict[str, List[float]]:
+        return {name: [float(c), float(w)] for name, (c, w) in self.moved.items()}
+
+
+def bump(space: ParameterSpace, name: str, centre: float, width: float) -> Histogram:
+    """A histogram on the variable's bins with a Gaussian bump at ``centre`` (share of the support)."""
+    d = space[name].distribution
+    e = np.asarray(d.edges)
+    c = (e[:-1] + e[1:]) / 2
+    lo, hi = e[0], e[-1]
+    w = np.exp(-0.5 * ((c - (lo + centre * (hi - lo))) / (width * (hi - lo))) ** 2) + 1e-3
+    return Histogram(d.edges, tuple(float(x) for x in w / w.sum()))
+
+
+def hold_fixed(space: ParameterSpace, keep: Sequence[str] = ()) -> ParameterSpace:
+    """Every variable but those in ``keep`` held at (about) one value: its middle bin or value."""
+    for var in space:
+        if var.name in keep:
+            continue
+        d = var.distribution
+        if isinstance(d, (Histogram, Categorical)):
+            w = [0.0] * len(d.weights)
+            w[len(w) // 2] = 1.0
+            held = Histogram(d.edges, tuple(w)) if isinstance(d, Histogram) else Categorical(d.values, tuple(w))
+            space = space.with_distribution(var.name, held)
+        elif isinstance(d, TruncatedNormal):
+            space = space.with_distribution(var.name, TruncatedNormal(
+                (d.low + d.high) / 2, 0.02 * (d.high - d.low), d.low, d.high))
+    return space
+
+
+def candidates(space: ParameterSpace) -> List[str]:
+    """Variables a random target may move: those with a histogram (a bump needs bins)."""
+    return [v.name for v in space if isinstance(v.distribution, Histogram)]
+
+
+def random_targets(space: ParameterSpace, count: int, k: int, seed: int) -> List[RecoveryTarget]:
+    """``count`` targets, each moving ``k`` variables drawn from :func:`candidates` to bumps centred at
+    random inside :data:`CENTRE_RANGE`; target ``i`` depends on ``(seed, k, i)`` only."""
+    names = candidates(space)
+    if not 1 <= k <= len(names):
+        raise ValueError(f"k must be in 1..{len(names)}, got {k}")
+    out = []
+    for i in range(count):
+        rng = generator(seed, k, i, stable_key("recovery-target"))
+        chosen = sorted(rng.choice(len(names), size=k, replace=False))
+        centres = rng.uniform(*CENTRE_RANGE, size=k)
+        out.append(RecoveryTarget(i, {names[j]: (float(c), BUMP_WIDTH) for j, c in zip(chosen, centres)}))
+    return out
