@@ -20,7 +20,7 @@ labels also the class shares per cell and each class's colour; edge and fine-det
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -36,6 +36,10 @@ from .disc_models import class_color_statistics, grid_statistics
 DEFAULT_BINS = 8
 #: L2 penalties tried by cross-fitting (per image, on standardised features)
 PENALTIES = (1e-3, 1e-2, 1e-1, 1.0)
+#: fewest renders per class (on average) of the bin classifier: with fewer, neighbouring bins are merged
+RENDERS_PER_CLASS = 12
+#: principal components of the features the classifiers read
+PCA_DIM = 32
 FEATURE_GRID = (3, 4)
 
 
@@ -114,36 +118,41 @@ def bin_masses(var: Variable) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 @dataclass
 class SoftmaxRegression:
-    """Multinomial logistic regression on standardised features (fitted by L-BFGS, float64)."""
+    """Multinomial logistic regression on standardised features (L-BFGS with an analytic gradient)."""
 
-    weight: torch.Tensor
-    bias: torch.Tensor
-    mean: torch.Tensor
-    scale: torch.Tensor
+    weight: np.ndarray
+    bias: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
 
     @classmethod
     def fit(cls, x: np.ndarray, y: np.ndarray, classes: int, penalty: float) -> "SoftmaxRegression":
-        xt = torch.from_numpy(np.asarray(x, dtype=np.float64))
-        mean, scale = xt.mean(dim=0), xt.std(dim=0).clamp_min(1e-6)
-        z = (xt - mean) / scale
-        yt = torch.from_numpy(np.asarray(y, dtype=np.int64))
-        w = torch.zeros(z.shape[1], classes, dtype=torch.float64, requires_grad=True)
-        prior = torch.bincount(yt, minlength=classes).double() + 0.5
-        b = torch.log(prior / prior.sum()).clone().requires_grad_(True)
-        opt = torch.optim.LBFGS([w, b], lr=1.0, max_iter=200, tolerance_grad=1e-7, line_search_fn="strong_wolfe")
+        from scipy import optimize
 
-        def closure() -> torch.Tensor:
-            opt.zero_grad()
-            loss = F.cross_entropy(z @ w + b, yt) + penalty * (w * w).sum()
-            loss.backward()
-            return loss
+        x = np.asarray(x, dtype=np.float64)
+        mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
+        z = (x - mean) / scale
+        n, dim = z.shape
+        onehot = np.eye(classes)[np.asarray(y, dtype=int)]
+        prior = onehot.sum(axis=0) + 0.5
+        start = np.concatenate([np.zeros(dim * classes), np.log(prior / prior.sum())])
 
-        opt.step(closure)
-        return cls(w.detach(), b.detach(), mean, scale)
+        def loss(theta: np.ndarray) -> Tuple[float, np.ndarray]:
+            w, b = theta[:dim * classes].reshape(dim, classes), theta[dim * classes:]
+            logits = z @ w + b
+            logits -= logits.max(axis=1, keepdims=True)
+            log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+            diff = (np.exp(log_p) - onehot) / n
+            value = -float((onehot * log_p).sum()) / n + penalty * float((w * w).sum())
+            return value, np.concatenate([(z.T @ diff + 2 * penalty * w).ravel(), diff.sum(axis=0)])
+
+        theta = optimize.minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 500}).x
+        return cls(theta[:dim * classes].reshape(dim, classes), theta[dim * classes:], mean, scale)
 
     def log_proba(self, x: np.ndarray) -> np.ndarray:
-        z = (torch.from_numpy(np.asarray(x, dtype=np.float64)) - self.mean) / self.scale
-        return torch.log_softmax(z @ self.weight + self.bias, dim=1).numpy()
+        logits = ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.weight + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
 
 
 @dataclass(frozen=True)
@@ -239,14 +248,32 @@ class Reading:
         return self.real[self.bins] / self.train_prior[self.bins]
 
 
+def reduced(evidence: Evidence, dim: int = PCA_DIM) -> Evidence:
+    """The evidence with its features projected on the renders' first ``dim`` principal components
+    (of the standardised features): fewer parameters per classifier, less room to chase noise."""
+    x = np.asarray(evidence.features, dtype=np.float64)
+    mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
+    z = (x - mean) / scale
+    _, _, vt = np.linalg.svd(z, full_matrices=False)
+    basis = vt[:min(dim, vt.shape[0])].T
+    real = (np.asarray(evidence.real, dtype=np.float64) - mean) / scale
+    return replace(evidence, features=z @ basis, real=real @ basis)
+
+
 def read_variable(var: Variable, evidence: Evidence, folds: np.ndarray, prior_images: float) -> Reading:
-    """Train the inverse model of one variable on the renders and read the real images with it."""
-    classes = bin_count(var)
-    y = bin_index(var, [z[var.name] for z in evidence.draws])
-    penalty, ident = cross_fit(evidence.features, y, classes, folds)
-    model = SoftmaxRegression.fit(evidence.features, y, classes, penalty)
-    train_prior = (np.bincount(y, minlength=classes) + 0.5) / (len(y) + 0.5 * classes)
-    real = prior_shift_em(model.log_proba(evidence.real), train_prior, bin_masses(var), prior_images)
+    """Train the inverse model of one variable on the renders and read the real images with it.  With few
+    renders the variable's bins are merged into groups of neighbours (at least :data:`RENDERS_PER_CLASS`
+    renders per class on average), so the classifier does not chase noise; they split again as renders
+    accumulate."""
+    fine = bin_count(var)
+    groups = int(np.clip(len(evidence.draws) // RENDERS_PER_CLASS, 2, fine))
+    group_of_bin = np.arange(fine) * groups // fine
+    y = group_of_bin[bin_index(var, [z[var.name] for z in evidence.draws])]
+    penalty, ident = cross_fit(evidence.features, y, groups, folds)
+    model = SoftmaxRegression.fit(evidence.features, y, groups, penalty)
+    train_prior = (np.bincount(y, minlength=groups) + 0.5) / (len(y) + 0.5 * groups)
+    start = np.bincount(group_of_bin, weights=bin_masses(var), minlength=groups)
+    real = prior_shift_em(model.log_proba(evidence.real), train_prior, start, prior_images)
     return Reading(y, train_prior, real, ident)
 
 

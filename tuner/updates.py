@@ -332,10 +332,11 @@ class InverseRule:
     def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
                rng: np.random.Generator, evidence: Any = None, **_: Any) -> UpdateResult:
         """Refit each variable of ``evidence.variables`` (all when None) from the reweighted renders."""
-        from .inverse import read_variable, split_folds
+        from .inverse import read_variable, reduced, split_folds
 
         if evidence is None:
             raise UserError("the inverse rule reads image features of the renders; run it in the tuning loop")
+        evidence = reduced(evidence)
         opts = FitOptions(pseudo_count=self.pseudo_count, smooth=self.smooth, floor=self.floor,
                           min_std_frac=self.min_std_frac)
         folds = split_folds(len(evidence.draws), int(self.folds), rng)
