@@ -5,7 +5,10 @@ import pytest
 from scenegen.distributions import Histogram
 from scenegen.params import default_space
 from tuner import inverse
-from tuner.targets import random_targets
+from tuner.loop import TuneConfig, Tuner
+from tuner.report import write_report
+from tuner.run_folder import RunFolder
+from tuner.targets import RecoveryTarget, random_targets
 
 
 def test_random_targets_are_deterministic_and_move_k_histogram_variables():
@@ -75,9 +78,6 @@ def test_image_features_respond_to_blur_noise_and_vignetting():
 
 def test_the_inverse_rule_finds_what_the_images_show_and_leaves_the_rest(tmp_path):
     """Toy renderer: it draws fog, building height and camera pitch, and ignores the trees' leaf cover."""
-    from tuner.loop import TuneConfig, Tuner
-    from tuner.run_folder import RunFolder
-    from tuner.targets import RecoveryTarget
 
     moved = {"fog_density": (0.2, 0.12), "building_height_m": (0.75, 0.12), "camera_pitch_deg": (0.3, 0.12),
              "tree_leaf_cover": (0.8, 0.12)}
@@ -97,3 +97,6 @@ def test_the_inverse_rule_finds_what_the_images_show_and_leaves_the_rest(tmp_pat
     assert abs(end["tree_leaf_cover"] - start["tree_leaf_cover"]) < 0.02
     bits = {name: [m["identifiability"][name]["bits"] for m in ms[1:]] for name in moved}
     assert max(bits["tree_leaf_cover"]) < 0.02 and max(bits["building_height_m"]) > 0.1
+    page = write_report(tmp_path / "run")
+    assert (page.parent / "identifiability.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Identifiability at the first iteration" in page.read_text()

@@ -238,8 +238,20 @@ def cmd_tune(args: argparse.Namespace) -> int:
               f" -> {run.best_params}")
     if "recovery" in last:
         print(f"parameter-recovery error: {ms[0]['recovery']['mean']:.4f} -> {last['recovery']['mean']:.4f}")
+    _print_identifiability(ms)
     print(f"report: scenegen report {run.root}")
     return 0
+
+
+def _print_identifiability(ms) -> None:
+    """What the images said about each tuned variable (runs whose rule measures it)."""
+    from .inverse import identifiability_table
+    from .report import identifiability
+
+    table = identifiability(ms)
+    if table:
+        print("identifiability (first iteration; bits per image, share of the bin uncertainty, accuracy):")
+        print("\n".join("  " + line for line in identifiability_table(table)))
 
 
 def cmd_report(args: argparse.Namespace) -> int:

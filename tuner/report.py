@@ -219,6 +219,42 @@ def plot_recovery(ms: List[Dict[str, Any]], path: Path) -> bool:
     return True
 
 
+def identifiability(ms: List[Dict[str, Any]]) -> Dict[str, Dict[str, float]]:
+    """Per tuned variable, the first iteration's identifiability (the draws' widest spread), for runs
+    whose update rule measures it (``--method inverse``); empty otherwise."""
+    for m in ms:
+        if m.get("identifiability"):
+            return m["identifiability"]
+    return {}
+
+
+def plot_identifiability(ms: List[Dict[str, Any]], path: Path) -> bool:
+    """Bits per image each variable's inverse model got from the renders, at the first and last iteration."""
+    first = identifiability(ms)
+    if not first:
+        return False
+    last = next(m["identifiability"] for m in reversed(ms) if m.get("identifiability"))
+    names = sorted(first, key=lambda n: first[n]["bits"])
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 0.25 * len(names) + 1.2))
+    y = np.arange(len(names))
+    ax.barh(y + 0.2, [first[n]["bits"] for n in names], 0.4, label="first iteration")
+    ax.barh(y - 0.2, [last.get(n, {}).get("bits", 0.0) for n in names], 0.4, label="last iteration")
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xlabel("information about the variable's bin, bits per image (held-out renders)")
+    ax.legend(fontsize=8)
+    _save(fig, path)
+    return True
+
+
+def identifiability_rows(ms: List[Dict[str, Any]]) -> str:
+    """HTML table rows: variable, bits, share of its bin uncertainty, held-out accuracy (chance)."""
+    first = identifiability(ms)
+    return "".join(f"<tr><td>{html.escape(n)}</td><td>{_fmt(r['bits'])}</td><td>{100 * r['share']:.0f} %</td>"
+                   f"<td>{_fmt(r['accuracy'])} ({_fmt(r['chance'])})</td></tr>"
+                   for n, r in sorted(first.items(), key=lambda kv: -kv[1]["bits"]))
+
+
 def _fmt(v: Any) -> str:
     if v is None:
         return "-"
@@ -262,6 +298,8 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
         sections.append(("Parameter recovery per variable", "recovery.png"))
     if plot_classes(ms, out / "classes.png"):
         sections.append(("Class pixel proportions (paper 7 classes)", "classes.png"))
+    if plot_identifiability(ms, out / "identifiability.png"):
+        sections.append(("What the images say about each variable (identifiability)", "identifiability.png"))
     real_examples = folder.real_examples
     reals = []
     if real_examples.is_file():
@@ -290,6 +328,11 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
             + "".join(rows) + "</table>"]
     for title, png in sections:
         body.append(f"<h2>{html.escape(title)}</h2><img src='{png}' alt='{html.escape(title)}'>")
+    if identifiability(ms):
+        body.append("<h2>Identifiability at the first iteration</h2><p>A variable near 0 bits is one the images "
+                    "do not show: the inverse rule leaves it where it is.</p><table><tr><th>variable</th>"
+                    "<th>bits / image</th><th>share of its bin uncertainty</th><th>accuracy (chance)</th></tr>"
+                    + identifiability_rows(ms) + "</table>")
     body.append(f"<h2>Settings</h2><table>{cfg_rows}</table>")
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>scenegen tuning report</title><style>"
             "body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse}"
