@@ -26,14 +26,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scenegen.distributions import Histogram  # noqa: E402
 from scenegen.params import ParameterSpace, default_space  # noqa: E402
 from tuner.disc_kinds import BACKBONES, INPUTS  # noqa: E402
+from tuner.targets import bump, hold_fixed  # noqa: E402
 
 # The rejection rule's settings for this benchmark (override with --rejection-opt KEY=VALUE).
 REJECTION_DEFAULTS: dict = {"by_fold": True}
@@ -49,47 +48,10 @@ MOVED = {
 }
 
 
-def bump(space: ParameterSpace, name: str, centre: float, width: float) -> Histogram:
-    """A histogram with a Gaussian bump at ``centre`` (fraction of the support) on the variable's bins."""
-    d = space[name].distribution
-    e = np.asarray(d.edges)
-    c = (e[:-1] + e[1:]) / 2
-    lo, hi = e[0], e[-1]
-    w = np.exp(-0.5 * ((c - (lo + centre * (hi - lo))) / (width * (hi - lo))) ** 2) + 1e-3
-    return Histogram(d.edges, tuple(float(x) for x in w / w.sum()))
-
-
-def fix_nuisance(space: ParameterSpace) -> ParameterSpace:
-    """Hold every variable that is not tuned at (about) one value: its middle bin / value.
-
-    The same in the start and the target, so the tuned variables are the only difference, as in a
-    scene with just those six variables.  Without this the other ~27 variables stay uniform in both
-    and act as nuisance the discriminator has to see through (e.g. parked cars hide car density).
-    """
-    from scenegen.distributions import Categorical, TruncatedNormal
-
-    for var in space:
-        if var.name in MOVED:
-            continue
-        d = var.distribution
-        if isinstance(d, Histogram):
-            w = [0.0] * len(d.weights)
-            w[len(w) // 2] = 1.0
-            space = space.with_distribution(var.name, Histogram(d.edges, tuple(w)))
-        elif isinstance(d, Categorical):
-            w = [0.0] * len(d.weights)
-            w[len(w) // 2] = 1.0
-            space = space.with_distribution(var.name, Categorical(d.values, tuple(w)))
-        elif isinstance(d, TruncatedNormal):
-            space = space.with_distribution(var.name, TruncatedNormal(
-                (d.low + d.high) / 2, 0.02 * (d.high - d.low), d.low, d.high))
-    return space
-
-
 def start_space(nuisance: str = "uniform") -> ParameterSpace:
     """The built-in space (the tuned variables uniform), other variables uniform or held fixed."""
     sp = default_space()
-    return fix_nuisance(sp) if nuisance == "fixed" else sp
+    return hold_fixed(sp, keep=tuple(MOVED)) if nuisance == "fixed" else sp
 
 
 def target_space(nuisance: str = "uniform") -> ParameterSpace:

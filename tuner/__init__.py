@@ -6,7 +6,9 @@ Modules, one job each:
 * ``fitting``       re-estimate a distribution from weighted draws (histogram / categorical /
                     truncnormal / poisson), floors and damping
 * ``gradients``     unconstrained parameters and score functions d log q / d theta
-* ``updates``       update rules by name: ``rejection`` (the paper) and ``score`` (REINFORCE)
+* ``updates``       update rules by name: ``rejection`` (the paper), ``score`` (REINFORCE), ``inverse``
+* ``inverse``       the inverse model: image features, bin classifiers, identifiability, prior-shift EM
+* ``targets``       hidden targets for the recovery benchmarks (random ones from a seed)
 * ``crossfit``      folds, so every draw is scored by a discriminator that never saw it
 * ``preprocess``    one decode/crop/resize/scale path for real and rendered images
 * ``lite0``         the offline ImageNet-pretrained EfficientNet-Lite0 trunk (features, KID)
