@@ -49,17 +49,21 @@ def test_prior_shift_em_finds_the_real_bin_distribution_and_stays_without_eviden
     assert np.allclose(flat, start)
 
 
-def test_cross_fitting_measures_what_the_features_say_about_a_variable():
+def test_the_reader_measures_what_the_features_say_about_a_variable_and_calibrates_bins():
     rng = np.random.default_rng(1)
     n = 240
-    y = rng.integers(0, 4, n)
-    informative = np.c_[y + rng.normal(0, 0.3, n), rng.normal(size=(n, 5))]
+    v = rng.uniform(0, 10, n)
+    informative = np.c_[v + rng.normal(0, 0.5, n), rng.normal(size=(n, 5))]
     noise = rng.normal(size=(n, 6))
     folds = inverse.split_folds(n, 2, rng)
-    _, good = inverse.cross_fit(informative, y, 4, folds)
-    _, none = inverse.cross_fit(noise, y, 4, folds)
-    assert good.bits > 1.0 and good.accuracy > 0.8
-    assert none.bits < 0.1 and none.accuracy < 0.45
+    good = inverse.RidgeReader.fit(informative, v, folds)
+    none = inverse.RidgeReader.fit(noise, v, folds)
+    assert good.identifiability.r2 > 0.9 and none.identifiability.r2 < 0.05
+    points = np.linspace(0, 10, 11)[:-1, None] + 0.5  # ten bins, one point each
+    lik = good.bin_log_likelihood(informative[:3], points)
+    assert (np.abs(lik.argmax(axis=1) - np.floor(v[:3])) <= 1).all()  # the likeliest bin is the right one or next to it
+    flat = none.bin_log_likelihood(noise[:3], points)
+    assert np.ptp(flat, axis=1).max() < 0.5  # no evidence: every bin about equally likely
 
 
 def test_image_features_respond_to_blur_noise_and_vignetting():
@@ -95,8 +99,8 @@ def test_the_inverse_rule_finds_what_the_images_show_and_leaves_the_rest(tmp_pat
     for name in ("fog_density", "building_height_m", "camera_pitch_deg"):
         assert end[name] < 0.6 * start[name], (name, start[name], end[name])
     assert abs(end["tree_leaf_cover"] - start["tree_leaf_cover"]) < 0.02
-    bits = {name: [m["identifiability"][name]["bits"] for m in ms[1:]] for name in moved}
-    assert max(bits["tree_leaf_cover"]) < 0.02 and max(bits["building_height_m"]) > 0.1
+    r2 = {name: [m["identifiability"][name]["r2"] for m in ms[1:]] for name in moved}
+    assert max(r2["tree_leaf_cover"]) < 0.05 and min(r2["building_height_m"]) > 0.3
     page = write_report(tmp_path / "run")
     assert (page.parent / "identifiability.png").read_bytes()[:4] == b"\x89PNG"
     assert "Identifiability at the first iteration" in page.read_text()

@@ -250,7 +250,7 @@ def _print_identifiability(ms) -> None:
 
     table = identifiability(ms)
     if table:
-        print("identifiability (first iteration; bits per image, share of the bin uncertainty, accuracy):")
+        print("identifiability (first iteration: R^2 of each variable read back from held-out renders):")
         print("\n".join("  " + line for line in identifiability_table(table)))
 
 

@@ -1,26 +1,26 @@
 """The inverse model: what the images say about each scene variable (simulation-based inference).
 
 Renders come with the z they were drawn from, so a model can learn to read each variable back from an
-image.  Per variable, a multinomial logistic regression on image features predicts the variable's *bin*
-(a histogram's bins, a categorical's values, equal-width bins otherwise).  Its regularisation is chosen by
-cross-fitted log loss, and the same cross-fitting measures how much an image says about the variable:
-the information gain over the bin frequencies of the training renders, in bits per image
-(:class:`Identifiability`).  A variable no image feature responds to gets a gain near 0.
+image.  Per variable, a ridge regression on image features predicts the variable's value; its penalty is
+chosen by cross-fitting, and the cross-fitted predictions say how much an image tells about the variable
+(:class:`Identifiability`: R^2, and the bits per image of a Gaussian channel with that R^2).  They also
+calibrate the prediction: ``prediction ~ a + b * value + noise(sigma)``, which gives the likelihood of
+each of the variable's bins for a predicted value.  A variable no feature responds to gets R^2 near 0 and
+a flat likelihood.
 
-Applied to the real images, the classifier's posteriors give the real images' distribution over the
-bins by the prior-shift EM of Saerens et al. (2002): the classifier was trained under the training
-renders' bin frequencies ``pi``; the real distribution ``p`` maximises the likelihood of the real
-images under ``p(b | x) ~ f(b | x) p(b) / pi(b)``.  It starts at, and is shrunk toward, the current
-distribution (a Dirichlet prior worth ``prior_images`` images), so a variable the images say nothing
-about stays where it is instead of drifting.
+Applied to the real images, the predictions give the real images' distribution over the bins by the
+EM of a mixture with known components (Saerens et al. 2002 call it prior shift): the bin weights that make
+the real predictions most likely.  It starts at, and is shrunk toward, the current distribution (a
+Dirichlet prior worth ``prior_images`` images), so a variable the images say nothing about stays where it
+is instead of drifting.
 
 Image features (:func:`image_features`): colour mean and contrast per cell of a coarse grid, with
 labels also the class shares per cell and each class's colour; edge and fine-detail energy per band
-(sharpness, noise) and the brightness fall-off to the corners (vignetting).  Torch, CPU.
+(sharpness, noise) and the brightness fall-off to the corners (vignetting).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -34,12 +34,10 @@ from .disc_models import class_color_statistics, grid_statistics
 
 #: equal-width bins of a variable whose distribution has none of its own (truncated normal, Poisson)
 DEFAULT_BINS = 8
-#: L2 penalties tried by cross-fitting (per image, on standardised features)
-PENALTIES = (1e-3, 1e-2, 1e-1, 1.0)
-#: fewest renders per class (on average) of the bin classifier: with fewer, neighbouring bins are merged
-RENDERS_PER_CLASS = 12
-#: principal components of the features the classifiers read
-PCA_DIM = 32
+#: ridge penalties tried by cross-fitting (on standardised features)
+PENALTIES = (0.1, 1.0, 10.0, 100.0, 1000.0)
+#: points per bin at which a bin's likelihood is averaged
+POINTS_PER_BIN = 5
 FEATURE_GRID = (3, 4)
 
 
@@ -116,92 +114,79 @@ def bin_masses(var: Variable) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 # the classifier
 # ----------------------------------------------------------------------------------------------
-@dataclass
-class SoftmaxRegression:
-    """Multinomial logistic regression on standardised features (L-BFGS with an analytic gradient)."""
-
-    weight: np.ndarray
-    bias: np.ndarray
-    mean: np.ndarray
-    scale: np.ndarray
-
-    @classmethod
-    def fit(cls, x: np.ndarray, y: np.ndarray, classes: int, penalty: float) -> "SoftmaxRegression":
-        from scipy import optimize
-
-        x = np.asarray(x, dtype=np.float64)
-        mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
-        z = (x - mean) / scale
-        n, dim = z.shape
-        onehot = np.eye(classes)[np.asarray(y, dtype=int)]
-        prior = onehot.sum(axis=0) + 0.5
-        start = np.concatenate([np.zeros(dim * classes), np.log(prior / prior.sum())])
-
-        def loss(theta: np.ndarray) -> Tuple[float, np.ndarray]:
-            w, b = theta[:dim * classes].reshape(dim, classes), theta[dim * classes:]
-            logits = z @ w + b
-            logits -= logits.max(axis=1, keepdims=True)
-            log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-            diff = (np.exp(log_p) - onehot) / n
-            value = -float((onehot * log_p).sum()) / n + penalty * float((w * w).sum())
-            return value, np.concatenate([(z.T @ diff + 2 * penalty * w).ravel(), diff.sum(axis=0)])
-
-        theta = optimize.minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 500}).x
-        return cls(theta[:dim * classes].reshape(dim, classes), theta[dim * classes:], mean, scale)
-
-    def log_proba(self, x: np.ndarray) -> np.ndarray:
-        logits = ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.weight + self.bias
-        logits -= logits.max(axis=1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+def bin_points(var: Variable) -> np.ndarray:
+    """``(bins, POINTS_PER_BIN)`` values spread evenly inside each bin (a categorical: its values)."""
+    edges = bin_edges(var)
+    if edges is None:
+        return np.asarray(var.distribution.values, dtype=float)[:, None]
+    frac = (np.arange(POINTS_PER_BIN) + 0.5) / POINTS_PER_BIN
+    return edges[:-1, None] + frac[None, :] * np.diff(edges)[:, None]
 
 
 @dataclass(frozen=True)
 class Identifiability:
-    """How much an image says about one variable, measured on renders the classifier did not train on."""
+    """How much an image says about one variable, measured on renders the model did not train on."""
 
-    bits: float  # information gain over the training bin frequencies, bits per image (>= 0)
-    share: float  # bits / entropy of the training bin frequencies: 0 = nothing, 1 = the bin exactly
-    accuracy: float  # held-out bin accuracy
-    chance: float  # accuracy of always guessing the most frequent bin
-    penalty: float  # the L2 penalty cross-fitting chose
+    r2: float  # share of the variable's variance the cross-fitted predictions explain (>= 0)
+    bits: float  # 0.5 * log2(1 / (1 - r2)): bits per image of a Gaussian channel with that R^2
+    penalty: float  # the ridge penalty cross-fitting chose
 
     def to_dict(self) -> Dict[str, float]:
-        return {"bits": self.bits, "share": self.share, "accuracy": self.accuracy, "chance": self.chance,
-                "penalty": self.penalty}
+        return {"r2": self.r2, "bits": self.bits, "penalty": self.penalty}
 
 
-def _prior_log_loss(y_train: np.ndarray, y_test: np.ndarray, classes: int) -> float:
-    freq = np.bincount(y_train, minlength=classes) + 0.5
-    return float(-np.mean(np.log(freq[y_test] / freq.sum())))
+@dataclass(frozen=True)
+class RidgeReader:
+    """A ridge regression of one variable on standardised features, with the calibration of its
+    cross-fitted predictions (``prediction ~ intercept + slope * value``, residual ``sigma``)."""
+
+    weight: np.ndarray
+    offset: float
+    mean: np.ndarray
+    scale: np.ndarray
+    intercept: float
+    slope: float
+    sigma: float
+    identifiability: Identifiability
+
+    @classmethod
+    def fit(cls, x: np.ndarray, values: np.ndarray, folds: np.ndarray) -> "RidgeReader":
+        x, v = np.asarray(x, dtype=np.float64), np.asarray(values, dtype=np.float64)
+        mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
+        z = (x - mean) / scale
+        penalty, pred = min((_cross_fitted(z, v, folds, p) for p in PENALTIES), key=lambda t: t[2])[:2]
+        r2 = max(0.0, 1.0 - float(np.mean((pred - v) ** 2)) / max(float(v.var()), 1e-12))
+        slope, intercept = np.polyfit(v, pred, 1) if v.std() > 0 else (0.0, float(v.mean()))
+        sigma = max(float(np.std(pred - (intercept + slope * v))), 1e-6 * (1.0 + float(np.abs(v).max())))
+        ident = Identifiability(r2, 0.5 * float(np.log2(1.0 / max(1.0 - r2, 1e-6))), penalty)
+        weight, offset = _ridge(z, v, penalty)
+        return cls(weight, offset, mean, scale, float(intercept), float(slope), sigma, ident)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.weight + self.offset
+
+    def bin_log_likelihood(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """``(n, bins)``: log of each bin's likelihood for each image's prediction (averaged over ``points``)."""
+        resid = (self.predict(x)[:, None, None] - (self.intercept + self.slope * points[None])) / self.sigma
+        return np.log(np.maximum(np.exp(-0.5 * resid ** 2).mean(axis=2), 1e-300))
 
 
-def cross_fit(x: np.ndarray, y: np.ndarray, classes: int, folds: np.ndarray
-              ) -> Tuple[float, Identifiability]:
-    """Choose the penalty by cross-fitted log loss; the chosen penalty and the variable's identifiability."""
-    best: Optional[Tuple[float, float, np.ndarray]] = None
-    for penalty in PENALTIES:
-        loss, pred = 0.0, np.zeros(len(y), dtype=int)
-        for f in np.unique(folds):
-            tr, te = folds != f, folds == f
-            lp = SoftmaxRegression.fit(x[tr], y[tr], classes, penalty).log_proba(x[te])
-            loss += float(-lp[np.arange(te.sum()), y[te]].sum())
-            pred[te] = lp.argmax(axis=1)
-        if best is None or loss < best[0]:
-            best = (loss, penalty, pred)
-    loss, penalty, pred = best
-    prior = sum(_prior_log_loss(y[folds != f], y[folds == f], classes) * (folds == f).sum()
-                for f in np.unique(folds))
-    gain = max(0.0, (prior - loss) / len(y)) / np.log(2)
-    freq = np.bincount(y, minlength=classes) / len(y)
-    entropy = float(-np.sum(freq[freq > 0] * np.log2(freq[freq > 0])))
-    return penalty, Identifiability(bits=gain, share=gain / entropy if entropy > 0 else 0.0,
-                                    accuracy=float(np.mean(pred == y)), chance=float(freq.max()),
-                                    penalty=penalty)
+def _ridge(z: np.ndarray, v: np.ndarray, penalty: float) -> Tuple[np.ndarray, float]:
+    centre = float(v.mean())
+    w = np.linalg.solve(z.T @ z + penalty * np.eye(z.shape[1]), z.T @ (v - centre))
+    return w, centre
 
 
-# ----------------------------------------------------------------------------------------------
-# the real images' distribution over the bins
-# ----------------------------------------------------------------------------------------------
+def _cross_fitted(z: np.ndarray, v: np.ndarray, folds: np.ndarray, penalty: float) -> Tuple[float, np.ndarray, float]:
+    """(penalty, cross-fitted predictions, their mean squared error)."""
+    pred = np.zeros_like(v)
+    for f in np.unique(folds):
+        tr, te = folds != f, folds == f
+        w, centre = _ridge(z[tr], v[tr], penalty)
+        pred[te] = z[te] @ w + centre
+    return penalty, pred, float(np.mean((pred - v) ** 2))
+
+
 def prior_shift_em(log_posteriors: np.ndarray, train_prior: np.ndarray, start: np.ndarray,
                    prior_images: float, iterations: int = 200) -> np.ndarray:
     """The bin distribution of the real images (Saerens et al. 2002), MAP with a Dirichlet prior worth
@@ -235,46 +220,30 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Reading:
-    """What the images say about one variable: each render's bin, the training renders' bin frequencies,
-    the real images' bin distribution, and how much the images say at all."""
+    """What the images say about one variable: each render's bin, the real images' bin distribution, and
+    how much the images say at all."""
 
     bins: np.ndarray
-    train_prior: np.ndarray
+    render_frequency: np.ndarray
     real: np.ndarray
     identifiability: Identifiability
 
     def render_weights(self) -> np.ndarray:
-        """Importance weights q_real(bin) / pi(bin) that make the renders a sample of the real images."""
-        return self.real[self.bins] / self.train_prior[self.bins]
-
-
-def reduced(evidence: Evidence, dim: int = PCA_DIM) -> Evidence:
-    """The evidence with its features projected on the renders' first ``dim`` principal components
-    (of the standardised features): fewer parameters per classifier, less room to chase noise."""
-    x = np.asarray(evidence.features, dtype=np.float64)
-    mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
-    z = (x - mean) / scale
-    _, _, vt = np.linalg.svd(z, full_matrices=False)
-    basis = vt[:min(dim, vt.shape[0])].T
-    real = (np.asarray(evidence.real, dtype=np.float64) - mean) / scale
-    return replace(evidence, features=z @ basis, real=real @ basis)
+        """Importance weights q_real(bin) / frequency in the renders(bin): the renders as a sample of the
+        real images."""
+        return self.real[self.bins] / self.render_frequency[self.bins]
 
 
 def read_variable(var: Variable, evidence: Evidence, folds: np.ndarray, prior_images: float) -> Reading:
-    """Train the inverse model of one variable on the renders and read the real images with it.  With few
-    renders the variable's bins are merged into groups of neighbours (at least :data:`RENDERS_PER_CLASS`
-    renders per class on average), so the classifier does not chase noise; they split again as renders
-    accumulate."""
-    fine = bin_count(var)
-    groups = int(np.clip(len(evidence.draws) // RENDERS_PER_CLASS, 2, fine))
-    group_of_bin = np.arange(fine) * groups // fine
-    y = group_of_bin[bin_index(var, [z[var.name] for z in evidence.draws])]
-    penalty, ident = cross_fit(evidence.features, y, groups, folds)
-    model = SoftmaxRegression.fit(evidence.features, y, groups, penalty)
-    train_prior = (np.bincount(y, minlength=groups) + 0.5) / (len(y) + 0.5 * groups)
-    start = np.bincount(group_of_bin, weights=bin_masses(var), minlength=groups)
-    real = prior_shift_em(model.log_proba(evidence.real), train_prior, start, prior_images)
-    return Reading(y, train_prior, real, ident)
+    """Fit the variable's reader on the renders and read the real images' bin distribution with it."""
+    values = np.array([z[var.name] for z in evidence.draws], dtype=float)
+    reader = RidgeReader.fit(evidence.features, values, folds)
+    log_lik = reader.bin_log_likelihood(evidence.real, bin_points(var))
+    uniform = np.full(log_lik.shape[1], 1.0 / log_lik.shape[1])
+    real = prior_shift_em(log_lik, uniform, bin_masses(var), prior_images)
+    bins = bin_index(var, values)
+    frequency = (np.bincount(bins, minlength=len(uniform)) + 0.5) / (len(bins) + 0.5 * len(uniform))
+    return Reading(bins, frequency, real, reader.identifiability)
 
 
 def split_folds(n: int, folds: int, rng: np.random.Generator) -> np.ndarray:
@@ -285,8 +254,7 @@ def split_folds(n: int, folds: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def identifiability_table(report: Mapping[str, Mapping[str, float]], top: int = 0) -> List[str]:
-    """Lines ``name  bits  share  accuracy (chance)`` sorted by bits, most identifiable first."""
-    rows = sorted(report.items(), key=lambda kv: -kv[1]["bits"])
+    """Lines ``name  R^2  bits`` sorted by R^2, most identifiable first."""
+    rows = sorted(report.items(), key=lambda kv: -kv[1]["r2"])
     rows = rows[:top] if top else rows
-    return [f"{name:28s} {r['bits']:5.2f} bits  {100 * r['share']:3.0f} %  acc {r['accuracy']:.2f} "
-            f"(chance {r['chance']:.2f})" for name, r in rows]
+    return [f"{name:28s} R^2 {r['r2']:.2f}  {r['bits']:5.2f} bits/image" for name, r in rows]

@@ -229,30 +229,29 @@ def identifiability(ms: List[Dict[str, Any]]) -> Dict[str, Dict[str, float]]:
 
 
 def plot_identifiability(ms: List[Dict[str, Any]], path: Path) -> bool:
-    """Bits per image each variable's inverse model got from the renders, at the first and last iteration."""
+    """R² of each variable's reader on held-out renders, at the first and last iteration."""
     first = identifiability(ms)
     if not first:
         return False
     last = next(m["identifiability"] for m in reversed(ms) if m.get("identifiability"))
-    names = sorted(first, key=lambda n: first[n]["bits"])
+    names = sorted(first, key=lambda n: first[n]["r2"])
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 0.25 * len(names) + 1.2))
     y = np.arange(len(names))
-    ax.barh(y + 0.2, [first[n]["bits"] for n in names], 0.4, label="first iteration")
-    ax.barh(y - 0.2, [last.get(n, {}).get("bits", 0.0) for n in names], 0.4, label="last iteration")
+    ax.barh(y + 0.2, [first[n]["r2"] for n in names], 0.4, label="first iteration")
+    ax.barh(y - 0.2, [last.get(n, {}).get("r2", 0.0) for n in names], 0.4, label="last iteration")
     ax.set_yticks(y, names, fontsize=8)
-    ax.set_xlabel("information about the variable's bin, bits per image (held-out renders)")
+    ax.set(xlim=(0, 1), xlabel="R² of the variable read back from held-out renders (0: the images do not show it)")
     ax.legend(fontsize=8)
     _save(fig, path)
     return True
 
 
 def identifiability_rows(ms: List[Dict[str, Any]]) -> str:
-    """HTML table rows: variable, bits, share of its bin uncertainty, held-out accuracy (chance)."""
+    """HTML table rows: variable, R^2 of its cross-fitted reader, bits per image."""
     first = identifiability(ms)
-    return "".join(f"<tr><td>{html.escape(n)}</td><td>{_fmt(r['bits'])}</td><td>{100 * r['share']:.0f} %</td>"
-                   f"<td>{_fmt(r['accuracy'])} ({_fmt(r['chance'])})</td></tr>"
-                   for n, r in sorted(first.items(), key=lambda kv: -kv[1]["bits"]))
+    return "".join(f"<tr><td>{html.escape(n)}</td><td>{_fmt(r['r2'])}</td><td>{_fmt(r['bits'])}</td></tr>"
+                   for n, r in sorted(first.items(), key=lambda kv: -kv[1]["r2"]))
 
 
 def _fmt(v: Any) -> str:
@@ -331,7 +330,7 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
     if identifiability(ms):
         body.append("<h2>Identifiability at the first iteration</h2><p>A variable near 0 bits is one the images "
                     "do not show: the inverse rule leaves it where it is.</p><table><tr><th>variable</th>"
-                    "<th>bits / image</th><th>share of its bin uncertainty</th><th>accuracy (chance)</th></tr>"
+                    "<th>R² of its reader (held-out renders)</th><th>bits / image</th></tr>"
                     + identifiability_rows(ms) + "</table>")
     body.append(f"<h2>Settings</h2><table>{cfg_rows}</table>")
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>scenegen tuning report</title><style>"

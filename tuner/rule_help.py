@@ -29,7 +29,7 @@ RULE_OPTIONS = {
     },
     "inverse": {
         "window": "renders of this many latest iterations train the inverse model (0 = all so far)",
-        "folds": "cross-fitting folds that choose its regularisation and measure identifiability",
+        "folds": "cross-fitting folds that choose the ridge penalty and measure identifiability",
         "prior_images": "strength, in images, of the pull toward the current distribution when reading the real ones",
         "min_bits": "a variable the images say less than this about (bits per image) keeps its distribution",
         "damping": "mix the refitted distribution with the previous one (0 = none)",

@@ -297,8 +297,8 @@ class InverseRule:
     """Read each variable's distribution off the real images with an inverse model trained on renders
     (:mod:`tuner.inverse`), instead of from discriminator scores.
 
-    The renders of the last ``window`` iterations (0 = all so far) train, per tuned variable, a classifier
-    of the variable's bin from image features; its cross-fitted (``folds``) information gain is the
+    The renders of the last ``window`` iterations (0 = all so far) train, per tuned variable, a ridge
+    regression of its value on image features; its cross-fitted (``folds``) R^2 (in bits per image) is the
     variable's identifiability.  The real training images' bin distribution (prior-shift EM, shrunk toward
     the current distribution by a prior worth ``prior_images`` images) reweights the renders, and the
     variable is refitted from them (``pseudo_count``, ``smooth``, ``floor``, ``min_std_frac`` as in the
@@ -309,7 +309,7 @@ class InverseRule:
     window: int = 0
     folds: int = 2
     prior_images: float = 8.0
-    min_bits: float = 0.02
+    min_bits: float = 0.05
     damping: float = 0.0
     pseudo_count: float = 0.25
     smooth: float = 0.05
@@ -332,11 +332,10 @@ class InverseRule:
     def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
                rng: np.random.Generator, evidence: Any = None, **_: Any) -> UpdateResult:
         """Refit each variable of ``evidence.variables`` (all when None) from the reweighted renders."""
-        from .inverse import read_variable, reduced, split_folds
+        from .inverse import read_variable, split_folds
 
         if evidence is None:
             raise UserError("the inverse rule reads image features of the renders; run it in the tuning loop")
-        evidence = reduced(evidence)
         opts = FitOptions(pseudo_count=self.pseudo_count, smooth=self.smooth, floor=self.floor,
                           min_std_frac=self.min_std_frac)
         folds = split_folds(len(evidence.draws), int(self.folds), rng)
