@@ -30,6 +30,7 @@ import yaml
 from .distributions import Categorical, Distribution, distribution_from_dict
 from .errors import ParamsError
 from .seeding import named_stream
+from .variable_ranges import PHYSICAL_RANGES
 
 DEFAULT_SPACE_NAME = "urban_default.yaml"
 _VARIABLE_KEYS = {"group", "description", "support", "type", "distribution", "unit"}
@@ -183,6 +184,18 @@ class ParameterSpace:
         atomic_write_text(Path(path), self.to_yaml())
 
 
+def _check_physical(name: str, dtype: str, low: float, high: float, what: str, unit: str) -> None:
+    """ParamsError when an integer variable's support is not whole numbers or a support leaves the
+    variable's physical range."""
+    if dtype == "int" and not (low.is_integer() and high.is_integer()):
+        raise ParamsError(f"{what}: an integer variable needs whole-number support ends, got [{low:g}, {high:g}]")
+    bounds = PHYSICAL_RANGES.get(name)
+    if bounds is not None and not (bounds[0] <= low and high <= bounds[1]):
+        unit = f" {unit}" if unit else ""
+        raise ParamsError(f"{what}: support [{low:g}, {high:g}] leaves its physical range "
+                          f"[{bounds[0]:g}, {bounds[1]:g}]{unit}")
+
+
 def _variable_from_dict(name: str, d: Any, where: str) -> Variable:
     what = f"{where}: variable {name!r}"
     if not isinstance(d, Mapping):
@@ -201,6 +214,7 @@ def _variable_from_dict(name: str, d: Any, where: str) -> Variable:
     low, high = float(support[0]), float(support[1])
     if not low < high:
         raise ParamsError(f"{what}: support low {low} must be below high {high}")
+    _check_physical(name, dtype, low, high, what, str(d.get("unit", "")))
     if "distribution" not in d:
         raise ParamsError(f"{what}: missing 'distribution'")
     raw = d["distribution"]

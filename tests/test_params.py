@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,26 @@ def test_a_renamed_variable_reads_under_its_old_name_and_keeps_its_stream(tmp_pa
     assert space.select([old]) == (new,)
     z = space.sample([1, 2, 3])
     assert z[new] == space[new].sample(named_stream([1, 2, 3, 0x5A], old))  # the frames drawn before the rename
+
+
+@pytest.mark.parametrize("name, support, fragment", [
+    ("camera_fov_deg", [179, 720], "leaves its physical range [10, 170]"),
+    ("building_height_m", [-5, 20], "leaves its physical range [3, 300] m"),
+    ("tree_leaf_cover", [0, 1.5], "leaves its physical range [0, 1]"),
+    ("crossing_pedestrians", [0, 2.5], "whole-number support ends"),
+])
+def test_supports_outside_physical_ranges_are_refused(tmp_path, name, support, fragment):
+    dtype = "int" if name == "crossing_pedestrians" else "float"
+    path = tmp_path / "p.yaml"
+    path.write_text(f"variables:\n  {name}: {{support: {support}, type: {dtype}, unit: "
+                    f"{'m' if name.endswith('_m') else ''!r}, distribution: {{type: histogram, bins: 2}}}}\n")
+    with pytest.raises(ParamsError, match=fr"p.yaml: variable '{name}': .*{re.escape(fragment)}"):
+        load_space(path)
+
+
+def test_every_variable_has_a_physical_range_holding_its_built_in_support():
+    from scenegen.variable_ranges import PHYSICAL_RANGES
+
+    for var in default_space():
+        lo, hi = PHYSICAL_RANGES[var.name]
+        assert lo <= var.support[0] < var.support[1] <= hi, var.name
