@@ -7,6 +7,7 @@ from pathlib import Path
 from scenegen.cli_types import non_negative_int, positive_int, run_seed, share
 from scenegen.commands import add_output_args, add_params_arg
 from scenegen.errors import UserError
+from scenegen.limits import MAX_FRAMES
 from scenegen.render_settings import parse_resolution
 
 from .defaults import EXECUTORS
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--job", metavar="FILE", help="YAML job file (instead of --frames/--out/... flags)")
     add_params_arg(p)
     p.add_argument("--out", metavar="DIR", help="output root")
-    p.add_argument("--frames", type=positive_int("--frames"), help="number of frames")
+    p.add_argument("--frames", type=positive_int("--frames", MAX_FRAMES), help=f"number of frames (at most {MAX_FRAMES})")
     p.add_argument("--seed", type=run_seed, help="run seed (default: 0)")
     p.add_argument("--resolution", metavar="WxH", help="image size (default: 512x256)")
     p.add_argument("--samples", type=positive_int("--samples"), help="Cycles samples per pixel (default 16)")

@@ -16,6 +16,7 @@ import yaml
 from scenegen.cad import DEFAULT_CAD_SHARE, CadOptions, check_share, load_cad
 from scenegen.errors import UserError
 from scenegen.layout import valid_city_name
+from scenegen.limits import MAX_FRAMES
 from scenegen.params import ParameterSpace, load_space
 from scenegen.render_settings import DEVICES, RenderSettings, parse_resolution
 
@@ -164,7 +165,7 @@ _FIELDS: Dict[str, Callable[[str, Any], Any]] = {
     "catalog": _text,
     "cad_share": _share,
     "variables": _variables,
-    "frames": _int(1),
+    "frames": _int(1, MAX_FRAMES + 1),
     "seed": _int(0, MAX_SEED),
     "resolution": _resolution,
     "samples": _int(1, 65537),

@@ -9,8 +9,8 @@ from .errors import UserError
 from .layout import valid_city_name
 
 
-def int_at_least(flag: str, minimum: int) -> Callable[[str], int]:
-    """An integer ``>= minimum`` for ``flag``."""
+def int_at_least(flag: str, minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An integer ``>= minimum`` (and ``<= maximum`` when given) for ``flag``."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -18,13 +18,15 @@ def int_at_least(flag: str, minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{flag} must be an integer, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{flag} must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{flag} must be at most {maximum}, got {value}")
         return value
     return parse
 
 
-def positive_int(flag: str) -> Callable[[str], int]:
-    """An integer >= 1 for ``flag``."""
-    return int_at_least(flag, 1)
+def positive_int(flag: str, maximum: int | None = None) -> Callable[[str], int]:
+    """An integer >= 1 (and <= ``maximum`` when given) for ``flag``."""
+    return int_at_least(flag, 1, maximum)
 
 
 def non_negative_int(flag: str) -> Callable[[str], int]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .cli_types import name_part, positive_int, run_seed, share
 from .errors import UserError
+from .limits import MAX_FRAMES
 from .render_settings import RenderSettings, parse_resolution
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description="Draw scene variables and lay out scenes; write one scene JSON per frame.")
     add_params_arg(sample)
     sample.add_argument("--seed", type=run_seed, default=0, help="run seed (default: 0)")
-    sample.add_argument("--count", type=positive_int("--count"), required=True, help="number of scenes")
+    sample.add_argument("--count", type=positive_int("--count", MAX_FRAMES), required=True,
+                        help=f"number of scenes (at most {MAX_FRAMES})")
     sample.add_argument("--out", required=True, metavar="DIR", help="output root")
     sample.add_argument("--resolution", default="512x256", help="image size used for camera intrinsics (WxH)")
     sample.add_argument("--catalog", metavar="FILE", help="YAML catalog of your own CAD models (as for render)")

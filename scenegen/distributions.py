@@ -20,6 +20,7 @@ from typing import Any, Dict, Mapping, Sequence, Tuple
 import numpy as np
 
 from .errors import ParamsError
+from .limits import MAX_BINS
 
 
 def _check_weights(weights: Sequence[float], what: str) -> np.ndarray:
@@ -269,6 +270,8 @@ def distribution_from_dict(d: Mapping[str, Any], support: Tuple[float, float], w
     try:
         if kind == "histogram":
             if "edges" in d:
+                if len(d["edges"]) > MAX_BINS + 1:
+                    raise ParamsError(f"{what}: at most {MAX_BINS} bins, got {len(d['edges']) - 1}")
                 edges = [float(x) for x in d["edges"]]
                 if abs(edges[0] - low) > 1e-9 or abs(edges[-1] - high) > 1e-9:
                     raise ParamsError(f"{what}: histogram edges must span the support [{low}, {high}], "
@@ -277,6 +280,8 @@ def distribution_from_dict(d: Mapping[str, Any], support: Tuple[float, float], w
                 bins = d.get("bins", 10)
                 if not isinstance(bins, int) or isinstance(bins, bool) or bins < 1:
                     raise ParamsError(f"{what}: bins must be a positive integer, got {bins!r}")
+                if bins > MAX_BINS:
+                    raise ParamsError(f"{what}: at most {MAX_BINS} bins, got {bins}")
                 edges = list(np.linspace(low, high, bins + 1))
             weights = d.get("weights", [1.0] * (len(edges) - 1))
             return Histogram.create(edges, weights, what)
@@ -287,6 +292,8 @@ def distribution_from_dict(d: Mapping[str, Any], support: Tuple[float, float], w
             return dist
         if kind == "categorical":
             values = list(d["values"])
+            if len(values) > MAX_BINS:
+                raise ParamsError(f"{what}: at most {MAX_BINS} categorical values, got {len(values)}")
             for v in values:
                 if isinstance(v, (int, float)) and not isinstance(v, bool) and not low <= v <= high:
                     raise ParamsError(f"{what}: value {v} is outside the support [{low}, {high}]")

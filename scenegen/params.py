@@ -29,6 +29,7 @@ import yaml
 
 from .distributions import Categorical, Distribution, distribution_from_dict
 from .errors import ParamsError
+from .limits import MAX_INPUT_FILE_BYTES
 from .seeding import named_stream
 from .variable_ranges import PHYSICAL_RANGES
 
@@ -263,6 +264,10 @@ def load_space(path: str | Path | None = None) -> ParameterSpace:
             raise ParamsError(f"{p}: parameter file not found")
         if p.is_dir():
             raise ParamsError(f"{p}: is a directory, not a parameter file")
+        if not p.is_file():
+            raise ParamsError(f"{p}: not a regular file")
+        if p.stat().st_size > MAX_INPUT_FILE_BYTES:
+            raise ParamsError(f"{p}: parameter file larger than {MAX_INPUT_FILE_BYTES >> 20} MB")
         try:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:

@@ -7,9 +7,7 @@ from typing import Any, Dict, Iterable
 import yaml
 
 from .errors import UserError
-
-#: Larger settings files are refused before they are read (real ones are a few kB).
-MAX_SETTINGS_BYTES = 1 << 20
+from .limits import MAX_INPUT_FILE_BYTES
 
 
 def read_mapping(path: str | Path, what: str, allowed: Iterable[str]) -> Dict[str, Any]:
@@ -17,8 +15,8 @@ def read_mapping(path: str | Path, what: str, allowed: Iterable[str]) -> Dict[st
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: {what} does not exist")
-    if path.stat().st_size > MAX_SETTINGS_BYTES:
-        raise UserError(f"{path}: {what} is larger than {MAX_SETTINGS_BYTES // 1024} kB")
+    if path.stat().st_size > MAX_INPUT_FILE_BYTES:
+        raise UserError(f"{path}: {what} is larger than {MAX_INPUT_FILE_BYTES >> 20} MB")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:

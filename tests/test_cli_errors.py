@@ -141,3 +141,18 @@ def test_messages_show_paths_normalised(tmp_path):
     for args, fragment in cases:
         r = run_cli(*args)
         assert r.returncode == 2 and fragment in r.stderr, (args, r.stderr)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["params", "validate", "/dev/zero"], "/dev/zero: not a regular file"),
+    (["params", "validate", "BIG"], "at most 1000 bins, got 100000000"),
+    (["render", "--frames", "100000000000", "--out", "OUT"], "--frames must be at most 1000000"),
+    (["sample", "--count", "100000000000", "--out", "OUT"], "--count must be at most 1000000"),
+])
+def test_absurd_sizes_are_refused_at_once(tmp_path, args, fragment):
+    big = tmp_path / "big.yaml"
+    big.write_text("variables:\n  fog_density: {support: [0, 2], distribution: {type: histogram, bins: 100000000}}\n")
+    out = tmp_path / "out"
+    r = run_cli(*[str(big) if a == "BIG" else str(out) if a == "OUT" else a for a in args])
+    assert r.returncode == 2 and fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not out.exists()

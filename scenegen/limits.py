@@ -1,0 +1,9 @@
+"""Upper bounds on what a user may ask for, each written once: beyond them a command refuses (exit 2)
+with a message that names the bound, instead of running for days or allocating gigabytes."""
+
+#: any YAML or JSON input (parameter, job, catalog, recipe, experiment files)
+MAX_INPUT_FILE_BYTES = 4 << 20
+#: histogram bins or categorical values of one variable
+MAX_BINS = 1000
+#: frames in one render or sample run
+MAX_FRAMES = 1_000_000
