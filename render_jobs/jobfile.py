@@ -98,9 +98,10 @@ def _int(lo: int, hi: Optional[int] = None) -> Callable[[str, Any], int]:
     def check(where: str, v: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
             raise UserError(f"{where} must be an integer, got {v!r}")
-        if v < lo or (hi is not None and v >= hi):
-            rng = f"at least {lo}" if hi is None else f"in [{lo}, {hi})"
-            raise UserError(f"{where} must be {rng}, got {v}")
+        if v < lo:
+            raise UserError(f"{where} must be at least {lo}, got {v}")
+        if hi is not None and v >= hi:
+            raise UserError(f"{where} must be at most {hi - 1}, got {v}")
         return v
     return check
 

@@ -181,7 +181,7 @@ def test_job_file_paths_are_relative_to_it_and_variables_become_requests(tmp_pat
     ("frames: 2\nout: o\nworkers: -2\n", "workers must be at least 1"),
     ("frames: 2\nout: o\nframes_per_worker: 0\n", "frames_per_worker must be at least 1"),
     ("frames: 2\nout: o\nretries: -1\n", "retries must be at least 0"),
-    ("frames: 2\nout: o\nseed: -5\n", "seed must be in"),
+    ("frames: 2\nout: o\nseed: -5\n", "seed must be at least 0"),
     ("frames: 2\nout: o\nexecutor: slurm\n", "executor must be one of"),
     ("frames: 2\nout: o\ncity: ../x\n", "city may hold only"),
     ("frames: 2\n", "missing key 'out'"),
