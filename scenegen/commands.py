@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .cli_types import name_part, positive_int, run_seed, share
 from .errors import UserError
-from .limits import MAX_FRAMES
+from .limits import MAX_CELL_WIDTH, MAX_FRAMES
 from .render_settings import RenderSettings, parse_resolution
 
 if TYPE_CHECKING:
@@ -62,9 +62,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                            description="Grid of rendered frames beside their colour labels, as one PNG.")
     sheet.add_argument("root", metavar="DIR", help="output root of a render")
     sheet.add_argument("--out", metavar="FILE.png", help="where to write (default: DIR/contact_sheet.png)")
-    sheet.add_argument("--max", type=positive_int("--max"), default=8, help="frames on the sheet (default 8)")
-    sheet.add_argument("--columns", type=positive_int("--columns"), default=2, help="frame-and-label pairs per row (default %(default)s)")
-    sheet.add_argument("--cell-width", type=positive_int("--cell-width"), default=256, help="width of each image in pixels (default %(default)s)")
+    sheet.add_argument("--max", type=positive_int("--max", 1000), default=8, help="frames on the sheet (default 8)")
+    sheet.add_argument("--columns", type=positive_int("--columns", 64), default=2, help="frame-and-label pairs per row (default %(default)s)")
+    sheet.add_argument("--cell-width", type=positive_int("--cell-width", MAX_CELL_WIDTH), default=256,
+                       help=f"width of each image in pixels, at most {MAX_CELL_WIDTH} (default %(default)s)")
     sheet.set_defaults(func=cmd_sheet)
 
 

@@ -7,3 +7,7 @@ MAX_INPUT_FILE_BYTES = 4 << 20
 MAX_BINS = 1000
 #: frames in one render or sample run
 MAX_FRAMES = 1_000_000
+#: a side of a segmentation training or inference size or crop (Cityscapes is 2048 wide)
+MAX_TRAIN_SIDE = 2048
+#: a contact sheet's cell width in pixels
+MAX_CELL_WIDTH = 2048

@@ -52,7 +52,10 @@ def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
         given["train"] = list(args.train)
     for name in ("size", "crop"):
         if getattr(args, name):
-            given[name] = parse_size(getattr(args, name))
+            try:
+                given[name] = parse_size(getattr(args, name))
+            except UserError as e:
+                raise UserError(f"--{name}: {e}") from None
     if args.pretrained is not None:
         given["pretrained"] = args.pretrained == "auto"
     if args.quiet:

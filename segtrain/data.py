@@ -15,6 +15,7 @@ import torch
 from scenegen.datasets import DatasetSpec, Sample, list_samples, parse_dataset_spec, read_sample
 from scenegen.errors import DatasetError, UserError
 from scenegen.labels import IGNORE, ClassMapping
+from scenegen.limits import MAX_TRAIN_SIDE
 from scenegen.seeding import generator, stable_key
 from segtrain.config import AugmentConfig
 
@@ -30,6 +31,8 @@ def parse_size(text: str) -> Tuple[int, int]:
         raise UserError(f"size {text!r} must be WIDTHxHEIGHT, e.g. 240x176") from None
     if w < 8 or h < 8:
         raise UserError(f"size {text!r} too small (at least 8x8)")
+    if max(w, h) > MAX_TRAIN_SIDE:
+        raise UserError(f"size {text!r} too large (at most {MAX_TRAIN_SIDE} on a side)")
     return w, h
 
 

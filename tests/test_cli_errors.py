@@ -148,6 +148,8 @@ def test_messages_show_paths_normalised(tmp_path):
     (["params", "validate", "BIG"], "at most 1000 bins, got 100000000"),
     (["render", "--frames", "100000000000", "--out", "OUT"], "--frames must be at most 1000000"),
     (["sample", "--count", "100000000000", "--out", "OUT"], "--count must be at most 1000000"),
+    (["train-seg", "--train", "scenegen:OUT", "--crop", "9999x9999", "--out", "OUT"], "--crop: size '9999x9999' too large"),
+    (["sheet", "OUT", "--cell-width", "100000"], "--cell-width must be at most 2048"),
 ])
 def test_absurd_sizes_are_refused_at_once(tmp_path, args, fragment):
     big = tmp_path / "big.yaml"
