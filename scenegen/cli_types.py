@@ -107,6 +107,8 @@ def normalise_path_options(parser: argparse.ArgumentParser, namespace: argparse.
             fix = normalised_spec
         else:
             continue
+        if value == "" or (isinstance(value, list) and "" in value):
+            parser.error(f"{'/'.join(action.option_strings) or action.dest}: empty path")
         if isinstance(value, str):
             setattr(namespace, action.dest, fix(value))
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):

@@ -160,14 +160,15 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     """Handler of ``sheet``."""
     from .contact_sheet import write_contact_sheet
     from .layout import list_frames
+    from .outdir import check_output_file
 
     root = Path(args.root)
     if not root.is_dir():
         raise UserError(f"{root}: no such output folder")
+    out = check_output_file(args.out if args.out is not None else root / "contact_sheet.png")
     frames = list_frames(root)
     if not frames:
         raise UserError(f"{root}: holds no complete frames")
-    out = Path(args.out) if args.out else root / "contact_sheet.png"
     write_contact_sheet(frames[: args.max], out, args.cell_width, args.columns)
     print(f"wrote {out}")
     return 0

@@ -40,11 +40,47 @@ def prepare_output_dir(path: str | Path) -> Path:
     if root.exists() and not root.is_dir():
         raise UserError(f"--out {root}: exists and is not a folder")
     with removed_on_user_error(root):
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".write-probe-", dir=root)
-            os.close(fd)
-            os.unlink(tmp)
-        except OSError as e:
-            raise UserError(f"--out {root}: cannot write there ({e.strerror or e})") from None
+        _prove_writable(root, "--out", root)
     return root
+
+
+def _prove_writable(folder: Path, flag: str, shown: Path) -> None:
+    """Create ``folder`` (and parents) and write a probe file in it; UserError otherwise."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        raise UserError(f"{flag} {shown}: cannot write there ({e.strerror or e})") from None
+
+
+def check_output_dir(path: str | Path, flag: str = "--out") -> Path:
+    """UserError unless ``path`` is, or can be created as, a writable folder; leaves nothing behind."""
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise UserError(f"{flag} {root}: exists and is not a folder")
+    created = missing_folders(root)
+    try:
+        _prove_writable(root, flag, root)
+    finally:
+        if created:
+            shutil.rmtree(created[-1], ignore_errors=True)
+    return root
+
+
+def check_output_file(path: str | Path, flag: str = "--out") -> Path:
+    """UserError unless a file can be written at ``path`` (not a folder, its folder writable); leaves
+    nothing behind."""
+    target = Path(path)
+    if not str(path):
+        raise UserError(f"{flag}: give a file name")
+    if target.is_dir():
+        raise UserError(f"{flag} {target}: is a folder; give a file name")
+    created = missing_folders(target.parent)
+    try:
+        _prove_writable(target.parent, flag, target)
+    finally:
+        if created:
+            shutil.rmtree(created[-1], ignore_errors=True)
+    return target

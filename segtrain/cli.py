@@ -75,8 +75,11 @@ def _eval_handler(args: argparse.Namespace) -> int:
     from segtrain.data import parse_size
     from segtrain.train import eval_checkpoint
 
+    from scenegen.outdir import check_output_file
+
     device = {"device": args.device} if args.device else {}
-    rec = eval_checkpoint(args.checkpoint, args.data, args.classes, Path(args.out) if args.out else None,
+    out = check_output_file(args.out) if args.out is not None else None
+    rec = eval_checkpoint(args.checkpoint, args.data, args.classes, out,
                           size=parse_size(args.size) if args.size else None, progress=not args.quiet, **device)
     _print_scores(rec, args.out)
     return 0

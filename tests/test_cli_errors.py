@@ -158,3 +158,28 @@ def test_absurd_sizes_are_refused_at_once(tmp_path, args, fragment):
     r = run_cli(*[str(big) if a == "BIG" else str(out) if a == "OUT" else a for a in args])
     assert r.returncode == 2 and fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not out.exists()
+
+
+def test_output_paths_are_checked_before_any_work(tmp_path):
+    run = tmp_path / "run"
+    made = run_cli("tune", "--recipe", "quick", "--real", "params:configs/demo_target.yaml", "--backend", "toy",
+                   "--iterations", "1", "--batch", "8", "--resolution", "64x32", "--no-kid", "--device", "cpu",
+                   "--quiet", "--out", run)
+    assert made.returncode == 0, made.stderr
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    cases = [
+        (["report", run, "--out", a_file], "exists and is not a folder"),
+        (["report", run, "--out", "/proc/no/report"], "cannot write there"),
+        (["tune", "--recipe", "quick", "--real", "params:configs/demo_target.yaml", "--out", "/proc/no/run"],
+         "cannot write there"),
+        (["sheet", run / "target", "--out", tmp_path], "is a folder; give a file name"),
+        (["sheet", run / "target", "--out", "/proc/no/sheet.png"], "cannot write there"),
+        (["eval-seg", "--checkpoint", a_file, "--data", f"camvid:{tmp_path}", "--out", tmp_path],
+         "is a folder; give a file name"),
+        (["render", "--frames", "1", "--out", ""], "--out: empty path"),
+    ]
+    for args, fragment in cases:
+        r = run_cli(*args)
+        assert r.returncode == 2 and fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+    assert not (run / "report").exists() and not (run / "target" / "contact_sheet.png").exists()

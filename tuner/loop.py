@@ -37,7 +37,7 @@ from tqdm import tqdm
 from scenegen.datasets import Sample
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_json
-from scenegen.outdir import removed_on_user_error
+from scenegen.outdir import check_output_dir, removed_on_user_error
 from scenegen.labels import PAPER7_NAMES
 from scenegen.params import ParameterSpace, load_space
 from scenegen.seeding import FrameSeed, generator, int_seed, stable_key, torch_seed
@@ -155,6 +155,7 @@ class Tuner:
             return folder.finished_iterations()
         if folder.holds_other_files():
             raise UserError(f"{run}: --out folder is not empty and holds no tuning run")
+        check_output_dir(run)
         return -1
 
     def _write_run_file(self) -> None:

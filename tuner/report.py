@@ -20,6 +20,7 @@ import numpy as np
 from scenegen.distributions import Categorical, Histogram, Poisson, TruncatedNormal
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_bytes, atomic_write_text
+from scenegen.outdir import prepare_output_dir
 from scenegen.params import ParameterSpace, Variable, load_space
 
 from .best import best_iteration
@@ -277,8 +278,7 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
     last = folder.finished_iterations()
     if last < 0:
         raise UserError(f"{run}: the run has no finished iteration yet")
-    out = Path(out) if out else folder.root / "report"
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_output_dir(out) if out is not None else prepare_output_dir(folder.root / "report")
     ms = folder.load_metrics()[: last + 1]
     start, end = load_space(folder.params(0)), load_space(folder.params(last))
     target = load_space(folder.target_params) if folder.target_params.is_file() else None
