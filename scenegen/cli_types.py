@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from typing import Callable, Tuple
 
@@ -113,3 +114,23 @@ def normalise_path_options(parser: argparse.ArgumentParser, namespace: argparse.
             setattr(namespace, action.dest, fix(value))
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             setattr(namespace, action.dest, [fix(v) for v in value])
+
+
+def number(flag: str, minimum: float | None = None, maximum: float | None = None,
+           above_minimum: bool = False) -> Callable[[str], float]:
+    """A finite number for ``flag``, at least ``minimum`` (strictly above it with ``above_minimum``) and at
+    most ``maximum`` when given."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{flag} must be a finite number, got {text!r}")
+        if minimum is not None and (value <= minimum if above_minimum else value < minimum):
+            raise argparse.ArgumentTypeError(f"{flag} must be {'above' if above_minimum else 'at least'} "
+                                             f"{minimum:g}, got {value:g}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{flag} must be at most {maximum:g}, got {value:g}")
+        return value
+    return parse

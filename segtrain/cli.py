@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
+from scenegen.cli_types import number
 from scenegen.errors import UserError
 
 from .archs import ARCHS
@@ -155,12 +156,12 @@ def _data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train", action="append", metavar="SPEC",
                    help="training set [KIND:]PATH[#SPLIT] (repeatable); scenegen output, Cityscapes or CamVid")
     p.add_argument("--real", metavar="SPEC", help="real training set to mix in ([KIND:]PATH[#SPLIT], split train)")
-    p.add_argument("--real-fraction", type=float, metavar="F",
+    p.add_argument("--real-fraction", type=number("--real-fraction", 0.0, 1.0, above_minimum=True), metavar="F",
                    help=f"share of --real to use, a subset drawn from --seed (default {_default('real_fraction')})")
     p.add_argument("--real-count", type=int, metavar="N",
                    help="use N images of --real instead of a fraction (the first N of the seed's order, so "
                         "smaller counts are subsets of larger ones)")
-    p.add_argument("--real-batch-share", type=float, metavar="S",
+    p.add_argument("--real-batch-share", type=number("--real-batch-share", 0.0, 1.0), metavar="S",
                    help="put round(S x batch) real images in every batch and fill the rest from --train "
                         "(e.g. 0.5); default: draw uniformly from all training images")
     p.add_argument("--val", metavar="SPEC", help="labelled validation set (default split val)")
@@ -189,10 +190,10 @@ def _schedule_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, help=f"images per step (default {_default('batch_size')})")
     p.add_argument("--crop", metavar="WxH", help="training crop (default: --size, else {}x{})".format(*DEFAULT_CROP))
     p.add_argument("--optimizer", choices=tuple(DEFAULT_LR), help=f"optimiser (default {_default('optimizer')})")
-    p.add_argument("--lr", type=float, help=f"backbone learning rate, poly schedule (default: {lrs})")
-    p.add_argument("--head-lr-mult", type=float,
+    p.add_argument("--lr", type=number("--lr", 0.0, 10.0, above_minimum=True), help=f"backbone learning rate, poly schedule (default: {lrs})")
+    p.add_argument("--head-lr-mult", type=number("--head-lr-mult", 0.0, 1000.0, above_minimum=True),
                    help=f"learning-rate factor of the new head (default {_default('head_lr_mult')})")
-    p.add_argument("--weight-decay", type=float, help=f"weight decay (default {_default('weight_decay')})")
+    p.add_argument("--weight-decay", type=number("--weight-decay", 0.0, 1.0), help=f"weight decay (default {_default('weight_decay')})")
     p.add_argument("--seed", type=int,
                    help=f"run seed: initialisation, data order, augmentation (default {_default('seed')})")
 
@@ -200,9 +201,9 @@ def _schedule_options(p: argparse.ArgumentParser) -> None:
 def _augment_options(p: argparse.ArgumentParser) -> None:
     """train-seg: augmentation (over AugmentConfig's defaults)."""
     aug = AugmentConfig()
-    p.add_argument("--scale", type=float, nargs=2, metavar=("MIN", "MAX"),
+    p.add_argument("--scale", type=number("--scale", 0.0, 10.0, above_minimum=True), nargs=2, metavar=("MIN", "MAX"),
                    help=f"random scale range (default {aug.scale_min} {aug.scale_max})")
-    p.add_argument("--jitter", type=float, metavar="S",
+    p.add_argument("--jitter", type=number("--jitter", 0.0, 1.0), metavar="S",
                    help=f"colour jitter: brightness, contrast, saturation by up to ±S, hue by ±{HUE_PER_JITTER:g}·S "
                         f"(0 = off; default {aug.brightness})")
     p.add_argument("--no-flip", dest="flip", action="store_const", const=False,

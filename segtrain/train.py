@@ -117,7 +117,10 @@ def validate_config(cfg: TrainConfig) -> None:
         raise UserError(f"--real-count must be >= 1 (got {cfg.real_count})")
     if cfg.real_batch_share is not None:
         real_batch_slots(cfg)
-    if cfg.lr <= 0:
+    for name in ("lr", "head_lr_mult", "momentum", "weight_decay", "poly_power", "real_fraction"):
+        if not math.isfinite(float(getattr(cfg, name))):
+            raise UserError(f"{name} must be a finite number, got {getattr(cfg, name)}")
+    if not cfg.lr > 0:
         raise UserError(f"--lr must be > 0 (got {cfg.lr})")
     if cfg.optimizer not in ("sgd", "adamw"):
         raise UserError(f"--optimizer must be sgd or adamw (got {cfg.optimizer!r})")

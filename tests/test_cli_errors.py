@@ -150,6 +150,11 @@ def test_messages_show_paths_normalised(tmp_path):
     (["sample", "--count", "100000000000", "--out", "OUT"], "--count must be at most 1000000"),
     (["train-seg", "--train", "scenegen:OUT", "--crop", "9999x9999", "--out", "OUT"], "--crop: size '9999x9999' too large"),
     (["sheet", "OUT", "--cell-width", "100000"], "--cell-width must be at most 2048"),
+    (["tune", "--real", "params:configs/demo_target.yaml", "--out", "OUT", "--disc-lr", "nan"],
+     "--disc-lr must be a finite number"),
+    (["tune", "--real", "params:configs/demo_target.yaml", "--out", "OUT", "--disc-lr", "-1"], "--disc-lr must be above 0"),
+    (["train-seg", "--train", "scenegen:OUT", "--lr", "nan", "--out", "OUT"], "--lr must be a finite number"),
+    (["train-seg", "--train", "scenegen:OUT", "--weight-decay", "inf", "--out", "OUT"], "--weight-decay must be a finite"),
 ])
 def test_absurd_sizes_are_refused_at_once(tmp_path, args, fragment):
     big = tmp_path / "big.yaml"

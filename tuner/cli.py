@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Dict, List
 
-from scenegen.cli_types import non_negative_int, parse_grid, positive_int, share
+from scenegen.cli_types import non_negative_int, number, parse_grid, positive_int, share
 from scenegen.errors import UserError
 
 from .disc_kinds import BACKBONES, INPUTS, KINDS, kind_spec
@@ -106,7 +106,7 @@ def _loop_options(p: argparse.ArgumentParser) -> None:
                         f"group:camera,group:road_appearance,fog_density {_d('variables', 'all')}; groups: scenegen params show")
     p.add_argument("--real-count", type=non_negative_int("--real-count"),
                    help=f"real images used (0 = all; for params: the number of target renders) {_d('real_count')}")
-    p.add_argument("--holdout", type=float, help=f"share of real images held out for metrics {_d('holdout')}")
+    p.add_argument("--holdout", type=number("--holdout", 0.0, 1.0), help=f"share of real images held out for metrics {_d('holdout')}")
     p.add_argument("--kid", action=argparse.BooleanOptionalAction, default=None,
                    help=f"KID on Lite0 features as a metric; --no-kid saves that feature pass {_d('kid')}")
 
@@ -116,8 +116,8 @@ def _disc_options(p: argparse.ArgumentParser) -> None:
     kinds = "; ".join(f"{k.name}: {k.summary} (reads {' or '.join(k.inputs)})" for k in KINDS.values())
     p.add_argument("--disc", choices=BACKBONES, help=f"discriminator kind {_d('disc_backbone')}; {kinds}")
     p.add_argument("--disc-steps", type=positive_int("--disc-steps"), help=f"discriminator steps per fold per iteration {_d('disc_steps')}")
-    p.add_argument("--disc-lr", type=float, help=f"discriminator learning rate {_d('disc_lr')}")
-    p.add_argument("--disc-val", type=float, metavar="FRAC",
+    p.add_argument("--disc-lr", type=number("--disc-lr", 0.0, 10.0, above_minimum=True), help=f"discriminator learning rate {_d('disc_lr')}")
+    p.add_argument("--disc-val", type=number("--disc-val", 0.0, 0.5), metavar="FRAC",
                    help="share of the discriminator's training images held out per fold for early stopping and "
                         f"score calibration; 0 = off {_d('disc_val')}")
     p.add_argument("--disc-bands", type=positive_int("--disc-bands"),

@@ -5,6 +5,7 @@ Recipes (``configs/recipes/*.yaml``, :mod:`tuner.recipes`) and flags override th
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Dict, Mapping, Optional, Tuple
 
@@ -74,6 +75,8 @@ class TuneConfig:
             raise UserError(f"--method must be one of {sorted(RULES)}, got {self.method!r}")
         if self.backend not in BACKENDS:
             raise UserError(f"--backend must be one of {list(BACKENDS)}, got {self.backend!r}")
+        if not (math.isfinite(self.disc_lr) and 0 < self.disc_lr <= 10):
+            raise UserError(f"--disc-lr must be a number in (0, 10], got {self.disc_lr}")
         if self.disc_steps < 1:
             raise UserError(f"--disc-steps must be at least 1, got {self.disc_steps}")
         if not 0.0 <= self.disc_val < 0.5:
