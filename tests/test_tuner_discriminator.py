@@ -357,3 +357,15 @@ def test_checkpoints_from_before_the_grid_and_band_renames_still_load():
     assert DiscConfig.from_record(old_record) == new.config
     lite = DiscConfig.from_record({"backbone": "lite0", "bands": 2, "layout_cols": 4, "hidden": 128})
     assert (lite.lite0_bands, lite.lite0_hidden, lite.grid_rows) == (2, 128, DiscConfig().grid_rows)
+
+
+class _Foreign:
+    pass
+
+
+def test_a_foreign_checkpoint_is_refused_without_advice_to_load_it_unsafely(tmp_path):
+    path = tmp_path / "foreign.pt"
+    torch.save({"discriminators": [_Foreign()]}, path)
+    with pytest.raises(UserError) as err:
+        load_checkpoint(path)
+    assert "not a readable discriminator checkpoint" in str(err.value) and "weights_only" not in str(err.value)

@@ -333,5 +333,6 @@ def load_checkpoint(path: str | Path) -> Dict[str, Any]:
         raise UserError(f"{p}: discriminator checkpoint not found")
     try:
         return torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as e:  # corrupt / foreign file
-        raise UserError(f"{p}: cannot read discriminator checkpoint ({e})") from None
+    except Exception as e:  # corrupt / foreign file; torch's own advice (unsafe loading) is not relayed
+        raise UserError(f"{p}: not a readable discriminator checkpoint ({type(e).__name__}; "
+                        "corrupt, truncated or not written by scenegen)") from None
