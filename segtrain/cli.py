@@ -239,7 +239,7 @@ def _add_eval_seg(subparsers) -> None:
 
 def _add_experiments(subparsers) -> None:
     p = subparsers.add_parser("experiment", help="experiments across training sets")
-    sub = p.add_subparsers(dest="experiment_command", required=True)
+    sub = p.add_subparsers(dest="experiment_command", metavar="{table,curve}", required=True)
     t = sub.add_parser("table", help="the paper's Table 1: untuned / tuned / real, each + a share of real")
     _experiment_options(t, "YAML experiment file", _table_handler)
     c = sub.add_parser("curve", help="label efficiency: IoU against the number of real images, per recipe",

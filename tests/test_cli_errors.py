@@ -188,3 +188,8 @@ def test_output_paths_are_checked_before_any_work(tmp_path):
         r = run_cli(*args)
         assert r.returncode == 2 and fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
     assert not (run / "report").exists() and not (run / "target" / "contact_sheet.png").exists()
+
+
+def test_a_command_without_its_subcommand_names_the_choices():
+    r = run_cli("experiment")
+    assert r.returncode == 2 and "{table,curve}" in r.stderr and "experiment_command" not in r.stderr
