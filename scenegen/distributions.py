@@ -97,7 +97,9 @@ class TruncatedNormal:
 
     @classmethod
     def create(cls, mean: float, std: float, low: float, high: float, what: str = "truncnormal") -> "TruncatedNormal":
-        if not (math.isfinite(mean) and math.isfinite(std)) or std <= 0:
+        if not math.isfinite(mean):
+            raise ParamsError(f"{what}: mean must be a finite number, got {mean}")
+        if not (math.isfinite(std) and std > 0):
             raise ParamsError(f"{what}: std must be a positive number, got {std}")
         if not low < high:
             raise ParamsError(f"{what}: support [{low}, {high}] is empty")

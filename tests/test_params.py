@@ -172,3 +172,10 @@ def test_every_variable_has_a_physical_range_holding_its_built_in_support():
     for var in default_space():
         lo, hi = PHYSICAL_RANGES[var.name]
         assert lo <= var.support[0] < var.support[1] <= hi, var.name
+
+
+def test_a_nan_mean_is_reported_as_the_mean(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("variables:\n  fog_density: {support: [0, 2], distribution: {type: truncnormal, mean: .nan, std: 0.5}}\n")
+    with pytest.raises(ParamsError, match="mean must be a finite number"):
+        load_space(path)
