@@ -58,9 +58,12 @@ def read_manifest(root: Path) -> Dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
         raise UserError(f"{path}: unreadable run manifest ({e}); move it away or use a new --out") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: unreadable run manifest (not a JSON object); move it away or use a new --out")
+    return data
 
 
 def check_resumable(root: Path, key: Mapping[str, Any]) -> Dict[str, Any] | None:

@@ -12,7 +12,7 @@ from typing import Any
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_text
 from scenegen.layout import list_frames
-from scenegen.outdir import prepare_output_dir
+from scenegen.outdir import prepare_output_dir, refuse_other_runs
 
 from .engine import Outcome, RenderEngine
 from .jobfile import JobSpec
@@ -42,6 +42,7 @@ class RenderRun:
         root = Path(job.out)
         if root.exists() and not root.is_dir():
             raise UserError(f"--out {root}: exists and is not a folder")
+        refuse_other_runs(root, own=("manifest.json",))
         key = run_key(space.version, job.seed, settings.to_dict(), job.split, job.city, job.variables_hash(), cad)
         old = check_resumable(root, key) if root.is_dir() else None
         target = OutputTarget(root, job.split, job.city)

@@ -130,6 +130,34 @@ def cmd_params_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_sample_folder(root: Path, key: dict) -> None:
+    """UserError unless ``root`` is new or holds scene specs sampled with the same settings (``key``)."""
+    import json
+
+    from .outdir import refuse_other_runs
+    from .settings import require_same_settings
+
+    refuse_other_runs(root, own=("sample.json",))
+    record = root / "sample.json"
+    if record.is_file():
+        try:
+            stored = json.loads(record.read_text())["key"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise UserError(f"{record}: unreadable sample record ({e}); move it away or use a new --out") from None
+        require_same_settings(record, stored, key, "add to it")
+    elif root.is_dir() and any(p for p in root.iterdir() if not p.name.startswith(".")):
+        raise UserError(f"--out {root}: folder is not empty and holds no scene sample; choose another folder")
+
+
+def _sampled_count(root: Path) -> int:
+    import json
+
+    try:
+        return int(json.loads((root / "sample.json").read_text())["count"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     """Handler of ``sample``."""
     from .grammar import frame_scene
@@ -143,7 +171,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
     cad = load_cad_args(args.catalog, args.cad_share)
     width, height = parse_resolution(args.resolution)
     settings = RenderSettings(width=width, height=height)
+    key = {"seed": args.seed, "params_version": space.version, "resolution": [width, height],
+           "split": args.split, "city": args.city, "cad": cad.record() if cad else None}
+    check_sample_folder(Path(args.out), key)
     root = prepare_output_dir(args.out)
+    atomic_write_json(root / "sample.json", {"key": key, "count": max(args.count, _sampled_count(root))})
     for i in range(args.count):
         seed = FrameSeed(args.seed, 0, i)
         spec = frame_scene(space, seed, **({"catalog": cad.catalog, "cad_share": cad.share} if cad else {}))

@@ -84,3 +84,26 @@ def check_output_file(path: str | Path, flag: str = "--out") -> Path:
         if created:
             shutil.rmtree(created[-1], ignore_errors=True)
     return target
+
+
+#: files that mark a folder as holding one kind of run: file name -> what the folder holds
+RUN_MARKERS = {
+    "manifest.json": "a render run",
+    "sample.json": "scene specs written by `scenegen sample`",
+    "run.json": "a tuning run",
+    "train.json": "a segmentation training run",
+    "checkpoint.pt": "a segmentation training run",
+    "table.json": "an experiment table",
+    "curve.json": "a label-efficiency curve",
+}
+
+
+def refuse_other_runs(root: str | Path, own: tuple = (), flag: str = "--out") -> None:
+    """One refusal rule for every command that writes a run folder: UserError when ``root`` holds a run of
+    another kind (a marker file of :data:`RUN_MARKERS` not in ``own``)."""
+    root = Path(root)
+    if not root.is_dir():
+        return
+    for marker, what in RUN_MARKERS.items():
+        if marker not in own and (root / marker).exists():
+            raise UserError(f"{flag} {root}: holds {what} ({marker}); choose another folder")

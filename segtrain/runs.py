@@ -140,10 +140,11 @@ class Job:
 def check_run_setup(device: str, out: Path) -> None:
     """Fail early, before any run trains, on a device that is not there or an output folder that
     cannot be written (UserError); creates ``out``."""
-    from scenegen.outdir import prepare_output_dir
+    from scenegen.outdir import prepare_output_dir, refuse_other_runs
     from segtrain.train import resolve_device
 
     resolve_device(device)
+    refuse_other_runs(out, own=("table.json", "curve.json"))
     prepare_output_dir(out)
 
 

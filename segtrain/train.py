@@ -21,6 +21,7 @@ from scenegen.datasets import Sample, parse_dataset_spec
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from scenegen.labels import IGNORE, ClassMapping, class_mapping
+from scenegen.outdir import refuse_other_runs
 from scenegen.seeding import int_seed
 from segtrain.config import DEFAULT_CROP, DEFAULT_DEVICE, DEFAULT_LR, TrainConfig, require_same_run
 from segtrain.data import SegDataset, TrainStream, labelled_samples, training_samples
@@ -137,6 +138,7 @@ def validate_config(cfg: TrainConfig) -> None:
         raise UserError(str(e.args[0])) from None
     if cfg.out.exists() and not cfg.out.is_dir():
         raise UserError(f"{cfg.out}: output path exists and is not a folder")
+    refuse_other_runs(cfg.out, own=("checkpoint.pt", "train.json"))
     ck = cfg.out / "checkpoint.pt"
     if ck.exists() and not cfg.resume:
         raise UserError(f"{ck}: a run already exists here; pass --resume to continue it or choose another --out")

@@ -193,3 +193,29 @@ def test_output_paths_are_checked_before_any_work(tmp_path):
 def test_a_command_without_its_subcommand_names_the_choices():
     r = run_cli("experiment")
     assert r.returncode == 2 and "{table,curve}" in r.stderr and "experiment_command" not in r.stderr
+
+
+def test_one_refusal_rule_for_run_folders(tmp_path):
+    sampled = tmp_path / "sampled"
+    assert run_cli("sample", "--count", "1", "--out", sampled).returncode == 0
+    assert run_cli("sample", "--count", "2", "--out", sampled).returncode == 0  # same settings: adds to it
+    tuned = tmp_path / "tuned"
+    (tuned).mkdir()
+    (tuned / "run.json").write_text("{}")
+    manifest = tmp_path / "rendered"
+    manifest.mkdir()
+    (manifest / "manifest.json").write_text("[1, 2]")
+    cases = [
+        (["sample", "--count", "1", "--seed", "5", "--out", sampled], "cannot add to it: setting 'seed' differs"),
+        (["sample", "--count", "1", "--out", tuned], "holds a tuning run (run.json)"),
+        (["render", "--frames", "1", "--out", tuned], "holds a tuning run (run.json)"),
+        (["render", "--frames", "1", "--out", sampled], "holds scene specs written by `scenegen sample`"),
+        (["tune", "--recipe", "quick", "--real", "params:configs/demo_target.yaml", "--out", manifest],
+         "holds a render run (manifest.json)"),
+        (["train-seg", "--train", f"scenegen:{sampled}", "--out", tuned], "holds a tuning run"),
+        (["render", "--frames", "1", "--out", manifest], "unreadable run manifest"),
+    ]
+    for args, fragment in cases:
+        r = run_cli(*args)
+        assert r.returncode == 2 and fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+    assert sorted(p.name for p in tuned.iterdir()) == ["run.json"]

@@ -37,7 +37,7 @@ from tqdm import tqdm
 from scenegen.datasets import Sample
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_json
-from scenegen.outdir import check_output_dir, removed_on_user_error
+from scenegen.outdir import check_output_dir, refuse_other_runs, removed_on_user_error
 from scenegen.labels import PAPER7_NAMES
 from scenegen.params import ParameterSpace, load_space
 from scenegen.seeding import FrameSeed, generator, int_seed, stable_key, torch_seed
@@ -146,6 +146,7 @@ class Tuner:
         run, folder = self.run_dir, self.folder
         if run.exists() and not run.is_dir():
             raise UserError(f"{run}: --out exists and is not a folder")
+        refuse_other_runs(run, own=(RunFolder.RUN_FILE,))
         if folder.is_run():
             if not self.resume:
                 raise UserError(f"{run}: already holds a tuning run; pass --resume to continue it or choose a new --out")
