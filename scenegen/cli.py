@@ -72,7 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``scenegen`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # usage errors (one line, exit 2), --help and --version
+        return int(e.code or 0)
     try:
         return int(args.func(args) or 0)
     except UserError as e:

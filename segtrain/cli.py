@@ -259,15 +259,10 @@ def _experiment_options(p: argparse.ArgumentParser, config_help: str, handler) -
 
 
 def main(argv: List[str] | None = None) -> int:
-    """Stand-alone entry point: ``python -m segtrain.cli train-seg ...``."""
-    parser = argparse.ArgumentParser(prog="segtrain")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return getattr(e, "exit_code", 2)
+    """Stand-alone entry point (``python -m ...``): the ``scenegen`` command line, same messages and exit codes."""
+    from scenegen.cli import main as scenegen_main
+
+    return scenegen_main(argv)
 
 
 if __name__ == "__main__":

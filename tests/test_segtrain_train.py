@@ -217,7 +217,7 @@ def test_torchvision_weights_come_from_the_local_cache(tmp_path, monkeypatch):
     (["--val", "{cs}"], "no training data"),
     (["--train", "{synth}", "--real-fraction", "0.1"], "--real-fraction needs --real"),
     (["--real", "{camvid}", "--real-batch-share", "0.5"], "--real-batch-share needs both --train DIR and --real"),
-    (["--train", "{synth}", "--real", "{camvid}", "--real-batch-share", "1.5"], "must be in (0, 1)"),
+    (["--train", "{synth}", "--real", "{camvid}", "--real-batch-share", "1.5"], "--real-batch-share must be at most 1"),
     (["--train", "{synth}", "--real", "{camvid}", "--real-batch-share", "0.1", "--batch-size", "2"],
      "gives 0 real of 2 per batch"),
 ])

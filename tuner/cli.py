@@ -271,16 +271,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: List[str] | None = None) -> int:
-    """Standalone entry (``python -m tuner.cli``) until the main CLI wires these subcommands."""
-    parser = argparse.ArgumentParser(prog="scenegen")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except UserError as e:
-        print(f"scenegen: error: {e}", file=sys.stderr)
-        return e.exit_code
+    """Stand-alone entry point (``python -m ...``): the ``scenegen`` command line, same messages and exit codes."""
+    from scenegen.cli import main as scenegen_main
+
+    return scenegen_main(argv)
 
 
 if __name__ == "__main__":
