@@ -263,7 +263,7 @@ def distribution_from_dict(d: Mapping[str, Any], support: Tuple[float, float], w
     if not isinstance(d, Mapping):
         raise ParamsError(f"{what}: distribution must be a mapping with a 'type'")
     kind = d.get("type")
-    if kind not in _KEYS:
+    if not isinstance(kind, str) or kind not in _KEYS:
         raise ParamsError(f"{what}: unknown distribution type {kind!r}; choose from {sorted(_KEYS)}")
     extra = set(d) - _KEYS[kind]
     if extra:
