@@ -21,7 +21,7 @@ CLASS_SETS = ("paper7", "camvid11", "cityscapes19")
 # train-seg options that set the TrainConfig field of their name; one left out keeps the field's default.
 _SAME_NAME = ("real", "real_fraction", "real_count", "real_batch_share", "init", "val", "classes", "arch",
               "output_stride", "steps", "batch_size", "optimizer", "lr", "head_lr_mult", "weight_decay", "seed",
-              "device", "amp", "workers", "threads", "cache", "ckpt_every", "resume")
+              "device", "amp", "workers", "threads", "cache", "ckpt_every", "keep_checkpoint", "resume")
 
 
 def _default(name: str) -> Any:
@@ -221,9 +221,12 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                         f"{'kept' if _default('cache') else 'not kept'})")
     p.add_argument("--ckpt-every", type=int, metavar="N",
                    help=f"steps between resumable checkpoints (default {_default('ckpt_every')})")
+    p.add_argument("--keep-checkpoint", action="store_const", const=True,
+                   help="keep checkpoint.pt (the optimizer state, 3x the model) after the run finished (default: "
+                        f"{'kept' if _default('keep_checkpoint') else 'removed'})")
     p.add_argument("--resume", action="store_const", const=True,
                    help="continue from OUT/checkpoint.pt (refused if a setting that changes the result differs)")
-    p.add_argument("--out", required=True, metavar="DIR", help="run folder: model.pt, eval.json, checkpoint.pt")
+    p.add_argument("--out", required=True, metavar="DIR", help="run folder: model.pt, eval.json, train.json (checkpoint.pt while unfinished)")
 
 
 def _add_eval_seg(subparsers) -> None:

@@ -86,6 +86,7 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads; None = torch's default
     cache: bool = True
     ckpt_every: int = 200
+    keep_checkpoint: bool = False  # keep checkpoint.pt (optimizer state) after the run finished
     resume: bool = False
     progress: bool = True
 
@@ -109,7 +110,8 @@ def field_default(cls: type, name: str) -> Any:
 
 
 # Settings that do not change what a run computes: a run may be resumed or reused with other values.
-NOT_COMPARED = frozenset({"out", "resume", "progress", "device", "workers", "threads", "cache", "ckpt_every"})
+NOT_COMPARED = frozenset({"out", "resume", "progress", "device", "workers", "threads", "cache", "ckpt_every",
+                          "keep_checkpoint"})
 # Settings added to TrainConfig after runs were recorded: a record without one ran with its default.
 ADDED_LATER: Dict[str, Any] = {name: field_default(TrainConfig, name) for name in ("init", "real_batch_share",
                                                                                   "real_count")}

@@ -8,6 +8,7 @@ is written atomically; all input is read and checked before the output folder is
 from __future__ import annotations
 
 import io
+import json
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -139,6 +140,8 @@ def validate_config(cfg: TrainConfig) -> None:
     if cfg.out.exists() and not cfg.out.is_dir():
         raise UserError(f"{cfg.out}: output path exists and is not a folder")
     refuse_other_runs(cfg.out, own=("checkpoint.pt", "train.json"))
+    if (cfg.out / "train.json").exists() and not cfg.resume:
+        raise UserError(f"{cfg.out}: holds a finished training run; choose another --out")
     ck = cfg.out / "checkpoint.pt"
     if ck.exists() and not cfg.resume:
         raise UserError(f"{ck}: a run already exists here; pass --resume to continue it or choose another --out")
@@ -353,6 +356,9 @@ def train(cfg: TrainConfig) -> Dict:
     """
     cfg = resolve_config(cfg)
     validate_config(cfg)
+    finished = _finished_record(cfg)
+    if finished is not None:
+        return finished
     device, amp = _device_and_amp(cfg)
     data = _prepare_data(cfg)
     resume_ck = _resume_checkpoint(cfg)
@@ -366,7 +372,18 @@ def train(cfg: TrainConfig) -> Dict:
         _save_models(cfg, data, run, train_s)
     rec, eval_s = _final_evaluation(cfg, data, run.model, device, amp)
     _write_records(cfg, data, run, rec, device, amp, (train_s, eval_s))
+    if not cfg.keep_checkpoint:
+        (cfg.out / "checkpoint.pt").unlink(missing_ok=True)  # the optimizer state is only needed to resume
     return rec
+
+
+def _finished_record(cfg: TrainConfig) -> Dict | None:
+    """With ``--resume`` on a run that already finished (same settings): its evaluation record."""
+    done, record = cfg.out / "train.json", cfg.out / "eval.json"
+    if not (cfg.resume and done.is_file() and record.is_file()):
+        return None
+    require_same_run(done, json.loads(done.read_text())["config"], cfg, "resume")
+    return json.loads(record.read_text())
 
 
 def eval_checkpoint(checkpoint: str | Path, data: str, classes: str | None, out: Path | None,

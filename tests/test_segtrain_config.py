@@ -61,7 +61,8 @@ def test_one_rule_compares_stored_settings():
     # Settings that do not change what a run computes may differ.
     require_same_run("run", stored, replace(now, out=Path("b"), threads=3, workers=2, ckpt_every=5, progress=False,
                                             device="cpu", cache=False, resume=True), "resume")
-    assert {"out", "resume", "progress", "device", "workers", "threads", "cache", "ckpt_every"} == NOT_COMPARED
+    assert {"out", "resume", "progress", "device", "workers", "threads", "cache", "ckpt_every",
+            "keep_checkpoint"} == NOT_COMPARED
     with pytest.raises(UserError, match=r"^run: cannot resume: setting 'weight_decay' differs \(0.0001 in the run, "
                                         r"0.001 now\)$"):
         require_same_run("run", stored, replace(now, weight_decay=1e-3), "resume")
@@ -86,7 +87,7 @@ def test_resume_and_reuse_refuse_the_same_change(tmp_path, monkeypatch):
 
     monkeypatch.setattr(config, "require_same_settings", spy)
     changed = replace(base, weight_decay=1e-3)
-    with pytest.raises(UserError, match="checkpoint.pt: cannot resume: setting 'weight_decay' differs") as resumed:
+    with pytest.raises(UserError, match="train.json: cannot resume: setting 'weight_decay' differs") as resumed:
         train(replace(changed, resume=True))
     with pytest.raises(UserError) as reused:
         finished(changed)

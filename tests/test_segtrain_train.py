@@ -97,6 +97,11 @@ def test_resume_continues_exactly(data, tmp_path, monkeypatch):
         train(TrainConfig(out=resumed, resume=True, **{**common, "lr": 0.5}))
     train(TrainConfig(out=resumed, resume=True, **common))
 
+    assert not (resumed / "checkpoint.pt").exists()  # the optimizer state goes once the run finished
+    record = (resumed / "eval.json").read_text()
+    assert train(TrainConfig(out=resumed, resume=True, **common)) == json.loads(record)  # finished: not retrained
+    with pytest.raises(UserError, match="holds a finished training run"):
+        train(TrainConfig(out=resumed, **common))
     a, b = load_checkpoint(straight / "model.pt"), load_checkpoint(resumed / "model.pt")
     assert a["step"] == b["step"] == 4
     for k, v in a["model"].items():
