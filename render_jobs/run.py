@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import subprocess
 import sys
 import threading
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ class RenderRun:
         if root.exists() and not root.is_dir():
             raise UserError(f"--out {root}: exists and is not a folder")
         refuse_other_runs(root, own=("manifest.json",))
+        if settings.device == "gpu":
+            check_gpu_available()
         key = run_key(space.version, job.seed, settings.to_dict(), job.split, job.city, job.variables_hash(), cad)
         old = check_resumable(root, key) if root.is_dir() else None
         target = OutputTarget(root, job.split, job.city)
@@ -69,6 +72,16 @@ class RenderRun:
         if outcome.interrupted:
             return EXIT_INTERRUPTED
         return 1 if outcome.count("failed") else 0
+
+
+def check_gpu_available() -> None:
+    """UserError, before anything is written, when ``--device gpu`` is asked for and Cycles finds no GPU
+    (asked in a short Blender process: the parent stays free of bpy)."""
+    code = "import sys; from scenegen.blender.session import enable_gpu; sys.exit(0 if enable_gpu() else 3)"
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    if probe.returncode != 0:
+        raise UserError("--device gpu: Cycles finds no GPU (CUDA, OptiX, HIP, oneAPI or Metal) on this machine; "
+                        "use --device auto or cpu")
 
 
 @contextlib.contextmanager

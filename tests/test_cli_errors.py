@@ -219,3 +219,17 @@ def test_one_refusal_rule_for_run_folders(tmp_path):
         r = run_cli(*args)
         assert r.returncode == 2 and fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
     assert sorted(p.name for p in tuned.iterdir()) == ["run.json"]
+
+
+def test_render_on_a_gpu_that_is_not_there_is_refused_before_anything_is_written(tmp_path):
+    from scenegen.errors import UserError
+    from render_jobs.run import check_gpu_available
+
+    try:
+        check_gpu_available()
+    except UserError:
+        r = run_cli("render", "--frames", "1", "--device", "gpu", "--resolution", "32x16", "--out", tmp_path / "o")
+        assert r.returncode == 2 and "--device gpu: Cycles finds no GPU" in r.stderr
+        assert not (tmp_path / "o").exists()
+    else:
+        pytest.skip("this machine has a GPU Cycles can use")

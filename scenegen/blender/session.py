@@ -16,7 +16,7 @@ _GPU_BACKENDS = ("OPTIX", "CUDA", "HIP", "ONEAPI", "METAL")
 LABEL_ALPHA_THRESHOLD = 0.2
 
 
-def _enable_gpu() -> bool:
+def enable_gpu() -> bool:
     """Switch Cycles to the first GPU backend that has a device; False when there is none."""
     try:
         prefs = bpy.context.preferences.addons["cycles"].preferences
@@ -51,7 +51,7 @@ def configure(scene: "bpy.types.Scene", settings: RenderSettings, exr_path: Path
     """
     scene.render.engine = "CYCLES"
     device = "CPU"
-    if settings.device in ("auto", "gpu") and _enable_gpu():
+    if settings.device in ("auto", "gpu") and enable_gpu():
         device = "GPU"
     elif settings.device == "gpu":
         raise RuntimeError("--device gpu was requested but Cycles found no GPU")
