@@ -57,7 +57,7 @@ def render_frames(requests: Sequence[FrameRequest], out_root: str | Path, settin
         key["cad"] = cad_key(cad)
     old = check_resumable(root, key) if root.is_dir() else None
     fids = [r.frame_id(root, split, city) for r in requests]
-    if all(f.is_complete() for f in fids):
+    if all(f.is_complete() and f.damaged_file(settings.width, settings.height) is None for f in fids):
         return fids
     with RenderEngine(space, settings, target, options, with_cad(factory, cad)) as engine:
         root.mkdir(parents=True, exist_ok=True)

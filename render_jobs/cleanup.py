@@ -1,8 +1,9 @@
 """Removing what interrupted runs leave behind: temporary files and frames with only some files."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence, Set
 
 from scenegen.io import TMP_MARKER
 from scenegen.layout import FrameId
@@ -38,3 +39,20 @@ def remove_partial_frames(root: Path, split: str, city: str, keys: Iterable[Fram
             p.unlink(missing_ok=True)
         n += bool(present)
     return n
+
+
+def repair_damaged(root: Path, split: str, city: str, requests: Sequence, settings) -> Set[FrameKey]:
+    """Frames whose files all exist but one is not whole (cut short by a crash, another size): their files
+    are deleted so they are rendered again, and each is reported on stderr. Returns their keys."""
+    damaged = set()
+    for r in requests:
+        fid = r.frame_id(root, split, city)
+        bad = fid.damaged_file(settings.width, settings.height)
+        if bad is None:
+            continue
+        for path in fid.paths().values():
+            path.unlink(missing_ok=True)
+        damaged.add(r.key)
+        print(f"frame {fid.stem}: {bad.name} is damaged (cut short or of another size); rendering it again",
+              file=sys.stderr)
+    return damaged

@@ -10,7 +10,7 @@ from scenegen.errors import UserError
 from scenegen.params import ParameterSpace
 from scenegen.render_settings import RenderSettings
 
-from .cleanup import remove_partial_frames, remove_stale_temp
+from .cleanup import remove_partial_frames, remove_stale_temp, repair_damaged
 from .defaults import DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, EXECUTORS
 from .frames import FrameRequest, check_unique, make_units, unit_size
 from .progress import Progress
@@ -111,6 +111,7 @@ class RenderEngine:
         t0 = time.perf_counter()
         stale = remove_stale_temp(root, split, city)
         done = {r.key for r in requests if r.frame_id(root, split, city).is_complete()}
+        done -= repair_damaged(root, split, city, [r for r in requests if r.key in done], self.settings)
         todo = [r for r in requests if r.key not in done]
         hint = self.options.workers or self.executor.cores()
         size = unit_size(len(todo), hint, self.options.frames_per_worker)

@@ -6,10 +6,11 @@ plus ``<out>/scene/<split>/<city>/<stem>_scene.json``.  ``<out>/manifest.json`` 
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 MANIFEST = "manifest.json"
 FILE_KINDS = ("image", "label_ids", "color", "instance_ids", "train_ids", "scene")
@@ -54,6 +55,40 @@ class FrameId:
     def is_complete(self) -> bool:
         """All of the frame's files exist (each was written atomically)."""
         return all(p.exists() for p in self.paths().values())
+
+    def damaged_file(self, width: int, height: int) -> Optional[Path]:
+        """The first of the frame's files that is not whole (a PNG cut short or of another size, a scene
+        record that does not parse), or None when all are."""
+        for kind, path in self.paths().items():
+            ok = _scene_intact(path) if kind == "scene" else png_intact(path, width, height)
+            if not ok:
+                return path
+        return None
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def png_intact(path: Path, width: int, height: int) -> bool:
+    """A PNG with the given size whose last chunk is IEND (a truncated write lacks it); reads 36 bytes."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+            f.seek(-12, 2)
+            tail = f.read(12)
+    except OSError:
+        return False
+    return (head[:8] == _PNG_SIGNATURE and head[12:16] == b"IHDR" and tail == _PNG_END
+            and int.from_bytes(head[16:20], "big") == width and int.from_bytes(head[20:24], "big") == height)
+
+
+def _scene_intact(path: Path) -> bool:
+    try:
+        json.loads(path.read_text())
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def iter_frames(root: str | Path, split: str | None = None) -> Iterator[FrameId]:

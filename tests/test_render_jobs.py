@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Tuple
 
+import numpy as np
 import pytest
 
 from scenegen.cli import main as cli_main
 from scenegen.errors import ParamsError, UserError
-from scenegen.io import atomic_write_bytes
+from scenegen.io import atomic_write_bytes, atomic_write_png
 from scenegen.layout import FILE_KINDS, FrameId
 from scenegen.params import default_space
 from scenegen.render_settings import RenderSettings
@@ -40,7 +41,7 @@ SETTINGS = RenderSettings(width=64, height=32, samples=1, denoise=False)
 
 @dataclass(frozen=True)
 class Fake:
-    """Renderer factory: frames are files of text; some frames misbehave on purpose.
+    """Renderer factory: frames are flat PNGs and a JSON string; some frames misbehave on purpose.
 
     ``fail_once``/``kill_once``: frame indices whose first attempt raises / SIGKILLs its worker;
     ``always_fail``: frames that write two files and then raise, every time."""
@@ -55,7 +56,7 @@ class Fake:
     def __call__(self, space, settings, target):
         if self.broken:
             raise ImportError("no bpy here")
-        return _FakeRenderer(self, target)
+        return _FakeRenderer(self, target, settings)
 
 
 def _first_time(log: str, tag: str) -> bool:
@@ -67,8 +68,8 @@ def _first_time(log: str, tag: str) -> bool:
 
 
 class _FakeRenderer:
-    def __init__(self, fake: Fake, target) -> None:
-        self.fake, self.target = fake, target
+    def __init__(self, fake: Fake, target, settings) -> None:
+        self.fake, self.target, self.size = fake, target, (settings.height, settings.width)
         Path(fake.log, f"pid-{os.getpid()}").touch()
 
     def render(self, req: FrameRequest) -> FrameResult:
@@ -84,7 +85,11 @@ class _FakeRenderer:
         for n, kind in enumerate(FILE_KINDS):
             if i in self.fake.always_fail and n == 2:
                 raise RuntimeError(f"broken frame {i}")
-            atomic_write_bytes(fid.path(kind), f"{kind} {req.seed} {req.variables}".encode())
+            if kind == "scene":
+                atomic_write_bytes(fid.path(kind), json.dumps(f"{req.seed} {req.variables}").encode())
+            else:  # a PNG of the run's size whose pixels say which frame it is
+                pixels = np.full(self.size, i % 256, np.uint8)
+                atomic_write_png(fid.path(kind), pixels)
         return FrameResult(req, "rendered", seconds={"total": self.fake.delay})
 
     def close(self) -> None:
@@ -286,7 +291,7 @@ def test_render_frames_returns_paths_in_request_order_and_resumes(tmp_path):
     reqs = [FrameRequest(FrameSeed(7, 2, i), space.sample(FrameSeed(7, 2, i).entropy())) for i in (4, 0, 2)]
     fids = render_frames(reqs, out, SETTINGS, space, workers=2, progress=False, factory=Fake(log))
     assert [f.frame for f in fids] == [4, 0, 2] and all(f.seq == 2 and f.is_complete() for f in fids)
-    assert "'lane_count'" in fids[0].path("scene").read_text()
+    assert "'lane_count'" in json.loads(fids[0].path("scene").read_text())
     m = _manifest(out)
     assert m["counts"] == {"requested": 3, "rendered": 3}
     assert {f["params_version"] for f in m["frames"]} == {space.version}
@@ -409,3 +414,18 @@ def test_ctrl_c_stops_workers_and_leaves_a_manifest_and_no_partial_files(tmp_pat
                if not FrameId(out, "train", "scenegen", 0, int(p.name.split("_")[2])).is_complete()]
     assert not partial
     assert not [pid for pid in _pids(log) if _alive(int(pid.split("-")[1]))]
+
+
+def test_resume_renders_again_a_frame_whose_file_was_cut_short(tmp_path, capsys):
+    log, out = _log(tmp_path), tmp_path / "out"
+    render_frames(plan_frames(0, 3), out, SETTINGS, default_space(), workers=1, progress=False, factory=Fake(log))
+    image = FrameId(out, "train", "scenegen", 0, 1).path("image")
+    whole = image.read_bytes()
+    image.write_bytes(whole[: len(whole) // 2])  # a crash mid-write outside the atomic writer
+    assert FrameId(out, "train", "scenegen", 0, 1).damaged_file(SETTINGS.width, SETTINGS.height) == image
+    capsys.readouterr()
+    render_frames(plan_frames(0, 3), out, SETTINGS, default_space(), workers=1, progress=False, factory=Fake(log))
+    assert "scenegen_000000_000001_leftImg8bit.png is damaged" in capsys.readouterr().err
+    assert image.read_bytes() == whole
+    assert all(FrameId(out, "train", "scenegen", 0, i).damaged_file(SETTINGS.width, SETTINGS.height) is None
+               for i in range(3))
