@@ -113,24 +113,58 @@ def obj_arrays(path: str | Path) -> Tuple[np.ndarray, List[List[int]]]:
 
 def _gltf_extent(path: Path) -> Tuple[np.ndarray, np.ndarray]:
     """Min and max of every POSITION accessor (node transforms ignored) of a .gltf or .glb file."""
-    data = path.read_bytes()
+    doc = _gltf_document(path)
     lo, hi = [], []
+    try:
+        for mesh in doc.get("meshes", []):
+            for prim in mesh.get("primitives", []):
+                acc = doc["accessors"][prim["attributes"]["POSITION"]]
+                lo.append([float(x) for x in acc["min"]])
+                hi.append([float(x) for x in acc["max"]])
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
+        raise CatalogError(f"{path}: not a readable glTF file ({type(e).__name__}: {e})") from None
+    if not lo:
+        raise CatalogError(f"{path}: glTF file has no mesh positions")
+    return np.min(lo, axis=0), np.max(hi, axis=0)
+
+
+def _gltf_document(path: Path) -> dict:
+    """The JSON document of a .gltf or .glb file."""
+    data = path.read_bytes()
     try:
         if data[:4] == b"glTF":
             length = struct.unpack_from("<I", data, 12)[0]
             doc = json.loads(data[20:20 + length])
         else:
             doc = json.loads(data)
-        for mesh in doc.get("meshes", []):
-            for prim in mesh.get("primitives", []):
-                acc = doc["accessors"][prim["attributes"]["POSITION"]]
-                lo.append([float(x) for x in acc["min"]])
-                hi.append([float(x) for x in acc["max"]])
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError, struct.error) as e:
+    except (ValueError, struct.error) as e:
         raise CatalogError(f"{path}: not a readable glTF file ({type(e).__name__}: {e})") from None
-    if not lo:
-        raise CatalogError(f"{path}: glTF file has no mesh positions")
-    return np.min(lo, axis=0), np.max(hi, axis=0)
+    if not isinstance(doc, dict):
+        raise CatalogError(f"{path}: not a readable glTF file (no JSON object)")
+    return doc
+
+
+#: first bytes of a .blend file: plain, or compressed with zstd (Blender 3+) or gzip (older)
+_BLEND_MAGIC = (b"BLENDER", b"\x28\xb5\x2f\xfd", b"\x1f\x8b")
+
+
+def check_model_file(path: Path, fmt: str) -> None:
+    """CatalogError for a model file a render worker could not load: a .blend without the Blender header, a
+    glTF whose external buffers or images are missing, an OBJ that does not parse (no bpy needed)."""
+    if fmt == "blend":
+        with open(path, "rb") as f:
+            head = f.read(7)
+        if not head.startswith(_BLEND_MAGIC):
+            raise CatalogError(f"{path}: not a .blend file (no Blender header)")
+    elif fmt == "gltf":
+        doc = _gltf_document(path)
+        for kind in ("buffers", "images"):
+            for item in doc.get(kind, []) or []:
+                uri = item.get("uri") if isinstance(item, dict) else None
+                if isinstance(uri, str) and not uri.startswith("data:") and not (path.parent / uri).is_file():
+                    raise CatalogError(f"{path}: its {kind[:-1]} file {uri!r} is missing")
+    else:
+        obj_arrays(path)
 
 
 def model_extent(path: Path, fmt: str, scale: float, up: str, forward: str) -> Tuple[float, float, float]:
@@ -201,6 +235,12 @@ def load_catalog(path: str | Path) -> Catalog:
         up, forward = str(e.get("up", "z")).lower(), str(e.get("forward", "y")).lower()
         if up not in ("y", "z") or forward not in ("x", "y", "-x", "-y"):
             raise CatalogError(f"{where}: up must be y or z, forward one of x, y, -x, -y")
+        try:
+            check_model_file(file, fmt)
+        except CatalogError as err:
+            raise CatalogError(f"{where}: {err}") from None
+        except OSError as err:
+            raise CatalogError(f"{where}: cannot read model file {file} ({err})") from None
         size = e.get("size")
         if size is not None:
             if not (isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 3):

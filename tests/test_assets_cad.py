@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import struct
 
 import numpy as np
@@ -36,11 +37,18 @@ def test_catalog_reads_obj_extent_and_validates(tmp_path):
            "missing file": "models:\n  - {path: nope.obj, class: car}\n",
            "bad type": "models:\n  - {path: cat.yaml, class: car}\n",
            "no models": "models: []\n",
-           "blend without size": "models:\n  - {path: x.blend, class: car}\n"}
+           "blend without size": ("models:\n  - {path: x.blend, class: car}\n", "need an explicit size"),
+           "corrupt blend": ("models:\n  - {path: junk.blend, class: car, size: [1, 2, 1]}\n", "not a .blend file"),
+           "glTF buffer missing": ("models:\n  - {path: m.gltf, class: car}\n", "buffer file 'm.bin' is missing")}
     (tmp_path / "x.blend").write_bytes(b"BLENDER")
-    for name, text in bad.items():
+    (tmp_path / "junk.blend").write_bytes(b"this is no blend file")
+    (tmp_path / "m.gltf").write_text(json.dumps({"asset": {"version": "2.0"}, "buffers": [{"uri": "m.bin", "byteLength": 36}],
+                                                 "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+                                                 "accessors": [{"min": [0, 0, 0], "max": [1, 1, 1]}]}))
+    for name, case in bad.items():
+        text, fragment = case if isinstance(case, tuple) else (case, "")
         (tmp_path / "bad.yaml").write_text(text)
-        with pytest.raises(CatalogError):
+        with pytest.raises(CatalogError, match=re.escape(fragment) if fragment else None):
             load_catalog(tmp_path / "bad.yaml")
 
 
