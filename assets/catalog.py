@@ -23,13 +23,14 @@ import math
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 import yaml
 
 from scenegen.errors import UserError
 from scenegen.labels import NAME_TO_ID
+from scenegen.limits import MAX_INPUT_FILE_BYTES
 
 from .params import AssetParams
 
@@ -200,6 +201,8 @@ def load_catalog(path: str | Path) -> Catalog:
     path = Path(path)
     if not path.is_file():
         raise CatalogError(f"{path}: CAD catalog file not found")
+    if path.stat().st_size > MAX_INPUT_FILE_BYTES:
+        raise CatalogError(f"{path}: CAD catalog larger than {MAX_INPUT_FILE_BYTES >> 20} MB")
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:
@@ -212,51 +215,52 @@ def load_catalog(path: str | Path) -> Catalog:
     entries = doc.get("models") if isinstance(doc, dict) else None
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{path}: expected a non-empty 'models:' list")
-    models = []
-    for k, e in enumerate(entries):
-        where = f"{path}: models[{k}]"
-        if not isinstance(e, dict) or "path" not in e or "class" not in e:
-            raise CatalogError(f"{where}: each model needs 'path' and 'class'")
-        unknown = sorted(str(key) for key in e if key not in _KEYS)
-        if unknown:
-            raise CatalogError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(_KEYS)}")
-        if not isinstance(e["path"], str) or not e["path"].strip():
-            raise CatalogError(f"{where}: path must be a file name, got {e['path']!r}")
-        file = (path.parent / e["path"]).resolve()
-        fmt = FORMATS.get(file.suffix.lower())
-        if fmt is None:
-            raise CatalogError(f"{where}: unsupported file type {file.suffix!r} (use .obj, .gltf, .glb or .blend)")
-        if not file.is_file():
-            raise CatalogError(f"{where}: model file {file} not found")
-        label = str(e["class"])
-        if label not in NAME_TO_ID:
-            raise CatalogError(f"{where}: unknown Cityscapes class {label!r}")
-        scale, weight = _positive(where, e, "scale", 1.0), _positive(where, e, "weight", 1.0)
-        up, forward = str(e.get("up", "z")).lower(), str(e.get("forward", "y")).lower()
-        if up not in ("y", "z") or forward not in ("x", "y", "-x", "-y"):
-            raise CatalogError(f"{where}: up must be y or z, forward one of x, y, -x, -y")
-        try:
-            check_model_file(file, fmt)
-        except CatalogError as err:
-            raise CatalogError(f"{where}: {err}") from None
-        except OSError as err:
-            raise CatalogError(f"{where}: cannot read model file {file} ({err})") from None
-        size = e.get("size")
-        if size is not None:
-            if not (isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 3):
-                raise CatalogError(f"{where}: size must be three positive numbers [x, y, z], got {size!r}")
-            size = tuple(_positive(where, {"size": s}, "size", 1.0) for s in size)
-        else:
-            try:
-                size = model_extent(file, fmt, scale, up, forward)
-            except CatalogError as err:
-                raise CatalogError(f"{where}: {err}") from None
-            except OSError as err:
-                raise CatalogError(f"{where}: cannot read model file {file} ({err})") from None
-            if min(size) <= 0:
-                raise CatalogError(f"{where}: model {file.name} is flat (size {list(size)} m); give size: [x, y, z]")
-        models.append(CadModel(str(file), fmt, label, scale, up, forward, weight, size))
-    return Catalog(tuple(models))
+    return Catalog(tuple(_model(e, path.parent, f"{path}: models[{k}]") for k, e in enumerate(entries)))
+
+
+def _model(e: Any, base: Path, where: str) -> CadModel:
+    """One catalog entry, checked (its file included)."""
+    if not isinstance(e, dict) or "path" not in e or "class" not in e:
+        raise CatalogError(f"{where}: each model needs 'path' and 'class'")
+    unknown = sorted(str(key) for key in e if key not in _KEYS)
+    if unknown:
+        raise CatalogError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(_KEYS)}")
+    if not isinstance(e["path"], str) or not e["path"].strip():
+        raise CatalogError(f"{where}: path must be a file name, got {e['path']!r}")
+    file = (base / e["path"]).resolve()
+    fmt = FORMATS.get(file.suffix.lower())
+    if fmt is None:
+        raise CatalogError(f"{where}: unsupported file type {file.suffix!r} (use .obj, .gltf, .glb or .blend)")
+    if not file.is_file():
+        raise CatalogError(f"{where}: model file {file} not found")
+    label = str(e["class"])
+    if label not in NAME_TO_ID:
+        raise CatalogError(f"{where}: unknown Cityscapes class {label!r}")
+    scale, weight = _positive(where, e, "scale", 1.0), _positive(where, e, "weight", 1.0)
+    up, forward = str(e.get("up", "z")).lower(), str(e.get("forward", "y")).lower()
+    if up not in ("y", "z") or forward not in ("x", "y", "-x", "-y"):
+        raise CatalogError(f"{where}: up must be y or z, forward one of x, y, -x, -y")
+    try:
+        check_model_file(file, fmt)
+        size = _model_size(e.get("size"), file, fmt, scale, up, forward, where)
+    except CatalogError as err:
+        raise CatalogError(err.args[0] if err.args[0].startswith(where) else f"{where}: {err}") from None
+    except OSError as err:
+        raise CatalogError(f"{where}: cannot read model file {file} ({err})") from None
+    return CadModel(str(file), fmt, label, scale, up, forward, weight, size)
+
+
+def _model_size(size: Any, file: Path, fmt: str, scale: float, up: str, forward: str,
+                where: str) -> Tuple[float, float, float]:
+    """The catalog's ``size`` (three positive numbers) or the model file's own extent."""
+    if size is not None:
+        if not (isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 3):
+            raise CatalogError(f"{where}: size must be three positive numbers [x, y, z], got {size!r}")
+        return tuple(_positive(where, {"size": s}, "size", 1.0) for s in size)
+    size = model_extent(file, fmt, scale, up, forward)
+    if min(size) <= 0:
+        raise CatalogError(f"{where}: model {file.name} is flat (size {list(size)} m); give size: [x, y, z]")
+    return size
 
 
 def catalog_labels(catalogs: Sequence[Catalog]) -> Dict[str, int]:
