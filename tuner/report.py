@@ -13,7 +13,7 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -280,58 +280,21 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
         raise UserError(f"{run}: the run has no finished iteration yet")
     out = prepare_output_dir(out) if out is not None else prepare_output_dir(folder.root / "report")
     ms = folder.load_metrics()[: last + 1]
-    start, end = load_space(folder.params(0)), load_space(folder.params(last))
-    target = load_space(folder.target_params) if folder.target_params.is_file() else None
-    names = list(config.get("variables") or [])
-    if not names:
-        names = [v.name for v in end if _changed(start[v.name], v) or (target and v.name in target.names
-                                                                      and _changed(target[v.name], v))]
-    names = names[:MAX_VARIABLE_PLOTS] or list(end.names[:8])
-
-    sections = []
-    plot_variables(start, end, target, names, out / "variables.png")
-    sections.append(("Distributions", "variables.png"))
-    if plot_metrics(ms, out / "metrics.png"):
-        sections.append(("Metrics per iteration", "metrics.png"))
-    if plot_recovery(ms, out / "recovery.png"):
-        sections.append(("Parameter recovery per variable", "recovery.png"))
-    if plot_classes(ms, out / "classes.png"):
-        sections.append(("Class pixel proportions (paper 7 classes)", "classes.png"))
-    if plot_identifiability(ms, out / "identifiability.png"):
-        sections.append(("What the images say about each variable (identifiability)", "identifiability.png"))
-    real_examples = folder.real_examples
-    reals = []
-    if real_examples.is_file():
-        ex = json.loads(real_examples.read_text())
-        reals = [p for p, _ in ex.get("eval", []) + ex.get("train", [])]
-    if last >= 1:
-        shown = sorted(set([1, last] + list(range(1, last + 1, max(1, last // 6)))))
-        plot_renders(folder, shown, reals, out / "renders.png")
-        sections.append(("Renders per iteration (top) and real images (bottom row)", "renders.png"))
-
-    rows = []
-    for m in ms:
-        d = m.get("discriminator", {})
-        rows.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
-            m.get("iteration"), d.get("auc"), d.get("accuracy"), m.get("kid", {}).get("mean"),
-            m.get("class_proportions", {}).get("l1"), m.get("class_proportions", {}).get("l1_train"),
-            m.get("recovery", {}).get("mean"),
-            m.get("update", {}).get("accept_rate"), m.get("params_version"))) + "</tr>")
-    cfg_rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{_fmt(v)}</td></tr>" for k, v in config.items())
+    sections = _plots(folder, config, ms, last, out)
     body = [f"<h1>Tuning run {html.escape(str(run))}</h1>",
             f"<p>{last} finished iteration(s); method <b>{html.escape(config['method'])}</b>; real set "
             f"<code>{html.escape(config['real'])}</code>. Final parameters: "
             f"<code>{html.escape(folder.params(last).name)}</code>.{_best_sentence(ms)}</p>",
             "<h2>Per iteration</h2><table><tr><th>iter</th><th>D AUC</th><th>D acc</th><th>KID</th>"
-            "<th>class L1 (eval)</th><th>class L1 (real train)</th><th>recovery</th><th>accept rate</th><th>params version</th></tr>"
-            + "".join(rows) + "</table>"]
-    for title, png in sections:
-        body.append(f"<h2>{html.escape(title)}</h2><img src='{png}' alt='{html.escape(title)}'>")
+            "<th>class L1 (eval)</th><th>class L1 (real train)</th><th>recovery</th><th>accept rate</th>"
+            "<th>params version</th></tr>" + "".join(_iteration_row(m) for m in ms) + "</table>"]
+    body += [f"<h2>{html.escape(title)}</h2><img src='{png}' alt='{html.escape(title)}'>" for title, png in sections]
     if identifiability(ms):
-        body.append("<h2>Identifiability at the first iteration</h2><p>A variable near 0 bits is one the images "
+        body.append("<h2>Identifiability at the first iteration</h2><p>A variable near R² 0 is one the images "
                     "do not show: the inverse rule leaves it where it is.</p><table><tr><th>variable</th>"
                     "<th>R² of its reader (held-out renders)</th><th>bits / image</th></tr>"
                     + identifiability_rows(ms) + "</table>")
+    cfg_rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{_fmt(v)}</td></tr>" for k, v in config.items())
     body.append(f"<h2>Settings</h2><table>{cfg_rows}</table>")
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>scenegen tuning report</title><style>"
             "body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse}"
@@ -339,3 +302,40 @@ def write_report(run: Path, out: Optional[Path] = None) -> Path:
             "</style></head><body>" + "\n".join(body) + "</body></html>\n")
     atomic_write_text(out / "report.html", page)
     return out / "report.html"
+
+
+def _iteration_row(m: Dict[str, Any]) -> str:
+    d = m.get("discriminator", {})
+    return "<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
+        m.get("iteration"), d.get("auc"), d.get("accuracy"), m.get("kid", {}).get("mean"),
+        m.get("class_proportions", {}).get("l1"), m.get("class_proportions", {}).get("l1_train"),
+        m.get("recovery", {}).get("mean"), m.get("update", {}).get("accept_rate"), m.get("params_version"))) + "</tr>"
+
+
+def _plots(folder: RunFolder, config: Dict[str, Any], ms: List[Dict[str, Any]], last: int,
+           out: Path) -> List[Tuple[str, str]]:
+    """Draw every plot the run has data for into ``out``; (title, PNG name) of each."""
+    start, end = load_space(folder.params(0)), load_space(folder.params(last))
+    target = load_space(folder.target_params) if folder.target_params.is_file() else None
+    names = list(config.get("variables") or [])
+    if not names:
+        names = [v.name for v in end if _changed(start[v.name], v) or (target and v.name in target.names
+                                                                      and _changed(target[v.name], v))]
+    plot_variables(start, end, target, names[:MAX_VARIABLE_PLOTS] or list(end.names[:8]), out / "variables.png")
+    sections = [("Distributions", "variables.png")]
+    for plot, png, title in ((plot_metrics, "metrics.png", "Metrics per iteration"),
+                             (plot_recovery, "recovery.png", "Parameter recovery per variable"),
+                             (plot_classes, "classes.png", "Class pixel proportions (paper 7 classes)"),
+                             (plot_identifiability, "identifiability.png",
+                              "What the images say about each variable (identifiability)")):
+        if plot(ms, out / png):
+            sections.append((title, png))
+    if last >= 1:
+        reals = []
+        if folder.real_examples.is_file():
+            ex = json.loads(folder.real_examples.read_text())
+            reals = [p for p, _ in ex.get("eval", []) + ex.get("train", [])]
+        shown = sorted(set([1, last] + list(range(1, last + 1, max(1, last // 6)))))
+        plot_renders(folder, shown, reals, out / "renders.png")
+        sections.append(("Renders per iteration (top) and real images (bottom row)", "renders.png"))
+    return sections
