@@ -233,3 +233,26 @@ def test_render_on_a_gpu_that_is_not_there_is_refused_before_anything_is_written
         assert not (tmp_path / "o").exists()
     else:
         pytest.skip("this machine has a GPU Cycles can use")
+
+
+_PEAK_RSS = ("import resource, subprocess, sys\n"
+             "code = subprocess.run([sys.executable, '-m', 'scenegen.cli', *sys.argv[1:]], capture_output=True).returncode\n"
+             "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+
+
+@pytest.mark.parametrize("args", [
+    ["params", "validate", "BIG"],
+    ["render", "--frames", "100000000000", "--out", "OUT"],
+    ["train-seg", "--train", "scenegen:OUT", "--crop", "9999x9999", "--out", "OUT"],
+    ["params", "validate", "/dev/zero"],
+])
+def test_absurd_input_is_refused_without_large_memory(tmp_path, args):
+    import subprocess
+    import sys
+
+    big = tmp_path / "big.yaml"
+    big.write_text("variables:\n  fog_density: {support: [0, 2], distribution: {type: histogram, bins: 100000000}}\n")
+    argv = [str(big) if a == "BIG" else str(tmp_path / "out") if a == "OUT" else a for a in args]
+    out = subprocess.run([sys.executable, "-c", _PEAK_RSS, *argv], capture_output=True, text=True, cwd=tmp_path)
+    code, peak_kb = (int(x) for x in out.stdout.split())
+    assert code == 2 and peak_kb < 2 * 1024 * 1024, (args, code, peak_kb)
