@@ -4,10 +4,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scenegen.cli_types import non_negative_int, positive_int, run_seed, share
+from scenegen.cli_types import int_at_least, positive_int, run_seed, share
 from scenegen.commands import add_output_args, add_params_arg
 from scenegen.errors import UserError
-from scenegen.limits import MAX_FRAMES
+from scenegen.limits import MAX_FRAMES, MAX_RETRIES, MAX_WORKERS
 from scenegen.render_settings import parse_resolution
 
 from .defaults import EXECUTORS
@@ -43,16 +43,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = p.add_argument_group("how to run (also override a job file)")
     run.add_argument("--device", choices=("auto", "cpu", "gpu"), default=None,
                      help="render device: a GPU when Cycles finds one (auto, default), or force one")
-    run.add_argument("--workers", type=positive_int("--workers"), help="parallel workers (default: all cores)")
-    run.add_argument("--threads", type=non_negative_int("--threads"),
+    run.add_argument("--workers", type=positive_int("--workers", MAX_WORKERS), help="parallel workers (default: all cores)")
+    run.add_argument("--threads", type=int_at_least("--threads", 0, MAX_WORKERS),
                      help="render threads per worker (default: cores // workers)")
     run.add_argument("--executor", choices=EXECUTORS, default=None,
                      help="local worker processes (default) or Ray tasks")
     run.add_argument("--ray-address", metavar="ADDR",
                      help="Ray cluster to join, e.g. 10.0.0.1:6379 or auto (default: start a local Ray instance)")
-    run.add_argument("--frames-per-worker", type=positive_int("--frames-per-worker"),
+    run.add_argument("--frames-per-worker", type=positive_int("--frames-per-worker", MAX_FRAMES),
                      help="frames a worker process renders before it is replaced (bounds memory; default 50)")
-    run.add_argument("--retries", type=non_negative_int("--retries"),
+    run.add_argument("--retries", type=int_at_least("--retries", 0, MAX_RETRIES),
                      help="times a failed work unit is retried (default 2)")
     run.add_argument("--no-sheet", action="store_true", default=None, help="do not write contact_sheet.png")
     p.set_defaults(func=cmd_render)

@@ -16,7 +16,7 @@ import yaml
 from scenegen.cad import DEFAULT_CAD_SHARE, CadOptions, check_share, load_cad
 from scenegen.errors import UserError
 from scenegen.layout import valid_city_name
-from scenegen.limits import MAX_FRAMES
+from scenegen.limits import MAX_FRAMES, MAX_RETRIES, MAX_WORKERS
 from scenegen.params import ParameterSpace, load_space
 from scenegen.render_settings import DEVICES, RenderSettings, parse_resolution
 
@@ -172,15 +172,15 @@ _FIELDS: Dict[str, Callable[[str, Any], Any]] = {
     "samples": _int(1, 65537),
     "denoise": _bool,
     "device": _choice(DEVICES),
-    "threads": _int(0),
+    "threads": _int(0, MAX_WORKERS + 1),
     "out": _text,
     "split": _name,
     "city": _name,
-    "frames_per_worker": _int(1),
-    "workers": _int(1),
+    "frames_per_worker": _int(1, MAX_FRAMES + 1),
+    "workers": _int(1, MAX_WORKERS + 1),
     "executor": _choice(EXECUTORS),
     "ray_address": _text,
-    "retries": _int(0),
+    "retries": _int(0, MAX_RETRIES + 1),
     "sheet": _bool,
 }
 

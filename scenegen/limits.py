@@ -11,3 +11,7 @@ MAX_FRAMES = 1_000_000
 MAX_TRAIN_SIDE = 2048
 #: a contact sheet's cell width in pixels
 MAX_CELL_WIDTH = 2048
+#: worker processes or threads of one command
+MAX_WORKERS = 1024
+#: retries of a failed work unit
+MAX_RETRIES = 100

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
-from scenegen.cli_types import number
+from scenegen.cli_types import int_at_least, number, positive_int
 from scenegen.errors import UserError
+from scenegen.limits import MAX_WORKERS
 
 from .archs import ARCHS
 from .config import (DEFAULT_CROP, DEFAULT_DEVICE, DEFAULT_JOBS, DEFAULT_LR, HUE_PER_JITTER, AugmentConfig, TrainConfig,
@@ -214,8 +215,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     """train-seg: where and how the run goes (none of these change what it computes, but --amp)."""
     p.add_argument("--amp", action=argparse.BooleanOptionalAction,
                    help="mixed precision (default: on with CUDA)")
-    p.add_argument("--workers", type=int, help=f"data loader worker processes (default {_default('workers')})")
-    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--workers", type=int_at_least("--workers", 0, MAX_WORKERS), help=f"data loader worker processes (default {_default('workers')})")
+    p.add_argument("--threads", type=positive_int("--threads", MAX_WORKERS), help="torch CPU threads (default: torch's choice)")
     p.add_argument("--no-cache", dest="cache", action="store_const", const=False,
                    help="do not keep decoded training images in memory (default: "
                         f"{'kept' if _default('cache') else 'not kept'})")

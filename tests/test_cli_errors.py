@@ -150,6 +150,8 @@ def test_messages_show_paths_normalised(tmp_path):
     (["sample", "--count", "100000000000", "--out", "OUT"], "--count must be at most 1000000"),
     (["train-seg", "--train", "scenegen:OUT", "--crop", "9999x9999", "--out", "OUT"], "--crop: size '9999x9999' too large"),
     (["sheet", "OUT", "--cell-width", "100000"], "--cell-width must be at most 2048"),
+    (["render", "--frames", "1", "--workers", "99999999", "--out", "OUT"], "--workers must be at most 1024"),
+    (["train-seg", "--train", "scenegen:OUT", "--threads", "0", "--out", "OUT"], "--threads must be at least 1"),
     (["tune", "--real", "params:configs/demo_target.yaml", "--out", "OUT", "--disc-lr", "nan"],
      "--disc-lr must be a finite number"),
     (["tune", "--real", "params:configs/demo_target.yaml", "--out", "OUT", "--disc-lr", "-1"], "--disc-lr must be above 0"),

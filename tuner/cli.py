@@ -11,7 +11,8 @@ import textwrap
 from pathlib import Path
 from typing import Any, Dict, List
 
-from scenegen.cli_types import non_negative_int, number, parse_grid, positive_int, share
+from scenegen.cli_types import int_at_least, non_negative_int, number, parse_grid, positive_int, share
+from scenegen.limits import MAX_WORKERS
 from scenegen.errors import UserError
 
 from .disc_kinds import BACKBONES, INPUTS, KINDS, kind_spec
@@ -78,8 +79,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                                                            "iteration (settings default to the stored ones)")
     p.add_argument("--seed", type=non_negative_int("--seed"), help=f"run seed {_d('seed')}")
     p.add_argument("--device", help="discriminator device: auto (CUDA + mixed precision when present), cpu, cuda")
-    p.add_argument("--workers", type=positive_int("--workers"), help=f"render worker processes {_d('workers')}")
-    p.add_argument("--threads", type=non_negative_int("--threads"),
+    p.add_argument("--workers", type=positive_int("--workers", MAX_WORKERS), help=f"render worker processes {_d('workers')}")
+    p.add_argument("--threads", type=int_at_least("--threads", 0, MAX_WORKERS),
                    help="CPU threads of torch and of each Blender render worker (0 = their defaults)")
     p.add_argument("--catalog", metavar="FILE",
                    help="YAML catalog of your own CAD models, drawn into the renders as in scenegen render")
