@@ -85,11 +85,6 @@ def bin_edges(var: Variable) -> Optional[np.ndarray]:
     return np.linspace(var.support[0], var.support[1], DEFAULT_BINS + 1)
 
 
-def bin_count(var: Variable) -> int:
-    edges = bin_edges(var)
-    return len(var.distribution.values) if edges is None else len(edges) - 1
-
-
 def bin_index(var: Variable, values: Sequence[float]) -> np.ndarray:
     """The bin of each value of ``var``."""
     v = np.asarray(values, dtype=float)

@@ -59,11 +59,35 @@ class UpdateResult:
     info: Dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Refit:
+    """How the rules that re-estimate a variable from weighted draws (rejection, inverse) do it: the
+    :class:`~tuner.fitting.FitOptions` knobs and ``damping`` toward the previous distribution."""
+
+    damping: float = 0.0
+    pseudo_count: float = 0.25
+    smooth: float = 0.05
+    floor: float = 0.05
+    min_std_frac: float = 0.02
+
+    name = "refit"
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.damping <= 1.0:
+            raise UserError(f"{self.name} rule: damping must be in [0, 1], got {self.damping}")
+
+    def refit(self, var: Any, values: Sequence[Any], weights: np.ndarray) -> Any:
+        """``var``'s distribution re-estimated from weighted ``values``, damped toward the old one."""
+        opts = FitOptions(pseudo_count=self.pseudo_count, smooth=self.smooth, floor=self.floor,
+                          min_std_frac=self.min_std_frac)
+        return damp(var.distribution, fit_variable(var, values, weights, opts), self.damping)
+
+
 # ----------------------------------------------------------------------------------------------
 # rejection (the paper)
 # ----------------------------------------------------------------------------------------------
 @dataclass
-class RejectionRule:
+class RejectionRule(Refit):
     """Accept draws by score, then re-estimate every variable from the accepted draws.
 
     ``accept``: ``"quantile"`` keeps the draws whose score is at or above the ``quantile``-th
@@ -97,23 +121,17 @@ class RejectionRule:
     power: float = 1.0
     pool: int = 0
     by_fold: bool = False
-    damping: float = 0.0
-    pseudo_count: float = 0.25
-    smooth: float = 0.05
-    floor: float = 0.05
-    min_std_frac: float = 0.02
 
     name = "rejection"
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.accept not in ("quantile", "ratio", "weight"):
             raise UserError(f"rejection rule: accept must be 'quantile', 'ratio' or 'weight', got {self.accept!r}")
         if not 0.0 <= self.quantile < 1.0:
             raise UserError(f"rejection rule: quantile must be in [0, 1), got {self.quantile}")
         if not 0.0 < self.ratio_cap <= 1.0:
             raise UserError(f"rejection rule: ratio_cap must be in (0, 1], got {self.ratio_cap}")
-        if not 0.0 <= self.damping <= 1.0:
-            raise UserError(f"rejection rule: damping must be in [0, 1], got {self.damping}")
         if not 0.0 < self.power <= 20.0:
             raise UserError(f"rejection rule: power must be in (0, 20], got {self.power}")
         if int(self.pool) != self.pool or self.pool < 0:
@@ -184,16 +202,13 @@ class RejectionRule:
         (pooled with ``history`` when ``pool`` > 0), damp toward the old distribution."""
         _check_batch(draws, scores)
         accepted = self.acceptance(scores, rng, groups)
-        opts = FitOptions(pseudo_count=self.pseudo_count, smooth=self.smooth, floor=self.floor,
-                          min_std_frac=self.min_std_frac)
         weights = self._weights(scores, accepted, groups)
         fit_draws, per_var = draws, {v.name: weights for v in space}
         if self.pool and history:
             fit_draws, per_var = self.pooled(space, draws, weights, history, rng)
         new = space
         for var in space:
-            fitted = fit_variable(var, column(fit_draws, var.name), per_var[var.name], opts)
-            new = new.with_distribution(var.name, damp(var.distribution, fitted, self.damping))
+            new = new.with_distribution(var.name, self.refit(var, column(fit_draws, var.name), per_var[var.name]))
         total = float(np.mean([np.sum(w) for w in per_var.values()])) if per_var else 0.0
         return UpdateResult(new, {"accepted": accepted.tolist(), "accept_rate": float(accepted.mean()),
                                   "pooled_draws": len(fit_draws), "pooled_weight": total})
@@ -293,7 +308,7 @@ def _check_batch(draws: Sequence[Mapping[str, Any]], scores: np.ndarray) -> None
 # inverse model (simulation-based inference)
 # ----------------------------------------------------------------------------------------------
 @dataclass
-class InverseRule:
+class InverseRule(Refit):
     """Read each variable's distribution off the real images with an inverse model trained on renders
     (:mod:`tuner.inverse`), instead of from discriminator scores.
 
@@ -310,24 +325,18 @@ class InverseRule:
     folds: int = 2
     prior_images: float = 8.0
     min_bits: float = 0.05
-    damping: float = 0.0
-    pseudo_count: float = 0.25
-    smooth: float = 0.05
-    floor: float = 0.05
-    min_std_frac: float = 0.02
 
     name = "inverse"
     uses_evidence = True
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if int(self.window) != self.window or self.window < 0:
             raise UserError(f"inverse rule: window must be a non-negative integer, got {self.window}")
         if int(self.folds) != self.folds or self.folds < 2:
             raise UserError(f"inverse rule: folds must be an integer >= 2, got {self.folds}")
         if not self.prior_images >= 0 or not self.min_bits >= 0:
             raise UserError("inverse rule: prior_images and min_bits must not be negative")
-        if not 0.0 <= self.damping <= 1.0:
-            raise UserError(f"inverse rule: damping must be in [0, 1], got {self.damping}")
 
     def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
                rng: np.random.Generator, evidence: Any = None, **_: Any) -> UpdateResult:
@@ -336,8 +345,6 @@ class InverseRule:
 
         if evidence is None:
             raise UserError("the inverse rule reads image features of the renders; run it in the tuning loop")
-        opts = FitOptions(pseudo_count=self.pseudo_count, smooth=self.smooth, floor=self.floor,
-                          min_std_frac=self.min_std_frac)
         folds = split_folds(len(evidence.draws), int(self.folds), rng)
         new, report = space, {}
         for var in space:
@@ -347,8 +354,8 @@ class InverseRule:
             report[var.name] = reading.identifiability.to_dict()
             if reading.identifiability.bits < self.min_bits:
                 continue
-            fitted = fit_variable(var, column(evidence.draws, var.name), reading.render_weights(), opts)
-            new = new.with_distribution(var.name, damp(var.distribution, fitted, self.damping))
+            new = new.with_distribution(var.name, self.refit(var, column(evidence.draws, var.name),
+                                                             reading.render_weights()))
         return UpdateResult(new, {"identifiability": report, "pooled_draws": len(evidence.draws)})
 
 
