@@ -10,6 +10,9 @@ from tuner.recipes import DEFAULT_RECIPE, load_recipe, recipe_names
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = f"params:{ROOT / 'configs' / 'demo_target.yaml'}"
+INVERSE16 = ("fog_density,camera_pitch_deg,camera_fov_deg,camera_height_m,sun_elevation_deg,overcast,sky_haze,"
+             "tree_density,tree_leaf_cover,building_height_m,parked_car_density,car_density,facade_brightness,"
+             "road_brightness,sidewalk_width_m,pedestrian_density")
 
 
 def config(*flags) -> TuneConfig:
@@ -27,12 +30,16 @@ def test_every_shipped_recipe_makes_a_valid_config(name, tmp_path):
 
 def test_the_default_is_the_measured_segmentation_recipe(tmp_path):
     assert DEFAULT_RECIPE == "segmentation" and {"segmentation", "appearance", "recovery", "quick"} <= set(recipe_names())
-    # the command behind configs/tuned/camvid_segmentation.yaml (docs/BENCHMARKS.md, "Segmentation (paper table)")
-    measured = config("--recipe", "paper", "--real", TARGET, "--out", tmp_path / "a", "--real-count", 0,
-                      "--disc", "stats", "--disc-input", "rgb+labels", "--disc-grid", "1x1", "--disc-val", 0.2,
-                      "--replay-weights", "--rule-opt", "by_fold=true", "--rule-opt", "pool=2", "--disc-steps", 300,
-                      "--samples", 8, "--resolution", "128x96", "--batch", 128, "--iterations", 10,
-                      "--variables", "fog_density,camera_pitch_deg,camera_fov_deg", "--no-kid")
+    # the command behind configs/tuned/camvid_segmentation_inverse16.yaml (docs/BENCHMARKS.md, "Segmentation
+    # (paper table)"; docs/experiments/2026-12-05-random-recovery.md)
+    measured = config("--recipe", "segmentation", "--real", TARGET, "--out", tmp_path / "a", "--method", "inverse",
+                      "--variables", INVERSE16)
+    spelled_out = config("--recipe", "paper", "--real", TARGET, "--out", tmp_path / "c", "--real-count", 0,
+                         "--disc", "stats", "--disc-input", "rgb+labels", "--disc-grid", "1x1", "--disc-val", 0.2,
+                         "--replay-weights", "--method", "inverse", "--disc-steps", 300, "--samples", 8,
+                         "--resolution", "128x96", "--batch", 128, "--iterations", 10, "--variables", INVERSE16,
+                         "--no-kid")
+    assert measured.semantic_key() == spelled_out.semantic_key()
     default = config("--real", TARGET, "--out", tmp_path / "b")
     assert default.recipe == "segmentation"
     assert default.semantic_key() == measured.semantic_key()
@@ -114,5 +121,5 @@ def test_every_rule_option_is_explained_in_the_help():
 
 
 def test_naming_the_recipes_own_rule_keeps_its_options(tmp_path):
-    cfg = config("--real", TARGET, "--out", tmp_path / "r", "--method", "rejection")
-    assert cfg.method_options == load_recipe(DEFAULT_RECIPE)["method_options"]
+    cfg = config("--recipe", "appearance", "--real", TARGET, "--out", tmp_path / "r", "--method", "rejection")
+    assert cfg.method_options == load_recipe("appearance")["method_options"] != {}
