@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
-import yaml
 
 from scenegen.errors import UserError
 from scenegen.labels import NAME_TO_ID
-from scenegen.limits import MAX_INPUT_FILE_BYTES
+from scenegen.limits import MAX_MODEL_FILE_BYTES
+from scenegen.yamlfile import read_yaml
 
 from .params import AssetParams
 
@@ -131,13 +131,13 @@ def _gltf_extent(path: Path) -> Tuple[np.ndarray, np.ndarray]:
 
 def _gltf_document(path: Path) -> dict:
     """The JSON document of a .gltf or .glb file."""
-    data = path.read_bytes()
     try:
-        if data[:4] == b"glTF":
-            length = struct.unpack_from("<I", data, 12)[0]
-            doc = json.loads(data[20:20 + length])
-        else:
-            doc = json.loads(data)
+        with open(path, "rb") as f:
+            head = f.read(20)
+            if head[:4] == b"glTF":  # binary glTF: only the JSON chunk, not the buffers after it
+                doc = json.loads(f.read(struct.unpack_from("<I", head, 12)[0]))
+            else:
+                doc = json.loads(head + f.read())
     except (ValueError, struct.error) as e:
         raise CatalogError(f"{path}: not a readable glTF file ({type(e).__name__}: {e})") from None
     if not isinstance(doc, dict):
@@ -199,19 +199,7 @@ def load_catalog(path: str | Path) -> Catalog:
     Any problem raises CatalogError (a UserError: exit code 2) with one line naming the file and entry.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CatalogError(f"{path}: CAD catalog file not found")
-    if path.stat().st_size > MAX_INPUT_FILE_BYTES:
-        raise CatalogError(f"{path}: CAD catalog larger than {MAX_INPUT_FILE_BYTES >> 20} MB")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise CatalogError(f"{path}: cannot read the CAD catalog ({e})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise CatalogError(f"{path}: malformed YAML{at}: {getattr(e, 'problem', None) or str(e).splitlines()[0]}"
-                           ) from None
+    doc = read_yaml(path, "CAD catalog file", CatalogError)
     entries = doc.get("models") if isinstance(doc, dict) else None
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{path}: expected a non-empty 'models:' list")
@@ -233,6 +221,9 @@ def _model(e: Any, base: Path, where: str) -> CadModel:
         raise CatalogError(f"{where}: unsupported file type {file.suffix!r} (use .obj, .gltf, .glb or .blend)")
     if not file.is_file():
         raise CatalogError(f"{where}: model file {file} not found")
+    if file.stat().st_size > MAX_MODEL_FILE_BYTES:
+        raise CatalogError(f"{where}: model file {file} is larger than {MAX_MODEL_FILE_BYTES >> 20} MB "
+                           "(the limit for CAD models)")
     label = str(e["class"])
     if label not in NAME_TO_ID:
         raise CatalogError(f"{where}: unknown Cityscapes class {label!r}")

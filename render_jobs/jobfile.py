@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-import yaml
 
 from scenegen.cad import DEFAULT_CAD_SHARE, CadOptions, check_share, load_cad
 from scenegen.errors import UserError
@@ -19,6 +18,7 @@ from scenegen.layout import valid_city_name
 from scenegen.limits import MAX_FRAMES, MAX_RETRIES, MAX_WORKERS
 from scenegen.params import ParameterSpace, load_space
 from scenegen.render_settings import DEVICES, RenderSettings, parse_resolution
+from scenegen.yamlfile import read_yaml
 
 from .defaults import DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, EXECUTORS
 from .engine import ExecOptions
@@ -224,16 +224,7 @@ def parse_job(data: Any, source: str, base: Path) -> JobSpec:
 def load_job(path: str | Path) -> JobSpec:
     """Read and validate a job file."""
     p = Path(path)
-    if not p.is_file():
-        raise UserError(f"--job {p}: job file not found")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"--job {p}: cannot read it ({e})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise UserError(f"{p}: malformed YAML{at}: {getattr(e, 'problem', None) or e}") from None
+    data = read_yaml(p, "job file")
     return parse_job(data, str(p), p.parent)
 
 

@@ -121,10 +121,10 @@ def _summarise(kind: str, d: dict) -> str:
 
 def cmd_params_validate(args: argparse.Namespace) -> int:
     """Handler of ``params validate``."""
-    import yaml
+    from .yamlfile import read_yaml
 
     space = load_params_arg(args.file)
-    named = len((yaml.safe_load(Path(args.file).read_text(encoding="utf-8")) or {}).get("variables", {}))
+    named = len((read_yaml(args.file, "parameter file") or {}).get("variables", {}))
     print(f"{args.file}: OK ({named} variables set in the file, {len(space) - named} from the built-in "
           f"defaults; version {space.version})")
     return 0

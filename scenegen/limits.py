@@ -3,6 +3,8 @@ with a message that names the bound, instead of running for days or allocating g
 
 #: any YAML or JSON input (parameter, job, catalog, recipe, experiment files)
 MAX_INPUT_FILE_BYTES = 4 << 20
+#: a CAD model file (.obj, .gltf, .glb, .blend) named by a catalog
+MAX_MODEL_FILE_BYTES = 256 << 20
 #: histogram bins or categorical values of one variable
 MAX_BINS = 1000
 #: frames in one render or sample run

@@ -29,9 +29,9 @@ import yaml
 
 from .distributions import Categorical, Distribution, distribution_from_dict
 from .errors import ParamsError
-from .limits import MAX_INPUT_FILE_BYTES
 from .seeding import named_stream
 from .variable_ranges import PHYSICAL_RANGES
+from .yamlfile import parse_yaml, read_yaml
 
 DEFAULT_SPACE_NAME = "urban_default.yaml"
 _VARIABLE_KEYS = {"group", "description", "support", "type", "distribution", "unit"}
@@ -255,32 +255,9 @@ def load_space(path: str | Path | None = None) -> ParameterSpace:
     Variables the file does not name keep their built-in distributions.
     """
     if path is None:
-        text = default_space_text()
         source = f"<built-in {DEFAULT_SPACE_NAME}>"
-    else:
-        p = Path(path)
-        source = str(p)
-        if not p.exists():
-            raise ParamsError(f"{p}: parameter file not found")
-        if p.is_dir():
-            raise ParamsError(f"{p}: is a directory, not a parameter file")
-        if not p.is_file():
-            raise ParamsError(f"{p}: not a regular file")
-        if p.stat().st_size > MAX_INPUT_FILE_BYTES:
-            raise ParamsError(f"{p}: parameter file larger than {MAX_INPUT_FILE_BYTES >> 20} MB")
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise ParamsError(f"{p}: cannot read parameter file ({e})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ParamsError(f"{source}: malformed YAML{at}: {problem}") from None
-    space = space_from_dict(data, source)
-    return space if path is None else complete_with_defaults(space)
+        return space_from_dict(parse_yaml(default_space_text(), source, ParamsError), source)
+    return complete_with_defaults(space_from_dict(read_yaml(path, "parameter file", ParamsError), str(path)))
 
 
 def complete_with_defaults(space: ParameterSpace) -> ParameterSpace:

@@ -27,7 +27,10 @@ def first_difference(stored: Mapping[str, Any], now: Mapping[str, Any], ignore: 
 def require_same_settings(where: str | Path, stored: Mapping[str, Any], now: Mapping[str, Any], action: str,
                           ignore: Collection[str] = (), added_later: Mapping[str, Any] | None = None) -> None:
     """UserError ``"<where>: cannot <action>: setting 'x' differs (... in the run, ... now)"`` when a
-    compared setting differs."""
+    compared setting differs (or the stored settings are not a mapping: a damaged or foreign record)."""
+    if not isinstance(stored, Mapping):
+        raise UserError(f"{where}: cannot {action}: its stored settings are unreadable (expected a mapping, found "
+                        f"{type(stored).__name__}); move it away or use a new --out")
     diff = first_difference(stored, now, ignore, added_later)
     if diff is not None:
         name, old, new = diff

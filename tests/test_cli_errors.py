@@ -144,7 +144,7 @@ def test_messages_show_paths_normalised(tmp_path):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["params", "validate", "/dev/zero"], "/dev/zero: not a regular file"),
+    (["params", "validate", "/dev/zero"], "/dev/zero: parameter file is not a regular file"),
     (["params", "validate", "BIG"], "at most 1000 bins, got 100000000"),
     (["render", "--frames", "100000000000", "--out", "OUT"], "--frames must be at most 1000000"),
     (["sample", "--count", "100000000000", "--out", "OUT"], "--count must be at most 1000000"),

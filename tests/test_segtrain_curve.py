@@ -153,7 +153,7 @@ def test_runs_side_by_side_give_the_same_scores(data, tmp_path):
     ("counts: [2]\nfinetune: {{replay_up_to: 9}}\n", "replay_up_to must be a whole number >= 1 and needs"),
     ("counts: [2]\nuntuned: {tmp}/gone\n", "does not exist"),
     ("counts: [2]\ntrain: {{steps: 0}}\n", "--steps must be >= 1"),
-    ("counts: [2\n", "not valid YAML"),
+    ("counts: [2\n", "malformed YAML at line"),
 ])
 def test_bad_curve_configs_exit_2_and_write_nothing(data, tmp_path, capsys, body, words):
     path = _config(tmp_path / "bad.yaml", data, body.format(tmp=tmp_path, **data))

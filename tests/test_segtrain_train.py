@@ -305,7 +305,7 @@ def test_experiment_seeds_are_averaged(data, tmp_path):
     ("out: o\nval: {cs}\ntrain: {{stepz: 3}}\n", "unknown training option(s) stepz"),
     ("out: o\nval: {cs}\nrows: [tuned]\n", "need the key(s) tuned"),
     ("out: o\nval: {cs}\nuntuned: {tmp}/gone\n", "does not exist"),
-    ("out: o\nval: [unclosed\n", "not valid YAML"),
+    ("out: o\nval: [unclosed\n", "malformed YAML at line"),
     ("out: o\nval: {cs}\njobs: two\n", "jobs must be a whole number >= 1"),
     ("out: o\nval: {cs}\nreal: {camvid}\nreal_fraction: 1\nrows: [real-share]\n", "needs real_fraction below 1"),
     ("out: o\nval: {cs}\nrows: [real-share]\n", "need the key(s) real"),

@@ -73,7 +73,7 @@ def test_a_single_input_discriminator_flag_takes_its_input(tmp_path):
     ("variables: [no_such_variable]\n", [], "no_such_variable"),
     ("method_options: [1, 2]\n", [], "method_options must be a mapping"),
     ("- a list\n", [], "expected a mapping"),
-    ("batch: [\n", [], "not valid YAML"),
+    ("batch: [\n", [], "malformed YAML at line"),
 ])
 def test_bad_recipes_exit_2_with_one_line(tmp_path, capsys, text, flags, fragment):
     if text is not None:
