@@ -13,6 +13,7 @@ from typing import Any, Dict, List
 from scenegen.cli_types import int_at_least, number, positive_int
 from scenegen.errors import UserError
 from scenegen.limits import MAX_WORKERS
+from scenegen.yamlfile import read_yaml
 
 from .archs import ARCHS
 from .config import (DEFAULT_CROP, DEFAULT_DEVICE, DEFAULT_JOBS, DEFAULT_LR, HUE_PER_JITTER, AugmentConfig, TrainConfig,
@@ -74,13 +75,16 @@ def _train_handler(args: argparse.Namespace) -> int:
 
 
 def _eval_handler(args: argparse.Namespace) -> int:
+    from scenegen.outdir import check_output_file
+
+    out = check_output_file(args.out) if args.out is not None else None
+    if not Path(args.checkpoint).is_file():
+        raise UserError(f"{args.checkpoint}: checkpoint file does not exist")
+
     from segtrain.data import parse_size
     from segtrain.train import eval_checkpoint
 
-    from scenegen.outdir import check_output_file
-
     device = {"device": args.device} if args.device else {}
-    out = check_output_file(args.out) if args.out is not None else None
     rec = eval_checkpoint(args.checkpoint, args.data, args.classes, out,
                           size=parse_size(args.size) if args.size else None, progress=not args.quiet, **device)
     _print_scores(rec, args.out)
@@ -100,6 +104,7 @@ def _override(cfg, args: argparse.Namespace) -> None:
 
 
 def _table_handler(args: argparse.Namespace) -> int:
+    read_yaml(args.config, "experiment config")  # a missing or malformed file is refused before torch loads
     from segtrain.experiment import load_config, run_table
 
     cfg = load_config(args.config)
@@ -111,6 +116,7 @@ def _table_handler(args: argparse.Namespace) -> int:
 
 
 def _curve_handler(args: argparse.Namespace) -> int:
+    read_yaml(args.config, "curve config")  # a missing or malformed file is refused before torch loads
     from segtrain.curve import load_curve_config, run_curve
     from segtrain.curve_report import summary_lines, to_markdown
 

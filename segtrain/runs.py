@@ -7,11 +7,12 @@ each after the runs it starts from.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Callable, Dict, Hashable, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Hashable, List, Sequence, Tuple
 
 from scenegen.errors import UserError
 from segtrain.config import DEFAULT_JOBS, AugmentConfig, TrainConfig, field_default, require_same_run
@@ -47,7 +48,29 @@ def train_options(raw: Dict, key: str, path: Path, extra: Sequence[str] = ()) ->
     if bad:
         raise UserError(f"{path}: {key}: unknown training option(s) {', '.join(bad)}; allowed: "
                         f"{', '.join(sorted(allowed))}")
+    for name, value in opts.items():
+        if name in OPTION_TYPES and not _has_type(value, OPTION_TYPES[name]):
+            raise UserError(f"{path}: {key}.{name} must be {OPTION_TYPES[name].replace('|', 'or')}, got {value!r}")
     return dict(opts)
+
+
+#: the scalar type of each TrainConfig option a file may set ("int", "float | None", ...)
+OPTION_TYPES = {f.name: str(f.type) for f in fields(TrainConfig)
+                if f.name in TRAIN_OPTIONS and str(f.type).split(" |")[0] in ("int", "float", "bool", "str")}
+
+
+def _has_type(value: Any, annotation: str) -> bool:
+    """Whether ``value`` read from YAML fits a scalar annotation (an int is a float; a bool is no number)."""
+    kinds = [k.strip() for k in annotation.split("|")]
+    if value is None:
+        return "None" in kinds
+    if isinstance(value, bool):
+        return "bool" in kinds
+    if isinstance(value, int):
+        return "int" in kinds or "float" in kinds
+    if isinstance(value, float):
+        return "float" in kinds and math.isfinite(value)
+    return isinstance(value, str) and "str" in kinds
 
 
 def parse_seeds(raw: Dict, train_opts: Dict, path: Path) -> List[int]:

@@ -14,7 +14,8 @@ from typing import List, Tuple
 
 GOOD_PARAMS = "variables:\n  fog_density: {support: [0, 2], distribution: {type: histogram, bins: 4}}\n"
 OBJ = "v 0 0 0\nv 1.8 0 0\nv 1.8 4.2 0\nv 0 4.2 1.4\nf 1 2 3\nf 1 3 4\n"
-TARGET = "params:configs/demo_target.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = f"params:{ROOT / 'configs' / 'demo_target.yaml'}"
 TOY_TUNE = ["tune", "--recipe", "quick", "--backend", "toy", "--real", TARGET, "--quiet", "--out", "{t}/out"]
 TRAIN = ["train-seg", "--train", "scenegen:{t}/frames", "--steps", "1", "--quiet", "--out", "{t}/out"]
 
@@ -185,6 +186,8 @@ def cases() -> List[Case]:
         _case("experiment table: missing config", ["experiment", "table", "--config", "{t}/nope.yaml"], "not found"),
         _case("experiment table: malformed config", ["experiment", "table", "--config", "{t}/malformed.yaml"],
               "malformed YAML at line 3"),
+        _case("experiment table: text where a number belongs", ["experiment", "table", "--config", "{t}/exp_steps.yaml"],
+              "train.steps must be int"),
         _case("experiment curve: unknown key", ["experiment", "curve", "--config", "{t}/tune_unknown.yaml"],
               "unknown key"),
     ]
@@ -219,6 +222,8 @@ def make_inputs(scratch: Path) -> None:
     for name, (body, _) in JOB_BODIES.items():
         (scratch / f"job_{_slug(name)}.yaml").write_text(body)
     (scratch / "tune_unknown.yaml").write_text("speed: 11\n")
+    (scratch / "exp_steps.yaml").write_text("out: o\nval: scenegen:frames\nuntuned: scenegen:frames\n"
+                                            "train: {steps: many}\n")
     (scratch / "car.obj").write_text(OBJ)
     (scratch / "car.stl").write_text("solid x\n")
     (scratch / "bad.obj").write_text("v 0 0 zero\nf 1 2 3\n")

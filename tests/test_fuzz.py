@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
+from bad_inputs import GOOD_PARAMS, make_inputs
 from scenegen.cli import main
 
 SEED = 20261205
@@ -22,6 +23,15 @@ PARAMS = {"variables": {
     "crossing_pedestrians": {"support": [0, 6], "type": "int", "distribution": {"type": "poisson", "rate": 2}},
 }}
 CATALOG = {"models": [{"path": "car.obj", "class": "car", "up": "y", "forward": "-y", "scale": 1.0}]}
+JOB = {"frames": 2, "resolution": "32x16", "samples": 1, "seed": 3, "workers": 1, "threads": 1,
+       "params": "ok.yaml", "catalog": "cat.yaml", "cad_share": 0.5, "split": "val", "city": "c", "retries": 1,
+       "denoise": False, "frames_per_worker": 1, "device": "cpu", "executor": "local"}
+EXPERIMENT = {"val": "scenegen:frames", "untuned": ["scenegen:frames"], "real": "scenegen:frames",
+              "real_fraction": 0.5, "seeds": [0, 1], "jobs": 1, "device": "cpu",
+              "train": {"steps": 1, "batch_size": 2, "size": "32x16", "lr": 0.01}}
+CURVE = {"val": "scenegen:frames", "real": "scenegen:frames", "untuned": "scenegen:frames",
+         "tuned": "scenegen:frames", "counts": [1], "seeds": [0], "jobs": 1, "device": "cpu",
+         "train": {"steps": 1, "batch_size": 2, "size": "32x16"}}
 RECIPE = {"iterations": 1, "batch": 4, "resolution": "32x16", "disc_steps": 1, "kid": False, "backend": "toy",
           "real_count": 8, "method": "rejection", "device": "cpu", "folds": 2}
 
@@ -99,6 +109,34 @@ def test_mutated_recipes(tmp_path, capsys, case):
     path = _dump(tmp_path / "r.yaml", mutate(RECIPE, rng))
     _run(capsys, ["tune", "--recipe", path, "--real", "params:configs/demo_target.yaml", "--quiet",
                   "--out", tmp_path / "t"])
+
+
+def _with_inputs(tmp_path):
+    """The scratch files of the bad-input catalogue, and a valid parameter file ``ok.yaml``."""
+    make_inputs(tmp_path)
+    (tmp_path / "ok.yaml").write_text(GOOD_PARAMS)
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", range(16))
+def test_mutated_job_files(tmp_path, capfd, case):
+    # `out` is set after the mutation, to a folder holding a tuning run: a job that passes every check is
+    # refused there (exit 2) instead of rendering
+    rng = np.random.default_rng([SEED, 5, case])
+    scratch = _with_inputs(tmp_path)
+    job = mutate(JOB, rng)
+    path = _dump(scratch / "job.yaml", {**job, "out": "tunerun"} if isinstance(job, dict) else job)
+    _run(capfd, ["render", "--job", path])
+
+
+@pytest.mark.parametrize("command", ["table", "curve"])
+@pytest.mark.parametrize("case", range(8))
+def test_mutated_experiment_files(tmp_path, capfd, command, case):
+    rng = np.random.default_rng([SEED, 6, case, command == "curve"])
+    scratch = _with_inputs(tmp_path)
+    config = mutate(EXPERIMENT if command == "table" else CURVE, rng)
+    path = _dump(scratch / "exp.yaml", {**config, "out": "tunerun"} if isinstance(config, dict) else config)
+    _run(capfd, ["experiment", command, "--config", path])
 
 
 @pytest.mark.parametrize("case", range(40))

@@ -221,13 +221,34 @@ def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
     return given
 
 
+def check_sources(config) -> None:
+    """UserError for a missing or wrongly laid out real set, target or start parameter file, found before
+    the tuning loop (and torch) loads."""
+    from scenegen.params import load_space
+    from scenegen.seeding import generator
+
+    from . import realdata
+
+    for text in (config.real, config.real_val):
+        if text:
+            spec = realdata.parse_real_spec(text)
+            if spec.kind == "params":
+                realdata.target_space(spec)
+            else:
+                realdata.list_real(spec, 0, generator(0))
+    if config.params:
+        load_space(config.params)
+
+
 def cmd_tune(args: argparse.Namespace) -> int:
     """Handler of ``scenegen tune``."""
+    config = build_config(args)
+    check_sources(config)
+
     from .best import best_iteration
     from .loop import Tuner
     from .run_folder import RunFolder
 
-    config = build_config(args)
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
     run = RunFolder(Tuner(config, resume=args.resume, progress=not args.quiet, log=log).run())
     ms = run.load_metrics()
