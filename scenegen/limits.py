@@ -9,6 +9,16 @@ MAX_MODEL_FILE_BYTES = 256 << 20
 MAX_BINS = 1000
 #: frames in one render or sample run
 MAX_FRAMES = 1_000_000
+#: Cycles samples per pixel
+MAX_SAMPLES = 65536
+#: tuning iterations of one run
+MAX_ITERATIONS = 10_000
+#: renders per tuning iteration, and real images one command reads
+MAX_TUNE_BATCH = 100_000
+#: optimisation steps (segmentation training, the discriminator per fold and iteration)
+MAX_STEPS = 10_000_000
+#: images per segmentation training step
+MAX_TRAIN_BATCH = 4096
 #: a side of a segmentation training or inference size or crop (Cityscapes is 2048 wide)
 MAX_TRAIN_SIDE = 2048
 #: a contact sheet's cell width in pixels

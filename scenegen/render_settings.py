@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Dict, Tuple
 
 from .errors import UserError
+from .limits import MAX_SAMPLES
 
 MAX_SIDE = 8192
 DEVICES = ("auto", "cpu", "gpu")
@@ -37,8 +38,8 @@ class RenderSettings:
         if not (8 <= self.width <= MAX_SIDE and 8 <= self.height <= MAX_SIDE):
             raise UserError(f"resolution must be between 8 and {MAX_SIDE} pixels per side, got "
                             f"{self.width}x{self.height}")
-        if not 1 <= self.samples <= 65536:
-            raise UserError(f"samples must be between 1 and 65536, got {self.samples}")
+        if not 1 <= self.samples <= MAX_SAMPLES:
+            raise UserError(f"samples must be between 1 and {MAX_SAMPLES}, got {self.samples}")
         if self.device not in DEVICES:
             raise UserError(f"device must be one of {DEVICES}, got {self.device!r}")
         if self.threads < 0:

@@ -22,6 +22,7 @@ from scenegen.datasets import Sample, parse_dataset_spec
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from scenegen.labels import IGNORE, ClassMapping, class_mapping
+from scenegen.limits import MAX_STEPS, MAX_TRAIN_BATCH
 from scenegen.outdir import refuse_other_runs
 from scenegen.seeding import int_seed
 from segtrain.config import DEFAULT_CROP, DEFAULT_DEVICE, DEFAULT_LR, TrainConfig, require_same_run
@@ -108,6 +109,9 @@ def validate_config(cfg: TrainConfig) -> None:
     """UserError on a setting out of range, an unknown class set or an output folder already in use."""
     if cfg.steps < 1:
         raise UserError(f"--steps must be >= 1 (got {cfg.steps})")
+    if cfg.steps > MAX_STEPS or cfg.batch_size > MAX_TRAIN_BATCH:
+        raise UserError(f"--steps must be at most {MAX_STEPS} and --batch-size at most {MAX_TRAIN_BATCH}, "
+                        f"got {cfg.steps} and {cfg.batch_size}")
     if cfg.batch_size < 2:
         raise UserError(f"--batch-size must be >= 2 (batch norm needs two samples), got {cfg.batch_size}")
     for flag, given in (("--real-fraction", cfg.real_fraction != 1.0), ("--real-count", cfg.real_count is not None)):

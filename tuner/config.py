@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from scenegen.errors import UserError
+from scenegen.limits import MAX_ITERATIONS, MAX_SAMPLES, MAX_STEPS, MAX_TUNE_BATCH
 
 #: Settings renamed since runs and recipes were written: old name -> name now.
 RENAMED = {"layout_grid": "disc_grid"}
@@ -65,6 +66,12 @@ class TuneConfig:
         from .discriminator import DiscConfig
         from .updates import RULES, get_rule
 
+        for flag, value, most in (("--iterations", self.iterations, MAX_ITERATIONS), ("--batch", self.batch, MAX_TUNE_BATCH),
+                                  ("--disc-steps", self.disc_steps, MAX_STEPS), ("--real-count", self.real_count,
+                                  MAX_TUNE_BATCH), ("--samples", self.samples, MAX_SAMPLES),
+                                  ("--replay", self.replay, MAX_ITERATIONS), ("--folds", self.folds, 100)):
+            if value > most:
+                raise UserError(f"{flag} must be at most {most}, got {value}")
         if self.iterations < 1:
             raise UserError(f"--iterations must be at least 1, got {self.iterations}")
         if self.batch < 2 * self.folds:
