@@ -71,13 +71,15 @@ class BlenderBackend:
     name = "blender"
 
     def __init__(self, resolution: Tuple[int, int], samples: int = 16, workers: int = 1,
-                 device: str = "auto", threads: int = 0, cad: Any = None, **_: Any) -> None:
+                 device: str = "auto", threads: int = 0, cad: Any = None, executor: str = "local",
+                 ray_address: str | None = None, **_: Any) -> None:
         from scenegen.render_settings import RenderSettings
 
         self.settings = RenderSettings(width=resolution[0], height=resolution[1], samples=samples, device=device,
                                        threads=int(threads or 0))
         self.workers = workers
         self.cad = cad  # scenegen.cad.CadOptions or None
+        self.executor = {"executor": executor, "ray_address": ray_address}  # render_jobs executor options
 
     def render(self, space: ParameterSpace, zs: Sequence[Mapping[str, Any]], seeds: Sequence[FrameSeed],
                out_root: Path, split: str = "train", city: str = "tune", progress: Any = None
@@ -91,16 +93,9 @@ class BlenderBackend:
         if progress is not None:
             progress.update(len(fids) - len(todo))
         if todo:
-            render_frames = getattr(render_jobs, "render_frames", None)
-            if render_frames is not None:
-                render_frames(todo, out_root, self.settings, space=space, split=split, city=city,
-                              workers=self.workers, progress=progress if progress is not None else False,
-                              **({"cad": self.cad} if self.cad is not None else {}))
-            else:  # older render_jobs without the library entry point: one in-process Blender session
-                from render_jobs.worker import OutputTarget, render_in_process
-
-                render_in_process(todo, space, self.settings, OutputTarget(Path(out_root), split, city),
-                                  on_result=(lambda r: progress.update(1)) if progress is not None else None)
+            render_jobs.render_frames(todo, out_root, self.settings, space=space, split=split, city=city,
+                                      workers=self.workers, progress=progress if progress is not None else False,
+                                      **self.executor, **({"cad": self.cad} if self.cad is not None else {}))
         missing = [str(f.path("image")) for f in fids if not f.is_complete()]
         if missing:
             raise RuntimeError(f"{len(missing)} frame(s) failed to render, e.g. {missing[0]}")

@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Dict, List
 
+from render_jobs.defaults import EXECUTORS
 from scenegen.cli_types import int_at_least, non_negative_int, number, parse_grid, positive_int, share
 from scenegen.limits import MAX_WORKERS
 from scenegen.errors import UserError
@@ -82,6 +83,10 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=positive_int("--workers", MAX_WORKERS), help=f"render worker processes {_d('workers')}")
     p.add_argument("--threads", type=int_at_least("--threads", 0, MAX_WORKERS),
                    help="CPU threads of torch and of each Blender render worker (0 = their defaults)")
+    p.add_argument("--executor", choices=EXECUTORS,
+                   help=f"render with local worker processes or Ray tasks, as `render` does {_d('executor')}")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="Ray cluster to join, e.g. 10.0.0.1:6379 or auto (default: a private local Ray instance)")
     p.add_argument("--catalog", metavar="FILE",
                    help="YAML catalog of your own CAD models, drawn into the renders as in scenegen render")
     p.add_argument("--cad-share", type=share("--cad-share"), metavar="F",
@@ -205,7 +210,7 @@ def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
         "samples": args.samples, "workers": args.workers, "folds": args.folds, "disc_backbone": args.disc,
         "disc_steps": args.disc_steps, "disc_lr": args.disc_lr, "replay": args.replay,
         "real_count": args.real_count, "holdout": args.holdout, "real_val": args.real_val,
-        "threads": args.threads, "disc_val": args.disc_val, "disc_bands": args.disc_bands,
+        "threads": args.threads, "executor": args.executor, "ray_address": args.ray_address, "disc_val": args.disc_val, "disc_bands": args.disc_bands,
         "catalog": args.catalog, "cad_share": args.cad_share,
         "replay_weights": args.replay_weights, "disc_input": args.disc_input,
         "disc_grid": None if args.disc_grid is None else parse_grid(args.disc_grid, "--disc-grid"),

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from scenegen.errors import UserError
+from render_jobs.defaults import EXECUTORS
 from scenegen.limits import MAX_ITERATIONS, MAX_SAMPLES, MAX_STEPS, MAX_TUNE_BATCH
 
 #: Settings renamed since runs and recipes were written: old name -> name now.
@@ -52,13 +53,15 @@ class TuneConfig:
     real_val: Optional[str] = None
     kid: bool = True
     threads: int = 0
+    executor: str = "local"  # render with local worker processes or Ray tasks (render_jobs executors)
+    ray_address: Optional[str] = None  # a Ray cluster to join (None: a private local Ray instance)
     catalog: Optional[str] = None  # a CAD catalog YAML (render backend blender)
     cad_share: float = 0.5
 
     recipe: Optional[str] = None  # the recipe the settings started from (a record; the settings are what count)
 
     # Settings that may change between a run and its resumption (they do not change the math).
-    NON_SEMANTIC = ("iterations", "device", "workers", "threads", "out", "recipe")
+    NON_SEMANTIC = ("iterations", "device", "workers", "threads", "executor", "ray_address", "out", "recipe")
 
     def validate(self) -> None:
         """Raise UserError for out-of-range settings."""
@@ -74,6 +77,10 @@ class TuneConfig:
                 raise UserError(f"{flag} must be at most {most}, got {value}")
         if self.iterations < 1:
             raise UserError(f"--iterations must be at least 1, got {self.iterations}")
+        if self.executor not in EXECUTORS:
+            raise UserError(f"--executor must be one of {list(EXECUTORS)}, got {self.executor!r}")
+        if self.ray_address and self.executor != "ray":
+            raise UserError("--ray-address needs --executor ray")
         if self.batch < 2 * self.folds:
             raise UserError(f"--batch must be at least {2 * self.folds} (two draws per fold), got {self.batch}")
         if self.folds < 2:

@@ -135,7 +135,8 @@ class Tuner:
         if self._backend is None:
             c = self.config
             self._backend = make_backend(c.backend, tuple(c.resolution), samples=c.samples, workers=c.workers,
-                                         threads=c.threads, cad=self.cad)
+                                         threads=c.threads, cad=self.cad, executor=c.executor,
+                                         ray_address=c.ray_address)
         return self._backend
 
     def _bar(self, **kw):
