@@ -18,6 +18,7 @@ from scenegen.errors import UserError
 
 from .disc_kinds import BACKBONES, INPUTS, KINDS, kind_spec
 from .rule_help import RULE_OPTIONS, rule_options_epilog
+from .run_folder import RunFolder
 from .recipes import (DEFAULT_RECIPE, default_setting, load_config_file, load_recipe, parse_variables,
                       recipe_description, recipe_names)
 
@@ -196,8 +197,6 @@ def build_config(args: argparse.Namespace):
 
 def _stored_settings(out: Path) -> Dict[str, Any] | None:
     """The settings stored in a run folder's run.json (None when there is none)."""
-    from .run_folder import RunFolder
-
     folder = RunFolder(out)
     return folder.read_description()["config"] if folder.is_run() else None
 
@@ -249,10 +248,11 @@ def cmd_tune(args: argparse.Namespace) -> int:
     """Handler of ``scenegen tune``."""
     config = build_config(args)
     check_sources(config)
+    RunFolder(config.out).check_for(config, args.resume)
+    config.validate()
 
     from .best import best_iteration
     from .loop import Tuner
-    from .run_folder import RunFolder
 
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
     run = RunFolder(Tuner(config, resume=args.resume, progress=not args.quiet, log=log).run())
@@ -284,8 +284,6 @@ def _print_identifiability(ms) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """Handler of ``scenegen report``."""
     from .report import write_report
-    from .run_folder import RunFolder
-
     path = write_report(Path(args.run_dir), Path(args.out) if args.out else None)
     print(f"report: {path}")
     ms = RunFolder(args.run_dir).load_metrics()

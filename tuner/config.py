@@ -64,10 +64,9 @@ class TuneConfig:
     NON_SEMANTIC = ("iterations", "device", "workers", "threads", "executor", "ray_address", "out", "recipe")
 
     def validate(self) -> None:
-        """Raise UserError for out-of-range settings."""
+        """Raise UserError for out-of-range settings (the rule and discriminator checks, which load torch,
+        last)."""
         from .backends import BACKENDS
-        from .discriminator import DiscConfig
-        from .updates import RULES, get_rule
 
         for flag, value, most in (("--iterations", self.iterations, MAX_ITERATIONS), ("--batch", self.batch, MAX_TUNE_BATCH),
                                   ("--disc-steps", self.disc_steps, MAX_STEPS), ("--real-count", self.real_count,
@@ -85,8 +84,6 @@ class TuneConfig:
             raise UserError(f"--batch must be at least {2 * self.folds} (two draws per fold), got {self.batch}")
         if self.folds < 2:
             raise UserError(f"--folds must be at least 2, got {self.folds}")
-        if self.method not in RULES:
-            raise UserError(f"--method must be one of {sorted(RULES)}, got {self.method!r}")
         if self.backend not in BACKENDS:
             raise UserError(f"--backend must be one of {list(BACKENDS)}, got {self.backend!r}")
         if not (math.isfinite(self.disc_lr) and 0 < self.disc_lr <= 10):
@@ -104,6 +101,18 @@ class TuneConfig:
             raise UserError(f"--holdout must be between 0 and 1, got {self.holdout}")
         if self.real_count < 0 or self.replay < 0 or self.seed < 0:
             raise UserError("--real-count, --replay and --seed must not be negative")
+        from .rule_help import RULE_OPTIONS
+
+        unknown = sorted(set(self.method_options) - set(RULE_OPTIONS.get(self.method, self.method_options)))
+        if unknown:  # the same check get_rule makes, before torch loads
+            raise UserError(f"update method {self.method!r}: unknown option(s) {unknown}; "
+                            f"allowed: {list(RULE_OPTIONS[self.method])}")
+
+        from .discriminator import DiscConfig
+        from .updates import RULES, get_rule
+
+        if self.method not in RULES:
+            raise UserError(f"--method must be one of {sorted(RULES)}, got {self.method!r}")
         get_rule(self.method, **dict(self.method_options))  # unknown options -> UserError
         DiscConfig(backbone=self.disc_backbone, inputs=self.disc_input)
 

@@ -37,11 +37,10 @@ from tqdm import tqdm
 from scenegen.datasets import Sample
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_json
-from scenegen.outdir import check_output_dir, refuse_other_runs, removed_on_user_error
+from scenegen.outdir import removed_on_user_error
 from scenegen.labels import PAPER7_NAMES
 from scenegen.params import ParameterSpace, load_space
 from scenegen.seeding import FrameSeed, generator, int_seed, stable_key, torch_seed
-from scenegen.settings import require_same_settings
 
 from . import metrics as M
 from . import realdata
@@ -144,21 +143,7 @@ class Tuner:
 
     def _prepare_dir(self) -> int:
         """Create or check the run folder; return the last finished iteration (-1 for a new run)."""
-        run, folder = self.run_dir, self.folder
-        if run.exists() and not run.is_dir():
-            raise UserError(f"{run}: --out exists and is not a folder")
-        refuse_other_runs(run, own=(RunFolder.RUN_FILE,))
-        if folder.is_run():
-            if not self.resume:
-                raise UserError(f"{run}: already holds a tuning run; pass --resume to continue it or choose a new --out")
-            stored = TuneConfig.from_dict(folder.read_description()["config"])
-            require_same_settings(folder.run_file, stored.to_dict(), self.config.to_dict(), "resume",
-                                  ignore=TuneConfig.NON_SEMANTIC)
-            return folder.finished_iterations()
-        if folder.holds_other_files():
-            raise UserError(f"{run}: --out folder is not empty and holds no tuning run")
-        check_output_dir(run)
-        return -1
+        return self.folder.check_for(self.config, self.resume)
 
     def _write_run_file(self) -> None:
         atomic_write_json(self.folder.run_file, {

@@ -36,6 +36,30 @@ class RunFolder:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
+    def check_for(self, config: Any, resume: bool) -> int:
+        """UserError unless this folder can take the tuning run ``config`` (a TuneConfig): new and writable,
+        or, with ``resume``, a run with the same settings. Returns its last finished iteration (-1: new)."""
+        from scenegen.outdir import check_output_dir, refuse_other_runs
+        from scenegen.settings import require_same_settings
+
+        from .config import TuneConfig
+
+        run = self.root
+        if run.exists() and not run.is_dir():
+            raise UserError(f"{run}: --out exists and is not a folder")
+        refuse_other_runs(run, own=(self.RUN_FILE,))
+        if self.is_run():
+            if not resume:
+                raise UserError(f"{run}: already holds a tuning run; pass --resume to continue it or choose a new --out")
+            stored = TuneConfig.from_dict(self.read_description()["config"])
+            require_same_settings(self.run_file, stored.to_dict(), config.to_dict(), "resume",
+                                  ignore=TuneConfig.NON_SEMANTIC)
+            return self.finished_iterations()
+        if self.holds_other_files():
+            raise UserError(f"{run}: --out folder is not empty and holds no tuning run")
+        check_output_dir(run)
+        return -1
+
     def __repr__(self) -> str:
         return f"RunFolder({str(self.root)!r})"
 
