@@ -30,8 +30,10 @@ class _Parser(argparse.ArgumentParser):
 
 def _register_core(sub: argparse._SubParsersAction) -> None:
     from . import commands
+    from .export import cli as export_cli
 
     commands.register(sub)
+    export_cli.register(sub)
 
 
 def _optional_registrars() -> List[Callable[[argparse._SubParsersAction], None]]:
