@@ -179,6 +179,20 @@ def cases() -> List[Case]:
                                              "scenegen:{t}/frames", "--out", "{t}/out.json"], "garbage.pt"),
         _case("eval-seg: --out is a folder", ["eval-seg", "--checkpoint", "{t}/garbage.pt", "--data",
                                               "scenegen:{t}/frames", "--out", "{t}/folder"], "folder"),
+        # export
+        _case("export coco: missing run folder", ["export", "coco", "{t}/nodata", "--out", "{t}/out.json"],
+              "no such render folder"),
+        _case("export kitti: a folder with no frames", ["export", "kitti", "{t}/folder", "--out", "{t}/out"],
+              "holds no complete frames"),
+        _case("export coco: --out is a folder", ["export", "coco", "{t}/frames", "--out", "{t}/folder"],
+              "is a folder"),
+        _case("export kitti: --out is a file", ["export", "kitti", "{t}/frames", "--out", "{t}/afile"], "afile"),
+        _case("export coco: unknown split", ["export", "coco", "{t}/frames", "--split", "test", "--out",
+                                             "{t}/out.json"], "--split test"),
+        _case("export coco: a scene JSON without a camera", ["export", "coco", "{t}/frames", "--out",
+                                                             "{t}/out.json"], "missing 'camera'"),
+        _case("export kitti: a damaged instanceIds PNG", ["export", "kitti", "{t}/badmask", "--out", "{t}/out"],
+              "c_000000_000000_gtFine_instanceIds.png"),
         # report, sheet, experiment
         _case("report: not a tuning run", ["report", "{t}/folder"], "folder"),
         _case("report: a run with no finished iteration", ["report", "{t}/tunerun"], "no finished iteration"),
@@ -246,10 +260,19 @@ def make_inputs(scratch: Path) -> None:
     (scratch / "tunerun" / "run.json").write_text(json.dumps({"config": {}}))
     _frames(scratch / "frames", Image)
     _frames(scratch / "corrupt", Image, corrupt=True)
+    _frames(scratch / "badmask", Image, corrupt=True, cut="instance_ids", scene=json.dumps(SCENE_32x16))
 
 
-def _frames(root: Path, Image, corrupt: bool = False) -> None:
-    """A one-frame set as scenegen writes it (train split, city ``c``); ``corrupt``: its image cut short."""
+#: the smallest scene record `scenegen export` reads: a 32x16 camera and no instances
+SCENE_32x16 = {"camera": {"K": [[30, 0, 16], [0, 30, 8], [0, 0, 1]],
+                          "intrinsics": {"fx": 30, "fy": 30, "cx": 16, "cy": 8, "width": 32, "height": 16},
+                          "world_to_camera_cv": {"R": [[1, 0, 0], [0, 0, -1], [0, 1, 0]], "t": [0, 1.5, 0]}},
+               "instances": []}
+
+
+def _frames(root: Path, Image, corrupt: bool = False, cut: str = "image", scene: str = "{}") -> None:
+    """A one-frame set as scenegen writes it (train split, city ``c``) with ``scene`` as its scene JSON;
+    ``corrupt``: its ``cut`` file (a FrameId file kind) cut short."""
     import numpy as np
 
     from scenegen.layout import FrameId
@@ -257,8 +280,8 @@ def _frames(root: Path, Image, corrupt: bool = False) -> None:
     for kind, path in FrameId(root, "train", "c", 0, 0).paths().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if kind == "scene":
-            path.write_text("{}")
-        elif kind == "image" and corrupt:
+            path.write_text(scene)
+        elif kind == cut and corrupt:
             path.write_bytes(b"\x89PNG\r\n\x1a\n cut short")
         elif kind in ("image", "color"):
             Image.fromarray(np.full((16, 32, 3), 90, np.uint8)).save(path)

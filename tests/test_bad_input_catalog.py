@@ -17,7 +17,7 @@ def test_the_catalogue_covers_every_subcommand_with_at_least_60_distinct_cases()
     assert len({c.args for c in CASES}) == len(CASES)
     commands = {c.args[0] for c in CASES}
     assert commands == {"params", "sample", "render", "tune", "train-seg", "eval-seg", "report", "sheet",
-                        "experiment"}
+                        "experiment", "export"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
