@@ -151,6 +151,26 @@ def test_a_visible_cars_camera_box_centre_projects_onto_it(run):
     assert np.isclose(np.linalg.norm(cam[0] - cam[7]), np.linalg.norm(world[0] - world[7]))
 
 
+def test_kitti_rotation_y_points_at_the_vehicles_nose(run):
+    """KITTI's box (location, l, rotation_y) puts the nose where the world box's local +y end is (within the
+    tilt a pitched camera brings), for every visible car and truck."""
+    checked = 0
+    for fid in list_frames(run):
+        frame = load_frame(fid)
+        for b in frame_boxes(frame):
+            if b.label not in ("car", "truck") or not b.pixels or not b.in_front:
+                continue
+            w, l, h = b.world.size_xyz
+            yaw = b.world.yaw
+            nose_world = np.array(b.world.center_bottom) + [-math.sin(yaw) * l / 2, math.cos(yaw) * l / 2, 0]
+            nose_cam = frame.camera.R @ nose_world + frame.camera.t
+            ry = b.camera.yaw
+            kitti_nose = np.array(b.camera.bottom_center) + [math.cos(ry) * l / 2, 0, -math.sin(ry) * l / 2]
+            assert np.linalg.norm(kitti_nose - nose_cam) < 0.25 * l, (b.instance_id, kitti_nose, nose_cam)
+            checked += 1
+    assert checked >= 3
+
+
 def test_export_is_deterministic_and_a_run_with_two_splits_needs_split(run, coco_file, tmp_path):
     again = tmp_path / "again.json"
     assert run_cli("export", "coco", run, "--quiet", "--out", again).returncode == 0

@@ -15,14 +15,14 @@ Conventions (see docs/exports.md):
   It includes the part of the box the object's own shape does not fill, so an unoccluded car scores about
   0.1-0.3 and an unoccluded person more; it is 0 when nothing of the box is in the image.
 * Camera-axes boxes are KITTI-style: OpenCV axes (x right, y down, z forward, metres), size ``(h, w, l)``
-  with ``l`` along the object's local +y (its length), ``yaw`` = rotation about the camera y axis of that
+  with ``l`` along the object's local +y (its length; a vehicle's nose points to +y), ``yaw`` = rotation about the camera y axis of that
   length axis (0: pointing along camera +x).  World boxes keep the scene record's axes (Z up).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
@@ -201,11 +201,13 @@ def world_box(box3d: Dict[str, Any]) -> WorldBox:
                     corners=tuple(_tuple(c) for c in np.asarray(box3d["corners"], dtype=float)))
 
 
-def instance_boxes(frame: FrameData, inst: Dict[str, Any]) -> InstanceBoxes:
-    """All boxes of one instance record of ``frame`` (visible ones from the mask, the rest from its 3D box)."""
+def instance_boxes(frame: FrameData, inst: Dict[str, Any], present: Optional[Set[int]] = None) -> InstanceBoxes:
+    """All boxes of one instance record of ``frame`` (visible ones from the mask, the rest from its 3D box);
+    ``present``: the ids in the mask, when known (skips the mask of an absent instance)."""
     cam = frame.camera
-    mask = frame.instance_ids == int(inst["instance_id"])
-    pixels = int(mask.sum())
+    iid = int(inst["instance_id"])
+    mask = frame.instance_ids == iid if present is None or iid in present else None
+    pixels = int(mask.sum()) if mask is not None else 0
     cbox = camera_box(cam, inst["box3d"])
     corners = np.asarray(cbox.corners)
     fbox = full_box(cam, corners)
@@ -221,4 +223,5 @@ def instance_boxes(frame: FrameData, inst: Dict[str, Any]) -> InstanceBoxes:
 
 def frame_boxes(frame: FrameData) -> List[InstanceBoxes]:
     """Boxes of every instance record of a frame, in the record's order."""
-    return [instance_boxes(frame, inst) for inst in frame.instances]
+    present = {int(v) for v in np.unique(frame.instance_ids)}
+    return [instance_boxes(frame, inst, present) for inst in frame.instances]

@@ -37,7 +37,7 @@ def frame_entries(frame: FrameData, image_id: int, first_ann_id: int) -> tuple[D
     from pycocotools import mask as mask_utils
 
     fid, cam = frame.fid, frame.camera
-    image = {"id": image_id, "file_name": str(fid.path("image").relative_to(fid.root)), "width": cam.width,
+    image = {"id": image_id, "file_name": fid.path("image").relative_to(fid.root).as_posix(), "width": cam.width,
              "height": cam.height, "split": fid.split, "city": fid.city, "seq": fid.seq, "frame": fid.frame}
     known = {c["id"] for c in categories()}
     anns = []
