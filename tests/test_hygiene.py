@@ -131,7 +131,7 @@ def test_every_subcommand_is_registered():
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert {"params", "sample", "render", "sheet", "tune", "report", "train-seg", "eval-seg",
-            "experiment"} <= set(sub.choices)
+            "experiment", "export"} <= set(sub.choices)
 
 
 def test_version_is_the_installed_package_version():
