@@ -14,6 +14,7 @@ from scenegen.cad import CadOptions
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_json
 from scenegen.layout import MANIFEST
+from scenegen.render_settings import EXECUTION_ONLY
 
 from .worker import FrameResult
 
@@ -33,7 +34,7 @@ def software_versions() -> Dict[str, str]:
 
 def look_settings(settings: Mapping[str, Any]) -> Dict[str, Any]:
     """Render settings that change the output (not device or thread count)."""
-    return {k: v for k, v in settings.items() if k not in ("device", "threads")}
+    return {k: v for k, v in settings.items() if k not in EXECUTION_ONLY}
 
 
 def run_key(params_version: str, seed: int, settings: Mapping[str, Any], split: str, city: str,

@@ -10,6 +10,8 @@ from .limits import MAX_SAMPLES
 
 MAX_SIDE = 8192
 DEVICES = ("auto", "cpu", "gpu")
+#: settings that change how a frame is computed, not what it looks like (left out of frame records)
+EXECUTION_ONLY = ("device", "threads")
 
 
 def parse_resolution(text: str) -> Tuple[int, int]:
@@ -47,6 +49,10 @@ class RenderSettings:
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
+
+    def look(self) -> Dict[str, Any]:
+        """The settings that change the frame's pixels (not the device or thread count)."""
+        return {k: v for k, v in asdict(self).items() if k not in EXECUTION_ONLY}
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> "RenderSettings":

@@ -20,7 +20,8 @@ from .spec import SceneSpec
 
 
 def scene_record(spec: SceneSpec, seed: FrameSeed, params_version: str, settings: RenderSettings) -> Dict[str, Any]:
-    """The scene JSON of a frame: seed, params version, z, the full spec, camera and 3D boxes."""
+    """The scene JSON of a frame: seed, params version, z, the full spec, camera, 3D boxes and the render
+    settings that change pixels (not the device: a frame's record is the same on a CPU and a GPU)."""
     instances = []
     for obj in spec.instances():
         box = {"center_bottom": list(obj.location), "size_xyz": list(obj.size), "yaw": obj.yaw,
@@ -35,7 +36,7 @@ def scene_record(spec: SceneSpec, seed: FrameSeed, params_version: str, settings
         "params_version": params_version,
         "variables": dict(spec.variables),
         "camera": camera_record(spec.camera, settings.width, settings.height),
-        "render": settings.to_dict(),
+        "render": settings.look(),
         "instances": instances,
         "scene": spec.to_dict(),
     }

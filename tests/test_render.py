@@ -238,3 +238,24 @@ def test_bare_crowns_are_see_through_but_labelled_whole():
     assert lum(bare) > lum(leafy) + 6
     green = lambda f: (f.rgb[leafy_mask][:, 1].astype(float) - f.rgb[leafy_mask][:, [0, 2]].mean(1)).mean()
     assert green(bare) < green(leafy)
+
+
+def test_frame_records_leave_out_the_device_and_compare_renders_finds_a_changed_label(rendered_set, tmp_path):
+    """What bench/gpu_check.sh relies on: a frame's scene record does not name the device or threads it
+    was rendered with, and bench/compare_renders.py flags a label file that differs."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from compare_renders import compare
+
+    record = json.loads(next((rendered_set / "scene").rglob("*_scene.json")).read_text())
+    assert "device" not in record["render"] and "threads" not in record["render"]
+    copy = tmp_path / "copy"
+    shutil.copytree(rendered_set, copy)
+    assert compare(rendered_set, copy) == (4, [])
+    label = sorted(copy.rglob("*_gtFine_labelIds.png"))[0]
+    label.write_bytes(label.read_bytes()[:-1] + b"\x00")
+    shared, differing = compare(rendered_set, copy)
+    assert shared == 4 and differing == [str(label)]
