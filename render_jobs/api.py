@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any, List, Optional, Sequence
 
 from scenegen.cad import CadOptions
-from scenegen.errors import UserError
 from scenegen.layout import FrameId
 from scenegen.params import ParameterSpace
 from scenegen.render_settings import RenderSettings

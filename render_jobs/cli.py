@@ -15,7 +15,7 @@ from .defaults import EXECUTORS
 # Flags that say what to render: in a job file these live in the file.
 _LOOK_FLAGS = {"params": "--params", "frames": "--frames", "seed": "--seed", "resolution": "--resolution",
                "samples": "--samples", "no_denoise": "--no-denoise", "out": "--out", "split": "--split",
-               "city": "--city", "catalog": "--catalog", "cad_share": "--cad-share"}
+               "city": "--city", "catalog": "--catalog", "cad_share": "--cad-share", "outputs": "--outputs"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resolution", metavar="WxH", help="image size (default: 512x256)")
     p.add_argument("--samples", type=positive_int("--samples"), help="Cycles samples per pixel (default 16)")
     p.add_argument("--no-denoise", action="store_true", default=None, help="turn off denoising")
+    p.add_argument("--outputs", metavar="KINDS",
+                   help="extra ground truth per frame, comma-separated: depth (metres, .npy), disparity "
+                        "(Cityscapes disparity PNG + camera JSON), normals (camera axes, 16-bit PNG); "
+                        "see docs/ground_truth.md")
     p.add_argument("--catalog", metavar="FILE",
                    help="YAML catalog of your own CAD models (OBJ, glTF, .blend) with a class and scale each; "
                         "objects of those classes are drawn from it (see README)")
@@ -60,6 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def job_from_args(args: argparse.Namespace):
     """The JobSpec of a ``render`` command line (job file plus overrides, or the flag form)."""
+    from scenegen.ground_truth import parse_outputs
+
     from .jobfile import JobSpec, load_job, with_overrides
 
     if args.job:
@@ -76,7 +82,8 @@ def job_from_args(args: argparse.Namespace):
                       resolution=parse_resolution(args.resolution or "512x256"),
                       samples=args.samples or 16, denoise=not args.no_denoise,
                       split=args.split or "train", city=args.city or "scenegen",
-                      catalog=Path(args.catalog) if args.catalog else None, cad_share=args.cad_share)
+                      catalog=Path(args.catalog) if args.catalog else None, cad_share=args.cad_share,
+                      outputs=parse_outputs(args.outputs))
     if args.ray_address and (args.executor or job.executor) != "ray":
         raise UserError("--ray-address needs --executor ray")
     return with_overrides(job, device=args.device, workers=args.workers, threads=args.threads,

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from scenegen.cad import DEFAULT_CAD_SHARE, CadOptions, check_share, load_cad
 from scenegen.errors import UserError
+from scenegen.ground_truth import parse_outputs
 from scenegen.layout import valid_city_name
 from scenegen.limits import MAX_FRAMES, MAX_RETRIES, MAX_WORKERS
 from scenegen.params import ParameterSpace, load_space
@@ -51,6 +52,7 @@ class JobSpec:
     ray_address: Optional[str] = None
     retries: int = DEFAULT_RETRIES
     sheet: bool = True
+    outputs: Tuple[str, ...] = ()  # extra ground truth (scenegen.ground_truth.OUTPUT_KINDS)
     source: str = "<flags>"
 
     def load_space(self) -> ParameterSpace:
@@ -182,6 +184,7 @@ _FIELDS: Dict[str, Callable[[str, Any], Any]] = {
     "ray_address": _text,
     "retries": _int(0, MAX_RETRIES + 1),
     "sheet": _bool,
+    "outputs": lambda where, v: parse_outputs(v, where),
 }
 
 

@@ -8,7 +8,7 @@ import socket
 import sys
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from scenegen.cad import CadOptions
 from scenegen.errors import UserError
@@ -38,10 +38,13 @@ def look_settings(settings: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 def run_key(params_version: str, seed: int, settings: Mapping[str, Any], split: str, city: str,
-            variables_hash: Optional[str] = None, cad: Optional[CadOptions] = None) -> Dict[str, Any]:
+            variables_hash: Optional[str] = None, cad: Optional[CadOptions] = None,
+            outputs: Sequence[str] = ()) -> Dict[str, Any]:
     """The inputs that must match for a rerun into the same folder to resume rather than clash."""
     key = {"params_version": params_version, "seed": seed, "render": look_settings(settings), "split": split,
            "city": city}
+    if outputs:
+        key["outputs"] = list(outputs)
     if variables_hash:
         key["variables"] = variables_hash
     if cad is not None:

@@ -46,9 +46,10 @@ class RenderRun:
         refuse_other_runs(root, own=("manifest.json",))
         if settings.device == "gpu":
             check_gpu_available()
-        key = run_key(space.version, job.seed, settings.to_dict(), job.split, job.city, job.variables_hash(), cad)
+        key = run_key(space.version, job.seed, settings.to_dict(), job.split, job.city, job.variables_hash(), cad,
+                      job.outputs)
         old = check_resumable(root, key) if root.is_dir() else None
-        target = OutputTarget(root, job.split, job.city)
+        target = OutputTarget(root, job.split, job.city, job.outputs)
         # SIGTERM is hooked after the engine starts: ray.init installs a SIGTERM handler of its own.
         factory = with_cad(self.factory, cad)
         with RenderEngine(space, settings, target, options, factory) as engine, _sigterm_as_interrupt():

@@ -5,7 +5,6 @@ task; both render whole work units with one Blender session per process.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import time
@@ -25,11 +24,13 @@ from .frames import FrameRequest, WorkUnit
 
 @dataclass(frozen=True)
 class OutputTarget:
-    """Where frames go: output root, split and city."""
+    """Where frames go: output root, split and city, and which extra outputs each frame gets
+    (scenegen.ground_truth.OUTPUT_KINDS)."""
 
     root: Path
     split: str = "train"
     city: str = "scenegen"
+    outputs: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -80,11 +81,8 @@ class FrameRenderer:
         self.space = space
         self.settings = settings
         self.cad = cad
-        # The scene JSON records how a frame looks, not how it was scheduled: thread count is left out so
-        # a frame is byte-identical whichever worker layout rendered it.
-        self._record_settings = dataclasses.replace(settings, threads=0)
         self.target = target
-        self._renderer = Renderer(settings)
+        self._renderer = Renderer(settings, outputs=tuple(target.outputs))
 
     @property
     def device(self) -> str:
@@ -102,10 +100,10 @@ class FrameRenderer:
         t1 = time.perf_counter()
         frame = self._renderer.render(spec)
         t2 = time.perf_counter()
-        record = scene_record(spec, request.seed, self.space.version, self._record_settings)
+        record = scene_record(spec, request.seed, self.space.version, self.settings)
         if cad is not None:
             record["cad"] = cad.record()
-        write_frame(fid, frame, record)
+        write_frame(fid, frame, record, self.target.outputs)
         t3 = time.perf_counter()
         timings = {"layout": t1 - t0, **self._renderer.timings.as_dict(), "write": t3 - t2, "total": t3 - t0,
                    "cpu": time.process_time() - cpu0}  # all threads of this process

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -41,11 +41,14 @@ class Segment:
 
 @dataclass(frozen=True)
 class FrameArrays:
-    """A finished frame: 8-bit RGB, Cityscapes label ids (uint8) and instance ids (uint16)."""
+    """A finished frame: 8-bit RGB, Cityscapes label ids (uint8) and instance ids (uint16); with extra
+    outputs also the depth along the optical axis (metres, float32, 1e10 at the sky) and world-axes normals."""
 
     rgb: np.ndarray
     label_ids: np.ndarray
     instance_ids: np.ndarray
+    depth: Optional[np.ndarray] = None
+    normals_world: Optional[np.ndarray] = None
 
 
 def decode_object_index(index: np.ndarray, segments: Sequence[Segment]) -> Tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,8 @@
 
 ``<out>/leftImg8bit/<split>/<city>/<city>_<seq:06d>_<frame:06d>_leftImg8bit.png`` and beside it
 in ``gtFine`` the ``_gtFine_labelIds``, ``_color``, ``_instanceIds`` and ``_labelTrainIds`` PNGs,
-plus ``<out>/scene/<split>/<city>/<stem>_scene.json``.  ``<out>/manifest.json`` describes the run.
+plus ``<out>/scene/<split>/<city>/<stem>_scene.json``.  ``<out>/manifest.json`` describes the run.  With
+``render --outputs`` also ``depth/``, ``disparity/``, ``camera/`` and ``normals/`` (scenegen.ground_truth).
 """
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ _SUFFIX = {
     "instance_ids": ("gtFine", "_gtFine_instanceIds.png"),
     "train_ids": ("gtFine", "_gtFine_labelTrainIds.png"),
     "scene": ("scene", "_scene.json"),
+}
+#: files of the extra outputs (``render --outputs``; scenegen.ground_truth): written before the image, so a
+#: complete frame has them; they do not decide whether a frame is complete
+_OUTPUT_SUFFIX = {
+    "depth": ("depth", "_depth.npy"),
+    "disparity": ("disparity", "_disparity.png"),
+    "camera": ("camera", "_camera.json"),
+    "normals": ("normals", "_normals.png"),
 }
 _STEM_RE = re.compile(r"^(?P<city>.+)_(?P<seq>\d{6})_(?P<frame>\d{6})$")
 _CITY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
@@ -46,7 +55,8 @@ class FrameId:
         return f"{self.city}_{self.seq:06d}_{self.frame:06d}"
 
     def path(self, kind: str) -> Path:
-        folder, suffix = _SUFFIX[kind]
+        """The file of ``kind``: one of FILE_KINDS, or an extra output's (depth, disparity, camera, normals)."""
+        folder, suffix = _SUFFIX[kind] if kind in _SUFFIX else _OUTPUT_SUFFIX[kind]
         return Path(self.root) / folder / self.split / self.city / f"{self.stem}{suffix}"
 
     def paths(self) -> Dict[str, Path]:

@@ -5,12 +5,14 @@ order: a frame counts as done only when all of its files exist.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping
+import io
+from typing import Any, Dict, Mapping, Sequence
 
 import numpy as np
 
+from . import ground_truth as gt
 from .camera_model import camera_record
-from .io import atomic_write_json, atomic_write_png
+from .io import atomic_write_bytes, atomic_write_json, atomic_write_png
 from .labels import CITYSCAPES_TO_TRAINID, ID_TO_NAME, colorize, label_id
 from .imaging import FrameArrays
 from .layout import FrameId
@@ -42,14 +44,34 @@ def scene_record(spec: SceneSpec, seed: FrameSeed, params_version: str, settings
     }
 
 
+def write_outputs(fid: FrameId, frame: FrameArrays, camera: Mapping[str, Any], outputs: Sequence[str]) -> None:
+    """The extra outputs' files of one frame (scenegen.ground_truth): depth, disparity + camera, normals."""
+    if not outputs:
+        return
+    depth = gt.sky_as_inf(frame.depth)
+    if "depth" in outputs:
+        buffer = io.BytesIO()
+        np.save(buffer, depth)
+        atomic_write_bytes(fid.path("depth"), buffer.getvalue())
+    if "disparity" in outputs:
+        atomic_write_png(fid.path("disparity"), gt.disparity_png(depth, camera["intrinsics"]["fx"]))
+        atomic_write_json(fid.path("camera"), gt.cityscapes_camera(camera))
+    if "normals" in outputs:
+        rotation = camera["world_to_camera_cv"]["R"]
+        normals = gt.world_to_camera_normals(frame.normals_world.astype(np.float64), rotation)
+        atomic_write_png(fid.path("normals"), gt.normals_png(normals, np.isfinite(depth)))
+
+
 def pixel_counts(label_ids: np.ndarray) -> Dict[str, int]:
     """Pixels per class name in a label image."""
     values, counts = np.unique(label_ids, return_counts=True)
     return {ID_TO_NAME[int(v)]: int(c) for v, c in zip(values, counts)}
 
 
-def write_frame(fid: FrameId, frame: FrameArrays, record: Mapping[str, Any]) -> None:
-    """Write all files of one frame (labels, colour, instances, trainIds, scene JSON, image)."""
+def write_frame(fid: FrameId, frame: FrameArrays, record: Mapping[str, Any], outputs: Sequence[str] = ()) -> None:
+    """Write all files of one frame (labels, colour, instances, trainIds, scene JSON, the extra ``outputs``,
+    image last)."""
+    write_outputs(fid, frame, record["camera"], outputs)
     atomic_write_png(fid.path("label_ids"), frame.label_ids.astype(np.uint8))
     atomic_write_png(fid.path("instance_ids"), frame.instance_ids.astype(np.uint16))
     atomic_write_png(fid.path("train_ids"), CITYSCAPES_TO_TRAINID[frame.label_ids])

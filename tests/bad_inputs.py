@@ -83,6 +83,7 @@ JOB_BODIES = {
     "a trillion workers": ("frames: 1\nworkers: 1000000000000\n", "workers"),
     "a string resolution": ("frames: 1\nresolution: big\n", "resolution"),
     "missing params file": ("frames: 1\nout: o\nparams: nope.yaml\n", "nope.yaml"),
+    "outputs not a list of kinds": ("frames: 1\nout: o\noutputs: {depth: 1}\n", "outputs"),
 }
 
 
@@ -127,6 +128,8 @@ def cases() -> List[Case]:
         _case("render: absurd resolution", ["render", "--frames", "1", "--resolution", "100000x100000",
                                             "--out", "{t}/out"], "--resolution"),
         _case("render: zero samples", ["render", "--frames", "1", "--samples", "0", "--out", "{t}/out"], "--samples"),
+        _case("render: an unknown extra output", ["render", "--frames", "1", "--outputs", "depth,flow", "--out", "{t}/out"],
+              "unknown output(s) flow"),
         _case("render: unknown flag", ["render", "--fames", "3", "--out", "{t}/out"], "unrecognized arguments"),
         _case("render: params beyond physical range", ["render", "--frames", "1", "--params",
                                                        "{t}/p_negative_building_height.yaml", "--out", "{t}/out"],

@@ -7,7 +7,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import bpy
 import numpy as np
@@ -39,6 +39,7 @@ class Renderer:
     """Renders frames in this process; configure once, then call :meth:`render` per scene."""
 
     settings: RenderSettings
+    outputs: Tuple[str, ...] = ()  # extra outputs (scenegen.ground_truth.OUTPUT_KINDS)
     device: str = ""
     timings: RenderTimings = field(default_factory=RenderTimings)
     _exr: Optional[Path] = None
@@ -48,7 +49,7 @@ class Renderer:
         if self._exr is None:
             self._exr = session.scratch_dir() / "frame.exr"
             with _quiet(self._exr.parent / "blender.log"):  # GPU probing prints library warnings
-                self.device = session.configure(scene, self.settings, self._exr)
+                self.device = session.configure(scene, self.settings, self._exr, normals="normals" in self.outputs)
         return scene
 
     def render(self, spec: SceneSpec) -> FrameArrays:
@@ -60,12 +61,17 @@ class Renderer:
         with _quiet(self._exr.parent / "blender.log"):
             bpy.ops.render.render(write_still=True)
         t2 = time.perf_counter()
-        linear, depth, index = read_passes(self._exr)
+        channels = read_channels(self._exr)
+        linear, depth, index = passes(channels)
         label_ids, instance_ids = decode_object_index(index, segments)
         rgb = finish_rgb(linear, depth, spec.fog, ambient_rgb(spec.sun, spec.sky), spec.camera)
+        normals = None
+        if "normals" in self.outputs:
+            normals = np.stack([channels[f"ViewLayer.Normal.{c}"] for c in "XYZ"], axis=-1)
         t3 = time.perf_counter()
         self.timings = RenderTimings(build=t1 - t0, render=t2 - t1, readback=t3 - t2)
-        return FrameArrays(rgb=rgb, label_ids=label_ids, instance_ids=instance_ids)
+        return FrameArrays(rgb=rgb, label_ids=label_ids, instance_ids=instance_ids,
+                           depth=depth if self.outputs else None, normals_world=normals)
 
     def close(self) -> None:
         """Delete this process's scratch files."""
@@ -94,16 +100,17 @@ def _quiet(log_path: Path):
                 os.close(fd)
 
 
-def read_passes(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Linear RGB (H, W, 3), depth (H, W) and object index (H, W) from Cycles' multilayer EXR.
-
-    EXR rows run top to bottom, as images do.
-    """
+def read_channels(path: Path) -> Dict[str, np.ndarray]:
+    """Every channel of Cycles' multilayer EXR by name (``ViewLayer.Depth.Z``, ...); rows top to bottom."""
     channels = {}
     with OpenEXR.File(str(path), separate_channels=True) as f:
         for part in f.parts:
             channels.update({name: ch.pixels for name, ch in part.channels.items()})
+    return channels
+
+
+def passes(channels: Dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Linear RGB (H, W, 3), depth along the optical axis (H, W) and object index (H, W)."""
     rgb = np.stack([channels[f"ViewLayer.Combined.{c}"] for c in "RGB"], axis=-1)
-    depth = channels["ViewLayer.Depth.Z"]
-    index = channels["ViewLayer.Object Index.X"]
-    return rgb, depth, index
+    return rgb, channels["ViewLayer.Depth.Z"], channels["ViewLayer.Object Index.X"]
+

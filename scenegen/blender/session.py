@@ -44,8 +44,9 @@ def scratch_dir() -> Path:
     return path
 
 
-def configure(scene: "bpy.types.Scene", settings: RenderSettings, exr_path: Path) -> str:
-    """Set Cycles up for ``settings``; the render writes a multilayer EXR to ``exr_path``.
+def configure(scene: "bpy.types.Scene", settings: RenderSettings, exr_path: Path, normals: bool = False) -> str:
+    """Set Cycles up for ``settings``; the render writes a multilayer EXR to ``exr_path`` (with the surface
+    normal pass when ``normals``).
 
     Returns the device actually used ("CPU" or "GPU").
     """
@@ -98,6 +99,7 @@ def configure(scene: "bpy.types.Scene", settings: RenderSettings, exr_path: Path
     layer.use_pass_combined = True
     layer.use_pass_z = True
     layer.use_pass_object_index = True
+    layer.use_pass_normal = normals
     layer.pass_alpha_threshold = LABEL_ALPHA_THRESHOLD
 
     img = r.image_settings
