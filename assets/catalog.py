@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import struct
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
@@ -193,8 +194,9 @@ def _positive(where: str, entry: dict, key: str, default: float) -> float:
     return number
 
 
-def load_catalog(path: str | Path) -> Catalog:
-    """Read and validate a catalog YAML file; paths are resolved relative to it.
+def load_catalog(path: str | Path, load_in_blender: bool = True) -> Catalog:
+    """Read and validate a catalog YAML file; paths are resolved relative to it. With ``load_in_blender``
+    (the default) every glTF and .blend model is also imported once in a Blender process of its own.
 
     Any problem raises CatalogError (a UserError: exit code 2) with one line naming the file and entry.
     """
@@ -203,7 +205,47 @@ def load_catalog(path: str | Path) -> Catalog:
     entries = doc.get("models") if isinstance(doc, dict) else None
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{path}: expected a non-empty 'models:' list")
-    return Catalog(tuple(_model(e, path.parent, f"{path}: models[{k}]") for k, e in enumerate(entries)))
+    models = tuple(_model(e, path.parent, f"{path}: models[{k}]") for k, e in enumerate(entries))
+    if load_in_blender:
+        verify_in_blender(path, models)
+    return Catalog(models)
+
+
+#: seconds a Blender process may take to import a catalog's glTF and .blend models
+LOAD_CHECK_TIMEOUT_S = 600
+
+
+def verify_in_blender(catalog: Path, models: Sequence[CadModel]) -> None:
+    """Import every glTF and .blend model once, in a Blender process of its own, as render workers will
+    (a damaged file fails here, with one line, instead of in every worker). OBJ files are parsed here already."""
+    todo = sorted({(m.path, m.format) for m in models if m.format in ("gltf", "blend")})
+    if not todo:
+        return
+    bad = _blender_load_failures(tuple(todo), tuple(Path(p).stat().st_mtime_ns for p, _ in todo))
+    if bad:
+        path, why = bad[0]
+        raise CatalogError(f"{catalog}: model file {path} does not load in Blender ({why})")
+
+
+@lru_cache(maxsize=16)
+def _blender_load_failures(models: Tuple[Tuple[str, str], ...], mtimes: Tuple[int, ...]) -> List[List[str]]:
+    """``[[path, why], ...]`` from ``assets.blender.check_models`` run on ``models`` (cached per file version)."""
+    import subprocess
+    import sys
+
+    try:
+        run = subprocess.run([sys.executable, "-m", "assets.blender.check_models"], input=json.dumps(models),
+                             capture_output=True, text=True, timeout=LOAD_CHECK_TIMEOUT_S,
+                             cwd=Path(__file__).resolve().parents[1])
+        last = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
+        return json.loads(last)["bad"] if last.startswith("{") else [[models[0][0], _last_line(run.stderr)]]
+    except subprocess.TimeoutExpired:
+        return [[models[0][0], f"Blender took more than {LOAD_CHECK_TIMEOUT_S} s to import the models"]]
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "the Blender process failed"
 
 
 def _model(e: Any, base: Path, where: str) -> CadModel:

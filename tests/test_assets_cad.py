@@ -59,7 +59,7 @@ def test_gltf_extent_from_accessors(tmp_path):
                           "componentType": 5126}]}
     (tmp_path / "m.gltf").write_text(json.dumps(doc))
     (tmp_path / "cat.yaml").write_text("models:\n  - {path: m.gltf, class: bus, up: y}\n")
-    assert load_catalog(tmp_path / "cat.yaml").models[0].size == pytest.approx((2.0, 4.0, 1.5))
+    assert load_catalog(tmp_path / "cat.yaml", load_in_blender=False).models[0].size == pytest.approx((2.0, 4.0, 1.5))
 
 
 def test_axis_conversion():
@@ -180,3 +180,22 @@ def test_render_cli_with_a_catalog_shows_car_labelled_cad_objects(tmp_path):
     for a, b in zip(list_frames(out), list_frames(ray_out), strict=True):
         for kind in ("label_ids", "instance_ids", "scene"):
             assert a.path(kind).read_bytes() == b.path(kind).read_bytes(), (a.stem, kind)
+
+
+@pytest.mark.blender
+def test_a_damaged_blend_with_a_valid_header_is_refused_once_in_the_parent(tmp_path):
+    """The parent imports glTF and .blend models once in a Blender process of its own: a file cut short
+    (its header intact) is one clear error, not a failure in every render worker."""
+    import subprocess
+    import sys
+
+    good = tmp_path / "box.blend"
+    script = ("import bpy; bpy.ops.wm.read_factory_settings(use_empty=True); "
+              "bpy.ops.mesh.primitive_cube_add(); bpy.ops.wm.save_as_mainfile(filepath=r'%s')" % good)
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, timeout=300)
+    (tmp_path / "cat.yaml").write_text("models:\n  - {path: box.blend, class: car, size: [2, 4, 1.5]}\n")
+    assert load_catalog(tmp_path / "cat.yaml").models[0].format == "blend"
+    data = good.read_bytes()
+    good.write_bytes(data[: len(data) // 3])
+    with pytest.raises(CatalogError, match="box.blend does not load in Blender"):
+        load_catalog(tmp_path / "cat.yaml")
