@@ -4,18 +4,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scenegen.cli_types import int_at_least, positive_int, run_seed, share
+from scenegen.cli_types import int_at_least, number, positive_int, run_seed, share
 from scenegen.commands import add_output_args, add_params_arg
 from scenegen.errors import UserError
-from scenegen.limits import MAX_FRAMES, MAX_RETRIES, MAX_WORKERS
+from scenegen.limits import MAX_FRAMES, MAX_RETRIES, MAX_SEQUENCE_LENGTH, MAX_WORKERS
 from scenegen.render_settings import parse_resolution
+from scenegen.sequence import DEFAULT_FPS, MAX_FPS
 
 from .defaults import EXECUTORS
 
 # Flags that say what to render: in a job file these live in the file.
 _LOOK_FLAGS = {"params": "--params", "frames": "--frames", "seed": "--seed", "resolution": "--resolution",
                "samples": "--samples", "no_denoise": "--no-denoise", "out": "--out", "split": "--split",
-               "city": "--city", "catalog": "--catalog", "cad_share": "--cad-share", "outputs": "--outputs"}
+               "city": "--city", "catalog": "--catalog", "cad_share": "--cad-share", "outputs": "--outputs",
+               "sequence_length": "--sequence-length", "fps": "--fps"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="extra ground truth per frame, comma-separated: depth (metres, .npy), disparity "
                         "(Cityscapes disparity PNG + camera JSON), normals (camera axes, 16-bit PNG); "
                         "see docs/ground_truth.md")
+    p.add_argument("--sequence-length", type=positive_int("--sequence-length", MAX_SEQUENCE_LENGTH), metavar="N",
+                   help="render sequences of N frames (one scene each, the camera driving along the street; "
+                        "forward and backward optical flow per frame); --frames counts all frames")
+    p.add_argument("--fps", type=number("--fps", minimum=0.0, maximum=MAX_FPS, above_minimum=True), metavar="F",
+                   help=f"frames per second of a sequence (default {DEFAULT_FPS:g})")
     p.add_argument("--catalog", metavar="FILE",
                    help="YAML catalog of your own CAD models (OBJ, glTF, .blend) with a class and scale each; "
                         "objects of those classes are drawn from it (see README)")
@@ -83,7 +90,8 @@ def job_from_args(args: argparse.Namespace):
                       samples=args.samples or 16, denoise=not args.no_denoise,
                       split=args.split or "train", city=args.city or "scenegen",
                       catalog=Path(args.catalog) if args.catalog else None, cad_share=args.cad_share,
-                      outputs=parse_outputs(args.outputs))
+                      outputs=parse_outputs(args.outputs), sequence_length=args.sequence_length or 1,
+                      fps=args.fps if args.fps is not None else DEFAULT_FPS)
     if args.ray_address and (args.executor or job.executor) != "ray":
         raise UserError("--ray-address needs --executor ray")
     return with_overrides(job, device=args.device, workers=args.workers, threads=args.threads,

@@ -15,10 +15,14 @@ FrameKey = Tuple[int, int]  # (iteration, frame_index): a frame's place in the o
 
 @dataclass(frozen=True)
 class FrameRequest:
-    """One frame: its seed identity and, optionally, explicit scene variables (else drawn from the space)."""
+    """One frame: its seed identity and, optionally, explicit scene variables (else drawn from the space).
+    A frame of a sequence (scenegen.sequence) also carries the sequence's length and frame rate: its seed's
+    iteration is the sequence, its frame index the frame within it."""
 
     seed: FrameSeed
     variables: Optional[Mapping[str, float]] = None
+    sequence_length: Optional[int] = None
+    fps: Optional[float] = None
 
     @property
     def key(self) -> FrameKey:
@@ -29,15 +33,17 @@ class FrameRequest:
         return FrameId(Path(root), split, city, self.seed.iteration, self.seed.frame_index)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"run_seed": self.seed.run_seed, "iteration": self.seed.iteration,
-                "frame_index": self.seed.frame_index,
-                "variables": dict(self.variables) if self.variables is not None else None}
+        d = {"run_seed": self.seed.run_seed, "iteration": self.seed.iteration, "frame_index": self.seed.frame_index,
+             "variables": dict(self.variables) if self.variables is not None else None}
+        if self.sequence_length is not None:
+            d.update(sequence_length=self.sequence_length, fps=self.fps)
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "FrameRequest":
         v = d.get("variables")
         return cls(FrameSeed(int(d["run_seed"]), int(d["iteration"]), int(d["frame_index"])),
-                   dict(v) if v is not None else None)
+                   dict(v) if v is not None else None, d.get("sequence_length"), d.get("fps"))
 
 
 def plan_frames(seed: int, count: int, iteration: int = 0, start: int = 0,
@@ -48,6 +54,11 @@ def plan_frames(seed: int, count: int, iteration: int = 0, start: int = 0,
         z = dict(variables[i]) if variables is not None else None
         reqs.append(FrameRequest(FrameSeed(seed, iteration, start + i), z))
     return reqs
+
+
+def plan_sequences(seed: int, sequences: int, length: int, fps: float) -> List[FrameRequest]:
+    """Requests for ``sequences`` sequences of ``length`` frames: stems ``<city>_<sequence>_<frame>``."""
+    return [FrameRequest(FrameSeed(seed, s, t), None, length, fps) for s in range(sequences) for t in range(length)]
 
 
 def check_unique(requests: Sequence[FrameRequest]) -> None:

@@ -16,14 +16,15 @@ from scenegen.cad import DEFAULT_CAD_SHARE, CadOptions, check_share, load_cad
 from scenegen.errors import UserError
 from scenegen.ground_truth import parse_outputs
 from scenegen.layout import valid_city_name
-from scenegen.limits import MAX_FRAMES, MAX_RETRIES, MAX_WORKERS
+from scenegen.limits import MAX_FRAMES, MAX_RETRIES, MAX_SEQUENCE_LENGTH, MAX_WORKERS
+from scenegen.sequence import DEFAULT_FPS, MAX_FPS
 from scenegen.params import ParameterSpace, load_space
 from scenegen.render_settings import DEVICES, RenderSettings, parse_resolution
 from scenegen.yamlfile import read_yaml
 
 from .defaults import DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, EXECUTORS
 from .engine import ExecOptions
-from .frames import FrameRequest, plan_frames
+from .frames import FrameRequest, plan_frames, plan_sequences
 
 MAX_SEED = 2**32
 
@@ -53,7 +54,16 @@ class JobSpec:
     retries: int = DEFAULT_RETRIES
     sheet: bool = True
     outputs: Tuple[str, ...] = ()  # extra ground truth (scenegen.ground_truth.OUTPUT_KINDS)
+    sequence_length: int = 1  # > 1: frames come in sequences of this length (scenegen.sequence)
+    fps: float = DEFAULT_FPS
     source: str = "<flags>"
+
+    def __post_init__(self) -> None:
+        if self.sequence_length > 1 and self.frames % self.sequence_length:
+            raise UserError(f"{self._where('frames')}: {self.frames} frames do not make whole sequences of "
+                            f"{self.sequence_length}")
+        if self.sequence_length > 1 and self.variables is not None:
+            raise UserError(f"{self._where('variables')}: explicit variables per frame do not combine with sequences")
 
     def load_space(self) -> ParameterSpace:
         """The parameter space; explicit variables are checked against it (ParamsError names the frame)."""
@@ -82,7 +92,13 @@ class JobSpec:
                               threads=self.threads)
 
     def requests(self) -> List[FrameRequest]:
+        if self.sequence_length > 1:
+            return plan_sequences(self.seed, self.frames // self.sequence_length, self.sequence_length, self.fps)
         return plan_frames(self.seed, self.frames, variables=self.variables)
+
+    def sequence_key(self) -> Optional[Dict[str, Any]]:
+        """The sequence settings that are part of the run key (None for single frames)."""
+        return {"length": self.sequence_length, "fps": self.fps} if self.sequence_length > 1 else None
 
     def options(self, progress: Any = True) -> ExecOptions:
         return ExecOptions(executor=self.executor, workers=self.workers, ray_address=self.ray_address,
@@ -143,6 +159,12 @@ def _resolution(where: str, v: Any) -> Tuple[int, int]:
         raise UserError(f"{where}: {str(e).split(': ', 1)[-1]}") from None
 
 
+def _fps(where: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= MAX_FPS:
+        raise UserError(f"{where} must be a number in (0, {MAX_FPS:g}], got {v!r}")
+    return float(v)
+
+
 def _share(where: str, v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise UserError(f"{where} must be a number in [0, 1], got {v!r}")
@@ -185,6 +207,8 @@ _FIELDS: Dict[str, Callable[[str, Any], Any]] = {
     "retries": _int(0, MAX_RETRIES + 1),
     "sheet": _bool,
     "outputs": lambda where, v: parse_outputs(v, where),
+    "sequence_length": _int(1, MAX_SEQUENCE_LENGTH + 1),
+    "fps": _fps,
 }
 
 

@@ -39,12 +39,14 @@ def look_settings(settings: Mapping[str, Any]) -> Dict[str, Any]:
 
 def run_key(params_version: str, seed: int, settings: Mapping[str, Any], split: str, city: str,
             variables_hash: Optional[str] = None, cad: Optional[CadOptions] = None,
-            outputs: Sequence[str] = ()) -> Dict[str, Any]:
+            outputs: Sequence[str] = (), sequence: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     """The inputs that must match for a rerun into the same folder to resume rather than clash."""
     key = {"params_version": params_version, "seed": seed, "render": look_settings(settings), "split": split,
            "city": city}
     if outputs:
         key["outputs"] = list(outputs)
+    if sequence:
+        key["sequence"] = dict(sequence)
     if variables_hash:
         key["variables"] = variables_hash
     if cad is not None:

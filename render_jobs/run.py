@@ -47,7 +47,7 @@ class RenderRun:
         if settings.device == "gpu":
             check_gpu_available()
         key = run_key(space.version, job.seed, settings.to_dict(), job.split, job.city, job.variables_hash(), cad,
-                      job.outputs)
+                      job.outputs, job.sequence_key())
         old = check_resumable(root, key) if root.is_dir() else None
         target = OutputTarget(root, job.split, job.city, job.outputs)
         # SIGTERM is hooked after the engine starts: ray.init installs a SIGTERM handler of its own.

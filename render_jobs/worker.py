@@ -5,6 +5,7 @@ task; both render whole work units with one Blender session per process.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
@@ -14,9 +15,12 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from scenegen.cad import CadOptions
+from scenegen import sequence
 from scenegen.grammar import frame_scene
+from scenegen.ground_truth import sky_as_inf
 from scenegen.params import ParameterSpace
 from scenegen.render_settings import RenderSettings
+from scenegen.seeding import FrameSeed
 from scenegen.writer import scene_record, write_frame
 
 from .frames import FrameRequest, WorkUnit
@@ -83,6 +87,8 @@ class FrameRenderer:
         self.cad = cad
         self.target = target
         self._renderer = Renderer(settings, outputs=tuple(target.outputs))
+        self._built: Optional[FrameSeed] = None  # the sequence whose scene Blender holds
+        self._base: Any = None  # that sequence's scene spec at its first frame
 
     @property
     def device(self) -> str:
@@ -94,20 +100,53 @@ class FrameRenderer:
         if skip_complete and fid.is_complete():
             return FrameResult(request, "skipped")
         t0, cpu0 = time.perf_counter(), time.process_time()
-        cad = self.cad
-        spec = frame_scene(self.space, request.seed, request.variables,
-                           **({"catalog": cad.catalog, "cad_share": cad.share} if cad else {}))
+        spec, step = self._scene(request)
         t1 = time.perf_counter()
-        frame = self._renderer.render(spec)
+        frame = self._renderer.render(spec, step=step)
         t2 = time.perf_counter()
         record = scene_record(spec, request.seed, self.space.version, self.settings)
-        if cad is not None:
-            record["cad"] = cad.record()
-        write_frame(fid, frame, record, self.target.outputs)
+        if self.cad is not None:
+            record["cad"] = self.cad.record()
+        flows = None
+        if request.sequence_length is not None:
+            record["sequence"], flows = self._sequence_ground_truth(request, frame)
+        write_frame(fid, frame, record, self.target.outputs, flows)
         t3 = time.perf_counter()
         timings = {"layout": t1 - t0, **self._renderer.timings.as_dict(), "write": t3 - t2, "total": t3 - t0,
                    "cpu": time.process_time() - cpu0}  # all threads of this process
         return FrameResult(request, "rendered", seconds=timings)
+
+    def _scene(self, request: FrameRequest) -> Tuple[Any, bool]:
+        """The frame's scene spec, and whether the Blender scene of the last frame can stay (the next frame of
+        the same sequence: only the camera moves)."""
+        cad = self.cad
+        options = {"catalog": cad.catalog, "cad_share": cad.share} if cad else {}
+        if request.sequence_length is None:
+            self._built = None
+            return frame_scene(self.space, request.seed, request.variables, **options), False
+        seed = sequence.scene_seed(request.seed)
+        step = self._built == seed
+        if not step:
+            self._base = frame_scene(self.space, seed, request.variables, **options)
+            self._built = seed
+        camera = sequence.camera_at(self._base.camera, request.seed.frame_index / request.fps,
+                                    sequence.ego_speed(request.seed))
+        return dataclasses.replace(self._base, camera=camera), step
+
+    def _sequence_ground_truth(self, request: FrameRequest, frame: Any) -> Tuple[Dict[str, Any], Tuple]:
+        """The scene record's ``sequence`` entry and the frame's (forward, backward) flow."""
+        t, fps, speed = request.seed.frame_index, request.fps, sequence.ego_speed(request.seed)
+        depth = sky_as_inf(frame.depth)
+        here = sequence.camera_at(self._base.camera, t / fps, speed)
+        flows = []
+        for other in (t + 1, t - 1):
+            if 0 <= other < request.sequence_length:
+                flows.append(sequence.flow(depth, here, sequence.camera_at(self._base.camera, other / fps, speed)))
+            else:
+                flows.append(sequence.no_flow(depth.shape))
+        info = {"sequence": request.seed.iteration, "frame": t, "length": request.sequence_length, "fps": fps,
+                "time_s": round(t / fps, 6), "ego_speed_mps": speed}
+        return info, tuple(flows)
 
     def close(self) -> None:
         self._renderer.close()

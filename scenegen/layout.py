@@ -3,7 +3,8 @@
 ``<out>/leftImg8bit/<split>/<city>/<city>_<seq:06d>_<frame:06d>_leftImg8bit.png`` and beside it
 in ``gtFine`` the ``_gtFine_labelIds``, ``_color``, ``_instanceIds`` and ``_labelTrainIds`` PNGs,
 plus ``<out>/scene/<split>/<city>/<stem>_scene.json``.  ``<out>/manifest.json`` describes the run.  With
-``render --outputs`` also ``depth/``, ``disparity/``, ``camera/`` and ``normals/`` (scenegen.ground_truth).
+``render --outputs`` also ``depth/``, ``disparity/``, ``camera/`` and ``normals/`` (scenegen.ground_truth), and
+for sequences ``flow/`` (scenegen.sequence).
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ _OUTPUT_SUFFIX = {
     "disparity": ("disparity", "_disparity.png"),
     "camera": ("camera", "_camera.json"),
     "normals": ("normals", "_normals.png"),
+    "flow_forward": ("flow", "_flow_forward.npy"),
+    "flow_backward": ("flow", "_flow_backward.npy"),
 }
 _STEM_RE = re.compile(r"^(?P<city>.+)_(?P<seq>\d{6})_(?P<frame>\d{6})$")
 _CITY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")

@@ -9,6 +9,8 @@ MAX_MODEL_FILE_BYTES = 256 << 20
 MAX_BINS = 1000
 #: frames in one render or sample run
 MAX_FRAMES = 1_000_000
+#: frames in one sequence
+MAX_SEQUENCE_LENGTH = 10_000
 #: Cycles samples per pixel
 MAX_SAMPLES = 65536
 #: tuning iterations of one run

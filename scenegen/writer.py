@@ -6,7 +6,7 @@ order: a frame counts as done only when all of its files exist.
 from __future__ import annotations
 
 import io
-from typing import Any, Dict, Mapping, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -50,9 +50,7 @@ def write_outputs(fid: FrameId, frame: FrameArrays, camera: Mapping[str, Any], o
         return
     depth = gt.sky_as_inf(frame.depth)
     if "depth" in outputs:
-        buffer = io.BytesIO()
-        np.save(buffer, depth)
-        atomic_write_bytes(fid.path("depth"), buffer.getvalue())
+        atomic_write_bytes(fid.path("depth"), _npy(depth))
     if "disparity" in outputs:
         atomic_write_png(fid.path("disparity"), gt.disparity_png(depth, camera["intrinsics"]["fx"]))
         atomic_write_json(fid.path("camera"), gt.cityscapes_camera(camera))
@@ -62,16 +60,25 @@ def write_outputs(fid: FrameId, frame: FrameArrays, camera: Mapping[str, Any], o
         atomic_write_png(fid.path("normals"), gt.normals_png(normals, np.isfinite(depth)))
 
 
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
 def pixel_counts(label_ids: np.ndarray) -> Dict[str, int]:
     """Pixels per class name in a label image."""
     values, counts = np.unique(label_ids, return_counts=True)
     return {ID_TO_NAME[int(v)]: int(c) for v, c in zip(values, counts)}
 
 
-def write_frame(fid: FrameId, frame: FrameArrays, record: Mapping[str, Any], outputs: Sequence[str] = ()) -> None:
-    """Write all files of one frame (labels, colour, instances, trainIds, scene JSON, the extra ``outputs``,
-    image last)."""
+def write_frame(fid: FrameId, frame: FrameArrays, record: Mapping[str, Any], outputs: Sequence[str] = (),
+                flows: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> None:
+    """Write all files of one frame (the extra ``outputs``, a sequence frame's forward and backward
+    ``flows``, labels, colour, instances, trainIds, scene JSON, image last)."""
     write_outputs(fid, frame, record["camera"], outputs)
+    for kind, field in zip(("flow_forward", "flow_backward"), flows or ()):
+        atomic_write_bytes(fid.path(kind), _npy(field))
     atomic_write_png(fid.path("label_ids"), frame.label_ids.astype(np.uint8))
     atomic_write_png(fid.path("instance_ids"), frame.instance_ids.astype(np.uint16))
     atomic_write_png(fid.path("train_ids"), CITYSCAPES_TO_TRAINID[frame.label_ids])

@@ -7,13 +7,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import bpy
 import numpy as np
 import OpenEXR
+from mathutils import Matrix
 
-from scenegen.imaging import FrameArrays, decode_object_index, finish_rgb
+from scenegen.camera_model import camera_to_world
+from scenegen.imaging import FrameArrays, Segment, decode_object_index, finish_rgb
 from scenegen.render_settings import RenderSettings
 from scenegen.sky_model import ambient_rgb
 from scenegen.spec import SceneSpec
@@ -43,6 +45,7 @@ class Renderer:
     device: str = ""
     timings: RenderTimings = field(default_factory=RenderTimings)
     _exr: Optional[Path] = None
+    _segments: Optional[List[Segment]] = None  # of the scene built last
 
     def _ensure_configured(self) -> "bpy.types.Scene":
         scene = bpy.context.scene
@@ -52,11 +55,18 @@ class Renderer:
                 self.device = session.configure(scene, self.settings, self._exr, normals="normals" in self.outputs)
         return scene
 
-    def render(self, spec: SceneSpec) -> FrameArrays:
-        """Build and render ``spec``; return the finished frame arrays."""
+    def render(self, spec: SceneSpec, step: bool = False) -> FrameArrays:
+        """Build and render ``spec``; return the finished frame arrays. With ``step`` the scene of the last
+        call stays and only the camera moves to ``spec.camera`` (the next frame of a sequence)."""
         scene = self._ensure_configured()
         t0 = time.perf_counter()
-        segments = build_scene(scene, spec)
+        if step and self._segments is not None:
+            scene.camera.matrix_world = Matrix(camera_to_world(spec.camera).tolist())
+        else:
+            self._segments = build_scene(scene, spec)
+        # Within a sequence only the camera moves: Cycles keeps the synced scene and its BVH.
+        scene.render.use_persistent_data = step
+        segments = self._segments
         t1 = time.perf_counter()
         with _quiet(self._exr.parent / "blender.log"):
             bpy.ops.render.render(write_still=True)
@@ -70,8 +80,8 @@ class Renderer:
             normals = np.stack([channels[f"ViewLayer.Normal.{c}"] for c in "XYZ"], axis=-1)
         t3 = time.perf_counter()
         self.timings = RenderTimings(build=t1 - t0, render=t2 - t1, readback=t3 - t2)
-        return FrameArrays(rgb=rgb, label_ids=label_ids, instance_ids=instance_ids,
-                           depth=depth if self.outputs else None, normals_world=normals)
+        return FrameArrays(rgb=rgb, label_ids=label_ids, instance_ids=instance_ids, depth=depth,
+                           normals_world=normals)
 
     def close(self) -> None:
         """Delete this process's scratch files."""
