@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cli_types import name_part, positive_int, run_seed, share
+from .cli_types import name_part, non_negative_int, positive_int, run_seed, share
 from .errors import UserError
 from .limits import MAX_CELL_WIDTH, MAX_FRAMES
 from .render_settings import RenderSettings, parse_resolution
@@ -66,6 +66,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     sheet.add_argument("--columns", type=positive_int("--columns", 64), default=2, help="frame-and-label pairs per row (default %(default)s)")
     sheet.add_argument("--cell-width", type=positive_int("--cell-width", MAX_CELL_WIDTH), default=256,
                        help=f"width of each image in pixels, at most {MAX_CELL_WIDTH} (default %(default)s)")
+    sheet.add_argument("--sequence", type=non_negative_int("--sequence"), metavar="S",
+                       help="a filmstrip of sequence S instead: its frames side by side, one row per modality "
+                            "(image, labels, flow, depth, normals)")
     sheet.set_defaults(func=cmd_sheet)
 
 
@@ -190,7 +193,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_sheet(args: argparse.Namespace) -> int:
     """Handler of ``sheet``."""
-    from .contact_sheet import write_contact_sheet
+    from .contact_sheet import filmstrip, write_contact_sheet
+    from .io import atomic_write_png
     from .layout import list_frames
     from .outdir import check_output_file
 
@@ -201,6 +205,12 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     frames = list_frames(root)
     if not frames:
         raise UserError(f"{root}: holds no complete frames")
-    write_contact_sheet(frames[: args.max], out, args.cell_width, args.columns)
+    if args.sequence is not None:
+        frames = [f for f in frames if f.seq == args.sequence]
+        if not frames:
+            raise UserError(f"{root}: holds no frames of sequence {args.sequence}")
+        atomic_write_png(out, filmstrip(frames[: args.max], args.cell_width))
+    else:
+        write_contact_sheet(frames[: args.max], out, args.cell_width, args.columns)
     print(f"wrote {out}")
     return 0

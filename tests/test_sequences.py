@@ -66,3 +66,13 @@ def test_a_sequence_resumed_mid_way_gives_the_same_bytes(seq_set, tmp_path):
     for t in (1, 2):
         for kind in ("image", "label_ids", "instance_ids", "scene", "flow_forward", "flow_backward"):
             assert _fid(copy, 1, t).path(kind).read_bytes() == _fid(seq_set, 1, t).path(kind).read_bytes(), kind
+
+
+def test_sheet_draws_a_filmstrip_of_a_sequence_with_a_row_per_modality(seq_set, tmp_path):
+    out = tmp_path / "film.png"
+    r = run_cli("sheet", seq_set, "--sequence", "1", "--cell-width", "64", "--out", out)
+    assert r.returncode == 0, r.stderr
+    film = read_png(out)
+    assert film.shape[1] == 3 * (64 + 4) + 4 and film.shape[0] == 3 * (32 + 4) + 4  # 3 frames; image, labels, flow
+    bad = run_cli("sheet", seq_set, "--sequence", "7", "--out", tmp_path / "x.png")
+    assert bad.returncode == 2 and "no frames of sequence 7" in bad.stderr and not (tmp_path / "x.png").exists()
