@@ -6,12 +6,13 @@ then moves along the street (+Y) at the sequence's ego speed, drawn from the sce
 The world is static in this version: every pixel's motion comes from the camera, so the flow of a pixel is
 where its surface point (from the depth) projects in the other frame's camera.
 
-Flow files (``flow/<split>/<city>/<stem>_flow_forward.npy`` and ``_flow_backward.npy``): float32 (H, W, 3):
-``(du, dv, valid)`` in pixels, from this frame to the next (forward) or the previous (backward) frame,
-``u`` to the right and ``v`` down, so a pixel centre ``(x, y)`` moves to ``(x + du, y + dv)``; ``valid`` is 1
-where the pixel sees a surface that is in front of the other camera and projects inside its image (0 at the
-sky, at points leaving the view, and for the forward flow of a sequence's last frame and the backward flow
-of its first). Occlusion by nearer surfaces in the other frame is not marked.
+Flow files (``flow/<split>/<city>/<stem>_flow_forward.npy`` and ``_flow_backward.npy``): float32 (H, W, 4):
+``(du, dv, valid, occluded)``, in pixels, from this frame to the next (forward) or the previous (backward)
+frame, ``u`` to the right and ``v`` down, so a pixel centre ``(x, y)`` moves to ``(x + du, y + dv)``. ``valid``
+is 1 where the pixel sees a surface that is in front of the other camera and projects inside its image (0 at
+the sky, at points leaving the view, and for the forward flow of a sequence's last frame and the backward flow
+of its first). ``occluded`` is 1 where a nearer surface of this frame lands on the same pixel of the other
+frame (a z-buffer of this frame's points; surfaces this frame does not see are not counted).
 """
 from __future__ import annotations
 
@@ -48,9 +49,13 @@ def camera_at(camera: CameraSpec, seconds: float, speed_mps: float) -> CameraSpe
     return dataclasses.replace(camera, location=(x, round(y + speed_mps * seconds, 6), z))
 
 
+#: a point counts as hidden when it lies this much (relative) behind the nearest point landing on its pixel
+OCCLUSION_TOLERANCE = 0.03
+
+
 def flow(depth: np.ndarray, cam: CameraSpec, other: CameraSpec) -> np.ndarray:
-    """(H, W, 3) float32 ``(du, dv, valid)``: where each pixel's surface point (depth along the optical axis of
-    ``cam``; non-finite at the sky) appears in ``other``'s image."""
+    """(H, W, 4) float32 ``(du, dv, valid, occluded)``: where each pixel's surface point (depth along the optical
+    axis of ``cam``; non-finite at the sky) appears in ``other``'s image, and whether it is hidden there."""
     h, w = depth.shape
     k = intrinsics_matrix(cam, w, h)
     r, t = world_to_camera_cv(cam)
@@ -67,11 +72,21 @@ def flow(depth: np.ndarray, cam: CameraSpec, other: CameraSpec) -> np.ndarray:
     u2 = k2[0, 0] * pc2[..., 0] / z2 + k2[0, 2]
     v2 = k2[1, 1] * pc2[..., 1] / z2 + k2[1, 2]
     valid = finite & front & (u2 >= 0) & (u2 < w) & (v2 >= 0) & (v2 < h)
-    out = np.stack([u2 - u, v2 - v, valid.astype(np.float64)], axis=-1)
+    occluded = _hidden(u2, v2, pc2[..., 2], valid)
+    out = np.stack([u2 - u, v2 - v, valid, occluded], axis=-1).astype(np.float64)
     out[~valid, :2] = 0.0
     return out.astype(np.float32)
 
 
+def _hidden(u2: np.ndarray, v2: np.ndarray, z2: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Points of ``valid`` that land behind a nearer point of the same frame on their target pixel."""
+    h, w = valid.shape
+    target = (np.floor(v2).clip(0, h - 1) * w + np.floor(u2).clip(0, w - 1)).astype(np.int64)
+    nearest = np.full(h * w, np.inf)
+    np.minimum.at(nearest, target[valid], z2[valid])
+    return valid & (z2 > nearest[target] * (1.0 + OCCLUSION_TOLERANCE))
+
+
 def no_flow(shape: Tuple[int, int]) -> np.ndarray:
     """The flow of a frame with no neighbour on that side: all invalid."""
-    return np.zeros((*shape, 3), dtype=np.float32)
+    return np.zeros((*shape, 4), dtype=np.float32)
