@@ -7,11 +7,10 @@ from pathlib import Path
 from scenegen.cli_types import int_at_least, number, positive_int, run_seed, share
 from scenegen.commands import add_output_args, add_params_arg
 from scenegen.errors import UserError
-from scenegen.limits import MAX_FRAMES, MAX_RETRIES, MAX_SEQUENCE_LENGTH, MAX_WORKERS
+from scenegen.limits import MAX_FPS, MAX_FRAMES, MAX_RETRIES, MAX_SEQUENCE_LENGTH, MAX_WORKERS
 from scenegen.render_settings import parse_resolution
-from scenegen.sequence import DEFAULT_FPS, MAX_FPS
 
-from .defaults import EXECUTORS
+from .defaults import DEFAULT_FPS, EXECUTORS
 
 # Flags that say what to render: in a job file these live in the file.
 _LOOK_FLAGS = {"params": "--params", "frames": "--frames", "seed": "--seed", "resolution": "--resolution",

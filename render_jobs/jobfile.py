@@ -16,13 +16,12 @@ from scenegen.cad import DEFAULT_CAD_SHARE, CadOptions, check_share, load_cad
 from scenegen.errors import UserError
 from scenegen.ground_truth import parse_outputs
 from scenegen.layout import valid_city_name
-from scenegen.limits import MAX_FRAMES, MAX_RETRIES, MAX_SEQUENCE_LENGTH, MAX_WORKERS
-from scenegen.sequence import DEFAULT_FPS, MAX_FPS
+from scenegen.limits import MAX_FPS, MAX_FRAMES, MAX_RETRIES, MAX_SEQUENCE_LENGTH, MAX_WORKERS
 from scenegen.params import ParameterSpace, load_space
 from scenegen.render_settings import DEVICES, RenderSettings, parse_resolution
 from scenegen.yamlfile import read_yaml
 
-from .defaults import DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, EXECUTORS
+from .defaults import DEFAULT_FPS, DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, EXECUTORS
 from .engine import ExecOptions
 from .frames import FrameRequest, plan_frames, plan_sequences
 

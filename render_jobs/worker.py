@@ -74,6 +74,16 @@ def rss_mb() -> float:
     return _status_mb("VmRSS")
 
 
+@dataclass(frozen=True)
+class _Moment:
+    """What one frame shows: its scene spec; for a sequence frame also the objects' displacements from their
+    places in the spec (``moves``) and whether the Blender scene of the previous frame stays (``step``)."""
+
+    spec: Any
+    step: bool = False
+    moves: Optional[Tuple[Tuple[float, float], ...]] = None
+
+
 class FrameRenderer:
     """Renders FrameRequests into an output target, one Blender session per instance; with ``cad``, scenes
     draw objects from a user CAD catalog."""
@@ -89,6 +99,7 @@ class FrameRenderer:
         self._renderer = Renderer(settings, outputs=tuple(target.outputs))
         self._built: Optional[FrameSeed] = None  # the sequence whose scene Blender holds
         self._base: Any = None  # that sequence's scene spec at its first frame
+        self._speeds: Tuple[float, ...] = ()  # and its objects' speeds
 
     @property
     def device(self) -> str:
@@ -100,15 +111,16 @@ class FrameRenderer:
         if skip_complete and fid.is_complete():
             return FrameResult(request, "skipped")
         t0, cpu0 = time.perf_counter(), time.process_time()
-        spec, step = self._scene(request)
+        moment = self._moment(request)
         t1 = time.perf_counter()
-        frame = self._renderer.render(spec, step=step)
+        frame = self._renderer.render(moment.spec, step=moment.step, moves=moment.moves)
         t2 = time.perf_counter()
-        record = scene_record(spec, request.seed, self.space.version, self.settings)
+        shown = moment.spec if moment.moves is None else sequence.moved(moment.spec, moment.moves)
+        record = scene_record(shown, request.seed, self.space.version, self.settings)
         if self.cad is not None:
             record["cad"] = self.cad.record()
         flows = None
-        if request.sequence_length is not None:
+        if moment.moves is not None:
             record["sequence"], flows = self._sequence_ground_truth(request, frame)
         write_frame(fid, frame, record, self.target.outputs, flows)
         t3 = time.perf_counter()
@@ -116,36 +128,46 @@ class FrameRenderer:
                    "cpu": time.process_time() - cpu0}  # all threads of this process
         return FrameResult(request, "rendered", seconds=timings)
 
-    def _scene(self, request: FrameRequest) -> Tuple[Any, bool]:
-        """The frame's scene spec, and whether the Blender scene of the last frame can stay (the next frame of
-        the same sequence: only the camera moves)."""
+    def _moment(self, request: FrameRequest) -> "_Moment":
+        """What to render: a still frame's scene, or a sequence frame's (the sequence's scene with this frame's
+        camera, the objects' displacements, and whether Blender holds that scene already)."""
         cad = self.cad
         options = {"catalog": cad.catalog, "cad_share": cad.share} if cad else {}
         if request.sequence_length is None:
             self._built = None
-            return frame_scene(self.space, request.seed, request.variables, **options), False
+            return _Moment(frame_scene(self.space, request.seed, request.variables, **options))
         seed = sequence.scene_seed(request.seed)
         step = self._built == seed
         if not step:
             self._base = frame_scene(self.space, seed, request.variables, **options)
+            self._speeds = sequence.object_speeds(self._base, seed)
             self._built = seed
-        camera = sequence.camera_at(self._base.camera, request.seed.frame_index / request.fps,
-                                    sequence.ego_speed(request.seed))
-        return dataclasses.replace(self._base, camera=camera), step
+        seconds = request.seed.frame_index / request.fps
+        camera = sequence.camera_at(self._base.camera, seconds, sequence.ego_speed(request.seed))
+        return _Moment(dataclasses.replace(self._base, camera=camera), step,
+                       sequence.displacements(self._base, self._speeds, seconds))
 
     def _sequence_ground_truth(self, request: FrameRequest, frame: Any) -> Tuple[Dict[str, Any], Tuple]:
         """The scene record's ``sequence`` entry and the frame's (forward, backward) flow."""
         t, fps, speed = request.seed.frame_index, request.fps, sequence.ego_speed(request.seed)
         depth = sky_as_inf(frame.depth)
-        here = sequence.camera_at(self._base.camera, t / fps, speed)
+
+        def state(k: int):  # the camera and each instance's displacement at frame k
+            moves = sequence.displacements(self._base, self._speeds, k / fps)
+            return sequence.camera_at(self._base.camera, k / fps, speed), sequence.instance_motion(self._base, moves)
+
+        here, motion = state(t)
         flows = []
         for other in (t + 1, t - 1):
             if 0 <= other < request.sequence_length:
-                flows.append(sequence.flow(depth, here, sequence.camera_at(self._base.camera, other / fps, speed)))
+                there, motion_there = state(other)
+                moved = sequence.pixel_motion(frame.instance_ids, motion, motion_there)
+                flows.append(sequence.flow(depth, here, there, moved))
             else:
                 flows.append(sequence.no_flow(depth.shape))
         info = {"sequence": request.seed.iteration, "frame": t, "length": request.sequence_length, "fps": fps,
-                "time_s": round(t / fps, 6), "ego_speed_mps": speed}
+                "time_s": round(t / fps, 6), "ego_speed_mps": speed,
+                "object_speeds_mps": list(self._speeds)}
         return info, tuple(flows)
 
     def close(self) -> None:

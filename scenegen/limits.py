@@ -9,8 +9,9 @@ MAX_MODEL_FILE_BYTES = 256 << 20
 MAX_BINS = 1000
 #: frames in one render or sample run
 MAX_FRAMES = 1_000_000
-#: frames in one sequence
+#: frames in one sequence, and its frame rate
 MAX_SEQUENCE_LENGTH = 10_000
+MAX_FPS = 120.0
 #: Cycles samples per pixel
 MAX_SAMPLES = 65536
 #: tuning iterations of one run

@@ -1,10 +1,13 @@
 """Street sequences (``render --sequence-length N --fps F``): one scene per sequence, the ego camera driving
 along the street, and optical flow from each frame's depth and the known camera motion. Pure numpy.
 
-A sequence's scene is the one frame 0 of the sequence would get (its seed ``(run, sequence, 0)``); the camera
-then moves along the street (+Y) at the sequence's ego speed, drawn from the scene seed's ``ego`` stream.
-The world is static in this version: every pixel's motion comes from the camera, so the flow of a pixel is
-where its surface point (from the depth) projects in the other frame's camera.
+A sequence's scene is the one frame 0 of the sequence would get (its seed ``(run, sequence, 0)``); then
+things move, each straight along its heading (an object's local +Y) at a constant speed drawn from the scene
+seed's ``motion`` stream: the ego camera and the traffic of its direction at one speed (so the camera keeps
+its distance to the car ahead), the oncoming traffic at another, ridden bicycles and motorcycles at a riding
+speed, pedestrians at a walking pace (those on a crossing cross); parked vehicles, parked bicycles and
+everything else stand. The flow of a pixel is where its surface point (from the depth) is in the other frame,
+moved with the object the pixel shows, projected into that frame's camera.
 
 Flow files (``flow/<split>/<city>/<stem>_flow_forward.npy`` and ``_flow_backward.npy``): float32 (H, W, 4):
 ``(du, dv, valid, occluded)``, in pixels, from this frame to the next (forward) or the previous (backward)
@@ -17,19 +20,22 @@ frame (a z-buffer of this frame's points; surfaces this frame does not see are n
 from __future__ import annotations
 
 import dataclasses
-from typing import Tuple
+import math
+from typing import Dict, Mapping, Sequence, Tuple
 
 import numpy as np
 
 from .camera_model import intrinsics_matrix, world_to_camera_cv
+from .labels import label_id
 from .seeding import FrameSeed
-from .spec import CameraSpec
+from .spec import PART_INSTANCES, CameraSpec, ObjectSpec, SceneSpec
 
-#: the ego camera's speed range along the street, m/s (walking pace to a 40 km/h street)
+#: speed ranges, m/s: the ego camera and traffic (walking pace to a 40 km/h street), riders, pedestrians
 EGO_SPEED_MPS = (2.0, 11.0)
-#: frames per second when a sequence names none (Cityscapes' sequences are 17 fps, CamVid's 30)
-DEFAULT_FPS = 10.0
-MAX_FPS = 120.0
+RIDE_SPEED_MPS = (2.5, 6.0)
+WALK_SPEED_MPS = (0.8, 1.7)
+#: classes of vehicles that drive when they stand on the carriageway (parked ones stand beside it)
+DRIVING_CLASSES = ("car", "truck", "bus", "train", "caravan", "trailer")
 
 
 def scene_seed(seed: FrameSeed) -> FrameSeed:
@@ -38,9 +44,62 @@ def scene_seed(seed: FrameSeed) -> FrameSeed:
 
 
 def ego_speed(seed: FrameSeed) -> float:
-    """The ego camera's speed (m/s) in the sequence of ``seed``."""
+    """The ego camera's speed (m/s) in the sequence of ``seed``, the speed of the traffic in its direction."""
     lo, hi = EGO_SPEED_MPS
     return round(float(scene_seed(seed).stream("ego").uniform(lo, hi)), 4)
+
+
+def object_speeds(spec: SceneSpec, seed: FrameSeed) -> Tuple[float, ...]:
+    """Speed (m/s along its heading) of each object of ``spec`` in the sequence of ``seed`` (0: it stands)."""
+    rng = scene_seed(seed).stream("motion")
+    oncoming = float(rng.uniform(*EGO_SPEED_MPS))
+    draws = rng.uniform(0.0, 1.0, size=len(spec.objects))  # one per object, whether it moves or not
+    half = spec.road.lane_count * spec.road.lane_width / 2
+    speeds = []
+    for obj, u in zip(spec.objects, draws):
+        if obj.label in DRIVING_CLASSES and abs(obj.location[0]) < half:
+            speeds.append(ego_speed(seed) if _heading(obj)[1] > 0 else oncoming)
+        elif obj.family in ("bicycle", "motorcycle") and obj.params.get(PART_INSTANCES):
+            speeds.append(RIDE_SPEED_MPS[0] + u * (RIDE_SPEED_MPS[1] - RIDE_SPEED_MPS[0]))
+        elif obj.family == "pedestrian":
+            speeds.append(WALK_SPEED_MPS[0] + u * (WALK_SPEED_MPS[1] - WALK_SPEED_MPS[0]))
+        else:
+            speeds.append(0.0)
+    return tuple(round(v, 4) for v in speeds)
+
+
+def _heading(obj: ObjectSpec) -> Tuple[float, float]:
+    """The unit vector (world x, y) of an object's local +Y."""
+    return -math.sin(obj.yaw), math.cos(obj.yaw)
+
+
+def displacements(spec: SceneSpec, speeds: Sequence[float], seconds: float) -> Tuple[Tuple[float, float], ...]:
+    """How far (world x, y, metres) each object has moved ``seconds`` after the sequence's first frame."""
+    out = []
+    for obj, v in zip(spec.objects, speeds):
+        hx, hy = _heading(obj)
+        out.append((round(hx * v * seconds, 6), round(hy * v * seconds, 6)) if v else (0.0, 0.0))
+    return tuple(out)
+
+
+def moved(spec: SceneSpec, moves: Sequence[Tuple[float, float]]) -> SceneSpec:
+    """``spec`` with each object ``moves[i]`` (world x, y) away from its place: the scene as a frame shows it."""
+    objects = tuple(o if m == (0.0, 0.0) else
+                    dataclasses.replace(o, location=(round(o.location[0] + m[0], 6), round(o.location[1] + m[1], 6),
+                                                     o.location[2]))
+                    for o, m in zip(spec.objects, moves))
+    return dataclasses.replace(spec, objects=objects)
+
+
+def instance_motion(spec: SceneSpec, moves: Sequence[Tuple[float, float]]) -> Dict[int, Tuple[float, float]]:
+    """Instance id (the instanceIds pixel value) -> displacement of the object it belongs to, for moving
+    objects (a rider moves with its bicycle)."""
+    out = {}
+    for obj, move in zip(spec.objects, moves):
+        if move != (0.0, 0.0):
+            for label, k in obj.instance_labels():
+                out[label_id(label) * 1000 + k - 1] = move
+    return out
 
 
 def camera_at(camera: CameraSpec, seconds: float, speed_mps: float) -> CameraSpec:
@@ -53,9 +112,10 @@ def camera_at(camera: CameraSpec, seconds: float, speed_mps: float) -> CameraSpe
 OCCLUSION_TOLERANCE = 0.03
 
 
-def flow(depth: np.ndarray, cam: CameraSpec, other: CameraSpec) -> np.ndarray:
+def flow(depth: np.ndarray, cam: CameraSpec, other: CameraSpec, motion: np.ndarray | None = None) -> np.ndarray:
     """(H, W, 4) float32 ``(du, dv, valid, occluded)``: where each pixel's surface point (depth along the optical
-    axis of ``cam``; non-finite at the sky) appears in ``other``'s image, and whether it is hidden there."""
+    axis of ``cam``; non-finite at the sky), moved by ``motion`` ((H, W, 2) world x, y metres; None: static),
+    appears in ``other``'s image, and whether it is hidden there."""
     h, w = depth.shape
     k = intrinsics_matrix(cam, w, h)
     r, t = world_to_camera_cv(cam)
@@ -65,6 +125,8 @@ def flow(depth: np.ndarray, cam: CameraSpec, other: CameraSpec) -> np.ndarray:
     z = np.where(finite, depth, 1.0).astype(np.float64)
     pc = np.stack([(u - k[0, 2]) / k[0, 0] * z, (v - k[1, 2]) / k[1, 1] * z, z], axis=-1)
     world = (pc - t) @ r
+    if motion is not None:
+        world[..., :2] += motion
     pc2 = world @ r2.T + t2
     k2 = intrinsics_matrix(other, w, h)
     front = pc2[..., 2] > 1e-3
@@ -85,6 +147,19 @@ def _hidden(u2: np.ndarray, v2: np.ndarray, z2: np.ndarray, valid: np.ndarray) -
     nearest = np.full(h * w, np.inf)
     np.minimum.at(nearest, target[valid], z2[valid])
     return valid & (z2 > nearest[target] * (1.0 + OCCLUSION_TOLERANCE))
+
+
+def pixel_motion(instance_ids: np.ndarray, motion: Mapping[int, Tuple[float, float]],
+                 other: Mapping[int, Tuple[float, float]]) -> np.ndarray:
+    """(H, W, 2): each pixel's world displacement from ``motion`` (this frame) to ``other`` (the other frame),
+    instance id -> displacement since the first frame; 0 for pixels of things that stand."""
+    out = np.zeros((*instance_ids.shape, 2))
+    for iid in set(motion) | set(other):
+        mask = instance_ids == iid
+        if mask.any():
+            a, b = motion.get(iid, (0.0, 0.0)), other.get(iid, (0.0, 0.0))
+            out[mask] = (b[0] - a[0], b[1] - a[1])
+    return out
 
 
 def no_flow(shape: Tuple[int, int]) -> np.ndarray:

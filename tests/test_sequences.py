@@ -25,15 +25,23 @@ def _fid(root, s, t):
     return FrameId(root, "train", "scenegen", s, t)
 
 
-def test_sequences_are_named_by_sequence_and_frame_and_keep_one_scene(seq_set):
+def test_sequences_are_named_by_sequence_and_frame_and_keep_one_scene_in_which_things_move(seq_set):
     assert [(f.seq, f.frame) for f in list_frames(seq_set)] == [(s, t) for s in range(2) for t in range(3)]
     for s in range(2):
         records = [json.loads(_fid(seq_set, s, t).path("scene").read_text()) for t in range(3)]
-        assert all(r["instances"] == records[0]["instances"] for r in records)  # same objects, same instance ids
+        ids = [[(i["instance_id"], i["label"]) for i in r["instances"]] for r in records]
+        assert all(i == ids[0] for i in ids)  # the same objects with the same instance ids
         ys = [r["camera"]["location"][1] for r in records]
         speed = records[0]["sequence"]["ego_speed_mps"]
         assert np.allclose(np.diff(ys), speed / 10.0) and speed > 0
         assert [r["sequence"]["frame"] for r in records] == [0, 1, 2]
+        speeds = records[0]["sequence"]["object_speeds_mps"]
+        moving = [k for k, v in enumerate(speeds) if v > 0]
+        assert moving and len(moving) < len(speeds)  # traffic and people move, parked cars and poles stand
+        objects = [r["scene"]["objects"] for r in records]
+        for k in moving:
+            step = np.hypot(*np.subtract(objects[1][k]["location"][:2], objects[0][k]["location"][:2]))
+            assert step == pytest.approx(speeds[k] / 10.0, abs=1e-4)
 
 
 def test_flow_carries_each_pixel_to_where_the_next_frame_shows_it(seq_set):
@@ -51,6 +59,9 @@ def test_flow_carries_each_pixel_to_where_the_next_frame_shows_it(seq_set):
         assert valid.mean() > 0.5 and np.median(np.abs(fw[..., :2])[valid]) > 0.3  # the camera moved
         same = la == lb[v2, u2]  # labels of the next frame, fetched along the flow
         assert same[visible].mean() > 0.92
+        ia, ib = read_png(a.path("instance_ids")), read_png(b.path("instance_ids"))
+        things = visible & (ia >= 1000)  # pixels of instances, most of them moving: the same instance there
+        assert (ia == ib[v2, u2])[things].mean() > 0.9
         if occluded.sum() > 20:  # what the flow calls hidden is mostly something else in the next frame
             assert same[occluded].mean() < 0.5
         back = bw[v2, u2]

@@ -7,7 +7,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import bpy
 import numpy as np
@@ -15,13 +15,13 @@ import OpenEXR
 from mathutils import Matrix
 
 from scenegen.camera_model import camera_to_world
-from scenegen.imaging import FrameArrays, Segment, decode_object_index, finish_rgb
+from scenegen.imaging import FrameArrays, decode_object_index, finish_rgb
 from scenegen.render_settings import RenderSettings
 from scenegen.sky_model import ambient_rgb
 from scenegen.spec import SceneSpec
 
 from . import session
-from .scene_builder import build_scene
+from .scene_builder import BuiltScene, build_scene
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Renderer:
     device: str = ""
     timings: RenderTimings = field(default_factory=RenderTimings)
     _exr: Optional[Path] = None
-    _segments: Optional[List[Segment]] = None  # of the scene built last
+    _built: Optional[BuiltScene] = None  # the scene built last
 
     def _ensure_configured(self) -> "bpy.types.Scene":
         scene = bpy.context.scene
@@ -55,18 +55,21 @@ class Renderer:
                 self.device = session.configure(scene, self.settings, self._exr, normals="normals" in self.outputs)
         return scene
 
-    def render(self, spec: SceneSpec, step: bool = False) -> FrameArrays:
-        """Build and render ``spec``; return the finished frame arrays. With ``step`` the scene of the last
-        call stays and only the camera moves to ``spec.camera`` (the next frame of a sequence)."""
+    def render(self, spec: SceneSpec, step: bool = False,
+               moves: Optional[Sequence[Tuple[float, float]]] = None) -> FrameArrays:
+        """Build and render ``spec``; return the finished frame arrays. A frame of a sequence: ``moves`` puts
+        each object that far (world x, y) from its place in ``spec``, and with ``step`` the scene of the last
+        call stays (the same sequence) and only the camera and the objects move."""
         scene = self._ensure_configured()
         t0 = time.perf_counter()
-        if step and self._segments is not None:
+        if not (step and self._built is not None):
+            self._built = build_scene(scene, spec)
+        if moves is not None:  # the same operations whether the scene was just built or stepped: same bytes
             scene.camera.matrix_world = Matrix(camera_to_world(spec.camera).tolist())
-        else:
-            self._segments = build_scene(scene, spec)
-        # Within a sequence only the camera moves: Cycles keeps the synced scene and its BVH.
+            self._built.move(moves)
+        # Within a sequence Cycles keeps the synced scene and its BVH.
         scene.render.use_persistent_data = step
-        segments = self._segments
+        segments = self._built.segments
         t1 = time.perf_counter()
         with _quiet(self._exr.parent / "blender.log"):
             bpy.ops.render.render(write_still=True)

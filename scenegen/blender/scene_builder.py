@@ -1,7 +1,8 @@
 """Build a SceneSpec in the current Blender scene and assign exact object pass indices."""
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from dataclasses import dataclass
+from typing import Dict, List, Sequence, Tuple
 
 import bpy
 from mathutils import Matrix
@@ -46,18 +47,38 @@ class SegmentTable:
         return self._index[key]
 
 
-def _place(parts: List[Part], obj_spec: ObjectSpec, table: SegmentTable) -> None:
+def _place(parts: List[Part], obj_spec: ObjectSpec, table: SegmentTable) -> List["bpy.types.Object"]:
+    """Put an object's parts at its place and give them pass indices; returns its root parts (those that
+    move it)."""
     placement = Matrix.Translation(obj_spec.location) @ Matrix.Rotation(obj_spec.yaw, 4, "Z")
     instance_of = dict(obj_spec.instance_labels())
+    roots = []
     for part in parts:
         if part.obj.parent is None:
             part.obj.matrix_basis = placement @ part.obj.matrix_basis
+            roots.append(part.obj)
         # Parts of another instance class (a bicycle's rider) carry their own instance number.
         part.obj.pass_index = table.index_for(part.label, instance_of.get(part.label, 0))
+    return roots
 
 
-def build_scene(scene: "bpy.types.Scene", spec: SceneSpec) -> List[Segment]:
-    """Clear the scene, build world, camera, road and every object; return the segment table."""
+@dataclass
+class BuiltScene:
+    """What :func:`build_scene` made: the segment table of the pass indices, and per object of the spec its
+    root Blender objects with their placed matrices (a sequence moves them from there)."""
+
+    segments: List[Segment]
+    roots: List[List[Tuple["bpy.types.Object", Matrix]]]
+
+    def move(self, moves: Sequence[Tuple[float, float]]) -> None:
+        """Put each object ``moves[i]`` (world x, y metres) away from where it was built."""
+        for placed, (dx, dy) in zip(self.roots, moves):
+            for obj, matrix in placed:
+                obj.matrix_basis = Matrix.Translation((dx, dy, 0.0)) @ matrix
+
+
+def build_scene(scene: "bpy.types.Scene", spec: SceneSpec) -> BuiltScene:
+    """Clear the scene, build world, camera, road and every object."""
     clear_scene(scene)
     build_world(scene, spec.sun, spec.sky)
     build_camera(scene, spec.camera)
@@ -67,6 +88,8 @@ def build_scene(scene: "bpy.types.Scene", spec: SceneSpec) -> List[Segment]:
     table = SegmentTable()
     for part in build_road(spec.road, ctx):
         part.obj.pass_index = table.index_for(part.label, 0)
+    roots = []
     for obj_spec in spec.objects:  # each built by the builder registered for its params dataclass
-        _place(build_object(obj_spec, ctx), obj_spec, table)
-    return table.segments
+        placed = _place(build_object(obj_spec, ctx), obj_spec, table)
+        roots.append([(o, o.matrix_basis.copy()) for o in placed])
+    return BuiltScene(table.segments, roots)
