@@ -5,7 +5,6 @@ task; both render whole work units with one Blender session per process.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import time
@@ -14,13 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
-from scenegen.cad import CadOptions
 from scenegen import sequence
+from scenegen.cad import CadOptions
 from scenegen.grammar import frame_scene
 from scenegen.ground_truth import sky_as_inf
 from scenegen.params import ParameterSpace
 from scenegen.render_settings import RenderSettings
-from scenegen.seeding import FrameSeed
 from scenegen.writer import scene_record, write_frame
 
 from .frames import FrameRequest, WorkUnit
@@ -74,16 +72,6 @@ def rss_mb() -> float:
     return _status_mb("VmRSS")
 
 
-@dataclass(frozen=True)
-class _Moment:
-    """What one frame shows: its scene spec; for a sequence frame also the objects' displacements from their
-    places in the spec (``moves``) and whether the Blender scene of the previous frame stays (``step``)."""
-
-    spec: Any
-    step: bool = False
-    moves: Optional[Tuple[Tuple[float, float], ...]] = None
-
-
 class FrameRenderer:
     """Renders FrameRequests into an output target, one Blender session per instance; with ``cad``, scenes
     draw objects from a user CAD catalog."""
@@ -97,9 +85,7 @@ class FrameRenderer:
         self.cad = cad
         self.target = target
         self._renderer = Renderer(settings, outputs=tuple(target.outputs))
-        self._built: Optional[FrameSeed] = None  # the sequence whose scene Blender holds
-        self._base: Any = None  # that sequence's scene spec at its first frame
-        self._speeds: Tuple[float, ...] = ()  # and its objects' speeds
+        self._sequence: Optional[sequence.SequenceScene] = None  # the sequence whose scene Blender holds
 
     @property
     def device(self) -> str:
@@ -111,64 +97,38 @@ class FrameRenderer:
         if skip_complete and fid.is_complete():
             return FrameResult(request, "skipped")
         t0, cpu0 = time.perf_counter(), time.process_time()
-        moment = self._moment(request)
+        spec, step, moves = self._scene(request)
         t1 = time.perf_counter()
-        frame = self._renderer.render(moment.spec, step=moment.step, moves=moment.moves)
+        frame = self._renderer.render(spec, step=step, moves=moves)
         t2 = time.perf_counter()
-        shown = moment.spec if moment.moves is None else sequence.moved(moment.spec, moment.moves)
-        record = scene_record(shown, request.seed, self.space.version, self.settings)
+        flows, t = None, request.seed.frame_index
+        if moves is not None:  # the record describes the frame as it shows the scene: objects moved
+            spec, flows = self._sequence.shown(t), self._sequence.flows(t, sky_as_inf(frame.depth),
+                                                                        frame.instance_ids)
+        record = scene_record(spec, request.seed, self.space.version, self.settings)
         if self.cad is not None:
             record["cad"] = self.cad.record()
-        flows = None
-        if moment.moves is not None:
-            record["sequence"], flows = self._sequence_ground_truth(request, frame)
+        if moves is not None:
+            record["sequence"] = self._sequence.record(t)
         write_frame(fid, frame, record, self.target.outputs, flows)
         t3 = time.perf_counter()
         timings = {"layout": t1 - t0, **self._renderer.timings.as_dict(), "write": t3 - t2, "total": t3 - t0,
                    "cpu": time.process_time() - cpu0}  # all threads of this process
         return FrameResult(request, "rendered", seconds=timings)
 
-    def _moment(self, request: FrameRequest) -> "_Moment":
-        """What to render: a still frame's scene, or a sequence frame's (the sequence's scene with this frame's
-        camera, the objects' displacements, and whether Blender holds that scene already)."""
-        cad = self.cad
-        options = {"catalog": cad.catalog, "cad_share": cad.share} if cad else {}
+    def _scene(self, request: FrameRequest) -> Tuple[Any, bool, Optional[Tuple]]:
+        """(scene spec to render, whether Blender's scene of the last frame stays, object displacements): a
+        still frame's scene, or a sequence frame's (its sequence's scene, built once per sequence)."""
+        options = {"catalog": self.cad.catalog, "cad_share": self.cad.share} if self.cad else {}
         if request.sequence_length is None:
-            self._built = None
-            return _Moment(frame_scene(self.space, request.seed, request.variables, **options))
-        seed = sequence.scene_seed(request.seed)
-        step = self._built == seed
+            self._sequence = None
+            return frame_scene(self.space, request.seed, request.variables, **options), False, None
+        seed, t = sequence.scene_seed(request.seed), request.seed.frame_index
+        step = self._sequence is not None and self._sequence.seed == seed
         if not step:
-            self._base = frame_scene(self.space, seed, request.variables, **options)
-            self._speeds = sequence.object_speeds(self._base, seed)
-            self._built = seed
-        seconds = request.seed.frame_index / request.fps
-        camera = sequence.camera_at(self._base.camera, seconds, sequence.ego_speed(request.seed))
-        return _Moment(dataclasses.replace(self._base, camera=camera), step,
-                       sequence.displacements(self._base, self._speeds, seconds))
-
-    def _sequence_ground_truth(self, request: FrameRequest, frame: Any) -> Tuple[Dict[str, Any], Tuple]:
-        """The scene record's ``sequence`` entry and the frame's (forward, backward) flow."""
-        t, fps, speed = request.seed.frame_index, request.fps, sequence.ego_speed(request.seed)
-        depth = sky_as_inf(frame.depth)
-
-        def state(k: int):  # the camera and each instance's displacement at frame k
-            moves = sequence.displacements(self._base, self._speeds, k / fps)
-            return sequence.camera_at(self._base.camera, k / fps, speed), sequence.instance_motion(self._base, moves)
-
-        here, motion = state(t)
-        flows = []
-        for other in (t + 1, t - 1):
-            if 0 <= other < request.sequence_length:
-                there, motion_there = state(other)
-                moved = sequence.pixel_motion(frame.instance_ids, motion, motion_there)
-                flows.append(sequence.flow(depth, here, there, moved))
-            else:
-                flows.append(sequence.no_flow(depth.shape))
-        info = {"sequence": request.seed.iteration, "frame": t, "length": request.sequence_length, "fps": fps,
-                "time_s": round(t / fps, 6), "ego_speed_mps": speed,
-                "object_speeds_mps": list(self._speeds)}
-        return info, tuple(flows)
+            base = frame_scene(self.space, seed, request.variables, **options)
+            self._sequence = sequence.SequenceScene.start(base, seed, request.sequence_length, request.fps)
+        return self._sequence.to_render(t), step, self._sequence.moves(t)
 
     def close(self) -> None:
         self._renderer.close()

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Dict, Mapping, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Sequence, Tuple
 
 import numpy as np
 
@@ -165,3 +166,52 @@ def pixel_motion(instance_ids: np.ndarray, motion: Mapping[int, Tuple[float, flo
 def no_flow(shape: Tuple[int, int]) -> np.ndarray:
     """The flow of a frame with no neighbour on that side: all invalid."""
     return np.zeros((*shape, 4), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class SequenceScene:
+    """One sequence: its scene at the first frame, its seed, length and frame rate, and everything that
+    follows from them per frame (camera, object displacements, the scene as a frame shows it, flow)."""
+
+    base: SceneSpec
+    seed: FrameSeed  # the sequence's scene seed (frame 0)
+    length: int
+    fps: float
+    speeds: Tuple[float, ...]
+
+    @classmethod
+    def start(cls, base: SceneSpec, seed: FrameSeed, length: int, fps: float) -> "SequenceScene":
+        return cls(base, scene_seed(seed), length, fps, object_speeds(base, seed))
+
+    def camera(self, t: int) -> CameraSpec:
+        return camera_at(self.base.camera, t / self.fps, ego_speed(self.seed))
+
+    def moves(self, t: int) -> Tuple[Tuple[float, float], ...]:
+        return displacements(self.base, self.speeds, t / self.fps)
+
+    def to_render(self, t: int) -> SceneSpec:
+        """Frame ``t``'s scene to build: the objects where the first frame has them (the renderer moves them by
+        :meth:`moves`), the camera where frame ``t`` has it."""
+        return dataclasses.replace(self.base, camera=self.camera(t))
+
+    def shown(self, t: int) -> SceneSpec:
+        """Frame ``t``'s scene as it shows it (objects moved): what its scene record describes."""
+        return moved(self.to_render(t), self.moves(t))
+
+    def flows(self, t: int, depth: np.ndarray, instance_ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Frame ``t``'s (forward, backward) flow from its depth (``inf`` at the sky) and instance ids."""
+        motion = instance_motion(self.base, self.moves(t))
+        out = []
+        for other in (t + 1, t - 1):
+            if not 0 <= other < self.length:
+                out.append(no_flow(depth.shape))
+                continue
+            moved_pixels = pixel_motion(instance_ids, motion, instance_motion(self.base, self.moves(other)))
+            out.append(flow(depth, self.camera(t), self.camera(other), moved_pixels))
+        return out[0], out[1]
+
+    def record(self, t: int) -> Dict[str, Any]:
+        """The ``sequence`` entry of frame ``t``'s scene record."""
+        return {"sequence": self.seed.iteration, "frame": t, "length": self.length, "fps": self.fps,
+                "time_s": round(t / self.fps, 6), "ego_speed_mps": ego_speed(self.seed),
+                "object_speeds_mps": list(self.speeds)}

@@ -91,3 +91,29 @@ def test_sheet_draws_a_filmstrip_of_a_sequence_with_a_row_per_modality(seq_set, 
     assert film.shape[1] == 3 * (64 + 4) + 4 and film.shape[0] == 3 * (32 + 4) + 4  # 3 frames; image, labels, flow
     bad = run_cli("sheet", seq_set, "--sequence", "7", "--out", tmp_path / "x.png")
     assert bad.returncode == 2 and "no frames of sequence 7" in bad.stderr and not (tmp_path / "x.png").exists()
+
+
+def test_the_motion_model_moves_traffic_with_the_ego_camera_and_leaves_parked_cars():
+    from scenegen.grammar import frame_scene
+    from scenegen.params import default_space
+    from scenegen.seeding import FrameSeed
+    from scenegen.sequence import SequenceScene, ego_speed, scene_seed
+
+    seed = FrameSeed(3, 0, 0)
+    seq = SequenceScene.start(frame_scene(default_space(), seed), seed, 5, 10.0)
+    half = seq.base.road.lane_count * seq.base.road.lane_width / 2
+    for obj, speed in zip(seq.base.objects, seq.speeds):
+        if obj.label == "car" and abs(obj.location[0]) > half:  # parked beside the carriageway
+            assert speed == 0.0
+        if obj.label == "car" and abs(obj.location[0]) < half and abs(obj.yaw) < 0.5:  # ahead, our direction
+            assert speed == ego_speed(seed)
+        if obj.family in ("street_lamp", "building", "tree"):
+            assert speed == 0.0
+    moves = seq.moves(4)
+    assert seq.camera(4).location[1] - seq.camera(0).location[1] == pytest.approx(0.4 * ego_speed(seed))
+    shown = seq.shown(4)
+    for before, after, (dx, dy) in zip(seq.base.objects, shown.objects, moves):
+        assert after.location[0] == pytest.approx(before.location[0] + dx)
+        assert after.location[1] == pytest.approx(before.location[1] + dy)
+    later = FrameSeed(3, 0, 2)  # a unit that starts mid-sequence draws the same scene and speeds
+    assert seq == SequenceScene.start(frame_scene(default_space(), scene_seed(later)), later, 5, 10.0)
