@@ -117,3 +117,13 @@ def test_the_motion_model_moves_traffic_with_the_ego_camera_and_leaves_parked_ca
         assert after.location[1] == pytest.approx(before.location[1] + dy)
     later = FrameSeed(3, 0, 2)  # a unit that starts mid-sequence draws the same scene and speeds
     assert seq == SequenceScene.start(frame_scene(default_space(), scene_seed(later)), later, 5, 10.0)
+
+
+def test_ray_tasks_render_the_same_sequence_bytes_as_local_workers(seq_set, tmp_path):
+    out = tmp_path / "ray"
+    r = run_cli("render", *ARGS[:-2], "--workers", "2", "--executor", "ray", "--out", out)
+    assert r.returncode == 0, r.stderr[-2000:]
+    for fid in list_frames(seq_set):
+        other = _fid(out, fid.seq, fid.frame)
+        for kind in ("image", "label_ids", "instance_ids", "scene", "flow_forward", "flow_backward"):
+            assert other.path(kind).read_bytes() == fid.path(kind).read_bytes(), (fid.stem, kind)
