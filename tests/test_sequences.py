@@ -127,3 +127,19 @@ def test_ray_tasks_render_the_same_sequence_bytes_as_local_workers(seq_set, tmp_
         other = _fid(out, fid.seq, fid.frame)
         for kind in ("image", "label_ids", "instance_ids", "scene", "flow_forward", "flow_backward"):
             assert other.path(kind).read_bytes() == fid.path(kind).read_bytes(), (fid.stem, kind)
+
+
+def test_export_kitti_writes_the_flow_as_the_kitti_devkit_reads_it(seq_set, tmp_path):
+    import cv2
+
+    out = tmp_path / "kitti"
+    r = run_cli("export", "kitti", seq_set, "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    fid = _fid(seq_set, 0, 0)
+    flow = np.load(fid.path("flow_forward"))
+    for folder, known in (("flow_occ", flow[..., 2] > 0), ("flow_noc", (flow[..., 2] > 0) & (flow[..., 3] == 0))):
+        png = cv2.imread(str(out / folder / f"{fid.stem}.png"), cv2.IMREAD_UNCHANGED)[..., ::-1].astype(float)
+        valid = png[..., 2] > 0  # the devkit: R = u, G = v as (value - 2^15) / 64, B = valid
+        assert (valid == known).all()
+        for channel in (0, 1):
+            assert np.abs((png[..., channel] - 2 ** 15) / 64 - flow[..., channel])[valid].max() < 1 / 100  # quantised to 1/64 px

@@ -71,9 +71,11 @@ def cmd_export_coco(args: argparse.Namespace) -> int:
 
 def cmd_export_kitti(args: argparse.Namespace) -> int:
     """Handler of ``export kitti``."""
-    from ..io import atomic_write_text
+    import numpy as np
+
+    from ..io import atomic_write_png, atomic_write_text
     from ..outdir import check_output_dir, refuse_other_runs
-    from .kitti import frame_files
+    from .kitti import frame_files, kitti_flow_png
 
     out = check_output_dir(args.out)
     refuse_other_runs(out)
@@ -83,5 +85,11 @@ def cmd_export_kitti(args: argparse.Namespace) -> int:
         files.update(frame_files(frame))
     for rel, text in files.items():
         atomic_write_text(Path(out) / rel, text)
-    print(f"wrote {out}: label_2/ and calib/ of {len(frames)} frames")
+    flows = [fid for fid in frames if fid.path("flow_forward").exists()]
+    for fid in flows:  # a sequence's forward flow, in the devkit's format
+        flow = np.load(fid.path("flow_forward"))
+        for folder, with_occluded in (("flow_occ", True), ("flow_noc", False)):
+            atomic_write_png(Path(out) / folder / f"{fid.stem}.png", kitti_flow_png(flow, with_occluded))
+    print(f"wrote {out}: label_2/ and calib/ of {len(frames)} frames" +
+          (f", flow_occ/ and flow_noc/ of {len(flows)}" if flows else ""))
     return 0

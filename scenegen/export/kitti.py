@@ -1,4 +1,6 @@
-"""KITTI object labels (``label_2/<stem>.txt``) and calibration files (``calib/<stem>.txt``) of frames.
+"""KITTI object labels (``label_2/<stem>.txt``) and calibration files (``calib/<stem>.txt``) of frames; for
+frames of a sequence also its forward optical flow in the KITTI flow devkit's PNG format (``flow_occ/`` with
+occluded pixels, ``flow_noc/`` without them).
 
 One line per visible object, the 15 columns of the KITTI object devkit:
 ``type truncated occluded alpha x1 y1 x2 y2 h w l x y z rotation_y``.  Class mapping (:data:`KITTI_TYPES`):
@@ -115,3 +117,15 @@ def frame_files(frame: FrameData) -> Dict[str, str]:
     """Relative path -> text of a frame's KITTI files."""
     stem = frame.fid.stem
     return {f"label_2/{stem}.txt": label_text(frame), f"calib/{stem}.txt": calib_text(frame.camera)}
+
+
+def kitti_flow_png(flow: np.ndarray, with_occluded: bool) -> np.ndarray:
+    """uint16 (H, W, 3) RGB of a ``(du, dv, valid, occluded)`` flow as KITTI's devkit reads it:
+    ``u = (R - 2^15) / 64``, ``v = (G - 2^15) / 64``, ``B`` = 1 where the flow is known."""
+    valid = flow[..., 2] > 0
+    if not with_occluded:
+        valid &= flow[..., 3] == 0
+    uv = np.clip(np.rint(flow[..., :2] * 64.0 + 32768.0), 0, 65535)
+    out = np.concatenate([uv, valid[..., None]], axis=-1)
+    out[~valid, :2] = 32768
+    return out.astype(np.uint16)
