@@ -82,6 +82,10 @@ def ray_elevation_sines(shape: Tuple[int, int], camera: CameraSpec) -> np.ndarra
 def fog_optical_depth(depth: np.ndarray, fog: FogSpec, camera: CameraSpec | None = None) -> np.ndarray:
     """Fog extinction integrated along each pixel's ray up to ``depth`` (metres; sky = very large).
 
+    ``depth`` is the renderer's Z pass, which is depth along the optical axis, not the ray length; using it as
+    the ray length makes the fog thinner toward the image corners by up to 1/cos of the corner angle. Kept so,
+    for now, because every shipped result was measured on these images.
+
     Homogeneous fog (``scale_height_m == 0``): density * depth.  Exponential height fog: the density
     falls as exp(-height / scale_height) above the ground, so a ray climbing at elevation theta
     through it collects density(camera) * H * (1 - exp(-depth sin(theta) / H)) / sin(theta): the sky
