@@ -41,8 +41,8 @@ class Segment:
 
 @dataclass(frozen=True)
 class FrameArrays:
-    """A finished frame: 8-bit RGB, Cityscapes label ids (uint8) and instance ids (uint16); with extra
-    outputs also the depth along the optical axis (metres, float32, 1e10 at the sky) and world-axes normals."""
+    """A finished frame: 8-bit RGB, Cityscapes label ids (uint8) and instance ids (uint16), the depth along the
+    optical axis (metres, float32, 1e10 at the sky) and, when asked for, world-axes normals."""
 
     rgb: np.ndarray
     label_ids: np.ndarray

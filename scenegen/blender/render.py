@@ -62,14 +62,7 @@ class Renderer:
         call stays (the same sequence) and only the camera and the objects move."""
         scene = self._ensure_configured()
         t0 = time.perf_counter()
-        if not (step and self._built is not None):
-            self._built = build_scene(scene, spec)
-        if moves is not None:  # the same operations whether the scene was just built or stepped: same bytes
-            scene.camera.matrix_world = Matrix(camera_to_world(spec.camera).tolist())
-            self._built.move(moves)
-        # Within a sequence Cycles keeps the synced scene and its BVH.
-        scene.render.use_persistent_data = step
-        segments = self._built.segments
+        segments = self._place(scene, spec, step, moves)
         t1 = time.perf_counter()
         with _quiet(self._exr.parent / "blender.log"):
             bpy.ops.render.render(write_still=True)
@@ -85,6 +78,17 @@ class Renderer:
         self.timings = RenderTimings(build=t1 - t0, render=t2 - t1, readback=t3 - t2)
         return FrameArrays(rgb=rgb, label_ids=label_ids, instance_ids=instance_ids, depth=depth,
                            normals_world=normals)
+
+    def _place(self, scene: "bpy.types.Scene", spec: SceneSpec, step: bool,
+               moves: Optional[Sequence[Tuple[float, float]]]) -> list:
+        """Build ``spec`` (or keep the last scene with ``step``), move camera and objects; the segment table."""
+        if not (step and self._built is not None):
+            self._built = build_scene(scene, spec)
+        if moves is not None:  # the same operations whether the scene was just built or stepped: same bytes
+            scene.camera.matrix_world = Matrix(camera_to_world(spec.camera).tolist())
+            self._built.move(moves)
+        scene.render.use_persistent_data = step  # within a sequence Cycles keeps the synced scene and its BVH
+        return self._built.segments
 
     def close(self) -> None:
         """Delete this process's scratch files."""
