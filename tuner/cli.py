@@ -13,14 +13,14 @@ from typing import Any, Dict, List
 
 from render_jobs.defaults import EXECUTORS
 from scenegen.cli_types import int_at_least, non_negative_int, number, parse_grid, positive_int, share
-from scenegen.limits import MAX_WORKERS
 from scenegen.errors import UserError
+from scenegen.limits import MAX_WORKERS
 
 from .disc_kinds import BACKBONES, INPUTS, KINDS, kind_spec
 from .rule_help import RULE_OPTIONS, rule_options_epilog
-from .run_folder import RunFolder
 from .recipes import (DEFAULT_RECIPE, default_setting, load_config_file, load_recipe, parse_variables,
                       recipe_description, recipe_names)
+from .run_folder import RunFolder
 
 def _d(name: str, unset: str = "") -> str:
     """"(default: X)" for a setting, as the default recipe leaves it."""
@@ -209,7 +209,8 @@ def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
         "samples": args.samples, "workers": args.workers, "folds": args.folds, "disc_backbone": args.disc,
         "disc_steps": args.disc_steps, "disc_lr": args.disc_lr, "replay": args.replay,
         "real_count": args.real_count, "holdout": args.holdout, "real_val": args.real_val,
-        "threads": args.threads, "executor": args.executor, "ray_address": args.ray_address, "disc_val": args.disc_val, "disc_bands": args.disc_bands,
+        "threads": args.threads, "executor": args.executor, "ray_address": args.ray_address,
+        "disc_val": args.disc_val, "disc_bands": args.disc_bands,
         "catalog": args.catalog, "cad_share": args.cad_share,
         "replay_weights": args.replay_weights, "disc_input": args.disc_input,
         "disc_grid": None if args.disc_grid is None else parse_grid(args.disc_grid, "--disc-grid"),
