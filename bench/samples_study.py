@@ -1,0 +1,209 @@
+"""Benchmark: path-tracing samples against training value and render speed (issue 24, item 1).
+
+For each sample count it (1) times renders of default-distribution scenes at 512x256 in one process
+(bench/render_throughput.py), (2) renders the same training frames (same params, seed and scenes) at the
+paper-table size, and (3) trains the paper-table recipe on them alone (synthetic only, Lite0 DeepLabV3,
+CamVid val, one run per seed).  It then prints, per sample count, frames/min and "global" (mean ± SD over
+seeds) with the difference to the most-sampled level paired by seed (± SE), and writes summary.md/.json,
+samples.png and samples.html into --out.  Every stage is resumable: finished throughput files, rendered
+frames and trained seeds are kept and reused.
+
+    .venv/bin/python bench/samples_study.py --out runs/samples_study
+
+CamVid is research data: it is read in place and never copied.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from segtrain.experiment import load_config, run_table  # noqa: E402
+
+PYTHON = sys.executable
+SCENEGEN = [str(Path(PYTHON).parent / "scenegen")]
+
+
+def level_name(samples: int, denoise: bool) -> str:
+    """Folder name of one level, e.g. s4 or s1_raw (no denoising)."""
+    return f"s{samples}" + ("" if denoise else "_raw")
+
+
+def levels(args: argparse.Namespace) -> List[Dict]:
+    """The levels to run: every --samples count denoised, and every --raw count without denoising."""
+    out = [{"samples": s, "denoise": True} for s in args.samples]
+    out += [{"samples": s, "denoise": False} for s in args.raw]
+    for lv in out:
+        lv["name"] = level_name(lv["samples"], lv["denoise"])
+    return out
+
+
+def measure_throughput(args: argparse.Namespace, lv: Dict, out: Path) -> Dict:
+    """frames/min at the throughput size (bench/render_throughput.py in its own process), cached."""
+    path = out / "throughput" / f"{lv['name']}.json"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [PYTHON, str(ROOT / "bench" / "render_throughput.py"), "--frames", str(args.throughput_frames),
+               "--resolution", args.throughput_resolution, "--samples", str(lv["samples"]), "--json", str(path)]
+        subprocess.run(cmd + ([] if lv["denoise"] else ["--no-denoise"]), check=True)
+    return json.loads(path.read_text())
+
+
+def render_set(args: argparse.Namespace, lv: Dict, out: Path) -> Path:
+    """The training frames of one level (scenegen render resumes a partly rendered folder)."""
+    folder = out / "sets" / lv["name"]
+    cmd = SCENEGEN + ["render", "--params", args.params, "--frames", str(args.frames), "--seed", str(args.seed),
+                      "--resolution", args.resolution, "--samples", str(lv["samples"]), "--workers",
+                      str(args.workers), "--threads", "1", "--no-sheet", "--out", str(folder)]
+    subprocess.run(cmd + ([] if lv["denoise"] else ["--no-denoise"]), check=True)
+    return folder
+
+
+def train_level(args: argparse.Namespace, lv: Dict, frames: Path, out: Path) -> Dict:
+    """Paper-table "tuned" row on one level's frames, one run per seed (finished seeds are reused)."""
+    table_dir = out / "tables" / lv["name"]
+    table_dir.mkdir(parents=True, exist_ok=True)
+    camvid = Path(args.camvid).resolve()
+    config = {"out": str(table_dir), "val": f"camvid:{camvid}#val", "device": args.device, "jobs": args.jobs,
+              "train": {"arch": "lite0", "steps": args.steps, "batch_size": 8, "size": args.resolution,
+                        "optimizer": "adamw", "threads": 1},
+              "seeds": args.seeds, "rows": ["tuned"], "tuned": [str(frames.resolve())],
+              "title": f"CamVid val, paper7 IoU (%), {lv['samples']} samples"
+                       + ("" if lv["denoise"] else ", no denoising")}
+    cfg_path = table_dir / "experiment.yaml"
+    cfg_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    table = run_table(load_config(cfg_path), progress=sys.stderr.isatty())
+    row = table["rows"][0]
+    return {x["seed"]: x["global"] for x in row["per_seed"]}
+
+
+def paired(a: Dict[int, float], b: Dict[int, float]) -> Dict:
+    """Mean and standard error of a - b over the seeds both have, and how many seeds a is ahead."""
+    seeds = sorted(set(a) & set(b))
+    d = [a[s] - b[s] for s in seeds]
+    mean = sum(d) / len(d)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (len(d) - 1)) if len(d) > 1 else float("nan")
+    return {"mean": mean, "se": sd / math.sqrt(len(d)), "ahead": sum(x > 0 for x in d), "n": len(d)}
+
+
+def summarise(rows: List[Dict], reference: str) -> Dict:
+    """Per level: frames/min, global mean ± SD and the paired difference to the reference level."""
+    ref = next(r for r in rows if r["name"] == reference)
+    for r in rows:
+        g = list(r["global"].values())
+        r["global_mean"] = sum(g) / len(g)
+        r["global_sd"] = math.sqrt(sum((x - r["global_mean"]) ** 2 for x in g) / (len(g) - 1)) if len(g) > 1 else 0.0
+        r["vs_reference"] = None if r is ref else paired(r["global"], ref["global"])
+    return {"reference": reference, "levels": rows}
+
+
+def to_markdown(summary: Dict, args: argparse.Namespace) -> str:
+    """The results table."""
+    lines = [f"| samples | denoised | frames/min at {args.throughput_resolution} | global (mean ± SD) | "
+             f"− {summary['reference']} (paired, ± SE) | ahead |", "|---:|:---:|---:|---:|---:|---:|"]
+    for r in summary["levels"]:
+        d = r["vs_reference"]
+        diff = "reference" if d is None else f"{d['mean']:+.2f} ± {d['se']:.2f}"
+        ahead = "" if d is None else f"{d['ahead']}/{d['n']}"
+        lines.append(f"| {r['samples']} | {'yes' if r['denoise'] else 'no'} | {r['frames_per_minute']:.1f} | "
+                     f"{r['global_mean']:.2f} ± {r['global_sd']:.2f} | {diff} | {ahead} |")
+    return "\n".join(lines)
+
+
+def plot(summary: Dict, path: Path, args: argparse.Namespace) -> None:
+    """Global IoU and frames/min against samples, denoised and raw levels as separate lines."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_iou, ax_fpm) = plt.subplots(1, 2, figsize=(10, 4))
+    for denoise, style in ((True, "o-"), (False, "s--")):
+        rs = sorted((r for r in summary["levels"] if r["denoise"] == denoise), key=lambda r: r["samples"])
+        if not rs:
+            continue
+        label = "denoised" if denoise else "no denoising"
+        xs = [r["samples"] for r in rs]
+        se = [r["global_sd"] / math.sqrt(len(r["global"])) for r in rs]
+        ax_iou.errorbar(xs, [r["global_mean"] for r in rs], yerr=se, fmt=style, capsize=3, label=label)
+        ax_fpm.plot(xs, [r["frames_per_minute"] for r in rs], style, label=label)
+    for ax in (ax_iou, ax_fpm):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("Cycles samples per pixel")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    ax_iou.set_ylabel('synthetic-only "global" on CamVid val (± SE)')
+    ax_fpm.set_ylabel(f"frames/min at {args.throughput_resolution}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_outputs(summary: Dict, out: Path, args: argparse.Namespace) -> str:
+    """summary.json, summary.md, samples.png and samples.html; returns the markdown table."""
+    table = to_markdown(summary, args)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    (out / "summary.md").write_text(table + "\n")
+    plot(summary, out / "samples.png", args)
+    rows = table.splitlines()
+    html_rows = "".join("<tr>" + "".join(f"<td>{c.strip()}</td>" for c in row.strip("|").split("|")) + "</tr>"
+                        for i, row in enumerate(rows) if i != 1)
+    (out / "samples.html").write_text(
+        "<html><head><meta charset='utf-8'><title>Samples against value</title></head><body>"
+        "<h1>Samples against training value and speed</h1><img src='samples.png'>"
+        f"<table border='1' cellpadding='4'>{html_rows}</table></body></html>\n")
+    return table
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--params", default=str(ROOT / "configs" / "tuned" / "camvid_segmentation_inverse16.yaml"))
+    ap.add_argument("--samples", type=int, nargs="+", default=[1, 2, 4, 8, 16], help="denoised levels")
+    ap.add_argument("--raw", type=int, nargs="*", default=[1], help="levels without denoising")
+    ap.add_argument("--frames", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=0, help="frame seed (the same scenes at every level)")
+    ap.add_argument("--resolution", default="160x120", help="training frames' size (the paper-table recipe)")
+    ap.add_argument("--throughput-resolution", default="512x256")
+    ap.add_argument("--throughput-frames", type=int, default=12)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5], help="training seeds")
+    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--workers", type=int, default=2, help="render workers")
+    ap.add_argument("--jobs", type=int, default=2, help="training runs side by side")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--camvid", default=str(ROOT.parent / "shared" / "data" / "camvid"))
+    ap.add_argument("--stages", nargs="+", choices=("throughput", "train"), default=["throughput", "train"])
+    ap.add_argument("--out", default="runs/samples_study")
+    args = ap.parse_args()
+
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for lv in levels(args):
+        row = dict(lv)
+        if "throughput" in args.stages:
+            row["frames_per_minute"] = measure_throughput(args, lv, out)["frames_per_minute"]
+        if "train" in args.stages:
+            row["global"] = train_level(args, lv, render_set(args, lv, out), out)
+        rows.append(row)
+    if set(args.stages) != {"throughput", "train"}:
+        return 0
+    reference = level_name(max(args.samples), True)
+    summary = summarise(rows, reference)
+    print(write_outputs(summary, out, args))
+    print(f"files: {out}/summary.md summary.json samples.png samples.html")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
