@@ -29,6 +29,16 @@ class Faces:
         return [a.tolist() for a in np.split(self.idx, np.cumsum(self.sizes)[:-1])] if len(self) else []
 
 
+def triangles(faces) -> np.ndarray:
+    """(T, 3) vertex indices: every polygon of ``faces`` split into a fan of triangles."""
+    f = as_faces(faces)
+    starts = np.cumsum(f.sizes) - f.sizes
+    rows = [np.stack([np.full(k - 2, s), s + np.arange(1, k - 1), s + np.arange(2, k)], -1)
+            for s, k in zip(starts, f.sizes) if k >= 3]
+    corners = np.concatenate(rows) if rows else np.zeros((0, 3), dtype=np.int64)
+    return f.idx[corners]
+
+
 FaceLike = "Faces | np.ndarray | Sequence[Sequence[int]]"
 Geo = Tuple[np.ndarray, "Faces | np.ndarray | List[List[int]]", np.ndarray]
 

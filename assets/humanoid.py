@@ -27,6 +27,16 @@ POSE_ANGLES: Dict[str, Dict[str, float]] = {
 }
 HAIR_STYLES = ("short", "long", "bald", "cap")  # bald and cap reuse the short-hair mesh with other colours
 
+#: The walking cycle of sequences: GAIT_STEPS poses ``gait_00`` .. ``gait_31`` over one cycle (two steps), about
+#: one pose per frame for a walker filmed at 30 fps.
+#: Phase 0 has the left leg forward at heel strike (as walk_a), 0.25 the right leg mid-swing (as walk_b), 0.5
+#: the right leg forward (as walk_c).
+GAIT_STEPS = 32
+GAIT_PREFIX = "gait_"
+WALK_PHASES = {"walk_a": 0.0, "walk_b": 0.25, "walk_c": 0.5}
+#: one gait cycle (two steps) covers this many body heights
+STRIDE_PER_HEIGHT = 0.83
+
 
 def _limb(origin: np.ndarray, lengths: Tuple[float, float], angles: Tuple[float, float],
           radii: Tuple[float, float, float], mats: Tuple[int, int], n: int = 8):
@@ -111,9 +121,41 @@ def posed_body(angles: Dict[str, float], long_hair: bool = False, skirt: bool = 
     return geom.merge(pieces)
 
 
+def gait_pose(phase: float) -> str:
+    """The name of the walking-cycle pose nearest ``phase`` (cycles; only its fraction counts)."""
+    return f"{GAIT_PREFIX}{int(round((phase % 1.0) * GAIT_STEPS)) % GAIT_STEPS:02d}"
+
+
+def is_gait(pose: str) -> bool:
+    """Whether ``pose`` is a pose of the walking cycle (not one of POSE_ANGLES)."""
+    return pose.startswith(GAIT_PREFIX)
+
+
+def gait_angles(phase: float) -> Dict[str, float]:
+    """Joint angles (degrees, as POSE_ANGLES) at ``phase`` of the walking cycle: each hip swings between 22
+    degrees forward and 16 back, the knee bends from toe-off through the swing (up to 49 degrees), the arms
+    swing against the legs."""
+    out = {}
+    for side, offset in (("l", 0.0), ("r", 0.5)):
+        leg = (phase + offset) % 1.0  # 0: this leg's heel strike
+        a = 2 * np.pi * leg
+        out[f"hip_{side}"] = 3.0 + 19.0 * np.cos(a)
+        out[f"knee_{side}"] = 4.0 + (45.0 * np.sin(np.pi * (leg - 0.4) / 0.6) if leg > 0.4 else 0.0)
+        out[f"sh_{side}"] = 1.0 - 19.0 * np.cos(a)
+        out[f"el_{side}"] = 17.5 - 7.5 * np.cos(a)
+    return out
+
+
+def _named_angles(pose: str) -> Dict[str, float]:
+    """Joint angles in degrees of a named pose or a walking-cycle pose."""
+    if is_gait(pose):
+        return gait_angles(int(pose[len(GAIT_PREFIX):]) / GAIT_STEPS)
+    return POSE_ANGLES[pose]
+
+
 def pose_angles(pose: str) -> Dict[str, float]:
-    """Absolute joint angles (radians) of a named standing/walking pose."""
-    a = {k: np.radians(v) for k, v in POSE_ANGLES[pose].items()}
+    """Absolute joint angles (radians) of a named standing/walking pose or a walking-cycle pose."""
+    a = {k: np.radians(v) for k, v in _named_angles(pose).items()}
     out = {"lean": a.get("lean", 0.0)}
     for side in ("l", "r"):
         out[f"hip_{side}"] = a[f"hip_{side}"]
@@ -123,15 +165,37 @@ def pose_angles(pose: str) -> Dict[str, float]:
     return out
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def humanoid(pose: str, long_hair: bool = False, skirt: bool = False) -> geom.Geo:
-    """The posed humanoid at height 1 (see module docstring); cached per argument tuple."""
+    """The posed humanoid at height 1 (see module docstring); cached per argument tuple.
+
+    A walking-cycle pose keeps the body still instead: the hips over y = 0 and one scale for every phase
+    (the standing pose's), so a walker's head bobs and its limbs swing about a steady body.
+    """
     v, f, mats = posed_body(pose_angles(pose), long_hair, skirt)
-    # Feet on the ground, head at exactly 1, y extent centred.
-    v = v - np.array([0.0, 0.0, v[:, 2].min()])
-    v = v / v[:, 2].max()
+    v = v - np.array([0.0, 0.0, v[:, 2].min()])  # feet on the ground
+    if is_gait(pose):
+        return v / _standing_height(long_hair, skirt), f, mats
+    v = v / v[:, 2].max()  # head at exactly 1, y extent centred
     v[:, 1] -= (v[:, 1].min() + v[:, 1].max()) / 2
     return v, f, mats
+
+
+@lru_cache(maxsize=8)
+def _standing_height(long_hair: bool, skirt: bool) -> float:
+    v = posed_body(pose_angles("standing"), long_hair, skirt)[0]
+    return float(np.ptp(v[:, 2]))
+
+
+def body_scale(height: float, shoulder_width: float, size: Tuple[float, float, float], pose: str,
+               long_hair: bool = False, skirt: bool = False) -> Tuple[float, float, float]:
+    """(x, y, z) scale of the height-1 humanoid in ``pose`` for a person of ``height`` and ``shoulder_width``
+    fitted into a box of ``size`` (metres): the box squashes the width or the stride only if too small."""
+    v = humanoid(pose, long_hair, skirt)[0]
+    h = min(height, size[2])
+    sx = min(shoulder_width / SHOULDER_RATIO, size[0] / max(float(np.ptp(v[:, 0])), 1e-6))
+    sy = min(h, size[1] / max(float(np.ptp(v[:, 1])), 1e-6))
+    return sx, sy, h
 
 
 @lru_cache(maxsize=16)

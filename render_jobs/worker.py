@@ -99,7 +99,8 @@ class FrameRenderer:
         t0, cpu0 = time.perf_counter(), time.process_time()
         spec, step, moves = self._scene(request)
         t1 = time.perf_counter()
-        frame = self._renderer.render(spec, step=step, moves=moves)
+        poses = None if moves is None else self._sequence.poses(request.seed.frame_index)
+        frame = self._renderer.render(spec, step=step, moves=moves, poses=poses)
         t2 = time.perf_counter()
         flows, t = None, request.seed.frame_index
         if moves is not None:  # the record describes the frame as it shows the scene: objects moved

@@ -5,9 +5,11 @@ A sequence's scene is the one frame 0 of the sequence would get (its seed ``(run
 things move, each straight along its heading (an object's local +Y) at a constant speed drawn from the scene
 seed's ``motion`` stream: the ego camera and the traffic of its direction at one speed (so the camera keeps
 its distance to the car ahead), the oncoming traffic at another, ridden bicycles and motorcycles at a riding
-speed, pedestrians at a walking pace (those on a crossing cross); parked vehicles, parked bicycles and
-everything else stand. The flow of a pixel is where its surface point (from the depth) is in the other frame,
-moved with the object the pixel shows, projected into that frame's camera.
+speed, walking pedestrians at a walking pace (those on a crossing cross), their legs and arms swinging in a
+walking cycle whose cadence follows their speed and height (``assets.humanoid.gait_angles``); standing
+pedestrians, parked vehicles, parked bicycles and everything else stand. The flow of a pixel is where its surface
+point (from the depth) is in the other frame, moved with the object the pixel shows (on a walker: with the
+closest spot of its body mesh, so a swinging leg's pixels follow the leg), projected into that frame's camera.
 
 Flow files (``flow/<split>/<city>/<stem>_flow_forward.npy`` and ``_flow_backward.npy``): float32 (H, W, 4):
 ``(du, dv, valid, occluded)``, in pixels, from this frame to the next (forward) or the previous (backward)
@@ -26,10 +28,14 @@ from typing import Any, Dict, Mapping, Sequence, Tuple
 
 import numpy as np
 
+from assets.geometry import triangles
+from assets.humanoid import STRIDE_PER_HEIGHT, WALK_PHASES, body_scale, gait_pose, humanoid
+
 from .camera_model import intrinsics_matrix, world_to_camera_cv
 from .labels import label_id
 from .seeding import FrameSeed
 from .spec import PART_INSTANCES, CameraSpec, ObjectSpec, SceneSpec
+from .surface import surface_motion
 
 #: speed ranges, m/s: the ego camera and traffic (walking pace to a 40 km/h street), riders, pedestrians
 EGO_SPEED_MPS = (2.0, 11.0)
@@ -62,7 +68,7 @@ def object_speeds(spec: SceneSpec, seed: FrameSeed) -> Tuple[float, ...]:
             speeds.append(ego_speed(seed) if _heading(obj)[1] > 0 else oncoming)
         elif obj.family in ("bicycle", "motorcycle") and obj.params.get(PART_INSTANCES):
             speeds.append(RIDE_SPEED_MPS[0] + u * (RIDE_SPEED_MPS[1] - RIDE_SPEED_MPS[0]))
-        elif obj.family == "pedestrian":
+        elif obj.family == "pedestrian" and obj.params["pose"] in WALK_PHASES:
             speeds.append(WALK_SPEED_MPS[0] + u * (WALK_SPEED_MPS[1] - WALK_SPEED_MPS[0]))
         else:
             speeds.append(0.0)
@@ -83,13 +89,50 @@ def displacements(spec: SceneSpec, speeds: Sequence[float], seconds: float) -> T
     return tuple(out)
 
 
-def moved(spec: SceneSpec, moves: Sequence[Tuple[float, float]]) -> SceneSpec:
-    """``spec`` with each object ``moves[i]`` (world x, y) away from its place: the scene as a frame shows it."""
-    objects = tuple(o if m == (0.0, 0.0) else
-                    dataclasses.replace(o, location=(round(o.location[0] + m[0], 6), round(o.location[1] + m[1], 6),
-                                                     o.location[2]))
-                    for o, m in zip(spec.objects, moves))
-    return dataclasses.replace(spec, objects=objects)
+def gait_poses(spec: SceneSpec, speeds: Sequence[float], seconds: float) -> Tuple[str | None, ...]:
+    """The walking-cycle pose of each walking pedestrian ``seconds`` after the sequence's first frame (None for
+    everything else): it starts at the phase of its sampled walking pose and covers one cycle per stride."""
+    out = []
+    for obj, v in zip(spec.objects, speeds):
+        if obj.family == "pedestrian" and v:
+            phase = WALK_PHASES[obj.params["pose"]] + v * seconds / (STRIDE_PER_HEIGHT * obj.params["height"])
+            out.append(gait_pose(phase))
+        else:
+            out.append(None)
+    return tuple(out)
+
+
+def moved(spec: SceneSpec, moves: Sequence[Tuple[float, float]],
+          poses: Sequence[str | None] | None = None) -> SceneSpec:
+    """``spec`` with each object ``moves[i]`` (world x, y) away from its place and walkers in ``poses[i]``: the
+    scene as a frame shows it."""
+    poses = poses or (None,) * len(spec.objects)
+    objects = []
+    for o, m, pose in zip(spec.objects, moves, poses):
+        if m != (0.0, 0.0):
+            o = dataclasses.replace(o, location=(round(o.location[0] + m[0], 6), round(o.location[1] + m[1], 6),
+                                                 o.location[2]))
+        if pose is not None:
+            o = dataclasses.replace(o, params={**o.params, "pose": pose})
+        objects.append(o)
+    return dataclasses.replace(spec, objects=tuple(objects))
+
+
+def walker_triangles(obj: ObjectSpec) -> np.ndarray:
+    """(T, 3) vertex indices of the triangles of walker ``obj``'s body mesh (the same in every pose)."""
+    return triangles(humanoid("gait_00", obj.params["hair_style"] == "long", bool(obj.params["skirt"]))[1])
+
+
+def walker_vertices(obj: ObjectSpec, pose: str, move: Tuple[float, float]) -> np.ndarray:
+    """(N, 3) world coordinates of the body mesh of walker ``obj`` (as built, in its sampled pose's scale) in the
+    walking-cycle ``pose``, ``move`` (world x, y) from its place; the vertex order is the same for every pose."""
+    p = obj.params
+    variant = (p["hair_style"] == "long", bool(p["skirt"]))
+    scale = body_scale(p["height"], p["shoulder_width"], obj.size, p["pose"], *variant)
+    v = humanoid(pose, *variant)[0] * np.asarray(scale)
+    c, s = math.cos(obj.yaw), math.sin(obj.yaw)
+    x, y = c * v[:, 0] - s * v[:, 1], s * v[:, 0] + c * v[:, 1]
+    return np.stack([x + obj.location[0] + move[0], y + obj.location[1] + move[1], v[:, 2] + obj.location[2]], -1)
 
 
 def instance_motion(spec: SceneSpec, moves: Sequence[Tuple[float, float]]) -> Dict[int, Tuple[float, float]]:
@@ -113,21 +156,29 @@ def camera_at(camera: CameraSpec, seconds: float, speed_mps: float) -> CameraSpe
 OCCLUSION_TOLERANCE = 0.03
 
 
-def flow(depth: np.ndarray, cam: CameraSpec, other: CameraSpec, motion: np.ndarray | None = None) -> np.ndarray:
-    """(H, W, 4) float32 ``(du, dv, valid, occluded)``: where each pixel's surface point (depth along the optical
-    axis of ``cam``; non-finite at the sky), moved by ``motion`` ((H, W, 2) world x, y metres; None: static),
-    appears in ``other``'s image, and whether it is hidden there."""
+def world_points(depth: np.ndarray, cam: CameraSpec) -> np.ndarray:
+    """(H, W, 3) world coordinates of each pixel centre's surface point (depth along the optical axis of ``cam``;
+    where it is not finite, the point at depth 1)."""
     h, w = depth.shape
     k = intrinsics_matrix(cam, w, h)
     r, t = world_to_camera_cv(cam)
-    r2, t2 = world_to_camera_cv(other)
+    u, v = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+    z = np.where(np.isfinite(depth), depth, 1.0).astype(np.float64)
+    pc = np.stack([(u - k[0, 2]) / k[0, 0] * z, (v - k[1, 2]) / k[1, 1] * z, z], axis=-1)
+    return (pc - t) @ r
+
+
+def flow(depth: np.ndarray, cam: CameraSpec, other: CameraSpec, motion: np.ndarray | None = None) -> np.ndarray:
+    """(H, W, 4) float32 ``(du, dv, valid, occluded)``: where each pixel's surface point (depth along the optical
+    axis of ``cam``; non-finite at the sky), moved by ``motion`` ((H, W, 3) world metres; None: static),
+    appears in ``other``'s image, and whether it is hidden there."""
+    h, w = depth.shape
     u, v = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
     finite = np.isfinite(depth)
-    z = np.where(finite, depth, 1.0).astype(np.float64)
-    pc = np.stack([(u - k[0, 2]) / k[0, 0] * z, (v - k[1, 2]) / k[1, 1] * z, z], axis=-1)
-    world = (pc - t) @ r
+    world = world_points(depth, cam)
     if motion is not None:
-        world[..., :2] += motion
+        world += motion
+    r2, t2 = world_to_camera_cv(other)
     pc2 = world @ r2.T + t2
     k2 = intrinsics_matrix(other, w, h)
     front = pc2[..., 2] > 1e-3
@@ -152,14 +203,14 @@ def _hidden(u2: np.ndarray, v2: np.ndarray, z2: np.ndarray, valid: np.ndarray) -
 
 def pixel_motion(instance_ids: np.ndarray, motion: Mapping[int, Tuple[float, float]],
                  other: Mapping[int, Tuple[float, float]]) -> np.ndarray:
-    """(H, W, 2): each pixel's world displacement from ``motion`` (this frame) to ``other`` (the other frame),
-    instance id -> displacement since the first frame; 0 for pixels of things that stand."""
-    out = np.zeros((*instance_ids.shape, 2))
+    """(H, W, 3): each pixel's world displacement from ``motion`` (this frame) to ``other`` (the other frame),
+    instance id -> (x, y) displacement since the first frame; 0 for pixels of things that stand."""
+    out = np.zeros((*instance_ids.shape, 3))
     for iid in set(motion) | set(other):
         mask = instance_ids == iid
         if mask.any():
             a, b = motion.get(iid, (0.0, 0.0)), other.get(iid, (0.0, 0.0))
-            out[mask] = (b[0] - a[0], b[1] - a[1])
+            out[mask, :2] = (b[0] - a[0], b[1] - a[1])
     return out
 
 
@@ -189,26 +240,45 @@ class SequenceScene:
     def moves(self, t: int) -> Tuple[Tuple[float, float], ...]:
         return displacements(self.base, self.speeds, t / self.fps)
 
+    def poses(self, t: int) -> Tuple[str | None, ...]:
+        """Each walker's walking-cycle pose in frame ``t`` (None for every other object)."""
+        return gait_poses(self.base, self.speeds, t / self.fps)
+
     def to_render(self, t: int) -> SceneSpec:
-        """Frame ``t``'s scene to build: the objects where the first frame has them (the renderer moves them by
-        :meth:`moves`), the camera where frame ``t`` has it."""
+        """Frame ``t``'s scene to build: the objects where and as the first frame has them (the renderer moves
+        them by :meth:`moves` and poses walkers by :meth:`poses`), the camera where frame ``t`` has it."""
         return dataclasses.replace(self.base, camera=self.camera(t))
 
     def shown(self, t: int) -> SceneSpec:
-        """Frame ``t``'s scene as it shows it (objects moved): what its scene record describes."""
-        return moved(self.to_render(t), self.moves(t))
+        """Frame ``t``'s scene as it shows it (objects moved, walkers posed): what its scene record describes."""
+        return moved(self.to_render(t), self.moves(t), self.poses(t))
 
     def flows(self, t: int, depth: np.ndarray, instance_ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Frame ``t``'s (forward, backward) flow from its depth (``inf`` at the sky) and instance ids."""
-        motion = instance_motion(self.base, self.moves(t))
         out = []
         for other in (t + 1, t - 1):
             if not 0 <= other < self.length:
                 out.append(no_flow(depth.shape))
                 continue
-            moved_pixels = pixel_motion(instance_ids, motion, instance_motion(self.base, self.moves(other)))
-            out.append(flow(depth, self.camera(t), self.camera(other), moved_pixels))
+            out.append(flow(depth, self.camera(t), self.camera(other), self.motion(t, other, depth, instance_ids)))
         return out[0], out[1]
+
+    def motion(self, t: int, other: int, depth: np.ndarray, instance_ids: np.ndarray) -> np.ndarray:
+        """(H, W, 3) world displacement of each pixel's surface point from frame ``t`` to frame ``other``."""
+        moves_t, moves_o = self.moves(t), self.moves(other)
+        out = pixel_motion(instance_ids, instance_motion(self.base, moves_t), instance_motion(self.base, moves_o))
+        points = None
+        for obj, pose_t, pose_o, m_t, m_o in zip(self.base.objects, self.poses(t), self.poses(other), moves_t,
+                                                 moves_o):
+            if pose_t is None:
+                continue
+            mask = instance_ids == label_id(obj.label) * 1000 + obj.instance - 1
+            if not mask.any():
+                continue
+            points = world_points(depth, self.camera(t)) if points is None else points
+            out[mask] = surface_motion(points[mask], walker_vertices(obj, pose_t, m_t),
+                                       walker_vertices(obj, pose_o, m_o), walker_triangles(obj))
+        return out
 
     def record(self, t: int) -> Dict[str, Any]:
         """The ``sequence`` entry of frame ``t``'s scene record."""

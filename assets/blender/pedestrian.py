@@ -7,7 +7,7 @@ from typing import List
 
 from scenegen.spec import ObjectSpec
 
-from assets.humanoid import SHOULDER_RATIO, humanoid
+from assets.humanoid import body_scale, humanoid
 from assets.pedestrians import PedestrianParams
 
 from .base import BuildContext, Part, builds
@@ -47,18 +47,18 @@ def _floats(rgb) -> list:
     return [float(c) for c in rgb]
 
 
+def humanoid_mesh(ctx: BuildContext, p: PedestrianParams, pose: str):
+    """The humanoid mesh of ``pose`` in ``p``'s clothing variant, shared by every person (and frame) using it."""
+    key = (pose, p.hair_style == "long", p.skirt)
+    return ctx.mesh(("humanoid",) + key, lambda: to_mesh(f"humanoid_{pose}", humanoid(*key), humanoid_materials(ctx),
+                                                         smooth=True))
+
+
 def humanoid_object(ctx: BuildContext, name: str, p: PedestrianParams, size: tuple, pose: str | None = None):
     """A posed humanoid object scaled to the params' height and shoulder width, fitted into ``size``."""
     pose = pose or p.pose
-    key = (pose, p.hair_style == "long", p.skirt)
-    mesh = ctx.mesh(("humanoid",) + key, lambda: to_mesh(f"humanoid_{pose}", humanoid(*key), humanoid_materials(ctx),
-                                                        smooth=True))
-    v = humanoid(*key)[0]
-    h = min(p.height, size[2])
-    sx = p.shoulder_width / SHOULDER_RATIO
-    sx = min(sx, size[0] / max(v[:, 0].ptp(), 1e-6))
-    sy = min(h, size[1] / max(v[:, 1].ptp(), 1e-6))  # squashes the stride only if the box is too short
-    obj = ctx.object(name, mesh, scale=(sx, sy, h))
+    scale = body_scale(p.height, p.shoulder_width, size, pose, p.hair_style == "long", p.skirt)
+    obj = ctx.object(name, humanoid_mesh(ctx, p, pose), scale=scale)
     for attr, rgb in clothing_colors(p).items():
         obj[attr] = rgb
     return obj

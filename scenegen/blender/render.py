@@ -55,14 +55,15 @@ class Renderer:
                 self.device = session.configure(scene, self.settings, self._exr, normals="normals" in self.outputs)
         return scene
 
-    def render(self, spec: SceneSpec, step: bool = False,
-               moves: Optional[Sequence[Tuple[float, float]]] = None) -> FrameArrays:
+    def render(self, spec: SceneSpec, step: bool = False, moves: Optional[Sequence[Tuple[float, float]]] = None,
+               poses: Optional[Sequence[Optional[str]]] = None) -> FrameArrays:
         """Build and render ``spec``; return the finished frame arrays. A frame of a sequence: ``moves`` puts
-        each object that far (world x, y) from its place in ``spec``, and with ``step`` the scene of the last
-        call stays (the same sequence) and only the camera and the objects move."""
+        each object that far (world x, y) from its place in ``spec``, ``poses`` gives walkers their pose, and
+        with ``step`` the scene of the last call stays (the same sequence) and only the camera and the objects
+        move."""
         scene = self._ensure_configured()
         t0 = time.perf_counter()
-        segments = self._place(scene, spec, step, moves)
+        segments = self._place(scene, spec, step, moves, poses)
         t1 = time.perf_counter()
         with _quiet(self._exr.parent / "blender.log"):
             bpy.ops.render.render(write_still=True)
@@ -80,13 +81,16 @@ class Renderer:
                            normals_world=normals)
 
     def _place(self, scene: "bpy.types.Scene", spec: SceneSpec, step: bool,
-               moves: Optional[Sequence[Tuple[float, float]]]) -> list:
-        """Build ``spec`` (or keep the last scene with ``step``), move camera and objects; the segment table."""
+               moves: Optional[Sequence[Tuple[float, float]]], poses: Optional[Sequence[Optional[str]]]) -> list:
+        """Build ``spec`` (or keep the last scene with ``step``), move camera and objects, pose walkers; the
+        segment table."""
         if not (step and self._built is not None):
             self._built = build_scene(scene, spec)
         if moves is not None:  # the same operations whether the scene was just built or stepped: same bytes
             scene.camera.matrix_world = Matrix(camera_to_world(spec.camera).tolist())
             self._built.move(moves)
+        if poses is not None:
+            self._built.pose(poses)
         scene.render.use_persistent_data = step  # within a sequence Cycles keeps the synced scene and its BVH
         return self._built.segments
 

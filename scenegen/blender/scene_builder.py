@@ -9,6 +9,8 @@ from mathutils import Matrix
 
 import assets.blender  # noqa: F401  (registers every family builder)
 from assets.blender.base import BuildContext, Part, build_object
+from assets.blender.pedestrian import humanoid_mesh
+from assets.families import object_params
 from assets.blender.road import build_road
 from scenegen.imaging import Segment
 from scenegen.labels import INSTANCE_CLASS_IDS, label_id
@@ -69,12 +71,20 @@ class BuiltScene:
 
     segments: List[Segment]
     roots: List[List[Tuple["bpy.types.Object", Matrix]]]
+    objects: Tuple[ObjectSpec, ...] = ()
+    ctx: BuildContext | None = None
 
     def move(self, moves: Sequence[Tuple[float, float]]) -> None:
         """Put each object ``moves[i]`` (world x, y metres) away from where it was built."""
         for placed, (dx, dy) in zip(self.roots, moves):
             for obj, matrix in placed:
                 obj.matrix_basis = Matrix.Translation((dx, dy, 0.0)) @ matrix
+
+    def pose(self, poses: Sequence[str | None]) -> None:
+        """Give each walker ``poses[i]`` (a humanoid pose; None leaves an object as it is) by swapping its mesh."""
+        for spec, placed, pose in zip(self.objects, self.roots, poses):
+            if pose is not None:
+                placed[0][0].data = humanoid_mesh(self.ctx, object_params(spec), pose)
 
 
 def build_scene(scene: "bpy.types.Scene", spec: SceneSpec) -> BuiltScene:
@@ -92,4 +102,4 @@ def build_scene(scene: "bpy.types.Scene", spec: SceneSpec) -> BuiltScene:
     for obj_spec in spec.objects:  # each built by the builder registered for its params dataclass
         placed = _place(build_object(obj_spec, ctx), obj_spec, table)
         roots.append([(o, o.matrix_basis.copy()) for o in placed])
-    return BuiltScene(table.segments, roots)
+    return BuiltScene(table.segments, roots, spec.objects, ctx)
