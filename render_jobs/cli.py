@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-denoise", action="store_true", default=None, help="turn off denoising")
     p.add_argument("--outputs", metavar="KINDS",
                    help="extra ground truth per frame, comma-separated: depth (metres, .npy), disparity "
-                        "(Cityscapes disparity PNG + camera JSON), normals (camera axes, 16-bit PNG); "
+                        "(Cityscapes disparity PNG + camera JSON), normals (camera axes, 16-bit PNG), boxes "
+                        "(per-instance 2D/3D boxes, JSON); "
                         "see docs/ground_truth.md")
     p.add_argument("--sequence-length", type=positive_int("--sequence-length", MAX_SEQUENCE_LENGTH), metavar="N",
                    help="render sequences of N frames (one scene each, the camera driving along the street; "

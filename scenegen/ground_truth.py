@@ -21,7 +21,7 @@ import numpy as np
 from .errors import UserError
 
 #: the extra outputs ``render --outputs`` accepts, in the order their files are written
-OUTPUT_KINDS = ("depth", "disparity", "normals")
+OUTPUT_KINDS = ("depth", "disparity", "normals", "boxes")
 #: Cityscapes' stereo baseline in metres (its camera files give 0.209313 m for every city)
 CITYSCAPES_BASELINE_M = 0.209313
 #: the disparity PNG's fixed-point scale (Cityscapes: ``d = (p - 1) / 256``)

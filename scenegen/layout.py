@@ -31,6 +31,7 @@ _OUTPUT_SUFFIX = {
     "disparity": ("disparity", "_disparity.png"),
     "camera": ("camera", "_camera.json"),
     "normals": ("normals", "_normals.png"),
+    "boxes": ("boxes", "_boxes.json"),
     "flow_forward": ("flow", "_flow_forward.npy"),
     "flow_backward": ("flow", "_flow_backward.npy"),
 }

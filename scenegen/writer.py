@@ -15,6 +15,7 @@ from .camera_model import camera_record
 from .io import atomic_write_bytes, atomic_write_json, atomic_write_png
 from .labels import CITYSCAPES_TO_TRAINID, ID_TO_NAME, colorize, label_id
 from .imaging import FrameArrays
+from .export.boxes import boxes_record
 from .layout import FrameId
 from .render_settings import RenderSettings
 from .seeding import FrameSeed
@@ -44,10 +45,11 @@ def scene_record(spec: SceneSpec, seed: FrameSeed, params_version: str, settings
     }
 
 
-def write_outputs(fid: FrameId, frame: FrameArrays, camera: Mapping[str, Any], outputs: Sequence[str]) -> None:
-    """The extra outputs' files of one frame (scenegen.ground_truth): depth, disparity + camera, normals."""
+def write_outputs(fid: FrameId, frame: FrameArrays, record: Mapping[str, Any], outputs: Sequence[str]) -> None:
+    """The extra outputs' files of one frame (scenegen.ground_truth): depth, disparity + camera, normals, boxes."""
     if not outputs:
         return
+    camera = record["camera"]
     depth = gt.sky_as_inf(frame.depth)
     if "depth" in outputs:
         atomic_write_bytes(fid.path("depth"), _npy(depth))
@@ -58,6 +60,8 @@ def write_outputs(fid: FrameId, frame: FrameArrays, camera: Mapping[str, Any], o
         rotation = camera["world_to_camera_cv"]["R"]
         normals = gt.world_to_camera_normals(frame.normals_world.astype(np.float64), rotation)
         atomic_write_png(fid.path("normals"), gt.normals_png(normals, np.isfinite(depth)))
+    if "boxes" in outputs:
+        atomic_write_json(fid.path("boxes"), boxes_record(record, frame.instance_ids))
 
 
 def _npy(array: np.ndarray) -> bytes:
@@ -76,7 +80,7 @@ def write_frame(fid: FrameId, frame: FrameArrays, record: Mapping[str, Any], out
                 flows: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> None:
     """Write all files of one frame (the extra ``outputs``, a sequence frame's forward and backward
     ``flows``, labels, colour, instances, trainIds, scene JSON, image last)."""
-    write_outputs(fid, frame, record["camera"], outputs)
+    write_outputs(fid, frame, record, outputs)
     for kind, field in zip(("flow_forward", "flow_backward"), flows or ()):
         atomic_write_bytes(fid.path(kind), _npy(field))
     atomic_write_png(fid.path("label_ids"), frame.label_ids.astype(np.uint8))

@@ -51,7 +51,7 @@ def gt_set(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("gt") / "out"
     r = run_cli("render", "--frames", "2", "--resolution", "128x64", "--samples", "1", "--no-denoise", "--seed", "3",
-                "--outputs", "normals,disparity,depth", "--workers", "1", "--out", out)
+                "--outputs", "normals,disparity,depth,boxes", "--workers", "1", "--out", out)
     assert r.returncode == 0, r.stderr
     return out
 
@@ -119,6 +119,29 @@ def test_road_normals_point_up_in_world_axes_and_disparity_decodes_to_the_depth(
         assert np.allclose(back[near], depth[near], rtol=0.03)
 
 
+def test_the_boxes_file_holds_every_instance_as_export_computes_it(gt_set):
+    import json
+
+    from scenegen.export.boxes import frame_boxes
+    from scenegen.export.frames import load_frame
+    from scenegen.layout import list_frames
+
+    visible = 0
+    for fid in list_frames(gt_set):
+        written = json.loads(fid.path("boxes").read_text())
+        frame = load_frame(fid)
+        assert (written["width"], written["height"]) == (128, 64)
+        assert written["instances"] == json.loads(json.dumps([b.to_dict() for b in frame_boxes(frame)]))
+        for box in written["instances"]:
+            mask = frame.instance_ids == box["instance_id"]
+            assert box["pixels"] == mask.sum()
+            if box["pixels"]:
+                rows, cols = np.nonzero(mask)
+                assert box["visible_box"] == [cols.min(), rows.min(), cols.max(), rows.max()]
+                visible += 1
+    assert visible >= 2
+
+
 def test_torchvision_still_reads_the_folder_and_a_rerun_keeps_every_frame(gt_set):
     from torchvision.datasets import Cityscapes
 
@@ -128,7 +151,7 @@ def test_torchvision_still_reads_the_folder_and_a_rerun_keeps_every_frame(gt_set
     image, (semantic, instance) = ds[0]
     assert len(ds) == 2 and image.size == semantic.size == (128, 64)
     again = run_cli("render", "--frames", "2", "--resolution", "128x64", "--samples", "1", "--no-denoise",
-                    "--seed", "3", "--outputs", "depth,disparity,normals", "--workers", "1", "--out", gt_set)
+                    "--seed", "3", "--outputs", "depth,disparity,normals,boxes", "--workers", "1", "--out", gt_set)
     assert again.returncode == 0 and "0 rendered, 2 already complete" in again.stderr
     other = run_cli("render", "--frames", "2", "--resolution", "128x64", "--samples", "1", "--no-denoise",
                     "--seed", "3", "--outputs", "depth", "--workers", "1", "--out", gt_set)

@@ -20,13 +20,14 @@ Conventions (see docs/exports.md):
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
-from .frames import Camera, FrameData
+from .frames import Camera, FrameData, parse_scene
 
 #: depth (m) in front of the camera below which box corners count as behind it
 NEAR = 0.01
@@ -225,3 +226,12 @@ def frame_boxes(frame: FrameData) -> List[InstanceBoxes]:
     """Boxes of every instance record of a frame, in the record's order."""
     present = {int(v) for v in np.unique(frame.instance_ids)}
     return [instance_boxes(frame, inst, present) for inst in frame.instances]
+
+
+def boxes_record(record: Dict[str, Any], instance_ids: np.ndarray) -> Dict[str, Any]:
+    """The per-frame boxes file (``render --outputs boxes``) of a scene record and its instanceIds: image size
+    and every instance's boxes, the same figures ``scenegen export`` computes."""
+    camera, instances = parse_scene(json.loads(json.dumps(record)))  # the record as its JSON file holds it
+    frame = FrameData(None, camera, instances, np.asarray(instance_ids, dtype=np.int64))
+    return {"width": camera.width, "height": camera.height,
+            "instances": [b.to_dict() for b in frame_boxes(frame)]}

@@ -67,7 +67,7 @@ def _floats(value: Any, shape: tuple, what: str) -> np.ndarray:
     return arr
 
 
-def _parse_scene(record: Any) -> tuple[Camera, List[Dict[str, Any]]]:
+def parse_scene(record: Any) -> tuple[Camera, List[Dict[str, Any]]]:
     """Camera and checked instance list of a scene record; ValueError/KeyError/TypeError when malformed."""
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
@@ -106,7 +106,7 @@ def read_scene(fid: FrameId) -> tuple[Camera, List[Dict[str, Any]]]:
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise UserError(f"{path}: unreadable scene JSON ({e})") from None
     try:
-        return _parse_scene(record)
+        return parse_scene(record)
     except KeyError as e:
         raise UserError(f"{path}: not a scene record of `scenegen render` (missing {e})") from None
     except (TypeError, ValueError) as e:
