@@ -8,7 +8,7 @@ from scenegen.cli_types import int_at_least, number, positive_int, run_seed, sha
 from scenegen.commands import add_output_args, add_params_arg
 from scenegen.errors import UserError
 from scenegen.limits import MAX_FPS, MAX_FRAMES, MAX_RETRIES, MAX_SEQUENCE_LENGTH, MAX_WORKERS
-from scenegen.render_settings import parse_resolution
+from scenegen.render_settings import DEFAULT_RESOLUTION, DEFAULT_SAMPLES, parse_resolution
 
 from .defaults import DEFAULT_FPS, EXECUTORS
 
@@ -31,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="output root")
     p.add_argument("--frames", type=positive_int("--frames", MAX_FRAMES), help=f"number of frames (at most {MAX_FRAMES})")
     p.add_argument("--seed", type=run_seed, help="run seed (default: 0)")
-    p.add_argument("--resolution", metavar="WxH", help="image size (default: 512x256)")
-    p.add_argument("--samples", type=positive_int("--samples"), help="Cycles samples per pixel (default 16)")
+    p.add_argument("--resolution", metavar="WxH", help="image size (default: {}x{})".format(*DEFAULT_RESOLUTION))
+    p.add_argument("--samples", type=positive_int("--samples"), help=f"Cycles samples per pixel (default {DEFAULT_SAMPLES})")
     p.add_argument("--no-denoise", action="store_true", default=None, help="turn off denoising")
     p.add_argument("--outputs", metavar="KINDS",
                    help="extra ground truth per frame, comma-separated: depth (metres, .npy), disparity "
@@ -86,8 +86,8 @@ def job_from_args(args: argparse.Namespace):
         job = JobSpec(out=Path(args.out), frames=args.frames,
                       seed=args.seed if args.seed is not None else 0,
                       params=Path(args.params) if args.params else None,
-                      resolution=parse_resolution(args.resolution or "512x256"),
-                      samples=args.samples or 16, denoise=not args.no_denoise,
+                      resolution=parse_resolution(args.resolution) if args.resolution else DEFAULT_RESOLUTION,
+                      samples=args.samples or DEFAULT_SAMPLES, denoise=not args.no_denoise,
                       split=args.split or "train", city=args.city or "scenegen",
                       catalog=Path(args.catalog) if args.catalog else None, cad_share=args.cad_share,
                       outputs=parse_outputs(args.outputs), sequence_length=args.sequence_length or 1,

@@ -18,7 +18,7 @@ from scenegen.ground_truth import parse_outputs
 from scenegen.layout import valid_city_name
 from scenegen.limits import MAX_FPS, MAX_FRAMES, MAX_RETRIES, MAX_SEQUENCE_LENGTH, MAX_WORKERS
 from scenegen.params import ParameterSpace, load_space
-from scenegen.render_settings import DEVICES, RenderSettings, parse_resolution
+from scenegen.render_settings import DEFAULT_RESOLUTION, DEFAULT_SAMPLES, DEVICES, RenderSettings, parse_resolution
 from scenegen.yamlfile import read_yaml
 
 from .defaults import DEFAULT_FPS, DEFAULT_FRAMES_PER_WORKER, DEFAULT_RETRIES, EXECUTORS
@@ -39,8 +39,8 @@ class JobSpec:
     catalog: Optional[Path] = None  # a CAD catalog YAML (assets.catalog); None: procedural assets only
     cad_share: Optional[float] = None  # share of objects of the catalog's classes drawn from it (default 0.5)
     variables: Optional[Tuple[Mapping[str, Any], ...]] = None  # explicit z per frame
-    resolution: Tuple[int, int] = (512, 256)
-    samples: int = 16
+    resolution: Tuple[int, int] = DEFAULT_RESOLUTION
+    samples: int = DEFAULT_SAMPLES
     denoise: bool = True
     device: str = "auto"
     threads: int = 0

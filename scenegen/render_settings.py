@@ -25,13 +25,19 @@ def parse_resolution(text: str) -> Tuple[int, int]:
     return w, h
 
 
+#: Cycles samples per pixel of ``scenegen render`` (with OIDN denoising); docs/experiments/2026-12-05-samples.md
+DEFAULT_SAMPLES = 16
+#: image size (width, height) of ``scenegen render``
+DEFAULT_RESOLUTION = (512, 256)
+
+
 @dataclass(frozen=True)
 class RenderSettings:
     """Resolution, path-tracing samples, denoising and device for Cycles."""
 
-    width: int = 512
-    height: int = 256
-    samples: int = 16
+    width: int = DEFAULT_RESOLUTION[0]
+    height: int = DEFAULT_RESOLUTION[1]
+    samples: int = DEFAULT_SAMPLES
     denoise: bool = True
     device: str = "auto"
     threads: int = 0  # 0 = all cores

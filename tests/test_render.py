@@ -259,3 +259,26 @@ def test_frame_records_leave_out_the_device_and_compare_renders_finds_a_changed_
     label.write_bytes(label.read_bytes()[:-1] + b"\x00")
     shared, differing = compare(rendered_set, copy)
     assert shared == 4 and differing == [str(label)]
+
+
+def test_labels_and_depth_do_not_depend_on_the_sample_count():
+    """What lets the tuner and `render` use few samples: Cycles writes the object-index and depth passes from
+    each pixel's first sample, so labels, instances and depth are the same bytes at any sample count."""
+    from scenegen.blender.render import Renderer
+    from scenegen.grammar import frame_scene
+    from scenegen.params import default_space
+    from scenegen.render_settings import RenderSettings
+    from scenegen.seeding import FrameSeed
+
+    specs = [frame_scene(default_space(), FrameSeed(5, 0, i)) for i in range(2)]
+    frames = {}
+    for samples in (1, 6):
+        renderer = Renderer(RenderSettings(width=96, height=48, samples=samples, threads=1))
+        try:
+            frames[samples] = [renderer.render(s) for s in specs]
+        finally:
+            renderer.close()
+    for one, six in zip(frames[1], frames[6]):
+        assert np.array_equal(one.label_ids, six.label_ids) and np.array_equal(one.instance_ids, six.instance_ids)
+        assert np.array_equal(one.depth, six.depth)
+        assert not np.array_equal(one.rgb, six.rgb)  # the images do differ
