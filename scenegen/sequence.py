@@ -28,14 +28,14 @@ from typing import Any, Dict, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from assets.geometry import triangles
-from assets.humanoid import STRIDE_PER_HEIGHT, WALK_PHASES, body_scale, gait_pose, humanoid
+from assets.humanoid import WALK_PHASES
 
 from .camera_model import intrinsics_matrix, world_to_camera_cv
 from .labels import label_id
 from .seeding import FrameSeed
 from .spec import PART_INSTANCES, CameraSpec, ObjectSpec, SceneSpec
 from .surface import surface_motion
+from .walkers import gait_poses, walker_triangles, walker_vertices
 
 #: speed ranges, m/s: the ego camera and traffic (walking pace to a 40 km/h street), riders, pedestrians
 EGO_SPEED_MPS = (2.0, 11.0)
@@ -89,19 +89,6 @@ def displacements(spec: SceneSpec, speeds: Sequence[float], seconds: float) -> T
     return tuple(out)
 
 
-def gait_poses(spec: SceneSpec, speeds: Sequence[float], seconds: float) -> Tuple[str | None, ...]:
-    """The walking-cycle pose of each walking pedestrian ``seconds`` after the sequence's first frame (None for
-    everything else): it starts at the phase of its sampled walking pose and covers one cycle per stride."""
-    out = []
-    for obj, v in zip(spec.objects, speeds):
-        if obj.family == "pedestrian" and v:
-            phase = WALK_PHASES[obj.params["pose"]] + v * seconds / (STRIDE_PER_HEIGHT * obj.params["height"])
-            out.append(gait_pose(phase))
-        else:
-            out.append(None)
-    return tuple(out)
-
-
 def moved(spec: SceneSpec, moves: Sequence[Tuple[float, float]],
           poses: Sequence[str | None] | None = None) -> SceneSpec:
     """``spec`` with each object ``moves[i]`` (world x, y) away from its place and walkers in ``poses[i]``: the
@@ -116,23 +103,6 @@ def moved(spec: SceneSpec, moves: Sequence[Tuple[float, float]],
             o = dataclasses.replace(o, params={**o.params, "pose": pose})
         objects.append(o)
     return dataclasses.replace(spec, objects=tuple(objects))
-
-
-def walker_triangles(obj: ObjectSpec) -> np.ndarray:
-    """(T, 3) vertex indices of the triangles of walker ``obj``'s body mesh (the same in every pose)."""
-    return triangles(humanoid("gait_00", obj.params["hair_style"] == "long", bool(obj.params["skirt"]))[1])
-
-
-def walker_vertices(obj: ObjectSpec, pose: str, move: Tuple[float, float]) -> np.ndarray:
-    """(N, 3) world coordinates of the body mesh of walker ``obj`` (as built, in its sampled pose's scale) in the
-    walking-cycle ``pose``, ``move`` (world x, y) from its place; the vertex order is the same for every pose."""
-    p = obj.params
-    variant = (p["hair_style"] == "long", bool(p["skirt"]))
-    scale = body_scale(p["height"], p["shoulder_width"], obj.size, p["pose"], *variant)
-    v = humanoid(pose, *variant)[0] * np.asarray(scale)
-    c, s = math.cos(obj.yaw), math.sin(obj.yaw)
-    x, y = c * v[:, 0] - s * v[:, 1], s * v[:, 0] + c * v[:, 1]
-    return np.stack([x + obj.location[0] + move[0], y + obj.location[1] + move[1], v[:, 2] + obj.location[2]], -1)
 
 
 def instance_motion(spec: SceneSpec, moves: Sequence[Tuple[float, float]]) -> Dict[int, Tuple[float, float]]:

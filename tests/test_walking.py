@@ -4,13 +4,13 @@ import math
 
 import numpy as np
 import pytest
-from scipy.spatial import cKDTree
 
 from assets.humanoid import GAIT_STEPS, POSE_ANGLES, STRIDE_PER_HEIGHT, WALK_PHASES, gait_angles, humanoid
 from assets.pedestrians import sample_pedestrian
 from scenegen.seeding import FrameSeed
 from scenegen.spec import FogSpec, ObjectSpec
-from scenegen.sequence import SequenceScene, gait_poses, walker_vertices
+from scenegen.sequence import SequenceScene
+from scenegen.walkers import gait_poses, walker_vertices
 
 FPS = 5.0
 WALK_MPS = 1.4
