@@ -33,6 +33,7 @@ import yaml  # noqa: E402
 from segtrain.experiment import load_config, run_table  # noqa: E402
 
 PYTHON = sys.executable
+STAGES = ("throughput", "train", "summary")
 SCENEGEN = [str(Path(PYTHON).parent / "scenegen")]
 
 
@@ -71,7 +72,7 @@ def render_set(args: argparse.Namespace, lv: Dict, out: Path) -> Path:
     return folder
 
 
-def train_level(args: argparse.Namespace, lv: Dict, frames: Path, out: Path) -> Dict:
+def train_level(args: argparse.Namespace, lv: Dict, frames: Path, out: Path) -> None:
     """Paper-table "tuned" row on one level's frames, one run per seed (finished seeds are reused)."""
     table_dir = out / "tables" / lv["name"]
     table_dir.mkdir(parents=True, exist_ok=True)
@@ -84,9 +85,15 @@ def train_level(args: argparse.Namespace, lv: Dict, frames: Path, out: Path) -> 
                        + ("" if lv["denoise"] else ", no denoising")}
     cfg_path = table_dir / "experiment.yaml"
     cfg_path.write_text(yaml.safe_dump(config, sort_keys=False))
-    table = run_table(load_config(cfg_path), progress=sys.stderr.isatty())
-    row = table["rows"][0]
-    return {x["seed"]: x["global"] for x in row["per_seed"]}
+    run_table(load_config(cfg_path), progress=sys.stderr.isatty())
+
+
+def trained_globals(lv: Dict, out: Path) -> Dict[int, float]:
+    """Seed -> "global" of one level's finished training runs (its table.json; empty when not trained)."""
+    path = out / "tables" / lv["name"] / "table.json"
+    if not path.exists():
+        return {}
+    return {x["seed"]: x["global"] for x in json.loads(path.read_text())["rows"][0]["per_seed"]}
 
 
 def paired(a: Dict[int, float], b: Dict[int, float]) -> Dict:
@@ -138,8 +145,10 @@ def plot(summary: Dict, path: Path, args: argparse.Namespace) -> None:
         se = [r["global_sd"] / math.sqrt(len(r["global"])) for r in rs]
         ax_iou.errorbar(xs, [r["global_mean"] for r in rs], yerr=se, fmt=style, capsize=3, label=label)
         ax_fpm.plot(xs, [r["frames_per_minute"] for r in rs], style, label=label)
+    ticks = sorted({r["samples"] for r in summary["levels"]})
     for ax in (ax_iou, ax_fpm):
         ax.set_xscale("log", base=2)
+        ax.set_xticks(ticks, [str(t) for t in ticks])
         ax.set_xlabel("Cycles samples per pixel")
         ax.legend()
         ax.grid(alpha=0.3)
@@ -182,23 +191,33 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2, help="training runs side by side")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--camvid", default=str(ROOT.parent / "shared" / "data" / "camvid"))
-    ap.add_argument("--stages", nargs="+", choices=("throughput", "train"), default=["throughput", "train"])
+    ap.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES),
+                    help="throughput: time renders; train: render and train each level; summary: the table and "
+                         "plot from what is there (levels may have different seeds)")
     ap.add_argument("--out", default="runs/samples_study")
     args = ap.parse_args()
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    for lv in levels(args):
+        if "throughput" in args.stages:
+            measure_throughput(args, lv, out)
+        if "train" in args.stages:
+            train_level(args, lv, render_set(args, lv, out), out)
+    if "summary" not in args.stages:
+        return 0
     rows = []
     for lv in levels(args):
-        row = dict(lv)
-        if "throughput" in args.stages:
-            row["frames_per_minute"] = measure_throughput(args, lv, out)["frames_per_minute"]
-        if "train" in args.stages:
-            row["global"] = train_level(args, lv, render_set(args, lv, out), out)
-        rows.append(row)
-    if set(args.stages) != {"throughput", "train"}:
-        return 0
+        throughput = out / "throughput" / f"{lv['name']}.json"
+        scores = trained_globals(lv, out)
+        if not scores:
+            print(f"{lv['name']}: not trained yet, left out of the summary")
+            continue
+        rows.append({**lv, "frames_per_minute": json.loads(throughput.read_text())["frames_per_minute"],
+                     "global": scores})
     reference = level_name(max(args.samples), True)
+    if not any(r["name"] == reference for r in rows):
+        sys.exit(f"the reference level {reference} is not trained yet: nothing to compare with")
     summary = summarise(rows, reference)
     print(write_outputs(summary, out, args))
     print(f"files: {out}/summary.md summary.json samples.png samples.html")
