@@ -33,7 +33,10 @@ def walker_triangles(obj: ObjectSpec) -> np.ndarray:
 
 def walker_vertices(obj: ObjectSpec, pose: str, move: Tuple[float, float]) -> np.ndarray:
     """(N, 3) world coordinates of the body mesh of walker ``obj`` (as built, in its sampled pose's scale) in the
-    walking-cycle ``pose``, ``move`` (world x, y) from its place; the vertex order is the same for every pose."""
+    walking-cycle ``pose``, ``move`` (world x, y) from its place; the vertex order is the same for every pose.
+
+    ``obj`` is the walker as sampled (a sequence's base scene, whose params name the sampled walking pose), not
+    as a frame's scene record shows it (whose params name the frame's walking-cycle pose)."""
     p = obj.params
     variant = (p["hair_style"] == "long", bool(p["skirt"]))
     scale = body_scale(p["height"], p["shoulder_width"], obj.size, p["pose"], *variant)
