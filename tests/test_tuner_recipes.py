@@ -30,13 +30,13 @@ def test_every_shipped_recipe_makes_a_valid_config(name, tmp_path):
 
 def test_the_default_is_the_measured_segmentation_recipe(tmp_path):
     assert DEFAULT_RECIPE == "segmentation" and {"segmentation", "appearance", "recovery", "quick"} <= set(recipe_names())
-    # the command behind configs/tuned/camvid_segmentation_inverse16.yaml (docs/BENCHMARKS.md, "Segmentation
-    # (paper table)"; docs/experiments/2026-12-05-random-recovery.md)
+    # the command behind configs/tuned/camvid_segmentation_inverse16_s2.yaml (docs/BENCHMARKS.md, "Segmentation
+    # (paper table)"; docs/experiments/2026-12-05-random-recovery.md and 2026-12-05-samples.md)
     measured = config("--recipe", "segmentation", "--real", TARGET, "--out", tmp_path / "a", "--method", "inverse",
                       "--variables", INVERSE16)
     spelled_out = config("--recipe", "paper", "--real", TARGET, "--out", tmp_path / "c", "--real-count", 0,
                          "--disc", "stats", "--disc-input", "rgb+labels", "--disc-grid", "1x1", "--disc-val", 0.2,
-                         "--replay-weights", "--method", "inverse", "--disc-steps", 300, "--samples", 8,
+                         "--replay-weights", "--method", "inverse", "--disc-steps", 300, "--samples", 2,
                          "--resolution", "128x96", "--batch", 128, "--iterations", 10, "--variables", INVERSE16,
                          "--no-kid")
     assert measured.semantic_key() == spelled_out.semantic_key()
