@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 # configs/demo_start.yaml), its report, and the recovery error at the start and the end.
 DEMO_VARS := sun_elevation_deg,fog_density,camera_height_m,building_height_m
 demo: setup
-	$(BIN)/scenegen render --frames 4 --resolution 512x256 --samples 16 --seed 0 --out $(DEMO)/frames
+	$(BIN)/scenegen render --frames 4 --resolution 512x256 --seed 0 --out $(DEMO)/frames
 	rm -rf $(DEMO)/tune
 	$(BIN)/scenegen tune --recipe quick --real params:configs/demo_target.yaml --params configs/demo_start.yaml \
 		--variables $(DEMO_VARS) --out $(DEMO)/tune --quiet

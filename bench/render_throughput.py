@@ -4,7 +4,7 @@ Prints frames per minute and the share of frame time spent outside the Cycles re
 (layout, scene build, pass read-back, PNG/JSON writes).  The first frame (kernel loading) is
 rendered but not counted.
 
-    .venv/bin/python bench/render_throughput.py --frames 12 --resolution 512x256 --samples 16
+    .venv/bin/python bench/render_throughput.py --frames 12 --resolution 512x256      # the default samples
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from render_jobs.frames import plan_frames
 from render_jobs.worker import FrameRenderer, OutputTarget
 from scenegen.params import load_space
-from scenegen.render_settings import RenderSettings, parse_resolution
+from scenegen.render_settings import DEFAULT_SAMPLES, RenderSettings, parse_resolution
 
 STAGES = ("layout", "build", "render", "readback", "write")
 
@@ -29,7 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=12)
     ap.add_argument("--resolution", default="512x256")
-    ap.add_argument("--samples", type=int, default=16)
+    ap.add_argument("--samples", type=int, default=DEFAULT_SAMPLES)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--params", default=None)
     ap.add_argument("--no-denoise", action="store_true")

@@ -25,8 +25,9 @@ def parse_resolution(text: str) -> Tuple[int, int]:
     return w, h
 
 
-#: Cycles samples per pixel of ``scenegen render`` (with OIDN denoising); docs/experiments/2026-12-05-samples.md
-DEFAULT_SAMPLES = 16
+#: Cycles samples per pixel of ``scenegen render`` (with OIDN denoising): frames rendered with 1 trained a
+#: segmentation network as well as frames with 16 (docs/experiments/2026-12-05-samples.md), 6x faster
+DEFAULT_SAMPLES = 1
 #: image size (width, height) of ``scenegen render``
 DEFAULT_RESOLUTION = (512, 256)
 
