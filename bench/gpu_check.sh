@@ -12,7 +12,7 @@
 #   CPU_FALLBACK=1 bench/gpu_check.sh      # no GPU: the same steps on the CPU at tiny sizes (a smoke test)
 #
 # Sizes come from the environment (defaults in brackets): FRAMES [200], CPU_FRAMES [8], SIZES
-# ["512x256 1024x512"], SAMPLES [16], WORKERS [4] render workers, THREADS [4] threads per CPU render worker,
+# ["512x256 1024x512"], SAMPLES [1, the render default], WORKERS [4] render workers, THREADS [4] threads per CPU render worker,
 # STEPS [300] training steps, OUT [runs/gpu_check]. Prints a summary table at the end; exit 1 when labels differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ if [ "${CPU_FALLBACK:-0}" = 1 ]; then
     FRAMES=${FRAMES:-2}; CPU_FRAMES=${CPU_FRAMES:-2}; SIZES=${SIZES:-64x32}; SAMPLES=${SAMPLES:-1}
     WORKERS=${WORKERS:-1}; THREADS=${THREADS:-1}; STEPS=${STEPS:-2}; DEVICE=cpu; TUNE_ITERS=1; AMP=""
 else
-    FRAMES=${FRAMES:-200}; CPU_FRAMES=${CPU_FRAMES:-8}; SIZES=${SIZES:-512x256 1024x512}; SAMPLES=${SAMPLES:-16}
+    FRAMES=${FRAMES:-200}; CPU_FRAMES=${CPU_FRAMES:-8}; SIZES=${SIZES:-512x256 1024x512}; SAMPLES=${SAMPLES:-1}
     WORKERS=${WORKERS:-4}; THREADS=${THREADS:-4}; STEPS=${STEPS:-300}; DEVICE=gpu; TUNE_ITERS=3; AMP=--amp
 fi
 OUT=${OUT:-runs/gpu_check}
