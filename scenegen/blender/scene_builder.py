@@ -10,8 +10,8 @@ from mathutils import Matrix
 import assets.blender  # noqa: F401  (registers every family builder)
 from assets.blender.base import BuildContext, Part, build_object
 from assets.blender.pedestrian import humanoid_mesh
-from assets.families import object_params
 from assets.blender.road import build_road
+from assets.families import object_params
 from scenegen.imaging import Segment
 from scenegen.labels import INSTANCE_CLASS_IDS, label_id
 from scenegen.spec import ObjectSpec, SceneSpec

@@ -33,9 +33,10 @@ class Camera:
 
 @dataclass(frozen=True)
 class FrameData:
-    """One frame ready for export: its id, camera, instance records and instanceIds mask (H, W)."""
+    """One frame ready for export: its id (None for a frame being written), camera, instance records and
+    instanceIds mask (H, W)."""
 
-    fid: FrameId
+    fid: Optional[FrameId]
     camera: Camera
     instances: List[Dict[str, Any]]
     instance_ids: np.ndarray
