@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from segtrain.experiment import load_config, run_table  # noqa: E402
+from segtrain.runs import mean, std  # noqa: E402
+from segtrain.table import paired_global_difference  # noqa: E402
 
 PYTHON = sys.executable
 STAGES = ("throughput", "train", "summary")
@@ -96,23 +98,16 @@ def trained_globals(lv: Dict, out: Path) -> Dict[int, float]:
     return {x["seed"]: x["global"] for x in json.loads(path.read_text())["rows"][0]["per_seed"]}
 
 
-def paired(a: Dict[int, float], b: Dict[int, float]) -> Dict:
-    """Mean and standard error of a - b over the seeds both have, and how many seeds a is ahead."""
-    seeds = sorted(set(a) & set(b))
-    d = [a[s] - b[s] for s in seeds]
-    mean = sum(d) / len(d)
-    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (len(d) - 1)) if len(d) > 1 else float("nan")
-    return {"mean": mean, "se": sd / math.sqrt(len(d)), "ahead": sum(x > 0 for x in d), "n": len(d)}
+def _runs(scores: Dict[int, float]) -> List[Dict]:
+    return [{"seed": seed, "global": g} for seed, g in scores.items()]
 
 
 def summarise(rows: List[Dict], reference: str) -> Dict:
     """Per level: frames/min, global mean ± SD and the paired difference to the reference level."""
     ref = next(r for r in rows if r["name"] == reference)
     for r in rows:
-        g = list(r["global"].values())
-        r["global_mean"] = sum(g) / len(g)
-        r["global_sd"] = math.sqrt(sum((x - r["global_mean"]) ** 2 for x in g) / (len(g) - 1)) if len(g) > 1 else 0.0
-        r["vs_reference"] = None if r is ref else paired(r["global"], ref["global"])
+        r["global_mean"], r["global_sd"] = mean(list(r["global"].values())), std(list(r["global"].values())) or 0.0
+        r["vs_reference"] = None if r is ref else paired_global_difference(_runs(ref["global"]), _runs(r["global"]))
     return {"reference": reference, "levels": rows}
 
 
@@ -122,8 +117,8 @@ def to_markdown(summary: Dict, args: argparse.Namespace) -> str:
              f"− {summary['reference']} (paired, ± SE) | ahead |", "|---:|:---:|---:|---:|---:|---:|"]
     for r in summary["levels"]:
         d = r["vs_reference"]
-        diff = "reference" if d is None else f"{d['mean']:+.2f} ± {d['se']:.2f}"
-        ahead = "" if d is None else f"{d['ahead']}/{d['n']}"
+        diff = "reference" if d is None else f"{d['mean']:+.2f} ± {d['standard_error'] or 0:.2f}"
+        ahead = "" if d is None else f"{d['wins']}/{len(d['seeds'])}"
         lines.append(f"| {r['samples']} | {'yes' if r['denoise'] else 'no'} | {r['frames_per_minute']:.1f} | "
                      f"{r['global_mean']:.2f} ± {r['global_sd']:.2f} | {diff} | {ahead} |")
     return "\n".join(lines)
