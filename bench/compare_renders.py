@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 COMPARED = ("label_ids", "instance_ids", "train_ids", "color", "scene")
 
 
-def compare(a: Path, b: Path) -> Tuple[int, List[str]]:
-    """(frames compared, paths in ``b`` whose bytes differ from ``a``'s)."""
+def compare(a: Path, b: Path, kinds: Sequence[str] = COMPARED) -> Tuple[int, List[str]]:
+    """(frames compared, paths in ``b`` whose ``kinds`` of file differ from ``a``'s in their bytes)."""
     from scenegen.layout import FrameId, list_frames
 
     shared, differing = 0, []
@@ -32,7 +32,7 @@ def compare(a: Path, b: Path) -> Tuple[int, List[str]]:
         if not other.is_complete():
             continue
         shared += 1
-        for kind in COMPARED:
+        for kind in kinds:
             if fid.path(kind).read_bytes() != other.path(kind).read_bytes():
                 differing.append(str(fid.path(kind)))
     return shared, differing

@@ -24,7 +24,10 @@ from typing import Dict, List
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from compare_renders import compare  # noqa: E402  (bench/compare_renders.py)
+
 STAGES = ("layout", "build", "render", "readback", "write")
+LABEL_KINDS = ("label_ids", "instance_ids", "train_ids", "color")
 
 
 def render_variant(samples: int, args: argparse.Namespace, out: Path) -> Dict:
@@ -48,10 +51,11 @@ def render_variant(samples: int, args: argparse.Namespace, out: Path) -> Dict:
             "stages_s": stages, "folder": str(folder)}
 
 
-def labels_match(a: Path, b: Path) -> bool:
-    """Whether two render folders hold byte-identical label and instance PNGs for every frame."""
-    names = sorted(p.relative_to(a) for p in (a / "gtFine").rglob("*.png") if "color" not in p.name)
-    return bool(names) and all((a / n).read_bytes() == (b / n).read_bytes() for n in names)
+def labels_match(a: Path, b: Path, renders: int) -> bool:
+    """Whether two render folders hold byte-identical label PNGs for all ``renders`` frames (the scene
+    records name the sample count, so they are not compared)."""
+    shared, differing = compare(a, b, kinds=LABEL_KINDS)
+    return shared == renders and not differing
 
 
 def main() -> int:
@@ -72,7 +76,7 @@ def main() -> int:
     rows: List[Dict] = [render_variant(s, args, out) for s in args.samples]
     first = Path(rows[0]["folder"])
     for r in rows:
-        r["labels_identical_to_first"] = labels_match(first, Path(r["folder"]))
+        r["labels_identical_to_first"] = labels_match(first, Path(r["folder"]), args.renders)
     base = rows[0]["worker_s_per_render"]
     print(f"{args.renders} renders at {args.resolution[0]}x{args.resolution[1]}, {args.workers} worker(s) x 1 thread, "
           f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
