@@ -54,8 +54,8 @@ def tune_target(target, method: str, rule_options: Dict[str, Any], out: Path, bu
     run = root / method
     root.mkdir(parents=True, exist_ok=True)
     space = default_space()
-    target.start(space).save(root / "start.yaml")
-    target.target(space).save(root / "target.yaml")
+    target.start(space, args.hold).save(root / "start.yaml")
+    target.target(space, args.hold).save(root / "target.yaml")
     share_target(root / "target_cache", run / "target")
     share_target(root / "iteration1_cache", run / "renders", "*_000001_*")
     settings = {**load_recipe("recovery"), **BUDGETS[budget]}
@@ -174,6 +174,9 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--hold", default="fixed", choices=("fixed", "clear"),
+                    help="variables a target does not move: at their middle bin (fixed), or the same with fog, "
+                         "noise, blur and vignetting at their lowest bin (clear; results go to k<K>_clear)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
 
@@ -181,7 +184,7 @@ def main() -> int:
     from tuner.targets import random_targets
 
     space = default_space()
-    out = Path(args.out) / args.budget / f"k{args.k}"
+    out = Path(args.out) / args.budget / (f"k{args.k}" + ("" if args.hold == "fixed" else f"_{args.hold}"))
     targets = random_targets(space, args.first + args.targets, args.k, args.target_seed)[args.first:]
     rule_options = {"rejection": {"by_fold": True}, "score": {}, "inverse": {}}
     records = []
@@ -193,7 +196,7 @@ def main() -> int:
                   f"({100 * (1 - rec['errors'][-1] / rec['errors'][0]):.0f} % lower), farther: "
                   f"{', '.join(rec['farther']) or 'none'} ({rec['wall_seconds'] / 60:.1f} min)", flush=True)
     meta = {"budget": args.budget, "k": args.k, "target_seed": args.target_seed, "seed": args.seed,
-            "first": args.first, "targets": args.targets, "backend": args.backend}
+            "first": args.first, "targets": args.targets, "backend": args.backend, "hold": args.hold}
     summary = summarise(records, {v.name: v.group for v in space})
     write_outputs(out, records, summary, meta)
     print((out / "summary.md").read_text())

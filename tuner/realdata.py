@@ -74,12 +74,17 @@ def read_images(samples: Sequence[Sample]) -> List[np.ndarray]:
     return [datasets.read_image(s.image) for s in samples]
 
 
-def read_paper7(samples: Sequence[Sample]) -> List[np.ndarray] | None:
-    """Paper-7 label images of the samples, or None when any sample has no labels."""
+def read_classes(samples: Sequence[Sample], class_set: str) -> List[np.ndarray] | None:
+    """Label images of the samples in ``class_set`` (paper7, camvid11), or None when any sample has no labels."""
     if not samples or any(s.labels is None or s.label_format == "none" for s in samples):
         return None
-    mapping = class_mapping("paper7")
+    mapping = class_mapping(class_set)
     return [datasets.read_labels(s, mapping) for s in samples]
+
+
+def read_paper7(samples: Sequence[Sample]) -> List[np.ndarray] | None:
+    """Paper-7 label images of the samples, or None when any sample has no labels."""
+    return read_classes(samples, "paper7")
 
 
 def rendered_samples(images: Sequence[str | Path], labels: Sequence[str | Path | None]) -> List[Sample]:
@@ -106,4 +111,4 @@ def describe_samples(samples: Sequence[Sample], n: int = 8) -> List[Tuple[str, s
 
 
 __all__ = ["RealSpec", "parse_real_spec", "target_space", "list_real", "check_against_space",
-           "read_images", "read_paper7", "rendered_samples", "frames_as_samples", "describe_samples", "DatasetError"]
+           "read_images", "read_classes", "read_paper7", "rendered_samples", "frames_as_samples", "describe_samples", "DatasetError"]

@@ -20,6 +20,11 @@ from scenegen.seeding import generator, stable_key
 BUMP_WIDTH = 0.12
 #: the bump's centre is drawn inside this share of the support
 CENTRE_RANGE = (0.1, 0.9)
+#: image degradations that the ``clear`` hold keeps at their lowest bin (clean air and lens): held at
+#: mid-support, fog alone hides the facades, trees and sky whose variables a target may move
+DEGRADATIONS = ("fog_density", "sensor_noise", "lens_blur_px", "vignetting")
+#: how a start holds the variables a target does not move
+NUISANCE_HOLDS = ("fixed", "clear", "uniform")
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,13 @@ class RecoveryTarget:
         return tuple(self.moved)
 
     def start(self, space: ParameterSpace, nuisance: str = "fixed") -> ParameterSpace:
-        """The start: ``space`` with every variable but the moved ones held fixed (or left as they are)."""
-        return hold_fixed(space, keep=self.variables) if nuisance == "fixed" else space
+        """The start: ``space`` with every variable but the moved ones held fixed at its middle bin
+        (``fixed``), the same with :data:`DEGRADATIONS` at their lowest (``clear``), or left as they are."""
+        if nuisance not in NUISANCE_HOLDS:
+            raise ValueError(f"unknown nuisance hold {nuisance!r}; choose from {list(NUISANCE_HOLDS)}")
+        if nuisance == "uniform":
+            return space
+        return hold_fixed(space, keep=self.variables, lowest=DEGRADATIONS if nuisance == "clear" else ())
 
     def target(self, space: ParameterSpace, nuisance: str = "fixed") -> ParameterSpace:
         """The start with each moved variable's distribution replaced by its bump."""
@@ -58,15 +68,16 @@ def bump(space: ParameterSpace, name: str, centre: float, width: float) -> Histo
     return Histogram(d.edges, tuple(float(x) for x in w / w.sum()))
 
 
-def hold_fixed(space: ParameterSpace, keep: Sequence[str] = ()) -> ParameterSpace:
-    """Every variable but those in ``keep`` held at (about) one value: its middle bin or value."""
+def hold_fixed(space: ParameterSpace, keep: Sequence[str] = (), lowest: Sequence[str] = ()) -> ParameterSpace:
+    """Every variable but those in ``keep`` held at (about) one value: its middle bin or value, or its
+    lowest bin for the histogram and categorical variables in ``lowest``."""
     for var in space:
         if var.name in keep:
             continue
         d = var.distribution
         if isinstance(d, (Histogram, Categorical)):
             w = [0.0] * len(d.weights)
-            w[len(w) // 2] = 1.0
+            w[0 if var.name in lowest else len(w) // 2] = 1.0
             held = Histogram(d.edges, tuple(w)) if isinstance(d, Histogram) else Categorical(d.values, tuple(w))
             space = space.with_distribution(var.name, held)
         elif isinstance(d, TruncatedNormal):
