@@ -22,6 +22,7 @@ from assets.vegetation import sample_bush, sample_hedge, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, sample_two_wheeler,
                              sample_vehicle)
 
+from .driving_side import mirror_scene, side_of
 from .labels import INSTANCE_CLASS_IDS, label_id
 from .params import ParameterSpace
 from .seeding import FrameSeed, named_stream, stable_key
@@ -161,8 +162,9 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _buildings(z, road, placer, stream("buildings"))
     sun, sky, fog = _atmosphere(z)
     camera = _camera(z, road, stream("camera"))
-    return SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
+    spec = SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
                      variables=dict(z))
+    return mirror_scene(spec) if side_of(z) == "left" else spec
 
 
 def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:

@@ -237,7 +237,7 @@ class SequenceScene:
         """(H, W, 3) world displacement of each pixel's surface point from frame ``t`` to frame ``other``."""
         moves_t, moves_o = self.moves(t), self.moves(other)
         out = pixel_motion(instance_ids, instance_motion(self.base, moves_t), instance_motion(self.base, moves_o))
-        points = None
+        points, mirrored = None, self.base.road.driving_side == "left"
         for obj, pose_t, pose_o, m_t, m_o in zip(self.base.objects, self.poses(t), self.poses(other), moves_t,
                                                  moves_o):
             if pose_t is None:
@@ -246,8 +246,8 @@ class SequenceScene:
             if not mask.any():
                 continue
             points = world_points(depth, self.camera(t)) if points is None else points
-            out[mask] = surface_motion(points[mask], walker_vertices(obj, pose_t, m_t),
-                                       walker_vertices(obj, pose_o, m_o), walker_triangles(obj))
+            out[mask] = surface_motion(points[mask], walker_vertices(obj, pose_t, m_t, mirrored),
+                                       walker_vertices(obj, pose_o, m_o, mirrored), walker_triangles(obj))
         return out
 
     def record(self, t: int) -> Dict[str, Any]:

@@ -41,6 +41,9 @@ class RoadSpec:
     terrain_color: RGB
     two_way: bool
     wetness: float = 0.0  # 0 dry .. 1 soaked: darker, glossier asphalt with puddles
+    #: "right", or "left": the scene is the mirror image (x -> -x) of a right-hand layout, and every object's
+    #: own geometry is mirrored in its local x (scenegen.driving_side)
+    driving_side: str = "right"
 
     @property
     def carriageway_half_width(self) -> float:

@@ -31,9 +31,10 @@ def walker_triangles(obj: ObjectSpec) -> np.ndarray:
     return triangles(humanoid("gait_00", obj.params["hair_style"] == "long", bool(obj.params["skirt"]))[1])
 
 
-def walker_vertices(obj: ObjectSpec, pose: str, move: Tuple[float, float]) -> np.ndarray:
+def walker_vertices(obj: ObjectSpec, pose: str, move: Tuple[float, float], mirrored: bool = False) -> np.ndarray:
     """(N, 3) world coordinates of the body mesh of walker ``obj`` (as built, in its sampled pose's scale) in the
     walking-cycle ``pose``, ``move`` (world x, y) from its place; the vertex order is the same for every pose.
+    ``mirrored``: the body mirrored in its local x, as a left-hand street builds it (scenegen.driving_side).
 
     ``obj`` is the walker as sampled (a sequence's base scene, whose params name the sampled walking pose), not
     as a frame's scene record shows it (whose params name the frame's walking-cycle pose)."""
@@ -41,6 +42,8 @@ def walker_vertices(obj: ObjectSpec, pose: str, move: Tuple[float, float]) -> np
     variant = (p["hair_style"] == "long", bool(p["skirt"]))
     scale = body_scale(p["height"], p["shoulder_width"], obj.size, p["pose"], *variant)
     v = humanoid(pose, *variant)[0] * np.asarray(scale)
+    if mirrored:
+        v = v * np.array([-1.0, 1.0, 1.0])
     c, s = math.cos(obj.yaw), math.sin(obj.yaw)
     x, y = c * v[:, 0] - s * v[:, 1], s * v[:, 0] + c * v[:, 1]
     return np.stack([x + obj.location[0] + move[0], y + obj.location[1] + move[1], v[:, 2] + obj.location[2]], -1)

@@ -8,7 +8,7 @@ from tuner import inverse
 from tuner.loop import TuneConfig, Tuner
 from tuner.report import write_report
 from tuner.run_folder import RunFolder
-from tuner.targets import RecoveryTarget, random_targets
+from tuner.targets import DEGRADATIONS, RecoveryTarget, random_targets
 
 
 def test_random_targets_are_deterministic_and_move_k_histogram_variables():
@@ -29,6 +29,46 @@ def test_random_targets_are_deterministic_and_move_k_histogram_variables():
                 assert target[var.name].distribution == start[var.name].distribution
     with pytest.raises(ValueError):
         random_targets(space, 1, 0, seed=0)
+
+
+def test_the_clear_hold_keeps_image_degradations_at_their_lowest_bin():
+    space = default_space()
+    t = random_targets(space, 1, 6, seed=0)[0]
+    fixed, clear = t.start(space, "fixed"), t.start(space, "clear")
+    for var in space:
+        if var.name in t.variables:
+            assert clear[var.name].distribution == var.distribution
+            continue
+        weights = np.asarray(clear[var.name].distribution.weights) if hasattr(var.distribution, "weights") else None
+        if var.name in DEGRADATIONS:
+            assert weights[0] == 1.0, var.name
+            assert np.asarray(fixed[var.name].distribution.weights)[0] == 0.0
+        else:
+            assert clear[var.name].distribution == fixed[var.name].distribution
+    assert t.target(space, "clear")["fog_density"].distribution == clear["fog_density"].distribution
+    with pytest.raises(ValueError, match="nuisance hold"):
+        t.start(space, "foggy")
+
+
+def test_the_inverse_features_see_classes_paper7_leaves_out(tmp_path):
+    """A pole in front of unlabelled pixels: paper-7 ignores both, the inverse model's CamVid-11 labels do not."""
+    from scenegen.datasets import Sample
+    from scenegen.io import atomic_write_png as write_png
+    from scenegen.labels import NAME_TO_ID
+
+    write_png(tmp_path / "img.png", np.full((32, 64, 3), 120, np.uint8))
+    samples = []
+    for name, cls in (("plain", "unlabeled"), ("pole", "pole")):
+        lab = np.full((32, 64), NAME_TO_ID["road"], np.uint8)
+        lab[:, 20:24] = NAME_TO_ID[cls]
+        write_png(tmp_path / f"{name}.png", lab)
+        samples.append(Sample(tmp_path / "img.png", tmp_path / f"{name}.png", "cityscapes_ids"))
+    assert inverse.FEATURE_CLASSES == "camvid11"
+    plain, pole = inverse.sample_features(samples, (64, 32))
+    assert not np.allclose(plain, pole)
+    plain7, pole7 = inverse.sample_features(samples, (64, 32), "paper7")
+    assert np.allclose(plain7, pole7)
+    assert inverse.sample_features(samples, (64, 32), None).shape[1] < plain.shape[0]
 
 
 def test_prior_shift_em_finds_the_real_bin_distribution_and_stays_without_evidence():

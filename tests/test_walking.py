@@ -55,23 +55,18 @@ def _person(p, x: float, y: float, instance: int = 1) -> ObjectSpec:
                       instance=instance, params=p.to_dict())
 
 
-@pytest.fixture(scope="module")
-def walker_frames():
-    """Frames 0 and 1 of a sequence with one walker crossing 7 m ahead, rendered in-process, with the world
-    coordinates of every vertex Blender drew for the walker in each frame."""
+def _render_walker(seq: SequenceScene, count: int):
+    """Frames 0..count-1 of ``seq`` rendered in-process, with the world coordinates of every vertex Blender drew
+    for its one walker in each frame."""
     import bpy
 
     from scenegen.blender.render import Renderer
     from scenegen.render_settings import RenderSettings
 
-    p = sample_pedestrian(np.random.default_rng(5), "walk_b")
-    street = _street(())
-    spec = dataclasses.replace(street, objects=(_person(p, street.camera.location[0] - 0.8, 7.0),))
-    seq = SequenceScene(spec, FrameSeed(0, 0, 0), 2, FPS, (WALK_MPS,))
     renderer = Renderer(RenderSettings(width=256, height=128, samples=1, denoise=False))
     frames, drawn = [], []
     try:
-        for t in range(2):
+        for t in range(count):
             frames.append(renderer.render(seq.to_render(t), step=t > 0, moves=seq.moves(t), poses=seq.poses(t)))
             walker = max(bpy.data.objects, key=lambda o: o.pass_index)  # the only instance-class object
             depsgraph = bpy.context.evaluated_depsgraph_get()
@@ -81,6 +76,23 @@ def walker_frames():
             evaluated.to_mesh_clear()
     finally:
         renderer.close()
+    return frames, drawn
+
+
+def _crossing_walker_sequence(length: int) -> SequenceScene:
+    """One walker crossing 7 m ahead of the camera."""
+    p = sample_pedestrian(np.random.default_rng(5), "walk_b")
+    street = _street(())
+    spec = dataclasses.replace(street, objects=(_person(p, street.camera.location[0] - 0.8, 7.0),))
+    return SequenceScene(spec, FrameSeed(0, 0, 0), length, FPS, (WALK_MPS,))
+
+
+@pytest.fixture(scope="module")
+def walker_frames():
+    """Frames 0 and 1 of a sequence with one walker crossing 7 m ahead, rendered in-process, with the world
+    coordinates of every vertex Blender drew for the walker in each frame."""
+    seq = _crossing_walker_sequence(2)
+    frames, drawn = _render_walker(seq, 2)
     return seq, frames, drawn
 
 
@@ -93,6 +105,18 @@ def test_blender_draws_the_walker_where_the_flow_model_puts_its_body(walker_fram
         assert np.abs(model - drawn[t]).max() < 1e-4  # the same vertices in the same order
     limbs = np.linalg.norm(drawn[1] - drawn[0] - (seq.moves(1)[0] + (0.0,)), axis=1)
     assert limbs.max() > 0.1  # besides walking on, a limb swung by more than 10 cm
+
+
+def test_a_left_hand_streets_walker_is_drawn_mirrored_where_the_flow_model_puts_it():
+    from scenegen.driving_side import mirror_scene
+
+    right = _crossing_walker_sequence(1)
+    seq = SequenceScene(mirror_scene(right.base), right.seed, 1, FPS, right.speeds)
+    assert seq.base.road.driving_side == "left" and seq.poses(0)[0] is not None
+    _, drawn = _render_walker(seq, 1)
+    obj, pose, move = seq.base.objects[0], seq.poses(0)[0], seq.moves(0)[0]
+    assert np.abs(walker_vertices(obj, pose, move, mirrored=True) - drawn[0]).max() < 1e-4
+    assert np.abs(walker_vertices(obj, pose, move) - drawn[0]).max() > 0.05  # a walking pose is not symmetric
 
 
 def test_the_flow_follows_the_swinging_limbs(walker_frames):

@@ -30,7 +30,12 @@ from torch.nn import functional as F
 from scenegen.distributions import Categorical, Histogram
 from scenegen.params import Variable
 
+from scenegen.datasets import Sample
+from scenegen.labels import class_mapping
+
+from . import realdata
 from .disc_models import class_color_statistics, grid_statistics
+from .preprocess import prepare_batch, prepare_label_batch
 
 #: equal-width bins of a variable whose distribution has none of its own (truncated normal, Poisson)
 DEFAULT_BINS = 8
@@ -55,6 +60,17 @@ def image_features(rgb: torch.Tensor, labels: Optional[torch.Tensor] = None) -> 
         feats.append(class_color_statistics(rgb, labels))
     feats += [_detail_energy(rgb), _vignetting(rgb)]
     return torch.cat(feats, dim=1).double().numpy()
+
+
+def sample_features(samples: Sequence[Sample], size: Tuple[int, int],
+                    classes: Optional[str] = FEATURE_CLASSES) -> np.ndarray:
+    """:func:`image_features` of dataset samples at ``size``, with their labels in the class set ``classes``
+    (None: colour only)."""
+    rgb = prepare_batch(realdata.read_images(samples), size)
+    if classes is None:
+        return image_features(rgb)
+    labels = realdata.read_classes(samples, classes)
+    return image_features(rgb, prepare_label_batch(labels, size, len(class_mapping(classes).class_names)))
 
 
 def _detail_energy(rgb: torch.Tensor, bands: int = 3) -> torch.Tensor:

@@ -38,7 +38,7 @@ from scenegen.datasets import Sample
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_json
 from scenegen.outdir import removed_on_user_error
-from scenegen.labels import PAPER7_NAMES, class_mapping
+from scenegen.labels import PAPER7_NAMES
 from scenegen.params import ParameterSpace, load_space
 from scenegen.seeding import FrameSeed, generator, int_seed, stable_key, torch_seed
 
@@ -404,14 +404,9 @@ class Tuner:
 
     def _image_features(self, samples: Sequence[Sample]) -> np.ndarray:
         """The inverse model's features (with label shares when the real training images have labels)."""
-        from .inverse import FEATURE_CLASSES, image_features
+        from .inverse import FEATURE_CLASSES, sample_features
 
-        rgb = prepare_batch(realdata.read_images(samples), self.input_size)
-        labels = None
-        if self.real_train_labelled:
-            classes = len(class_mapping(FEATURE_CLASSES).class_names)
-            labels = prepare_label_batch(realdata.read_classes(samples, FEATURE_CLASSES), self.input_size, classes)
-        return image_features(rgb, labels)
+        return sample_features(samples, self.input_size, FEATURE_CLASSES if self.real_train_labelled else None)
 
     def _render_proportions(self, frames) -> Dict[str, Any]:
         """The renders' paper-7 class proportions and their distances to the real ones (empty without labels)."""

@@ -23,6 +23,9 @@ CENTRE_RANGE = (0.1, 0.9)
 #: image degradations that the ``clear`` hold keeps at their lowest bin (clean air and lens): held at
 #: mid-support, fog alone hides the facades, trees and sky whose variables a target may move
 DEGRADATIONS = ("fog_density", "sensor_noise", "lens_blur_px", "vignetting")
+#: variables a start holds at a given value instead of their middle: right-hand traffic, as the benchmark
+#: was first measured (the middle of two values would be the left)
+HELD_VALUES = {"left_hand_traffic": 0}
 #: how a start holds the variables a target does not move
 NUISANCE_HOLDS = ("fixed", "clear", "uniform")
 
@@ -69,13 +72,16 @@ def bump(space: ParameterSpace, name: str, centre: float, width: float) -> Histo
 
 
 def hold_fixed(space: ParameterSpace, keep: Sequence[str] = (), lowest: Sequence[str] = ()) -> ParameterSpace:
-    """Every variable but those in ``keep`` held at (about) one value: its middle bin or value, or its
-    lowest bin for the histogram and categorical variables in ``lowest``."""
+    """Every variable but those in ``keep`` held at (about) one value: its middle bin or value, its value in
+    :data:`HELD_VALUES`, or its lowest bin for the histogram and categorical variables in ``lowest``."""
     for var in space:
         if var.name in keep:
             continue
         d = var.distribution
-        if isinstance(d, (Histogram, Categorical)):
+        if isinstance(d, Categorical) and var.name in HELD_VALUES:
+            w = [float(v == HELD_VALUES[var.name]) for v in d.values]
+            space = space.with_distribution(var.name, Categorical(d.values, tuple(w)))
+        elif isinstance(d, (Histogram, Categorical)):
             w = [0.0] * len(d.weights)
             w[0 if var.name in lowest else len(w) // 2] = 1.0
             held = Histogram(d.edges, tuple(w)) if isinstance(d, Histogram) else Categorical(d.values, tuple(w))

@@ -49,10 +49,16 @@ class SegmentTable:
         return self._index[key]
 
 
-def _place(parts: List[Part], obj_spec: ObjectSpec, table: SegmentTable) -> List["bpy.types.Object"]:
-    """Put an object's parts at its place and give them pass indices; returns its root parts (those that
-    move it)."""
+#: the reflection x -> -x that a left-hand street applies to every object's own geometry (scenegen.driving_side)
+_MIRROR_X = Matrix.Diagonal((-1.0, 1.0, 1.0, 1.0))
+
+
+def _place(parts: List[Part], obj_spec: ObjectSpec, table: SegmentTable, mirrored: bool) -> List["bpy.types.Object"]:
+    """Put an object's parts at its place (their geometry mirrored in local x when ``mirrored``) and give them
+    pass indices; returns its root parts (those that move it)."""
     placement = Matrix.Translation(obj_spec.location) @ Matrix.Rotation(obj_spec.yaw, 4, "Z")
+    if mirrored:
+        placement = placement @ _MIRROR_X
     instance_of = dict(obj_spec.instance_labels())
     roots = []
     for part in parts:
@@ -96,10 +102,13 @@ def build_scene(scene: "bpy.types.Scene", spec: SceneSpec) -> BuiltScene:
     scene.collection.children.link(collection)
     ctx = BuildContext(collection)
     table = SegmentTable()
-    for part in build_road(spec.road, ctx):
+    mirrored = spec.road.driving_side == "left"
+    for part in build_road(spec.road, ctx):  # built for right-hand traffic about x = 0
+        if mirrored and part.obj.parent is None:
+            part.obj.matrix_basis = _MIRROR_X @ part.obj.matrix_basis
         part.obj.pass_index = table.index_for(part.label, 0)
     roots = []
     for obj_spec in spec.objects:  # each built by the builder registered for its params dataclass
-        placed = _place(build_object(obj_spec, ctx), obj_spec, table)
+        placed = _place(build_object(obj_spec, ctx), obj_spec, table, mirrored)
         roots.append([(o, o.matrix_basis.copy()) for o in placed])
     return BuiltScene(table.segments, roots, spec.objects, ctx)
