@@ -26,7 +26,8 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || tr
 
 t0=$(date +%s)
 render_device=$([ "$DEVICE" = cpu ] && echo cpu || echo auto)
-.venv/bin/scenegen render --frames "$FRAMES" --resolution "$RES" --samples "$SAMPLES" --seed 0 \
+.venv/bin/scenegen render --params configs/untuned_right_hand.yaml --frames "$FRAMES" --resolution "$RES" \
+    --samples "$SAMPLES" --seed 0 \
     --device "$render_device" --workers "$RENDER_WORKERS" --no-sheet --out "$OUT/untuned"
 .venv/bin/scenegen render --params configs/tuned/camvid_segmentation.yaml --frames "$FRAMES" \
     --resolution "$RES" --samples "$SAMPLES" --seed 0 --device "$render_device" --workers "$RENDER_WORKERS" \
