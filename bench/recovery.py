@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scenegen.params import ParameterSpace, default_space  # noqa: E402
+from scenegen.params import ParameterSpace, load_space  # noqa: E402
 from tuner.disc_kinds import BACKBONES, INPUTS  # noqa: E402
 from tuner.targets import bump, hold_fixed  # noqa: E402
 
@@ -49,8 +49,9 @@ MOVED = {
 
 
 def start_space(nuisance: str = "uniform") -> ParameterSpace:
-    """The built-in space (the tuned variables uniform), other variables uniform or held fixed."""
-    sp = default_space()
+    """The built-in space with right-hand streets, as the benchmark was measured (the tuned variables uniform),
+    other variables uniform or held fixed."""
+    sp = load_space(ROOT / "configs" / "untuned_right_hand.yaml")
     return hold_fixed(sp, keep=tuple(MOVED)) if nuisance == "fixed" else sp
 
 

@@ -59,26 +59,13 @@ def split_half_effect(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def features(frames, size, label_set: str) -> np.ndarray:
-    """The inverse model's features of rendered frames, with labels mapped to ``label_set``."""
-    from scenegen import datasets
-    from scenegen.labels import class_mapping
-    from tuner import realdata
-    from tuner.inverse import image_features
-    from tuner.preprocess import prepare_batch, prepare_label_batch
-
-    samples = realdata.frames_as_samples(frames)
-    rgb = prepare_batch(realdata.read_images(samples), size)
-    mapping = class_mapping(label_set)
-    labels = [datasets.read_labels(s, mapping) for s in samples]
-    return image_features(rgb, prepare_label_batch(labels, size, len(mapping.class_names)))
-
-
 def probe(names: Sequence[str], args) -> Dict[str, Dict[str, float]]:
     """Render each variable's pairs and measure its effect under each label set."""
     from scenegen.params import default_space
     from scenegen.seeding import FrameSeed
+    from tuner import realdata
     from tuner.backends import BlenderBackend
+    from tuner.inverse import sample_features
 
     space = default_space()
     size = tuple(int(v) for v in args.size.split("x"))
@@ -91,7 +78,7 @@ def probe(names: Sequence[str], args) -> Dict[str, Dict[str, float]]:
             seeds = [FrameSeed(args.seed, 0, i) for i in range(args.renders)]
             frames = backend.render(space, draws[share], seeds, Path(args.out) / "renders" / name / f"level{j}")
             for ls in args.label_sets:
-                feats[ls].append(features(frames, size, ls))
+                feats[ls].append(sample_features(realdata.frames_as_samples(frames), size, ls))
         out[name] = {ls: split_half_effect(*feats[ls]) for ls in args.label_sets}
         print(f"{name:28s} " + "  ".join(f"{ls} {d:5.2f}" for ls, d in out[name].items()), flush=True)
     return out
