@@ -50,8 +50,8 @@ def test_the_clear_hold_keeps_image_degradations_at_their_lowest_bin():
         t.start(space, "foggy")
 
 
-def test_the_inverse_features_see_classes_paper7_leaves_out(tmp_path):
-    """A pole in front of unlabelled pixels: paper-7 ignores both, the inverse model's CamVid-11 labels do not."""
+def test_camvid11_label_features_see_classes_paper7_leaves_out(tmp_path):
+    """A pole in front of unlabelled pixels: paper-7 (the default) ignores both, CamVid-11 labels do not."""
     from scenegen.datasets import Sample
     from scenegen.io import atomic_write_png as write_png
     from scenegen.labels import NAME_TO_ID
@@ -63,10 +63,9 @@ def test_the_inverse_features_see_classes_paper7_leaves_out(tmp_path):
         lab[:, 20:24] = NAME_TO_ID[cls]
         write_png(tmp_path / f"{name}.png", lab)
         samples.append(Sample(tmp_path / "img.png", tmp_path / f"{name}.png", "cityscapes_ids"))
-    assert inverse.FEATURE_CLASSES == "camvid11"
-    plain, pole = inverse.sample_features(samples, (64, 32))
+    plain, pole = inverse.sample_features(samples, (64, 32), "camvid11")
     assert not np.allclose(plain, pole)
-    plain7, pole7 = inverse.sample_features(samples, (64, 32), "paper7")
+    plain7, pole7 = inverse.sample_features(samples, (64, 32))
     assert np.allclose(plain7, pole7)
     assert inverse.sample_features(samples, (64, 32), None).shape[1] < plain.shape[0]
 
