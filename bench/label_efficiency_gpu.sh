@@ -26,7 +26,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || tr
 
 t0=$(date +%s)
 render_device=$([ "$DEVICE" = cpu ] && echo cpu || echo auto)
-.venv/bin/scenegen render --params configs/untuned_right_hand.yaml --frames "$FRAMES" --resolution "$RES" \
+.venv/bin/scenegen render --params configs/untuned_2026-12-05.yaml --frames "$FRAMES" --resolution "$RES" \
     --samples "$SAMPLES" --seed 0 \
     --device "$render_device" --workers "$RENDER_WORKERS" --no-sheet --out "$OUT/untuned"
 .venv/bin/scenegen render --params configs/tuned/camvid_segmentation.yaml --frames "$FRAMES" \

@@ -51,7 +51,7 @@ MOVED = {
 def start_space(nuisance: str = "uniform") -> ParameterSpace:
     """The built-in space with right-hand streets, as the benchmark was measured (the tuned variables uniform),
     other variables uniform or held fixed."""
-    sp = load_space(ROOT / "configs" / "untuned_right_hand.yaml")
+    sp = load_space(ROOT / "configs" / "untuned_2026-12-05.yaml")
     return hold_fixed(sp, keep=tuple(MOVED)) if nuisance == "fixed" else sp
 
 

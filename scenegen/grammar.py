@@ -33,6 +33,8 @@ NEAR_Y, FAR_Y = 2.0, 140.0
 #: Extent of road and buildings (long enough that the road's end is below a pixel).
 ROAD_Y_START, ROAD_Y_END = -15.0, 400.0
 CURB_HEIGHT = 0.15
+#: the narrowest parking strip cars park in; narrower (and absent) strips take pavement parking or none
+MIN_PARKING_STRIP_M = 1.8
 CROSSWALK_DEPTH = 4.0
 #: Fog thins out with height (a ground fog or haze layer), so a low density leaves the sky blue.
 FOG_SCALE_HEIGHT_M = 100.0
@@ -255,19 +257,34 @@ def _two_wheelers(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) 
 
 
 def _parked(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
-    if road.parking_width < 1.8:
+    """Cars along both kerbs: in a parking strip wide enough for them, else (``pavement_parking``) half on the
+    pavement, half in the strip or lane beside it, as on narrow British streets."""
+    on_pavement = road.parking_width < MIN_PARKING_STRIP_M
+    if on_pavement and int(z.get("pavement_parking", 0)) == 0:
         return
-    x_abs = road.lane_count * road.lane_width / 2 + road.parking_width / 2
+    lane_edge = road.lane_count * road.lane_width / 2
     paints = _paint_weights(z)
     for side in (-1, 1):
         for y in _poisson_positions(rng, z["parked_car_density"], NEAR_Y - 6.0, FAR_Y):
             v = sample_vehicle(rng, CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], paint_weights=paints)
-            if v.width > road.parking_width + 0.2:
+            if on_pavement:
+                x_abs = _pavement_parking_x(road, v.width)
+            elif v.width > road.parking_width + 0.2:
                 continue
+            else:
+                x_abs = lane_edge + road.parking_width / 2
             yaw = (0.0 if rng.random() < 0.5 else math.pi) + float(rng.normal(0, 0.03))
-            x = side * (x_abs + float(rng.normal(0, 0.08)))
+            off = float(rng.normal(0, 0.08))
+            x = side * (x_abs + (float(np.clip(off, -0.1, 0.1)) if on_pavement else off))
             y_c = float(y) + v.length / 2
             placer.add_asset(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v, 0.3)
+
+
+def _pavement_parking_x(road: RoadSpec, car_width: float) -> float:
+    """Distance from the street axis of a car parked with its kerb-side wheels on the pavement: as much of it
+    in the strip as fits, but at least 45 % (the rest narrows the lane beside it)."""
+    on_road = float(np.clip(road.parking_width, 0.45 * car_width, car_width))
+    return road.carriageway_half_width + car_width / 2 - on_road
 
 
 def _pedestrians(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:

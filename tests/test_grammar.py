@@ -68,13 +68,17 @@ def test_labels_and_instances(scenes):
 
 
 def test_objects_do_not_overlap_and_stay_on_their_surfaces(scenes):
+    from scenegen.grammar import MIN_PARKING_STRIP_M
+
     for s in scenes:
         half = s.road.carriageway_half_width
+        # cars parked with two wheels on the pavement stand across the kerb
+        pavement_parking = s.variables["pavement_parking"] == 1 and s.road.parking_width < MIN_PARKING_STRIP_M
         solid = [o for o in s.objects if o.family not in ("building",)]
         for o in solid:
             x = o.location[0]
             if o.family in ("sedan", "hatchback", "suv", "van", "truck", "bus"):
-                assert abs(x) < half, o
+                assert abs(x) < half + (0.4 if pavement_parking else 0.0), o
             if o.family in ("street_lamp", "sign", "traffic_light"):
                 assert half < abs(x) < s.road.sidewalk_outer_x
         for b in (o for o in s.objects if o.family == "building"):
@@ -140,3 +144,27 @@ def test_sidewalk_paving_follows_its_brightness_and_fog_thins_with_height():
     assert min(pale.road.sidewalk_color) >= min(srgb_to_linear((0.8 * 0.92 * 0.85,) * 3))  # saturation <= 0.15
     assert dark.objects == pale.objects  # the paving draws nothing else
     assert dark.fog.scale_height_m > 0
+
+
+def test_cars_park_half_on_the_pavement_where_the_strip_is_too_narrow():
+    from scenegen.sequence import object_speeds
+
+    for strip in (0.0, 1.0):
+        z = {"parking_lane_width_m": strip, "parked_car_density": 18.0, "car_density": 0.0, "left_hand_traffic": 0}
+        lane_edge = None
+        for pavement, street in ((0, _street({**z, "pavement_parking": 0})), (1, _street({**z, "pavement_parking": 1}))):
+            lane_edge = street.road.lane_count * street.road.lane_width / 2
+            kerb = street.road.carriageway_half_width
+            parked = [o for o in street.objects if o.label == "car" and abs(o.location[0]) > lane_edge]
+            if not pavement:
+                assert parked == []  # no strip wide enough, no pavement parking: no parked cars
+                continue
+            assert len(parked) >= 10
+            assert {np.sign(o.location[0]) for o in parked} == {-1.0, 1.0}  # along both kerbs
+            for o in parked:
+                xs = np.abs([c[0] for c in o.box_corners()])
+                assert xs.max() > kerb + 0.3, o  # over the kerb onto the pavement
+                assert kerb - xs.min() > 0.4 * o.size[0], o  # and at least about 45 % of it on the road side
+                assert xs.min() > lane_edge - 0.6 * o.size[0], o
+            speeds = object_speeds(street, FrameSeed(0, 0, 5))
+            assert all(v == 0.0 for o, v in zip(street.objects, speeds) if o in parked)  # parked cars stand

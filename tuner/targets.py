@@ -23,9 +23,9 @@ CENTRE_RANGE = (0.1, 0.9)
 #: image degradations that the ``clear`` hold keeps at their lowest bin (clean air and lens): held at
 #: mid-support, fog alone hides the facades, trees and sky whose variables a target may move
 DEGRADATIONS = ("fog_density", "sensor_noise", "lens_blur_px", "vignetting")
-#: variables a start holds at a given value instead of their middle: right-hand traffic, as the benchmark
-#: was first measured (the middle of two values would be the left)
-HELD_VALUES = {"left_hand_traffic": 0}
+#: variables a start holds at a given value instead of their middle: the value every street had before the
+#: variable existed (right-hand traffic, no parking without a strip), so the benchmark's scenes stay as measured
+HELD_VALUES = {"left_hand_traffic": 0, "pavement_parking": 0}
 #: how a start holds the variables a target does not move
 NUISANCE_HOLDS = ("fixed", "clear", "uniform")
 
