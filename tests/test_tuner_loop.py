@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from scenegen.errors import UserError
 from scenegen.io import atomic_write_png
 from scenegen.params import default_space
 from tuner.best import best_iteration
@@ -131,6 +132,18 @@ def test_extending_a_finished_run_with_resume(tmp_path, target_file):
     assert RunFolder(tmp_path / "r").finished_iterations() == 1
     Tuner(cfg(tmp_path / "r", real, iterations=2), resume=True, progress=False).run()
     assert RunFolder(tmp_path / "r").finished_iterations() == 2
+
+
+def test_a_run_begun_before_a_variable_existed_is_not_resumed(tmp_path, target_file):
+    real = f"params:{target_file}"
+    Tuner(cfg(tmp_path / "r", real, iterations=1), progress=False).run()
+    draws = tmp_path / "r" / "draws_iter1.json"
+    rec = json.loads(draws.read_text())
+    for z in rec["z"]:  # as an older scenegen wrote them
+        del z["left_hand_traffic"]
+    draws.write_text(json.dumps(rec))
+    with pytest.raises(UserError, match="older scenegen, whose scenes had no variable 'left_hand_traffic'"):
+        Tuner(cfg(tmp_path / "r", real, iterations=2), resume=True, progress=False).run()
 
 
 def test_validated_calibrated_discriminator_pooled_rule_and_weighted_replay_resume_identically(tmp_path, target_file):

@@ -524,6 +524,7 @@ class Tuner:
             atomic_write_json(self.folder.metrics(0), _jsonable(m0))
             done = 0
         else:
+            self.folder.require_draws_name(self.space0.names)
             self._write_run_file()  # records the (possibly extended) iteration count
             self.log(f"resuming {self.run_dir} after iteration {done}")
         if done >= c.iterations:

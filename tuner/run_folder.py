@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 from scenegen.errors import UserError
 
@@ -143,6 +143,18 @@ class RunFolder:
     def read_draws(self, k: int) -> Dict[str, Any]:
         """``draws_iter{k}.json``."""
         return json.loads(self.draws(k).read_text())
+
+    def require_draws_name(self, names: Sequence[str]) -> None:
+        """UserError when the stored draws lack one of the variables ``names`` (a run an older scenegen began,
+        before the variable existed): its renders cannot be weighed under the current space."""
+        if not self.draws(1).is_file():
+            return
+        zs = self.read_draws(1)["z"]
+        missing = [n for n in names if zs and n not in zs[0]]
+        if missing:
+            raise UserError(f"{self.root}: this run was begun by an older scenegen, whose scenes had no variable "
+                            f"{missing[0]!r}" + (f" (nor {len(missing) - 1} more)" if len(missing) > 1 else "")
+                            + "; it cannot be resumed: start a new run with another --out")
 
     def load_metrics(self) -> List[Dict[str, Any]]:
         """All ``metrics_iter{k}.json``, in order."""
