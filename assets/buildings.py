@@ -34,6 +34,12 @@ class BuildingParams(AssetParams):
     weathering: float = 0.25  # facade dirt: 0 clean .. 1 grimy (texture noise amplitude)
     #: Facade level of detail, "full" or "low"; None (never written by the sampler): chosen by distance.
     detail: str | None = None
+    #: "block" (one facade grid: flats, offices, shops) or "terrace" (a row of houses, each with its door,
+    #: windows and chimney stack on the party wall, as in British streets)
+    typology: str = "block"
+    house_width: float = 0.0  # terrace: the frontage of one house
+    bay_windows: bool = False  # terrace: a ground-floor bay window beside each door
+    chimneys: bool = False  # terrace: a chimney stack on the ridge at each party wall
 
 
 def sample_building(rng: np.random.Generator, width: float, height: float, brightness: float,
@@ -67,4 +73,54 @@ def sample_building(rng: np.random.Generator, width: float, height: float, brigh
                               float(rng.uniform(0.15, 0.45))),
         weathering=round(float(np.clip((float(rng.uniform(0.1, 0.5)) if weathering is None else weathering)
                                        + rng.normal(0, 0.08), 0, 1)), 4),
+    )
+
+
+#: a terraced house's frontage (m), storey height (m) and depth (m)
+TERRACE_HOUSE_WIDTH = (4.5, 6.5)
+TERRACE_FLOOR_HEIGHT = (2.6, 3.0)
+TERRACE_DEPTH = (8.0, 11.0)
+#: height of a chimney stack above the ridge (m)
+CHIMNEY_HEIGHT = 0.9
+
+
+def terrace_roof_height(depth: float) -> float:
+    """Height of a terrace's pitched roof, eaves to ridge, over its ``depth``."""
+    return min(0.4 * depth, 4.0)
+
+
+def terrace_height(storeys: int, floor_height: float, depth: float, chimneys: bool) -> float:
+    """Total height of a terrace row: its storeys and plinth, the roof and the chimney stacks."""
+    return storeys * floor_height + 0.3 + terrace_roof_height(depth) + (CHIMNEY_HEIGHT if chimneys else 0.0)
+
+
+def sample_terrace(rng: np.random.Generator, width: float, storeys: int, brightness: float, saturation: float,
+                   window_density: float, weathering: float) -> BuildingParams:
+    """A row of terraced houses ``width`` metres long and ``storeys`` high (pitched roof, brick or render)."""
+    houses = max(1, int(round(width / float(rng.uniform(*TERRACE_HOUSE_WIDTH)))))
+    brick = rng.random() < 0.7
+    value = float(np.clip(brightness + rng.normal(0, 0.08), 0.05, 0.95))
+    if brick:  # London stock yellows to Victorian reds and browns
+        facade = hsv_linear(float(rng.uniform(0.0, 0.11)), 0.35 + 0.35 * saturation, value * 0.75)
+    else:  # painted render, mostly pale
+        facade = hsv_linear(float(rng.uniform(0.05, 0.6)), saturation * float(rng.uniform(0.1, 0.5)),
+                            float(np.clip(value + 0.25, 0.3, 0.95)))
+    floor_height = float(rng.uniform(*TERRACE_FLOOR_HEIGHT))
+    depth = float(rng.uniform(*TERRACE_DEPTH))
+    chimneys = bool(rng.random() < 0.85)
+    slate = rng.random() < 0.7
+    return BuildingParams(
+        width=round(width, 4), depth=round(depth, 4),
+        height=round(terrace_height(storeys, floor_height, depth, chimneys), 4),
+        floor_height=round(floor_height, 4), window_columns=houses * int(rng.integers(1, 3)),
+        window_fraction=round(float(np.clip(0.45 + 0.4 * (window_density - 0.35) + rng.normal(0, 0.05), 0.25, 0.75)), 4),
+        material="brick" if brick else "plaster", facade=facade,
+        window=jitter(rng, (0.03, 0.04, 0.05), 0.2),
+        frame=hsv_linear(float(rng.random()), float(rng.uniform(0.0, 0.7)), float(rng.uniform(0.1, 0.9))),
+        shopfront=False, cornice=False, roof="gable",
+        roof_color=(hsv_linear(0.6, float(rng.uniform(0.05, 0.15)), float(rng.uniform(0.15, 0.3))) if slate
+                    else hsv_linear(float(rng.uniform(0.02, 0.06)), float(rng.uniform(0.4, 0.6)), float(rng.uniform(0.3, 0.45)))),
+        weathering=round(float(np.clip(weathering + rng.normal(0, 0.08), 0, 1)), 4),
+        typology="terrace", house_width=round(width / houses, 4), bay_windows=bool(rng.random() < 0.5),
+        chimneys=chimneys,
     )

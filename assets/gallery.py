@@ -17,7 +17,7 @@ import numpy as np
 from scenegen.seeding import generator
 from scenegen.spec import CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, SkySpec, SunSpec
 
-from .buildings import sample_building
+from .buildings import sample_building, sample_terrace
 from .furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from .pedestrians import POSES, sample_pedestrian
 from .vegetation import TREE_SHAPES, sample_bush, sample_hedge, sample_tree
@@ -58,6 +58,8 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
             if b.material == mat:
                 break
         add(f"building {b.material}", "building", "building", (b.depth, b.width, b.height), b.to_dict())
+    t = sample_terrace(rng, 17.0, 2, 0.6, 0.5, 0.4, 0.3)
+    add("terraced houses", "building", "building", (t.depth, t.width, t.height), t.to_dict())
     for shape in TREE_SHAPES:
         for _ in range(50):
             t = sample_tree(rng)

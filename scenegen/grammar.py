@@ -12,7 +12,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from assets.buildings import sample_building
+from assets.buildings import sample_building, sample_terrace
 from assets.catalog import FAMILY as CAD_FAMILY, Catalog
 from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
@@ -384,6 +384,8 @@ def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generat
 
 
 def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    if int(z.get("building_typology", 0)) == 1:
+        return _terraces(z, road, placer, rng)
     face_x = road.terrain_outer_x
     for side in (-1, 1):
         y = ROAD_Y_START - float(rng.uniform(0, 10))
@@ -400,6 +402,25 @@ def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
             yaw = 0.0 if side > 0 else math.pi
             placer.add("building", "building", (x, y + width / 2, 0.0), yaw, (b.depth, width, height),
                        b, solid=False)
+            y += width
+
+
+def _terraces(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    """Rows of terraced houses at the back of the pavement: two storeys, three where ``building_height_m``
+    is high (every storey is a house's, so the variable sets the share of three-storey rows)."""
+    face_x = road.terrain_outer_x
+    three = float(np.clip((float(z["building_height_m"]) - 8.0) / 10.0, 0.0, 1.0))
+    for side in (-1, 1):
+        y = ROAD_Y_START - float(rng.uniform(0, 10))
+        while y < ROAD_Y_END:
+            if rng.random() < z["building_gap_probability"]:
+                y += float(rng.uniform(3.0, 12.0))
+            width = float(np.clip(z["building_frontage_m"] * rng.uniform(1.0, 3.0), 10.0, 80.0))
+            b = sample_terrace(rng, width, 3 if rng.random() < three else 2, z["facade_brightness"],
+                               z["facade_saturation"], z["window_density"], z["facade_weathering"])
+            x = side * (face_x + float(rng.uniform(0.0, 0.3)) + b.depth / 2)
+            placer.add("building", "building", (x, y + width / 2, 0.0), 0.0 if side > 0 else math.pi,
+                       (b.depth, width, b.height), b, solid=False)
             y += width
 
 

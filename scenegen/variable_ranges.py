@@ -34,6 +34,7 @@ PHYSICAL_RANGES: Dict[str, Tuple[float, float]] = {
     "sign_density": (0.0, 40.0),
     "traffic_light_probability": _SHARE,
     "front_boundary_probability": _SHARE,
+    "building_typology": (0, 1),
     "building_height_m": (3.0, 300.0),
     "building_frontage_m": (3.0, 200.0),
     "building_gap_probability": _SHARE,

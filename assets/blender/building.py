@@ -12,7 +12,7 @@ import numpy as np
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
-from assets.buildings import BuildingParams
+from assets.buildings import CHIMNEY_HEIGHT, BuildingParams, terrace_roof_height
 
 from .base import BuildContext, Part, builds
 from .geom import to_mesh
@@ -130,6 +130,8 @@ def building_geo(p: BuildingParams, size: Tuple[float, float, float], detail: st
 
     ``detail="low"``: windows are flat panes on a plain wall (no reveals, sills or bands).
     """
+    if p.typology == "terrace":
+        return terrace_geo(p, size, detail)
     depth, width, height = (float(s) for s in size)
     fx = -depth / 2 + _SETBACK
     gable = p.roof == "gable" and height > 5
@@ -176,6 +178,92 @@ def building_geo(p: BuildingParams, size: Tuple[float, float, float], detail: st
         prism = geom.extrude_xz([(-depth / 2, wall_h), (depth / 2, wall_h), (0.0, height)], -width / 2, width / 2,
                                 ROOF, ROOF, ROOF)
         pieces.append(prism)
+    return geom.merge(pieces)
+
+
+_BAY_DEPTH = 0.7
+_DOOR_W, _DOOR_H = 0.95, 2.15
+
+
+def _houses(p: BuildingParams, width: float) -> int:
+    return max(1, int(round(width / p.house_width))) if p.house_width > 0 else 1
+
+
+def terrace_layout(p: BuildingParams, width: float, wall_h: float) -> Tuple[np.ndarray, np.ndarray, List[Tuple[float, float]]]:
+    """Openings of a terrace's facade, house by house: (rects (n, 4), pane material per rect, the y span of each
+    house's bay window).  Doors pair up (neighbours mirror each other); with bays, the ground-floor window
+    beside the door is the bay's."""
+    houses = _houses(p, width)
+    hw = width / houses
+    fh = p.floor_height
+    cols = max(1, p.window_columns // houses)
+    pitch = hw / cols
+    ww = pitch * float(np.clip(0.3 + 0.5 * p.window_fraction, 0.3, 0.6))
+    wh = fh * float(np.clip(0.4 + 0.45 * p.window_fraction, 0.45, 0.7))
+    storeys = max(1, int((wall_h - 0.3) / fh + 0.01))
+    rects, mats, bays = [], [], []
+    for i in range(houses):
+        y0 = -width / 2 + i * hw
+        door_left = i % 2 == 0
+        door_c = y0 + 0.35 + _DOOR_W / 2 if door_left else y0 + hw - 0.35 - _DOOR_W / 2
+        rects.append((door_c - _DOOR_W / 2, door_c + _DOOR_W / 2, 0.3, 0.3 + min(_DOOR_H, fh - 0.3)))
+        mats.append(FRAME)
+        free = (door_c + _DOOR_W / 2 + 0.3, y0 + hw - 0.25) if door_left else (y0 + 0.25, door_c - _DOOR_W / 2 - 0.3)
+        if p.bay_windows and free[1] - free[0] > 1.2:
+            bays.append(free)
+        elif free[1] - free[0] > 0.6:
+            c, w = (free[0] + free[1]) / 2, min(free[1] - free[0], 1.2 * ww + 0.4)
+            rects.append((c - w / 2, c + w / 2, 0.3 + 0.6, 0.3 + 0.6 + wh))
+            mats.append(GLASS)
+        for k in range(1, storeys):
+            z0 = 0.3 + k * fh + (fh - wh) * 0.45
+            for c in y0 + pitch * (np.arange(cols) + 0.5):
+                rects.append((c - ww / 2, c + ww / 2, z0, z0 + wh))
+                mats.append(GLASS)
+    return np.array(rects, dtype=float).reshape(-1, 4), np.array(mats, dtype=np.int32), bays
+
+
+def terrace_geo(p: BuildingParams, size: Tuple[float, float, float], detail: str = "full") -> geom.Geo:
+    """A row of terraced houses filling ``size``: facade (set back by the bays' depth) with a door and
+    windows per house, bay windows, pilasters on the party walls, a pitched roof and chimney stacks."""
+    depth, width, height = (float(s) for s in size)
+    chimney_h = CHIMNEY_HEIGHT if p.chimneys else 0.0
+    ridge = height - chimney_h
+    wall_h = ridge - terrace_roof_height(depth)
+    fx = -depth / 2 + _SETBACK + (_BAY_DEPTH if p.bay_windows else 0.0)
+    rects, pane_mats, bays = terrace_layout(p, width, wall_h)
+    body = geom.box((depth / 2 - fx, width, wall_h), ((fx + depth / 2) / 2, 0, wall_h / 2), FACADE,
+                    skip=("-z",) if detail == "low" else ("-x", "-z"))
+    if detail == "low":
+        pieces = [body, _flush_panes(fx, rects, pane_mats)]
+    else:
+        ylines = np.unique(np.concatenate([[-width / 2, width / 2], rects[:, :2].ravel()]))
+        zlines = np.unique(np.concatenate([[0.0, wall_h], rects[:, 2:].ravel()]))
+        pieces = [body, _wall_with_holes(fx, ylines, zlines, rects), _rects_to_reveals(fx, rects, pane_mats)]
+        win = rects[pane_mats == GLASS]
+        lo = np.column_stack([np.full(len(win), fx - 0.07), win[:, 0] - 0.06, win[:, 2] - 0.07])
+        hi = np.column_stack([np.full(len(win), fx + 0.02), win[:, 1] + 0.06, win[:, 2]])
+        pieces.append(geom.boxes(lo, hi, TRIM))
+        walls = -width / 2 + np.arange(1, _houses(p, width)) * p.house_width
+        if len(walls):
+            lo = np.column_stack([np.full(len(walls), fx - 0.05), walls - 0.09, np.zeros(len(walls))])
+            hi = np.column_stack([np.full(len(walls), fx + 0.01), walls + 0.09, np.full(len(walls), wall_h)])
+            pieces.append(geom.boxes(lo, hi, TRIM))
+    bay_top = min(p.floor_height + 0.3, wall_h)
+    for y0, y1 in bays:
+        bx = fx - _BAY_DEPTH
+        pieces.append(geom.box((_BAY_DEPTH, y1 - y0, bay_top), (fx - _BAY_DEPTH / 2, (y0 + y1) / 2, bay_top / 2),
+                               FACADE, skip=("+x", "-z")))
+        pane = np.array([[y0 + 0.15, y1 - 0.15, 0.8, bay_top - 0.35]])
+        pieces.append(_flush_panes(bx, pane, np.array([GLASS], dtype=np.int32)))
+    pieces.append(geom.extrude_xz([(-depth / 2, wall_h), (depth / 2, wall_h), (0.0, ridge)], -width / 2, width / 2,
+                                  ROOF, ROOF, ROOF))
+    if p.chimneys:
+        stacks = -width / 2 + np.arange(0, _houses(p, width) + 1) * p.house_width
+        stacks = np.clip(stacks, -width / 2 + 0.5, width / 2 - 0.5)
+        lo = np.column_stack([np.full(len(stacks), -0.35), stacks - 0.5, np.full(len(stacks), ridge - 0.6)])
+        hi = np.column_stack([np.full(len(stacks), 0.35), stacks + 0.5, np.full(len(stacks), height)])
+        pieces.append(geom.boxes(lo, hi, TRIM))
     return geom.merge(pieces)
 
 

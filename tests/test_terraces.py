@@ -1,0 +1,114 @@
+"""Terraced streets (building_typology = 1): the numpy sampler and layout, the geometry, a real render."""
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from assets.buildings import (CHIMNEY_HEIGHT, TERRACE_HOUSE_WIDTH, BuildingParams, sample_terrace,
+                              terrace_height)
+from scenegen.grammar import frame_scene
+from scenegen.labels import label_id
+from scenegen.params import default_space
+from scenegen.seeding import FrameSeed
+from scenegen.spec import FogSpec, ObjectSpec
+
+
+def _terrace(seed: int = 0, width: float = 24.0, storeys: int = 2) -> BuildingParams:
+    return sample_terrace(np.random.default_rng(seed), width, storeys, 0.5, 0.5, 0.35, 0.3)
+
+
+def test_the_terrace_sampler_is_deterministic_and_sizes_houses_and_storeys():
+    assert _terrace(3) == _terrace(3) and _terrace(3) != _terrace(4)
+    for seed in range(20):
+        two, three = _terrace(seed, storeys=2), _terrace(seed, storeys=3)
+        assert two.typology == "terrace" and two.roof == "gable"
+        assert TERRACE_HOUSE_WIDTH[0] - 1.0 < two.house_width < TERRACE_HOUSE_WIDTH[1] + 1.0
+        assert two.height == pytest.approx(terrace_height(2, two.floor_height, two.depth, two.chimneys), abs=1e-3)
+        assert 7.0 < two.height < 12.0 and three.height > two.height + 2.0
+    assert BuildingParams.__dataclass_fields__["typology"].default == "block"  # older scene records
+
+
+def _street(typology: int, seed: int = 2):
+    space = default_space()
+    z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "building_typology": typology, "left_hand_traffic": 0}
+    return frame_scene(space, FrameSeed(0, 0, seed), z)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_terraced_streets_are_rows_of_houses_at_the_back_of_the_pavement(seed):
+    street = _street(1, seed)
+    rows = [o for o in street.objects if o.family == "building"]
+    assert rows and all(o.params["typology"] == "terrace" for o in rows)
+    for side in (-1, 1):
+        row = sorted((o for o in rows if np.sign(o.location[0]) == side), key=lambda o: o.location[1])
+        assert len(row) >= 3
+        for a, b in zip(row, row[1:]):  # one after another along the street, never overlapping
+            assert a.location[1] + a.size[1] / 2 <= b.location[1] - b.size[1] / 2 + 1e-3  # (rounded places)
+        for o in row:
+            front = abs(o.location[0]) - o.size[0] / 2
+            assert street.road.terrain_outer_x - 1e-6 <= front <= street.road.terrain_outer_x + 0.3 + 1e-6
+    assert all(o.params["typology"] == "block" for o in _street(0, seed).objects if o.family == "building")
+
+
+def test_terrace_geometry_stays_in_its_box_with_a_door_per_house_and_a_chimney_per_party_wall():
+    from assets.blender.building import FRAME, TRIM, terrace_geo
+
+    for seed in range(6):
+        p = _terrace(seed, width=30.0)
+        size = (p.depth, p.width, p.height)
+        v, faces, mats = terrace_geo(p, size)
+        assert (np.abs(v[:, 0]) <= p.depth / 2 + 1e-6).all() and (np.abs(v[:, 1]) <= p.width / 2 + 1e-6).all()
+        assert v[:, 2].min() >= -1e-6 and v[:, 2].max() == pytest.approx(p.height)
+        houses = round(p.width / p.house_width)
+        assert (mats == FRAME).sum() == houses  # one door leaf per house, at the back of its recess
+        if p.chimneys:
+            top = v[np.abs(v[:, 2] - p.height) < 1e-6]
+            assert len(top) == 4 * (houses + 1) and top[:, 2].max() - (p.height - CHIMNEY_HEIGHT) > 0.5
+        assert (mats == TRIM).any()
+
+
+@pytest.fixture(scope="module")
+def terrace_frame():
+    """One terrace facing the camera 70 m ahead across a street with nothing else, rendered in-process, with
+    the world coordinates of every vertex Blender drew for it."""
+    import bpy
+
+    from scenegen.blender.render import Renderer
+    from scenegen.render_settings import RenderSettings
+
+    base = _street(0, 0)
+    p = _terrace(5, width=20.0, storeys=3)
+    terrace = ObjectSpec("building", "building", (0.0, 70.0 + p.depth / 2, 0.0), math.pi / 2,
+                         (p.depth, p.width, p.height), params=p.to_dict())
+    spec = dataclasses.replace(base, objects=(terrace,), fog=FogSpec(0.0, (1, 1, 1)))
+    settings = RenderSettings(width=320, height=160, samples=1, denoise=False)
+    renderer = Renderer(settings)
+    try:
+        frame = renderer.render(spec)
+        obj = next(o for o in bpy.data.objects if o.name.startswith("building"))
+        mesh = obj.evaluated_get(bpy.context.evaluated_depsgraph_get()).to_mesh()
+        verts = np.array([tuple(obj.matrix_world @ vtx.co) for vtx in mesh.vertices])
+    finally:
+        renderer.close()
+    return spec, terrace, settings, frame, verts
+
+
+def test_a_terraces_mask_matches_the_projection_of_its_3d_box(terrace_frame):
+    from scenegen.camera_model import project
+
+    spec, terrace, settings, frame, verts = terrace_frame
+    mask = frame.label_ids == label_id("building")
+    assert mask.sum() > 500
+    ys, xs = np.nonzero(mask)
+    mask_box = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    uv, depth = project(spec.camera, settings.width, settings.height, np.array(terrace.box_corners()))
+    assert (depth > 0).all()
+    box = (uv[:, 0].min(), uv[:, 1].min(), uv[:, 0].max(), uv[:, 1].max())
+    assert box[0] > 0 and box[1] > 0 and box[2] < settings.width and box[3] < settings.height  # all in view
+    inter = max(0, min(box[2], mask_box[2]) - max(box[0], mask_box[0])) * max(0, min(box[3], mask_box[3]) - max(box[1], mask_box[1]))
+    union = (box[2] - box[0]) * (box[3] - box[1]) + (mask_box[2] - mask_box[0]) * (mask_box[3] - mask_box[1]) - inter
+    assert inter / union > 0.9, (box, mask_box, inter / union)
+    corners = np.array(terrace.box_corners())
+    lo, hi = corners.min(axis=0) - 0.02, corners.max(axis=0) + 0.02
+    assert ((verts >= lo) & (verts <= hi)).all()  # the mesh Blender drew stays inside the exported box
