@@ -53,10 +53,21 @@ def recipe_description(name: str) -> str:
 
 
 def load_recipe(name_or_file: str) -> Dict[str, Any]:
-    """The settings of a recipe, checked and in TuneConfig's types."""
+    """The settings of a recipe, checked and in TuneConfig's types (paths relative to the recipe file)."""
     raw = _raw_recipe(name_or_file)
     raw.pop("description", None)
-    return settings_from(raw, recipe_path(name_or_file))
+    path = recipe_path(name_or_file)
+    return settings_from(_paths_relative_to(raw, path), path)
+
+
+def _paths_relative_to(raw: Dict[str, Any], path: Path) -> Dict[str, Any]:
+    """``raw`` with each path setting taken relative to the folder of ``path``, the file it was read from."""
+    for key in PATH_KEYS:
+        if raw.get(key) is not None:
+            if not isinstance(raw[key], str) or not raw[key]:
+                raise UserError(f"{path}: {key} must be a path, got {raw[key]!r}")
+            raw[key] = relative_to_file(raw[key], path.parent)
+    return raw
 
 
 def load_config_file(path: str | Path) -> Tuple[Dict[str, Any], str | None]:
@@ -66,11 +77,7 @@ def load_config_file(path: str | Path) -> Tuple[Dict[str, Any], str | None]:
     recipe = raw.pop("recipe", None)
     if recipe is not None and not isinstance(recipe, str):
         raise UserError(f"{path}: recipe must be a name or a file, got {recipe!r}")
-    for key in PATH_KEYS:
-        if raw.get(key) is not None:
-            if not isinstance(raw[key], str) or not raw[key]:
-                raise UserError(f"{path}: {key} must be a path, got {raw[key]!r}")
-            raw[key] = relative_to_file(raw[key], path.parent)
+    raw = _paths_relative_to(raw, path)
     if recipe is not None and Path(recipe).suffix in (".yaml", ".yml"):
         recipe = relative_to_file(recipe, path.parent)
     return settings_from(raw, path), recipe
