@@ -38,7 +38,7 @@ def test_the_default_is_the_measured_segmentation_recipe(tmp_path):
                          "--disc", "stats", "--disc-input", "rgb+labels", "--disc-grid", "1x1", "--disc-val", 0.2,
                          "--replay-weights", "--method", "inverse", "--disc-steps", 300, "--samples", 2,
                          "--resolution", "128x96", "--batch", 128, "--iterations", 10, "--variables", INVERSE16,
-                         "--no-kid")
+                         "--no-kid", "--params", ROOT / "configs" / "untuned_2026-12-05.yaml")
     assert measured.semantic_key() == spelled_out.semantic_key()
     default = config("--real", TARGET, "--out", tmp_path / "b")
     assert default.recipe == "segmentation"
