@@ -94,6 +94,13 @@ def terrace_height(storeys: int, floor_height: float, depth: float, chimneys: bo
     return storeys * floor_height + 0.3 + terrace_roof_height(depth) + (CHIMNEY_HEIGHT if chimneys else 0.0)
 
 
+def _roof_color(rng: np.random.Generator, slate: bool) -> RGB:
+    """Grey-blue slate or red-brown clay tiles."""
+    if slate:
+        return hsv_linear(0.6, float(rng.uniform(0.05, 0.15)), float(rng.uniform(0.15, 0.3)))
+    return hsv_linear(float(rng.uniform(0.02, 0.06)), float(rng.uniform(0.4, 0.6)), float(rng.uniform(0.3, 0.45)))
+
+
 def sample_terrace(rng: np.random.Generator, width: float, storeys: int, brightness: float, saturation: float,
                    window_density: float, weathering: float) -> BuildingParams:
     """A row of terraced houses ``width`` metres long and ``storeys`` high (pitched roof, brick or render)."""
@@ -113,13 +120,13 @@ def sample_terrace(rng: np.random.Generator, width: float, storeys: int, brightn
         width=round(width, 4), depth=round(depth, 4),
         height=round(terrace_height(storeys, floor_height, depth, chimneys), 4),
         floor_height=round(floor_height, 4), window_columns=houses * int(rng.integers(1, 3)),
-        window_fraction=round(float(np.clip(0.45 + 0.4 * (window_density - 0.35) + rng.normal(0, 0.05), 0.25, 0.75)), 4),
+        window_fraction=round(float(np.clip(0.45 + 0.4 * (window_density - 0.35) + rng.normal(0, 0.05),
+                                            0.25, 0.75)), 4),
         material="brick" if brick else "plaster", facade=facade,
         window=jitter(rng, (0.03, 0.04, 0.05), 0.2),
         frame=hsv_linear(float(rng.random()), float(rng.uniform(0.0, 0.7)), float(rng.uniform(0.1, 0.9))),
         shopfront=False, cornice=False, roof="gable",
-        roof_color=(hsv_linear(0.6, float(rng.uniform(0.05, 0.15)), float(rng.uniform(0.15, 0.3))) if slate
-                    else hsv_linear(float(rng.uniform(0.02, 0.06)), float(rng.uniform(0.4, 0.6)), float(rng.uniform(0.3, 0.45)))),
+        roof_color=_roof_color(rng, slate),
         weathering=round(float(np.clip(weathering + rng.normal(0, 0.08), 0, 1)), 4),
         typology="terrace", house_width=round(width / houses, 4), bay_windows=bool(rng.random() < 0.5),
         chimneys=chimneys,

@@ -406,8 +406,8 @@ def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
 
 
 def _terraces(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
-    """Rows of terraced houses at the back of the pavement: two storeys, three where ``building_height_m``
-    is high (every storey is a house's, so the variable sets the share of three-storey rows)."""
+    """Rows of terraced houses at the back of the pavement, two storeys or three: the share of three-storey
+    rows grows with ``building_height_m`` (none at 8 m, all from 18 m)."""
     face_x = road.terrain_outer_x
     three = float(np.clip((float(z["building_height_m"]) - 8.0) / 10.0, 0.0, 1.0))
     for side in (-1, 1):

@@ -151,8 +151,8 @@ def test_cars_park_half_on_the_pavement_where_the_strip_is_too_narrow():
 
     for strip in (0.0, 1.0):
         z = {"parking_lane_width_m": strip, "parked_car_density": 18.0, "car_density": 0.0, "left_hand_traffic": 0}
-        lane_edge = None
-        for pavement, street in ((0, _street({**z, "pavement_parking": 0})), (1, _street({**z, "pavement_parking": 1}))):
+        for pavement in (0, 1):
+            street = _street({**z, "pavement_parking": pavement})
             lane_edge = street.road.lane_count * street.road.lane_width / 2
             kerb = street.road.carriageway_half_width
             parked = [o for o in street.objects if o.label == "car" and abs(o.location[0]) > lane_edge]

@@ -6,8 +6,8 @@ import pytest
 from scenegen.params import load_space
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = sorted([*ROOT.glob("configs/*.yaml"), *ROOT.glob("configs/tuned/*.yaml"), *ROOT.glob("configs/streets/*.yaml"),
-                  *ROOT.glob("bench/data/**/*.yaml")])
+SHIPPED = sorted([*ROOT.glob("configs/*.yaml"), *ROOT.glob("configs/tuned/*.yaml"),
+                  *ROOT.glob("configs/streets/*.yaml"), *ROOT.glob("bench/data/**/*.yaml")])
 INDEX = (ROOT / "docs" / "params_files.md").read_text()
 
 

@@ -106,7 +106,8 @@ def test_a_terraces_mask_matches_the_projection_of_its_3d_box(terrace_frame):
     assert (depth > 0).all()
     box = (uv[:, 0].min(), uv[:, 1].min(), uv[:, 0].max(), uv[:, 1].max())
     assert box[0] > 0 and box[1] > 0 and box[2] < settings.width and box[3] < settings.height  # all in view
-    inter = max(0, min(box[2], mask_box[2]) - max(box[0], mask_box[0])) * max(0, min(box[3], mask_box[3]) - max(box[1], mask_box[1]))
+    inter = (max(0, min(box[2], mask_box[2]) - max(box[0], mask_box[0]))
+             * max(0, min(box[3], mask_box[3]) - max(box[1], mask_box[1])))
     union = (box[2] - box[0]) * (box[3] - box[1]) + (mask_box[2] - mask_box[0]) * (mask_box[3] - mask_box[1]) - inter
     assert inter / union > 0.9, (box, mask_box, inter / union)
     corners = np.array(terrace.box_corners())

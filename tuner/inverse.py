@@ -14,9 +14,9 @@ the real predictions most likely.  It starts at, and is shrunk toward, the curre
 Dirichlet prior worth ``prior_images`` images), so a variable the images say nothing about stays where it
 is instead of drifting.
 
-Image features (:func:`image_features`): colour mean and contrast per cell of a coarse grid, with
-labels (in :data:`FEATURE_CLASSES`) also the class shares per cell and each class's colour; edge and fine-detail energy per band
-(sharpness, noise) and the brightness fall-off to the corners (vignetting).
+Image features (:func:`image_features`): colour mean and contrast per cell of a coarse grid, with labels
+(in :data:`FEATURE_CLASSES`) also the class shares per cell and each class's colour; edge and fine-detail
+energy per band (sharpness, noise) and the brightness fall-off to the corners (vignetting).
 """
 from __future__ import annotations
 

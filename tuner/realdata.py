@@ -111,4 +111,5 @@ def describe_samples(samples: Sequence[Sample], n: int = 8) -> List[Tuple[str, s
 
 
 __all__ = ["RealSpec", "parse_real_spec", "target_space", "list_real", "check_against_space",
-           "read_images", "read_classes", "read_paper7", "rendered_samples", "frames_as_samples", "describe_samples", "DatasetError"]
+           "read_images", "read_classes", "read_paper7", "rendered_samples", "frames_as_samples", "describe_samples",
+           "DatasetError"]

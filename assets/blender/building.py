@@ -189,7 +189,8 @@ def _houses(p: BuildingParams, width: float) -> int:
     return max(1, int(round(width / p.house_width))) if p.house_width > 0 else 1
 
 
-def terrace_layout(p: BuildingParams, width: float, wall_h: float) -> Tuple[np.ndarray, np.ndarray, List[Tuple[float, float]]]:
+def terrace_layout(p: BuildingParams, width: float,
+                   wall_h: float) -> Tuple[np.ndarray, np.ndarray, List[Tuple[float, float]]]:
     """Openings of a terrace's facade, house by house: (rects (n, 4), pane material per rect, the y span of each
     house's bay window).  Doors pair up (neighbours mirror each other); with bays, the ground-floor window
     beside the door is the bay's."""
@@ -227,44 +228,52 @@ def terrace_geo(p: BuildingParams, size: Tuple[float, float, float], detail: str
     """A row of terraced houses filling ``size``: facade (set back by the bays' depth) with a door and
     windows per house, bay windows, pilasters on the party walls, a pitched roof and chimney stacks."""
     depth, width, height = (float(s) for s in size)
-    chimney_h = CHIMNEY_HEIGHT if p.chimneys else 0.0
-    ridge = height - chimney_h
+    ridge = height - (CHIMNEY_HEIGHT if p.chimneys else 0.0)
     wall_h = ridge - terrace_roof_height(depth)
     fx = -depth / 2 + _SETBACK + (_BAY_DEPTH if p.bay_windows else 0.0)
     rects, pane_mats, bays = terrace_layout(p, width, wall_h)
-    body = geom.box((depth / 2 - fx, width, wall_h), ((fx + depth / 2) / 2, 0, wall_h / 2), FACADE,
-                    skip=("-z",) if detail == "low" else ("-x", "-z"))
-    if detail == "low":
-        pieces = [body, _flush_panes(fx, rects, pane_mats)]
-    else:
-        ylines = np.unique(np.concatenate([[-width / 2, width / 2], rects[:, :2].ravel()]))
-        zlines = np.unique(np.concatenate([[0.0, wall_h], rects[:, 2:].ravel()]))
-        pieces = [body, _wall_with_holes(fx, ylines, zlines, rects), _rects_to_reveals(fx, rects, pane_mats)]
-        win = rects[pane_mats == GLASS]
-        lo = np.column_stack([np.full(len(win), fx - 0.07), win[:, 0] - 0.06, win[:, 2] - 0.07])
-        hi = np.column_stack([np.full(len(win), fx + 0.02), win[:, 1] + 0.06, win[:, 2]])
-        pieces.append(geom.boxes(lo, hi, TRIM))
-        walls = -width / 2 + np.arange(1, _houses(p, width)) * p.house_width
-        if len(walls):
-            lo = np.column_stack([np.full(len(walls), fx - 0.05), walls - 0.09, np.zeros(len(walls))])
-            hi = np.column_stack([np.full(len(walls), fx + 0.01), walls + 0.09, np.full(len(walls), wall_h)])
-            pieces.append(geom.boxes(lo, hi, TRIM))
-    bay_top = min(p.floor_height + 0.3, wall_h)
-    for y0, y1 in bays:
-        bx = fx - _BAY_DEPTH
-        pieces.append(geom.box((_BAY_DEPTH, y1 - y0, bay_top), (fx - _BAY_DEPTH / 2, (y0 + y1) / 2, bay_top / 2),
-                               FACADE, skip=("+x", "-z")))
-        pane = np.array([[y0 + 0.15, y1 - 0.15, 0.8, bay_top - 0.35]])
-        pieces.append(_flush_panes(bx, pane, np.array([GLASS], dtype=np.int32)))
-    pieces.append(geom.extrude_xz([(-depth / 2, wall_h), (depth / 2, wall_h), (0.0, ridge)], -width / 2, width / 2,
-                                  ROOF, ROOF, ROOF))
+    pieces = [_terrace_facade(p, fx, depth, width, wall_h, rects, pane_mats, detail),
+              _bay_windows(fx, bays, min(p.floor_height + 0.3, wall_h)),
+              geom.extrude_xz([(-depth / 2, wall_h), (depth / 2, wall_h), (0.0, ridge)], -width / 2, width / 2,
+                              ROOF, ROOF, ROOF)]
     if p.chimneys:
-        stacks = -width / 2 + np.arange(0, _houses(p, width) + 1) * p.house_width
-        stacks = np.clip(stacks, -width / 2 + 0.5, width / 2 - 0.5)
+        stacks = np.clip(-width / 2 + np.arange(0, _houses(p, width) + 1) * p.house_width,
+                         -width / 2 + 0.5, width / 2 - 0.5)
         lo = np.column_stack([np.full(len(stacks), -0.35), stacks - 0.5, np.full(len(stacks), ridge - 0.6)])
         hi = np.column_stack([np.full(len(stacks), 0.35), stacks + 0.5, np.full(len(stacks), height)])
         pieces.append(geom.boxes(lo, hi, TRIM))
     return geom.merge(pieces)
+
+
+def _terrace_facade(p: BuildingParams, fx: float, depth: float, width: float, wall_h: float, rects: np.ndarray,
+                    pane_mats: np.ndarray, detail: str) -> geom.Geo:
+    """The walls of a terrace with its openings: flat panes (low detail), or recessed openings with sills
+    and a pilaster on each party wall."""
+    body = geom.box((depth / 2 - fx, width, wall_h), ((fx + depth / 2) / 2, 0, wall_h / 2), FACADE,
+                    skip=("-z",) if detail == "low" else ("-x", "-z"))
+    if detail == "low":
+        return geom.merge([body, _flush_panes(fx, rects, pane_mats)])
+    ylines = np.unique(np.concatenate([[-width / 2, width / 2], rects[:, :2].ravel()]))
+    zlines = np.unique(np.concatenate([[0.0, wall_h], rects[:, 2:].ravel()]))
+    win = rects[pane_mats == GLASS]
+    walls = -width / 2 + np.arange(1, _houses(p, width)) * p.house_width
+    sill_lo = np.column_stack([np.full(len(win), fx - 0.07), win[:, 0] - 0.06, win[:, 2] - 0.07])
+    sill_hi = np.column_stack([np.full(len(win), fx + 0.02), win[:, 1] + 0.06, win[:, 2]])
+    pilaster_lo = np.column_stack([np.full(len(walls), fx - 0.05), walls - 0.09, np.zeros(len(walls))])
+    pilaster_hi = np.column_stack([np.full(len(walls), fx + 0.01), walls + 0.09, np.full(len(walls), wall_h)])
+    return geom.merge([body, _wall_with_holes(fx, ylines, zlines, rects), _rects_to_reveals(fx, rects, pane_mats),
+                       geom.boxes(sill_lo, sill_hi, TRIM), geom.boxes(pilaster_lo, pilaster_hi, TRIM)])
+
+
+def _bay_windows(fx: float, bays: List[Tuple[float, float]], top: float) -> geom.Geo:
+    """A box in front of the facade for each bay's y span, ``top`` high, glazed on its front."""
+    pieces = []
+    for y0, y1 in bays:
+        pieces.append(geom.box((_BAY_DEPTH, y1 - y0, top), (fx - _BAY_DEPTH / 2, (y0 + y1) / 2, top / 2), FACADE,
+                               skip=("+x", "-z")))
+        pane = np.array([[y0 + 0.15, y1 - 0.15, 0.8, top - 0.35]])
+        pieces.append(_flush_panes(fx - _BAY_DEPTH, pane, np.array([GLASS], dtype=np.int32)))
+    return geom.merge(pieces) if pieces else geom.empty()
 
 
 def _materials(ctx: BuildContext, kind: str) -> list:
