@@ -384,44 +384,39 @@ def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generat
 
 
 def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
-    if int(z.get("building_typology", 0)) == 1:
-        return _terraces(z, road, placer, rng)
-    face_x = road.terrain_outer_x
+    """Rows of buildings along both sides at the back of the pavement: blocks, or terraced houses."""
+    draw = _terrace if int(z.get("building_typology", 0)) == 1 else _block
     for side in (-1, 1):
         y = ROAD_Y_START - float(rng.uniform(0, 10))
         while y < ROAD_Y_END:
             if rng.random() < z["building_gap_probability"]:
                 y += float(rng.uniform(3.0, 12.0))
-            width = float(np.clip(z["building_frontage_m"] * rng.uniform(0.6, 1.4), 6.0, 60.0))
-            height = float(np.clip(z["building_height_m"] * rng.lognormal(0, 0.25), 4.0, 80.0))
-            b = sample_building(rng, width, height, z["facade_brightness"], z["facade_saturation"],
-                                z["window_density"], weathering=z["facade_weathering"])
-            setback = float(rng.uniform(0.0, 0.8))
-            x = side * (face_x + setback + b.depth / 2)
+            b, width, height, setback = draw(z, rng)
+            x = side * (road.terrain_outer_x + setback + b.depth / 2)
             # Local +Y of a building runs along the street; its facade (local -X side) faces the road.
-            yaw = 0.0 if side > 0 else math.pi
-            placer.add("building", "building", (x, y + width / 2, 0.0), yaw, (b.depth, width, height),
-                       b, solid=False)
-            y += width
-
-
-def _terraces(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
-    """Rows of terraced houses at the back of the pavement, two storeys or three: the share of three-storey
-    rows grows with ``building_height_m`` (none at 8 m, all from 18 m)."""
-    face_x = road.terrain_outer_x
-    three = float(np.clip((float(z["building_height_m"]) - 8.0) / 10.0, 0.0, 1.0))
-    for side in (-1, 1):
-        y = ROAD_Y_START - float(rng.uniform(0, 10))
-        while y < ROAD_Y_END:
-            if rng.random() < z["building_gap_probability"]:
-                y += float(rng.uniform(3.0, 12.0))
-            width = float(np.clip(z["building_frontage_m"] * rng.uniform(1.0, 3.0), 10.0, 80.0))
-            b = sample_terrace(rng, width, 3 if rng.random() < three else 2, z["facade_brightness"],
-                               z["facade_saturation"], z["window_density"], z["facade_weathering"])
-            x = side * (face_x + float(rng.uniform(0.0, 0.3)) + b.depth / 2)
             placer.add("building", "building", (x, y + width / 2, 0.0), 0.0 if side > 0 else math.pi,
-                       (b.depth, width, b.height), b, solid=False)
+                       (b.depth, width, height), b, solid=False)
             y += width
+
+
+def _block(z, rng: np.random.Generator) -> Tuple[AssetParams, float, float, float]:
+    """A block of flats, offices or shops: its params, frontage, height and setback from the back of the
+    pavement."""
+    width = float(np.clip(z["building_frontage_m"] * rng.uniform(0.6, 1.4), 6.0, 60.0))
+    height = float(np.clip(z["building_height_m"] * rng.lognormal(0, 0.25), 4.0, 80.0))
+    b = sample_building(rng, width, height, z["facade_brightness"], z["facade_saturation"],
+                        z["window_density"], weathering=z["facade_weathering"])
+    return b, width, height, float(rng.uniform(0.0, 0.8))
+
+
+def _terrace(z, rng: np.random.Generator) -> Tuple[AssetParams, float, float, float]:
+    """A row of terraced houses, two storeys or three (the share of three-storey rows grows with
+    ``building_height_m``: none at 8 m, all from 18 m): its params, frontage, height and setback."""
+    three = float(np.clip((float(z["building_height_m"]) - 8.0) / 10.0, 0.0, 1.0))
+    width = float(np.clip(z["building_frontage_m"] * rng.uniform(1.0, 3.0), 10.0, 80.0))
+    b = sample_terrace(rng, width, 3 if rng.random() < three else 2, z["facade_brightness"],
+                       z["facade_saturation"], z["window_density"], z["facade_weathering"])
+    return b, width, b.height, float(rng.uniform(0.0, 0.3))
 
 
 def _atmosphere(z) -> Tuple[SunSpec, SkySpec, FogSpec]:
