@@ -20,7 +20,8 @@ from scenegen.spec import CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, 
 from .buildings import sample_building, sample_terrace
 from .furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from .pedestrians import POSES, sample_pedestrian
-from .vegetation import TREE_SHAPES, sample_bush, sample_hedge, sample_tree
+from .branching import form_of
+from .vegetation import TREE_SHAPES, TreeParams, sample_bush, sample_hedge, sample_tree
 from .vehicles import VEHICLE_FAMILIES, sample_two_wheeler, sample_vehicle
 
 _AZIMUTH = math.radians(32.0)  # camera sits this far round from straight in front of the object
@@ -66,6 +67,11 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
             if t.shape == shape:
                 break
         add(f"tree {shape}", "tree", "vegetation", (2 * t.crown_radius, 2 * t.crown_radius, t.height), t.to_dict())
+    for form, leaf_cover in (("round", 0.0), ("round", 1.0), ("vase", 0.0), ("pollarded", 0.0), ("conifer", 0.0),
+                             ("columnar", 0.4)):
+        t = _branching_tree(rng, form, leaf_cover)
+        add(f"{form} tree {'bare' if leaf_cover == 0 else 'in leaf'}", "tree", "vegetation",
+            (2 * t.crown_radius, 2 * t.crown_radius, t.height), t.to_dict())
     b = sample_bush(rng)
     add("bush", "bush", "vegetation", (b.width, b.length, b.height), b.to_dict())
     h = sample_hedge(rng, 5.0)
@@ -92,6 +98,15 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
         add("traffic light" + (" arm" if arm else ""), "traffic_light", "traffic light",
             (w, 0.4, tl.post_height + tl.head_height), tl.to_dict())
     return out
+
+
+def _branching_tree(rng: np.random.Generator, form: str, leaf_cover: float) -> TreeParams:
+    """A mature branching street tree of ``form`` (assets.branching.FORMS)."""
+    for _ in range(200):
+        t = sample_tree(rng, leaf_cover, 1.6, branching=1)
+        if form_of(t.shape, t.variant) == form:
+            return t
+    raise ValueError(f"no tree of form {form!r} drawn")
 
 
 def _staged(obj: ObjectSpec) -> Tuple[ObjectSpec, CameraSpec]:

@@ -27,15 +27,18 @@ class TreeParams(AssetParams):
     bark: RGB
     variant: int = 0  # selects one of N_VARIANTS crown meshes of the shape (shared between trees)
     leaf_cover: float = 1.0  # 1 = full foliage, 0 = a bare winter crown (twigs, see-through)
+    branching: int = 0  # 1 = limbs and branches under clumped foliage (assets/branching.py); 0 = one crown blob
 
     @property
     def height(self) -> float:
         return self.trunk_height + self.crown_height
 
 
-def sample_tree(rng: np.random.Generator, leaf_cover: float = 1.0, size: float = 1.0) -> TreeParams:
-    """Sample one street tree; ``leaf_cover`` (the season) and ``size`` (a scale on every dimension, the
-    age of a street's trees), both shared by a scene's trees, draw nothing from ``rng``."""
+def sample_tree(rng: np.random.Generator, leaf_cover: float = 1.0, size: float = 1.0,
+                branching: int = 0) -> TreeParams:
+    """Sample one street tree; ``leaf_cover`` (the season), ``size`` (a scale on every dimension, the age of a
+    street's trees) and ``branching`` (the crown model), all shared by a scene's trees, draw nothing from
+    ``rng``: a street's trees stand where they stand whatever their crowns look like."""
     shape = TREE_SHAPES[int(rng.integers(len(TREE_SHAPES)))]
     trunk_h = float(rng.uniform(1.8, 3.5))
     if shape == "round":
@@ -49,7 +52,7 @@ def sample_tree(rng: np.random.Generator, leaf_cover: float = 1.0, size: float =
     foliage = hsv_linear(float(rng.uniform(0.2, 0.33)), float(rng.uniform(0.45, 0.8)), float(rng.uniform(0.22, 0.5)))
     bark = hsv_linear(float(rng.uniform(0.05, 0.1)), 0.35, float(rng.uniform(0.2, 0.35)))
     return TreeParams(shape, round(trunk_h, 4), round(trunk_r, 4), round(r, 4), round(crown_h, 4), foliage, bark,
-                      int(rng.integers(N_VARIANTS)), round(float(np.clip(leaf_cover, 0.0, 1.0)), 4))
+                      int(rng.integers(N_VARIANTS)), round(float(np.clip(leaf_cover, 0.0, 1.0)), 4), int(branching))
 
 
 BUSH_SHAPES = ("bush", "hedge")

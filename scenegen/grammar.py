@@ -339,7 +339,8 @@ def _trees(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None
     x_abs = _tree_row_x(road)
     for side in (-1, 1):
         for y in _poisson_positions(rng, z["tree_density"], NEAR_Y, FAR_Y + 60):
-            t = sample_tree(rng, z.get("tree_leaf_cover", 1.0), z.get("tree_size", 1.0))
+            t = sample_tree(rng, z.get("tree_leaf_cover", 1.0), z.get("tree_size", 1.0),
+                            int(z.get("tree_branching", 0)))
             if placer.fits(side * x_abs, float(y), 0.5, 0.5, 0.0, 0.6):
                 d = 2 * t.crown_radius
                 placer.add("tree", "vegetation", (side * x_abs, float(y), CURB_HEIGHT),

@@ -28,6 +28,7 @@ PHYSICAL_RANGES: Dict[str, Tuple[float, float]] = {
     "tree_density": (0.0, 50.0),
     "tree_leaf_cover": _SHARE,
     "tree_size": (0.2, 4.0),
+    "tree_branching": (0, 1),
     "terrain_strip_width_m": (0.0, 20.0),
     "bush_density": (0.0, 100.0),
     "pole_spacing_m": (3.0, 200.0),

@@ -1,7 +1,8 @@
-"""Tree builder: a tapered trunk plus a crown of lumpy foliage blobs.
+"""Tree builder: a tapered trunk plus a crown, either one mass of lumpy foliage blobs or (``branching``) limbs and
+branches (assets/branching.py) under foliage clumps at their ends.
 
 Crown meshes are built in a unit box (x, y in [-0.5, 0.5], z in [0, 1]) once per
-(shape, variant) and scaled per tree, so a street of trees instances a dozen meshes.
+(shape or form, variant) and scaled per tree, so a street of trees instances a dozen meshes.
 The lumps come from a Generator seeded by (shape, variant) only: deterministic.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from scenegen.seeding import generator
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
+from assets.branching import EVERGREEN, form_of, grow_crown
 from assets.vegetation import TREE_SHAPES, BushParams, TreeParams
 
 from .base import BuildContext, Part, builds
@@ -22,11 +24,13 @@ from .geom import to_mesh
 from .materials import attr_material, crown_material
 
 _BLOB = geom.icosphere(2)
+_CLUMP = geom.icosphere(1)
+LIMB_SIDES = 6  # polygon sides of a limb or branch
 
 
-def _lumpy_blob(rng: np.random.Generator, center, radii, amount: float = 0.18) -> geom.Geo:
+def _lumpy_blob(rng: np.random.Generator, center, radii, amount: float = 0.18, blob: geom.Geo = _BLOB) -> geom.Geo:
     """An icosphere displaced radially by a few random low-frequency waves."""
-    v, f, m = _BLOB
+    v, f, m = blob
     k = rng.normal(size=(4, 3)) * 2.5
     phase = rng.uniform(0, 2 * np.pi, 4)
     disp = 1 + amount * np.mean(np.sin(v @ k.T + phase), axis=1)
@@ -64,27 +68,71 @@ def crown_geo(shape: str, variant: int) -> geom.Geo:
     return v, f, m
 
 
+@lru_cache(maxsize=32)
+def limbs_geo(form: str, variant: int) -> geom.Geo:
+    """Unit-box limbs and branches of a branching crown, as tapered tubes."""
+    c = grow_crown(form, variant)
+    return geom.merge([geom.segment(a, b, r0, r1, LIMB_SIDES) for a, b, r0, r1 in zip(c.starts, c.ends, c.r0, c.r1)])
+
+
+@lru_cache(maxsize=32)
+def clumps_geo(form: str, variant: int) -> geom.Geo:
+    """Unit-box foliage clumps of a branching crown (lumpy blobs at its branch ends)."""
+    c = grow_crown(form, variant)
+    rng = generator(12, int(variant), len(c.clump_radii))
+    return geom.merge([_lumpy_blob(rng, centre, radii, 0.2, _CLUMP) for centre, radii in zip(c.clump_centres,
+                                                                                            c.clump_radii)])
+
+
+def _bark(ctx: BuildContext) -> "bpy.types.Material":
+    return attr_material(ctx, "bark", (0.05, 0.035, 0.02), roughness=0.9, noise_scale=12.0, noise_amount=0.3)
+
+
+def _trunk(ctx: BuildContext, radius: float, height: float, taper: float) -> "bpy.types.Object":
+    mesh = ctx.mesh(("trunk", taper), lambda: to_mesh("trunk", geom.cylinder(1.0, 0.0, 1.0, 8, radius_top=taper),
+                                                      [_bark(ctx)], smooth=True))
+    return ctx.object("trunk", mesh, scale=(radius, radius, height))
+
+
+def _paint(p: TreeParams, parts: List["bpy.types.Object"], bare: float) -> None:
+    for obj in parts:
+        obj["foliage"] = list(p.foliage)
+        obj["bark"] = list(p.bark)
+    parts[-1]["bare"] = bare
+
+
 @builds(TreeParams)
 def build_tree(spec: ObjectSpec, p: TreeParams, ctx: BuildContext) -> List[Part]:
     """A tree: trunk from the ground into the crown, crown filling the top of ``spec.size``."""
     w, l, h = spec.size
-    shape, variant = p.shape, p.variant
     crown_h = min(p.crown_height, h * 0.9)
     trunk_top = h - crown_h
-    crown_mat = crown_material(ctx)
-    bark = attr_material(ctx, "bark", (0.05, 0.035, 0.02), roughness=0.9, noise_scale=12.0, noise_amount=0.3)
-    crown_mesh = ctx.mesh(("crown", shape, variant), lambda: to_mesh(f"crown_{shape}", crown_geo(shape, variant),
-                                                                     [crown_mat], smooth=True))
-    trunk_mesh = ctx.mesh("trunk", lambda: to_mesh("trunk", geom.cylinder(1.0, 0.0, 1.0, 8, radius_top=0.6),
-                                                   [bark], smooth=True))
     r = min(p.trunk_radius, w / 2, l / 2)
-    trunk = ctx.object("trunk", trunk_mesh, scale=(r, r, trunk_top + crown_h * 0.4))
-    crown = ctx.object("crown", crown_mesh, location=(0, 0, trunk_top), scale=(w, l, crown_h))
-    for obj in (trunk, crown):
-        obj["foliage"] = list(p.foliage)
-        obj["bark"] = list(p.bark)
-    crown["bare"] = 1.0 - p.leaf_cover
-    return [Part(trunk, spec.label), Part(crown, spec.label)]
+    if p.branching:
+        parts = _branching_crown(p, ctx, (w, l, crown_h), trunk_top)
+        form = form_of(p.shape, p.variant)
+        trunk = _trunk(ctx, r, trunk_top + 0.02 * crown_h, 0.55)
+        bare = 0.0 if form in EVERGREEN else 1.0 - p.leaf_cover
+    else:
+        shape, variant = p.shape, p.variant
+        crown_mesh = ctx.mesh(("crown", shape, variant), lambda: to_mesh(f"crown_{shape}", crown_geo(shape, variant),
+                                                                         [crown_material(ctx)], smooth=True))
+        trunk = _trunk(ctx, r, trunk_top + crown_h * 0.4, 0.6)
+        parts = [ctx.object("crown", crown_mesh, location=(0, 0, trunk_top), scale=(w, l, crown_h))]
+        bare = 1.0 - p.leaf_cover
+    _paint(p, [trunk] + parts, bare)
+    return [Part(obj, spec.label) for obj in [trunk] + parts]
+
+
+def _branching_crown(p: TreeParams, ctx: BuildContext, box, base: float) -> List["bpy.types.Object"]:
+    """Limbs, then foliage clumps, of a branching crown filling ``box`` from height ``base``."""
+    form, variant = form_of(p.shape, p.variant), p.variant
+    limbs = ctx.mesh(("limbs", form, variant), lambda: to_mesh(f"limbs_{form}", limbs_geo(form, variant),
+                                                               [_bark(ctx)], smooth=True))
+    clumps = ctx.mesh(("clumps", form, variant), lambda: to_mesh(f"clumps_{form}", clumps_geo(form, variant),
+                                                                 [crown_material(ctx)], smooth=True))
+    return [ctx.object(name, mesh, location=(0, 0, base), scale=box) for name, mesh in (("limbs", limbs),
+                                                                                      ("crown", clumps))]
 
 
 @lru_cache(maxsize=32)
