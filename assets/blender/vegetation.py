@@ -8,7 +8,7 @@ The lumps come from a Generator seeded by (shape, variant) only: deterministic.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import List
+from typing import List, Tuple
 
 import numpy as np
 
@@ -69,19 +69,17 @@ def crown_geo(shape: str, variant: int) -> geom.Geo:
 
 
 @lru_cache(maxsize=32)
-def limbs_geo(form: str, variant: int) -> geom.Geo:
-    """Unit-box limbs and branches of a branching crown, as tapered tubes."""
+def branching_geo(form: str, variant: int) -> Tuple[geom.Geo, geom.Geo]:
+    """Unit-box limbs (tapered tubes) and foliage clumps (lumpy blobs at the branch ends) of a branching crown,
+    scaled together so that the drawn surfaces, lumps included, fill the box with the root at the origin."""
     c = grow_crown(form, variant)
-    return geom.merge([geom.segment(a, b, r0, r1, LIMB_SIDES) for a, b, r0, r1 in zip(c.starts, c.ends, c.r0, c.r1)])
-
-
-@lru_cache(maxsize=32)
-def clumps_geo(form: str, variant: int) -> geom.Geo:
-    """Unit-box foliage clumps of a branching crown (lumpy blobs at its branch ends)."""
-    c = grow_crown(form, variant)
+    limbs = geom.merge([geom.segment(a, b, r0, r1, LIMB_SIDES) for a, b, r0, r1 in zip(c.starts, c.ends, c.r0, c.r1)])
     rng = generator(12, int(variant), len(c.clump_radii))
-    return geom.merge([_lumpy_blob(rng, centre, radii, 0.2, _CLUMP) for centre, radii in zip(c.clump_centres,
-                                                                                            c.clump_radii)])
+    clumps = geom.merge([_lumpy_blob(rng, centre, radii, 0.2, _CLUMP)
+                         for centre, radii in zip(c.clump_centres, c.clump_radii)])
+    v = np.vstack([limbs[0], clumps[0]])
+    scale = np.array([0.5 / np.abs(v[:, :2]).max()] * 2 + [1.0 / v[:, 2].max()])
+    return (limbs[0] * scale, *limbs[1:]), (clumps[0] * scale, *clumps[1:])
 
 
 def _bark(ctx: BuildContext) -> "bpy.types.Material":
@@ -127,10 +125,10 @@ def build_tree(spec: ObjectSpec, p: TreeParams, ctx: BuildContext) -> List[Part]
 def _branching_crown(p: TreeParams, ctx: BuildContext, box, base: float) -> List["bpy.types.Object"]:
     """Limbs, then foliage clumps, of a branching crown filling ``box`` from height ``base``."""
     form, variant = form_of(p.shape, p.variant), p.variant
-    limbs = ctx.mesh(("limbs", form, variant), lambda: to_mesh(f"limbs_{form}", limbs_geo(form, variant),
-                                                               [_bark(ctx)], smooth=True))
-    clumps = ctx.mesh(("clumps", form, variant), lambda: to_mesh(f"clumps_{form}", clumps_geo(form, variant),
-                                                                 [crown_material(ctx)], smooth=True))
+    limbs_g, clumps_g = branching_geo(form, variant)
+    limbs = ctx.mesh(("limbs", form, variant), lambda: to_mesh(f"limbs_{form}", limbs_g, [_bark(ctx)], smooth=True))
+    clumps = ctx.mesh(("clumps", form, variant), lambda: to_mesh(f"clumps_{form}", clumps_g, [crown_material(ctx)],
+                                                                 smooth=True))
     return [ctx.object(name, mesh, location=(0, 0, base), scale=box) for name, mesh in (("limbs", limbs),
                                                                                       ("crown", clumps))]
 
