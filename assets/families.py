@@ -25,13 +25,14 @@ from .catalog import CadModel
 from .furniture import FenceParams, SignParams, StreetLampParams, TrafficLightParams, WallParams
 from .params import AssetParams, AssetParamsError
 from .pedestrians import PedestrianParams
+from .street_furniture import StreetFurnitureParams
 from .vegetation import BushParams, TreeParams
 from .vehicles import TwoWheelerParams, VehicleParams
 
 #: Every params type of a placeable family; each lists its ``ObjectSpec.family`` names in ``FAMILIES``.
 PARAMS_TYPES: Tuple[Type[AssetParams], ...] = (
     VehicleParams, TwoWheelerParams, PedestrianParams, BuildingParams, TreeParams, BushParams,
-    StreetLampParams, SignParams, TrafficLightParams, FenceParams, WallParams, CadModel,
+    StreetLampParams, SignParams, TrafficLightParams, FenceParams, WallParams, StreetFurnitureParams, CadModel,
 )
 
 

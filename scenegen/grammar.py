@@ -18,6 +18,7 @@ from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from assets.params import AssetParams
 from assets.pedestrians import sample_pedestrian
+from assets.street_furniture import sample_kind, sample_street_furniture
 from assets.vegetation import sample_bush, sample_hedge, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, sample_two_wheeler,
                              sample_vehicle)
@@ -160,6 +161,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _furniture(z, road, placer, stream("furniture"))
     _trees(z, road, placer, stream("trees"))
     _bushes(z, road, placer, stream("bushes"))
+    _street_furniture(z, road, placer, stream("street_furniture"))
     _front_boundaries(z, road, placer, stream("boundaries"))
     _buildings(z, road, placer, stream("buildings"))
     sun, sky, fog = _atmosphere(z)
@@ -358,6 +360,29 @@ def _bushes(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> Non
             x = side * (road.sidewalk_outer_x + half + float(rng.random()) * max(road.terrain_width - 2 * half, 0.0))
             placer.add_asset(b.shape, "vegetation", (x, float(y), CURB_HEIGHT), float(rng.uniform(0, 2 * math.pi)),
                              (b.width, b.length, b.height), b, 0.1)
+
+
+BOLLARD_PITCH_M = 1.4  # between the bollards of a row
+WALKWAY_M = 1.2  # pavement left free beside furniture at the back of the pavement
+
+
+def _street_furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    """Bollard rows, bins and cycle stands at the kerb; benches, shelters, phone boxes and pillars at the back of
+    the pavement where it leaves a walkway beside them; fronts toward the road."""
+    kerb = road.carriageway_half_width
+    for side in (-1, 1):
+        yaw = 0.0 if side > 0 else math.pi  # local -X (the front) toward the road
+        for y in _poisson_positions(rng, z.get("street_furniture_density", 0.0), NEAR_Y, FAR_Y):
+            kind = sample_kind(rng)
+            p = sample_street_furniture(rng, kind)
+            at_kerb = kind in ("bollard", "bin", "cycle_stands")
+            if not at_kerb and road.sidewalk_width < p.width + WALKWAY_M:
+                continue
+            x = side * (kerb + 0.3 + p.width / 2 if at_kerb else road.sidewalk_outer_x - p.width / 2 - 0.1)
+            rows = int(rng.integers(3, 7)) if kind == "bollard" else 1
+            for k in range(rows):
+                placer.add_asset(kind, p.label, (x, float(y) + k * BOLLARD_PITCH_M, CURB_HEIGHT), yaw,
+                                 (p.width, p.length, p.height), p, 0.1)
 
 
 def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:

@@ -34,6 +34,7 @@ PHYSICAL_RANGES: Dict[str, Tuple[float, float]] = {
     "pole_spacing_m": (3.0, 200.0),
     "sign_density": (0.0, 40.0),
     "traffic_light_probability": _SHARE,
+    "street_furniture_density": (0.0, 100.0),
     "front_boundary_probability": _SHARE,
     "building_typology": (0, 1),
     "building_height_m": (3.0, 300.0),

@@ -26,6 +26,7 @@ from assets.catalog import load_catalog  # noqa: E402
 from assets.families import FAMILY_PARAMS, PARAMS_TYPES, object_params  # noqa: E402
 from assets.furniture import sample_fence, sample_wall  # noqa: E402
 from assets.params import AssetParams  # noqa: E402
+from assets.street_furniture import FURNITURE_KINDS, sample_street_furniture  # noqa: E402
 from assets.vegetation import sample_bush, sample_hedge  # noqa: E402
 from assets.vehicles import TWO_WHEELER_FAMILIES, sample_two_wheeler  # noqa: E402
 
@@ -80,6 +81,11 @@ def scene_objects(tmp_path_factory):
             t = sample_two_wheeler(rng, fam, ridden)
             by_family.setdefault(fam, []).append(
                 ObjectSpec(fam, t.label, (0.0, 0.0, 0.0), 0.0, (t.width, t.length, t.height), 1, t.to_dict()))
+    for kind in FURNITURE_KINDS:  # the built-in space places furniture in a share of its streets
+        for _ in range(2):
+            f = sample_street_furniture(rng, kind)
+            by_family.setdefault(kind, []).append(
+                ObjectSpec(kind, f.label, (0.0, 0.0, 0.0), 0.0, (f.width, f.length, f.height), 0, f.to_dict()))
     by_family["cad"] = [_cad_object(tmp_path_factory.mktemp("cad"))]
     return by_family
 
