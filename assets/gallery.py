@@ -20,6 +20,7 @@ from scenegen.spec import CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, 
 from .buildings import sample_building, sample_terrace
 from .furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from .pedestrians import POSES, sample_pedestrian
+from .street_furniture import FURNITURE_KINDS, sample_street_furniture
 from .branching import form_of
 from .vegetation import TREE_SHAPES, TreeParams, sample_bush, sample_hedge, sample_tree
 from .vehicles import VEHICLE_FAMILIES, sample_two_wheeler, sample_vehicle
@@ -81,6 +82,9 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
         add(f"fence {fe.style}", "fence", "fence", (0.1, fe.length, fe.height), fe.to_dict())
     wa = sample_wall(rng, 4.0)
     add(f"wall {wa.material}", "wall", "wall", (wa.thickness, wa.length, wa.height), wa.to_dict())
+    for kind in FURNITURE_KINDS:
+        f = sample_street_furniture(rng, kind)
+        add(kind.replace("_", " "), kind, f.label, (f.width, f.length, f.height), f.to_dict())
     lamp = sample_street_lamp(rng)
     add("street lamp", "street_lamp", "pole", (0.5, 2 * (lamp.arm_length + 0.6), lamp.height), lamp.to_dict())
     seen = set()
@@ -113,8 +117,8 @@ def _staged(obj: ObjectSpec) -> Tuple[ObjectSpec, CameraSpec]:
     """The object turned to show its front three-quarter view, and a camera framing it."""
     w, l, h = obj.size
     fam = obj.family
-    if fam == "building":
-        yaw = math.pi / 2 - _AZIMUTH  # facade (-X) towards the camera
+    if fam == "building" or fam in FURNITURE_KINDS:
+        yaw = math.pi / 2 - _AZIMUTH  # facade or front (-X) towards the camera
     elif fam == "street_lamp":
         yaw = -math.pi / 2 - _AZIMUTH  # arm across the view
     elif fam in ("fence", "wall"):
