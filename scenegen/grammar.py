@@ -164,7 +164,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _street_furniture(z, road, placer, stream("street_furniture"))
     _front_boundaries(z, road, placer, stream("boundaries"))
     _buildings(z, road, placer, stream("buildings"))
-    sun, sky, fog = _atmosphere(z)
+    sun, sky, fog = _atmosphere(z, stream("sky"))
     camera = _camera(z, road, stream("camera"))
     spec = SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
                      variables=dict(z))
@@ -445,11 +445,13 @@ def _terrace(z, rng: np.random.Generator) -> Tuple[AssetParams, float, float, fl
     return b, width, b.height, float(rng.uniform(0.0, 0.3))
 
 
-def _atmosphere(z) -> Tuple[SunSpec, SkySpec, FogSpec]:
+def _atmosphere(z, rng: np.random.Generator) -> Tuple[SunSpec, SkySpec, FogSpec]:
     overcast = float(z["overcast"])
     sun = SunSpec(elevation_deg=float(z["sun_elevation_deg"]), azimuth_deg=float(z["sun_azimuth_deg"]),
                   strength=round(4.0 * (1.0 - 0.85 * overcast), 5), angle_deg=round(0.53 + 25.0 * overcast, 4))
-    sky = SkySpec(haze=float(z["sky_haze"]), overcast=overcast, strength=1.0)
+    clouds = int(z.get("sky_clouds", 0))
+    offset = tuple(round(float(v), 4) for v in rng.uniform(-50.0, 50.0, 2)) if clouds else (0.0, 0.0)
+    sky = SkySpec(haze=float(z["sky_haze"]), overcast=overcast, strength=1.0, clouds=clouds, cloud_offset=offset)
     grey = 0.55 + 0.25 * (1 - overcast)
     fog = FogSpec(density=float(z["fog_density"]) / 100.0, color=(grey, grey * 1.01, grey * 1.04),
                   scale_height_m=FOG_SCALE_HEIGHT_M)

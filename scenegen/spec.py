@@ -80,8 +80,12 @@ class SunSpec:
 @dataclass(frozen=True)
 class SkySpec:
     haze: float  # 0..1 -> air/dust density of the sky model
-    overcast: float  # 0..1 -> mixes the clear sky with a grey overcast dome
+    overcast: float  # 0..1 -> mixes the clear sky with a grey overcast dome (cloud cover, with ``clouds``)
     strength: float
+    #: 1: the cover is drawn as clouds with structure (broken cumulus with blue gaps when partial, a sheet of
+    #: lighter and darker billows when full); 0: a flat grey dome mixed in (scene files from before the field)
+    clouds: int = 0
+    cloud_offset: Tuple[float, float] = (0.0, 0.0)  # where in the cloud field this sky is (metres / 1000)
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ PHYSICAL_RANGES: Dict[str, Tuple[float, float]] = {
     "sun_azimuth_deg": (0.0, 360.0),
     "sky_haze": _SHARE,
     "overcast": _SHARE,
+    "sky_clouds": (0, 1),
     "fog_density": (0.0, 20.0),
     "camera_height_m": (0.3, 10.0),
     "camera_pitch_deg": (-60.0, 45.0),

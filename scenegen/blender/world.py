@@ -16,6 +16,8 @@ from scenegen.spec import SkySpec, SunSpec
 
 #: Radiance scale of the camera-visible sky relative to the ambient light.
 _SKY_TEXTURE_SCALE = 1.6
+#: Noise frequency on the cloud layer (one unit = the layer's height above the camera)
+CLOUD_SCALE = 1.2
 
 
 def build_world(scene: "bpy.types.Scene", sun: SunSpec, sky: SkySpec) -> None:
@@ -43,7 +45,10 @@ def build_world(scene: "bpy.types.Scene", sun: SunSpec, sky: SkySpec) -> None:
     cloud_bg.inputs["Color"].default_value = (grey, grey, grey * 1.03, 1.0)
     cloud_bg.inputs["Strength"].default_value = 1.0
     seen = nt.nodes.new("ShaderNodeMixShader")
-    seen.inputs["Fac"].default_value = sky.overcast
+    if sky.clouds:
+        _structured_clouds(nt, sky, cloud_bg, seen)
+    else:
+        seen.inputs["Fac"].default_value = sky.overcast
     nt.links.new(clear_bg.outputs["Background"], seen.inputs[1])
     nt.links.new(cloud_bg.outputs["Background"], seen.inputs[2])
 
@@ -65,3 +70,47 @@ def build_world(scene: "bpy.types.Scene", sun: SunSpec, sky: SkySpec) -> None:
     # The lamp shines along its local -Z: tilt it down by the elevation, turn it to the azimuth.
     obj.rotation_euler = (math.radians(90.0 - sun.elevation_deg), 0.0, math.radians(180.0 - sun.azimuth_deg))
     scene.collection.objects.link(obj)
+
+
+def _math(nt, op: str, a, b=None) -> "bpy.types.NodeSocket":
+    node = nt.nodes.new("ShaderNodeMath")
+    node.operation = op
+    for i, v in enumerate((a, b)):
+        if v is None:
+            continue
+        if isinstance(v, (int, float)):
+            node.inputs[i].default_value = float(v)
+        else:
+            nt.links.new(v, node.inputs[i])
+    return node.outputs["Value"]
+
+
+def _structured_clouds(nt, sky: SkySpec, cloud_bg, seen) -> None:
+    """Cloud cover with structure on the camera-visible sky: fractal noise on a cloud layer (the view ray
+    projected to a plane above the camera) cut at a level set by ``overcast``: broken clouds with blue gaps
+    when partial, a closed sheet of lighter and darker billows when full. Lighting stays as for a flat dome."""
+    ray = nt.nodes.new("ShaderNodeSeparateXYZ")
+    nt.links.new(nt.nodes.new("ShaderNodeTexCoord").outputs["Generated"], ray.inputs["Vector"])
+    up = _math(nt, "MAXIMUM", ray.outputs["Z"], 0.04)
+    layer = nt.nodes.new("ShaderNodeCombineXYZ")
+    for axis, offset in zip("XY", sky.cloud_offset):
+        nt.links.new(_math(nt, "ADD", _math(nt, "DIVIDE", ray.outputs[axis], up), offset), layer.inputs[axis])
+    noise = nt.nodes.new("ShaderNodeTexNoise")
+    noise.inputs["Scale"].default_value = CLOUD_SCALE
+    noise.inputs["Detail"].default_value = 6.0
+    noise.inputs["Roughness"].default_value = 0.6
+    nt.links.new(layer.outputs["Vector"], noise.inputs["Vector"])
+    level = 0.62 - 0.3 * sky.overcast  # the noise level above which there is cloud
+    cover = nt.nodes.new("ShaderNodeMapRange")
+    cover.clamp = True
+    cover.inputs["From Min"].default_value = level - 0.04
+    cover.inputs["From Max"].default_value = level + 0.08
+    nt.links.new(noise.outputs["Fac"], cover.inputs["Value"])
+    nt.links.new(cover.outputs["Result"], seen.inputs["Fac"])
+    billows = nt.nodes.new("ShaderNodeMapRange")  # thicker cloud is darker underneath
+    billows.inputs["From Min"].default_value = level
+    billows.inputs["From Max"].default_value = 1.0
+    billows.inputs["To Min"].default_value = 1.35
+    billows.inputs["To Max"].default_value = 0.75
+    nt.links.new(noise.outputs["Fac"], billows.inputs["Value"])
+    nt.links.new(billows.outputs["Result"], cloud_bg.inputs["Strength"])

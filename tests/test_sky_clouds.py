@@ -1,0 +1,60 @@
+"""Clouds with structure (sky_clouds = 1): the grammar's draw and real renders of the sky."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from scenegen.grammar import frame_scene
+from scenegen.labels import label_id
+from scenegen.params import default_space
+from scenegen.seeding import FrameSeed
+from scenegen.spec import SceneSpec
+
+
+def _scene(clouds: int | None, overcast: float = 0.5, seed: int = 0) -> SceneSpec:
+    space = default_space()
+    z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "overcast": overcast, "fog_density": 0.0,
+         "camera_pitch_deg": 8.0, "building_height_m": 8.0, "sun_elevation_deg": 50.0}
+    if clouds is None:
+        del z["sky_clouds"]
+    else:
+        z["sky_clouds"] = clouds
+    return frame_scene(space, FrameSeed(0, 0, seed), z)
+
+
+def test_clouds_change_only_the_sky_and_a_file_without_them_draws_a_flat_dome():
+    flat, none, cloudy = _scene(0), _scene(None), _scene(1)
+    assert dataclasses.replace(flat, variables=none.variables) == none
+    assert flat.sky.clouds == 0 and flat.sky.cloud_offset == (0.0, 0.0)
+    assert cloudy.sky.clouds == 1 and cloudy.sky.cloud_offset != (0.0, 0.0)
+    assert cloudy.sky.cloud_offset == _scene(1).sky.cloud_offset  # deterministic
+    assert cloudy.sky.cloud_offset != _scene(1, seed=1).sky.cloud_offset  # a field of its own per frame
+    assert dataclasses.replace(cloudy, sky=flat.sky, variables=flat.variables) == flat
+
+
+@pytest.fixture(scope="module")
+def skies():
+    from scenegen.blender.render import Renderer
+    from scenegen.render_settings import RenderSettings
+
+    renderer = Renderer(RenderSettings(width=160, height=120, samples=4))
+    try:
+        return {key: renderer.render(_scene(*key)) for key in ((0, 0.5), (1, 0.5), (1, 0.15), (1, 0.95))}
+    finally:
+        renderer.close()
+
+
+def test_clouds_give_the_sky_structure_and_leave_the_labels_alone(skies):
+    flat, cloudy = skies[0, 0.5], skies[1, 0.5]
+    assert np.array_equal(flat.label_ids, cloudy.label_ids)
+    sky = flat.label_ids == label_id("sky")
+    assert sky.sum() > 1500
+    lum = lambda f: f.rgb[sky].astype(float).mean(axis=1)
+    assert lum(cloudy).std() > 2 * lum(flat).std() + 3
+
+
+def test_more_cover_means_less_blue_sky(skies):
+    sky = skies[1, 0.15].label_ids == label_id("sky")
+    blue = lambda f: (f.rgb[sky][:, 2].astype(float) - f.rgb[sky][:, 0]).mean()
+    assert blue(skies[1, 0.15]) > blue(skies[1, 0.5]) > blue(skies[1, 0.95]) - 1e-9
+    assert blue(skies[1, 0.15]) > blue(skies[1, 0.95]) + 10
