@@ -54,6 +54,10 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
     for pose in POSES:
         p = sample_pedestrian(rng, pose=pose)
         add(f"person {pose}", "pedestrian", "person", (p.width, p.length, p.height), p.to_dict())
+    for caption, want in (("coat + shoulder bag", lambda q: q.coat and q.bag == "shoulder"),
+                          ("child + backpack", lambda q: q.height < 1.45 and q.bag == "backpack")):
+        p = next(q for q in (sample_pedestrian(rng, "walk_a", wardrobe=rng) for _ in range(500)) if want(q))
+        add(f"person {caption}", "pedestrian", "person", (p.width, p.length, p.height), p.to_dict())
     for mat in ("plaster", "brick", "concrete", "glass"):
         for _ in range(50):
             b = sample_building(rng, 14.0, float(rng.uniform(9, 16)), 0.6, 0.35, 0.45)

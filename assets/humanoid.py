@@ -13,8 +13,10 @@ import numpy as np
 
 from . import geometry as geom
 
-# Material slots of the humanoid mesh; SLEEVE (forearms) shows the top or the skin colour.
-SKIN, HAIR, TOP, BOTTOM, SHOES, SLEEVE = range(6)
+# Material slots of the humanoid mesh; SLEEVE (forearms) shows the top or the skin colour; BAG only in meshes
+# with a bag.
+SKIN, HAIR, TOP, BOTTOM, SHOES, SLEEVE, BAG = range(7)
+BAGS = ("none", "shoulder", "backpack")
 #: Shoulder width / height of the reference mesh (scale x by shoulder_width / (height * this)).
 SHOULDER_RATIO = 0.25
 
@@ -87,9 +89,28 @@ def two_bone_ik(root: np.ndarray, target: np.ndarray, l1: float, l2: float, knee
     return a1, a1 + (np.pi - inner)
 
 
-def posed_body(angles: Dict[str, float], long_hair: bool = False, skirt: bool = False) -> geom.Geo:
+def _coat() -> geom.Geo:
+    """A coat over the torso, flaring to the knees (the top's colour)."""
+    g = geom.lathe([(0.108, 0.27), (0.104, 0.4), (0.097, 0.5), (0.092, 0.6), (0.104, 0.7), (0.112, 0.79),
+                    (0.076, 0.835), (0.036, 0.855)], 12, TOP, cap_bottom=False)
+    return geom.transform(g, scale=(1.0, 0.66, 1.0))
+
+
+def _bag(kind: str) -> List[geom.Geo]:
+    """A bag on the right hip with its strap to the left shoulder, or a backpack (the person faces +Y)."""
+    if kind == "shoulder":
+        return [geom.box((0.05, 0.17, 0.17), (0.13, 0.0, 0.52), BAG),
+                geom.segment((0.12, 0.0, 0.6), (-0.06, 0.02, 0.8), 0.007, 0.007, 4, BAG)]
+    if kind == "backpack":
+        return [geom.box((0.15, 0.09, 0.22), (0.0, -0.1, 0.7), BAG)]
+    return []
+
+
+def posed_body(angles: Dict[str, float], long_hair: bool = False, skirt: bool = False, coat: bool = False,
+               bag: str = "none") -> geom.Geo:
     """The body posed by absolute joint angles (radians; keys as POSE_ANGLES plus optional ``lean``),
-    in unscaled units: hips at z = HIP_Z, standing height about 1."""
+    in unscaled units: hips at z = HIP_Z, standing height about 1; with a knee-length coat and a bag or
+    backpack (BAGS) if asked."""
     lean = float(angles.get("lean", 0.0))
     pivot = np.array([0.0, 0.0, HIP_Z])
     upper: List[geom.Geo] = []
@@ -104,6 +125,9 @@ def posed_body(angles: Dict[str, float], long_hair: bool = False, skirt: bool = 
     upper.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.058, 0.062, 0.058), offset=(0, -0.008, 0.945)))
     if long_hair:
         upper.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.055, 0.03, 0.075), offset=(0, -0.04, 0.895)))
+    if coat:
+        upper.append(_coat())
+    upper += _bag(bag)
     pieces = [geom.transform(geom.transform(g, offset=-pivot), geom.rot_x(-lean), pivot) for g in upper]
     for side, s in (("l", -1), ("r", 1)):
         legs, ankle, _ = _limb(hip_joint(s), (THIGH, SHIN), (angles[f"hip_{side}"], angles[f"knee_{side}"]),
@@ -165,14 +189,15 @@ def pose_angles(pose: str) -> Dict[str, float]:
     return out
 
 
-@lru_cache(maxsize=256)
-def humanoid(pose: str, long_hair: bool = False, skirt: bool = False) -> geom.Geo:
+@lru_cache(maxsize=512)
+def humanoid(pose: str, long_hair: bool = False, skirt: bool = False, coat: bool = False,
+             bag: str = "none") -> geom.Geo:
     """The posed humanoid at height 1 (see module docstring); cached per argument tuple.
 
     A walking-cycle pose keeps the body still instead: the hips over y = 0 and one scale for every phase
     (the standing pose's), so a walker's head bobs and its limbs swing about a steady body.
     """
-    v, f, mats = posed_body(pose_angles(pose), long_hair, skirt)
+    v, f, mats = posed_body(pose_angles(pose), long_hair, skirt, coat, bag)
     v = v - np.array([0.0, 0.0, v[:, 2].min()])  # feet on the ground
     if is_gait(pose):
         return v / _standing_height(long_hair, skirt), f, mats
@@ -188,19 +213,21 @@ def _standing_height(long_hair: bool, skirt: bool) -> float:
 
 
 def body_scale(height: float, shoulder_width: float, size: Tuple[float, float, float], pose: str,
-               long_hair: bool = False, skirt: bool = False) -> Tuple[float, float, float]:
+               long_hair: bool = False, skirt: bool = False, coat: bool = False,
+               bag: str = "none") -> Tuple[float, float, float]:
     """(x, y, z) scale of the height-1 humanoid in ``pose`` for a person of ``height`` and ``shoulder_width``
     fitted into a box of ``size`` (metres): the box squashes the width or the stride only if too small."""
-    v = humanoid(pose, long_hair, skirt)[0]
+    v = humanoid(pose, long_hair, skirt, coat, bag)[0]
     h = min(height, size[2])
     sx = min(shoulder_width / SHOULDER_RATIO, size[0] / max(float(np.ptp(v[:, 0])), 1e-6))
     sy = min(h, size[1] / max(float(np.ptp(v[:, 1])), 1e-6))
     return sx, sy, h
 
 
-@lru_cache(maxsize=16)
-def pose_extent(pose: str) -> Tuple[float, float]:
-    """(width, length) of the height-1 humanoid in ``pose``, over all hair and skirt variants."""
-    ext = [humanoid(pose, lh, sk)[0] for lh in (False, True) for sk in (False, True)]
+@lru_cache(maxsize=64)
+def pose_extent(pose: str, coat: bool = False, bag: str = "none") -> Tuple[float, float]:
+    """(width, length) of the height-1 humanoid in ``pose`` with a coat and a bag or not, over all hair and
+    skirt variants."""
+    ext = [humanoid(pose, lh, sk, coat, bag)[0] for lh in (False, True) for sk in (False, True)]
     v = np.concatenate(ext)
     return float(np.ptp(v[:, 0])), float(np.ptp(v[:, 1]))

@@ -3,11 +3,12 @@ assets/blender/pedestrian.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping, Tuple
 
 import numpy as np
 
 from .colors import RGB, hsv_linear, jitter, pick, srgb_to_linear
-from .humanoid import HAIR_STYLES, SHOULDER_RATIO, pose_extent
+from .humanoid import BAGS, HAIR_STYLES, SHOULDER_RATIO, pose_extent
 from .params import AssetParams
 
 POSES = ("standing", "walk_a", "walk_b", "walk_c")
@@ -38,6 +39,21 @@ class PedestrianParams(AssetParams):
     length: float = 0.4  # bounding box front to back (y): walking poses need more
     #: Colour of the "cap" hair style (a motorcyclist's helmet); None: the colour of the bottom clothes.
     cap: RGB | None = None
+    coat: bool = False  # a knee-length coat in the top's colour
+    bag: str = "none"  # one of BAGS
+    bag_color: RGB | None = None
+
+    @property
+    def mesh_variant(self) -> Tuple[bool, bool, bool, str]:
+        """The humanoid mesh's clothing arguments after the pose: long hair, skirt, coat, bag."""
+        return mesh_variant(self.to_dict())
+
+
+def mesh_variant(params: Mapping) -> Tuple[bool, bool, bool, str]:
+    """The humanoid mesh's clothing arguments (long hair, skirt, coat, bag) of stored pedestrian params (scene
+    records from before coats and bags have neither)."""
+    return (params["hair_style"] == "long", bool(params["skirt"]), bool(params.get("coat", False)),
+            str(params.get("bag", "none")))
 
 
 def _clothing(rng: np.random.Generator) -> RGB:
@@ -46,8 +62,11 @@ def _clothing(rng: np.random.Generator) -> RGB:
     return hsv_linear(float(rng.random()), 0.25 + 0.6 * float(rng.random()), 0.25 + 0.65 * float(rng.random()))
 
 
-def sample_pedestrian(rng: np.random.Generator, pose: str | None = None) -> PedestrianParams:
-    """Sample one pedestrian; ``pose`` is drawn from POSES unless given."""
+def sample_pedestrian(rng: np.random.Generator, pose: str | None = None,
+                      wardrobe: np.random.Generator | None = None) -> PedestrianParams:
+    """Sample one pedestrian; ``pose`` is drawn from POSES unless given. With a ``wardrobe`` generator the
+    person may also be a child, wear a coat and carry a bag or backpack, all drawn from it (so ``rng`` draws
+    the same as without)."""
     height = float(np.clip(rng.normal(1.71, 0.09), 1.45, 2.0))
     shoulder = height * float(rng.uniform(0.23, 0.27))
     pose = pose or POSES[int(rng.integers(len(POSES)))]
@@ -57,10 +76,28 @@ def sample_pedestrian(rng: np.random.Generator, pose: str | None = None) -> Pede
     long_sleeves = bool(rng.random() < 0.6)
     hair_style = HAIR_STYLES[int(rng.choice(len(HAIR_STYLES), p=[0.5, 0.25, 0.1, 0.15]))]
     skirt = bool(rng.random() < 0.12)
-    w_unit, l_unit = pose_extent(pose)
+    extra = _wardrobe(wardrobe, height, shoulder) if wardrobe is not None else {}
+    height, shoulder = extra.pop("height", height), extra.pop("shoulder", shoulder)
+    w_unit, l_unit = pose_extent(pose, extra.get("coat", False), extra.get("bag", "none"))
     width = w_unit * height * (shoulder / height) / SHOULDER_RATIO
     return PedestrianParams(
         height=round(height, 4), shoulder_width=round(shoulder, 4), pose=pose, skin=skin, hair=hair, top=top,
         bottom=bottom, shoes=shoes, long_sleeves=long_sleeves, hair_style=hair_style, skirt=skirt,
-        width=round(width + 0.02, 4), length=round(l_unit * height + 0.02, 4),
+        width=round(width + 0.02, 4), length=round(l_unit * height + 0.02, 4), **extra,
     )
+
+
+CHILD_SHARE = 0.12
+COAT_SHARE = 0.4
+BAG_SHARES = (0.55, 0.25, 0.2)  # none, shoulder bag, backpack
+
+
+def _wardrobe(rng: np.random.Generator, height: float, shoulder: float) -> dict:
+    """A child's size (1.0-1.45 m) or the adult's, a coat or not, a bag and its colour."""
+    if rng.random() < CHILD_SHARE:
+        height = float(rng.uniform(1.0, 1.45))
+        shoulder = height * float(rng.uniform(0.22, 0.25))
+    coat = bool(rng.random() < COAT_SHARE)
+    bag = BAGS[int(rng.choice(len(BAGS), p=BAG_SHARES))]
+    color = _clothing(rng) if bag != "none" else None
+    return {"height": height, "shoulder": shoulder, "coat": coat, "bag": bag, "bag_color": color}

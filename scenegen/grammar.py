@@ -153,11 +153,12 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
 
     road = _road(z, stream("road"))
     placer = _Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"))
-    _crossing(z, road, placer, stream("crossing"))
+    wardrobe = int(z.get("pedestrian_variety", 0)) == 1
+    _crossing(z, road, placer, stream("crossing"), stream("crossing_wardrobe") if wardrobe else None)
     _traffic(z, road, placer, stream("traffic"))
     _two_wheelers(z, road, placer, stream("two_wheelers"))
     _parked(z, road, placer, stream("parked"))
-    _pedestrians(z, road, placer, stream("pedestrians"))
+    _pedestrians(z, road, placer, stream("pedestrians"), stream("pedestrian_wardrobe") if wardrobe else None)
     _furniture(z, road, placer, stream("furniture"))
     _trees(z, road, placer, stream("trees"))
     _bushes(z, road, placer, stream("bushes"))
@@ -193,14 +194,15 @@ def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:
     )
 
 
-def _crossing(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+def _crossing(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
+              wardrobe: np.random.Generator | None) -> None:
     if not road.crosswalks:
         return
     n = int(z["crossing_pedestrians"])
     half = road.carriageway_half_width
     y_c = road.crosswalks[0]
     for _ in range(n):
-        p = sample_pedestrian(rng)
+        p = sample_pedestrian(rng, wardrobe=wardrobe)
         x = float(rng.uniform(-half + 0.4, half - 0.4))
         y = y_c + float(rng.uniform(-1.2, 1.2))
         yaw = math.pi / 2 if rng.random() < 0.5 else -math.pi / 2
@@ -289,11 +291,12 @@ def _pavement_parking_x(road: RoadSpec, car_width: float) -> float:
     return road.carriageway_half_width + car_width / 2 - on_road
 
 
-def _pedestrians(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+def _pedestrians(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
+                 wardrobe: np.random.Generator | None) -> None:
     inner = road.carriageway_half_width
     for side in (-1, 1):
         for y in _poisson_positions(rng, z["pedestrian_density"], NEAR_Y, FAR_Y * 0.8):
-            p = sample_pedestrian(rng)
+            p = sample_pedestrian(rng, wardrobe=wardrobe)
             x = side * float(rng.uniform(inner + 0.4, inner + max(road.sidewalk_width - 0.4, 0.5)))
             yaw = float(rng.choice([0.0, math.pi])) + float(rng.normal(0, 0.3))
             placer.add_asset("pedestrian", "person", (x, float(y), CURB_HEIGHT), yaw, (p.width, p.length, p.height),

@@ -23,6 +23,7 @@ PHYSICAL_RANGES: Dict[str, Tuple[float, float]] = {
     "car_colorful_share": _SHARE,
     "parked_car_density": (0.0, 25.0),
     "pavement_parking": (0, 1),
+    "pedestrian_variety": (0, 1),
     "pedestrian_density": (0.0, 200.0),
     "crossing_pedestrians": (0, 50),
     "tree_density": (0.0, 50.0),

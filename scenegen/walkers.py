@@ -9,6 +9,7 @@ import numpy as np
 
 from assets.geometry import triangles
 from assets.humanoid import STRIDE_PER_HEIGHT, WALK_PHASES, body_scale, gait_pose, humanoid
+from assets.pedestrians import mesh_variant
 
 from .spec import ObjectSpec, SceneSpec
 
@@ -28,7 +29,7 @@ def gait_poses(spec: SceneSpec, speeds: Sequence[float], seconds: float) -> Tupl
 
 def walker_triangles(obj: ObjectSpec) -> np.ndarray:
     """(T, 3) vertex indices of the triangles of walker ``obj``'s body mesh (the same in every pose)."""
-    return triangles(humanoid("gait_00", obj.params["hair_style"] == "long", bool(obj.params["skirt"]))[1])
+    return triangles(humanoid("gait_00", *mesh_variant(obj.params))[1])
 
 
 def walker_vertices(obj: ObjectSpec, pose: str, move: Tuple[float, float], mirrored: bool = False) -> np.ndarray:
@@ -39,7 +40,7 @@ def walker_vertices(obj: ObjectSpec, pose: str, move: Tuple[float, float], mirro
     ``obj`` is the walker as sampled (a sequence's base scene, whose params name the sampled walking pose), not
     as a frame's scene record shows it (whose params name the frame's walking-cycle pose)."""
     p = obj.params
-    variant = (p["hair_style"] == "long", bool(p["skirt"]))
+    variant = mesh_variant(p)
     scale = body_scale(p["height"], p["shoulder_width"], obj.size, p["pose"], *variant)
     v = humanoid(pose, *variant)[0] * np.asarray(scale)
     if mirrored:

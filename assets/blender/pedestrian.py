@@ -35,6 +35,8 @@ def clothing_colors(p: PedestrianParams) -> dict:
     """Object attributes of a humanoid's material slots from pedestrian (or rider) params."""
     colors = {"skin": _floats(p.skin), "hair": _floats(p.hair), "top": _floats(p.top),
               "bottom": _floats(p.bottom), "shoes": _floats(p.shoes)}
+    if p.bag_color is not None:
+        colors["bag"] = _floats(p.bag_color)
     colors["sleeve"] = colors["top"] if p.long_sleeves else colors["skin"]
     if p.hair_style == "bald":
         colors["hair"] = colors["skin"]
@@ -49,15 +51,22 @@ def _floats(rgb) -> list:
 
 def humanoid_mesh(ctx: BuildContext, p: PedestrianParams, pose: str):
     """The humanoid mesh of ``pose`` in ``p``'s clothing variant, shared by every person (and frame) using it."""
-    key = (pose, p.hair_style == "long", p.skirt)
-    return ctx.mesh(("humanoid",) + key, lambda: to_mesh(f"humanoid_{pose}", humanoid(*key), humanoid_materials(ctx),
-                                                         smooth=True))
+    variant = p.mesh_variant
+    key = (pose,) + variant if variant[2:] != (False, "none") else (pose,) + variant[:2]  # older keys kept
+
+    def make():
+        mats = humanoid_materials(ctx)
+        if p.bag != "none":
+            mats.append(attr_material(ctx, "bag", (0.1, 0.08, 0.06), roughness=0.6, noise_scale=20.0,
+                                      noise_amount=0.1))
+        return to_mesh(f"humanoid_{pose}", humanoid(pose, *variant), mats, smooth=True)
+    return ctx.mesh(("humanoid",) + key, make)
 
 
 def humanoid_object(ctx: BuildContext, name: str, p: PedestrianParams, size: tuple, pose: str | None = None):
     """A posed humanoid object scaled to the params' height and shoulder width, fitted into ``size``."""
     pose = pose or p.pose
-    scale = body_scale(p.height, p.shoulder_width, size, pose, p.hair_style == "long", p.skirt)
+    scale = body_scale(p.height, p.shoulder_width, size, pose, *p.mesh_variant)
     obj = ctx.object(name, humanoid_mesh(ctx, p, pose), scale=scale)
     for attr, rgb in clothing_colors(p).items():
         obj[attr] = rgb
