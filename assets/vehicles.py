@@ -29,9 +29,33 @@ VEHICLE_FAMILIES: Dict[str, VehicleFamily] = {
     "van": VehicleFamily("car", (4.8, 5.6), (1.90, 2.05), (1.90, 2.40)),
     "truck": VehicleFamily("truck", (6.5, 9.0), (2.30, 2.50), (2.90, 3.50)),
     "bus": VehicleFamily("bus", (10.5, 12.5), (2.50, 2.55), (3.00, 3.30)),
+    # the wider fleet (``vary_family``): Cityscapes calls a panel van a car (one body), a pickup a truck
+    "estate": VehicleFamily("car", (4.5, 4.95), (1.75, 1.85), (1.45, 1.55)),
+    "mpv": VehicleFamily("car", (4.3, 4.8), (1.78, 1.90), (1.62, 1.78)),
+    "taxi": VehicleFamily("car", (4.6, 4.95), (1.75, 1.85), (1.55, 1.66)),  # with its roof sign
+    "delivery_van": VehicleFamily("car", (5.0, 6.0), (1.95, 2.10), (2.30, 2.60)),
+    "pickup": VehicleFamily("truck", (5.0, 5.5), (1.85, 1.95), (1.75, 1.90)),
+    "double_decker": VehicleFamily("bus", (10.5, 11.5), (2.50, 2.55), (4.20, 4.40)),
 }
 CAR_FAMILIES = ("sedan", "hatchback", "suv", "van")
 LARGE_FAMILIES = ("truck", "bus")
+#: family -> (families it may become in the wider fleet, their shares)
+WIDER_FLEET: Dict[str, Tuple[Tuple[str, ...], Tuple[float, ...]]] = {
+    "sedan": (("sedan", "estate", "taxi"), (0.5, 0.35, 0.15)),
+    "hatchback": (("hatchback", "mpv"), (0.6, 0.4)),
+    "suv": (("suv", "pickup"), (0.7, 0.3)),
+    "van": (("van", "delivery_van"), (0.5, 0.5)),
+    "truck": (("truck",), (1.0,)),
+    "bus": (("bus", "double_decker"), (0.5, 0.5)),
+}
+_TAXI_PAINTS = (srgb_to_linear((0.03, 0.03, 0.035)), srgb_to_linear((0.88, 0.84, 0.66)))  # black cab, ivory
+
+
+def vary_family(family: str, rng: np.random.Generator) -> str:
+    """The family a vehicle drawn as ``family`` has in the wider fleet (estates, MPVs, taxis, delivery vans,
+    pickups, double-deckers), drawn from ``rng``."""
+    names, shares = WIDER_FLEET[family]
+    return names[int(rng.choice(len(names), p=shares))]
 
 # Common car paint colours (sRGB) and their rough market shares; PAINT_NAMES name them so a
 # parameter space can tune the shares (``sample_vehicle(..., paint_weights=...)``).
@@ -75,7 +99,10 @@ def sample_vehicle(rng: np.random.Generator, family: str, paint_weights: Sequenc
         raise ValueError(f"paint_weights needs {len(_PAINTS)} non-negative numbers, not all zero")
     paint = jitter(rng, pick(rng, _PAINTS, weights), paint_jitter)
     glass = jitter(rng, (0.02, 0.025, 0.03), 0.1)
-    wheel = 0.31 + 0.04 * float(rng.random()) if fam.label == "car" else 0.48 + 0.04 * float(rng.random())
+    small = fam.label == "car" or family == "pickup"
+    wheel = 0.31 + 0.04 * float(rng.random()) if small else 0.48 + 0.04 * float(rng.random())
+    if family == "taxi":  # a dark paint draw makes a black cab, any other an ivory one
+        paint = _TAXI_PAINTS[int(sum(paint) > 0.3)]
     return VehicleParams(family, fam.label, round(length, 4), round(width, 4), round(height, 4),
                          paint, glass, round(wheel, 4))
 

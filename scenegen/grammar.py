@@ -21,7 +21,7 @@ from assets.pedestrians import sample_pedestrian
 from assets.street_furniture import sample_kind, sample_street_furniture
 from assets.vegetation import sample_bush, sample_hedge, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, sample_two_wheeler,
-                             sample_vehicle)
+                             sample_vehicle, vary_family)
 
 from .driving_side import mirror_scene, side_of
 from .labels import INSTANCE_CLASS_IDS, label_id
@@ -155,9 +155,10 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     placer = _Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"))
     wardrobe = int(z.get("pedestrian_variety", 0)) == 1
     _crossing(z, road, placer, stream("crossing"), stream("crossing_wardrobe") if wardrobe else None)
-    _traffic(z, road, placer, stream("traffic"))
+    fleet = int(z.get("vehicle_variety", 0)) == 1
+    _traffic(z, road, placer, stream("traffic"), stream("traffic_fleet") if fleet else None)
     _two_wheelers(z, road, placer, stream("two_wheelers"))
-    _parked(z, road, placer, stream("parked"))
+    _parked(z, road, placer, stream("parked"), stream("parked_fleet") if fleet else None)
     _pedestrians(z, road, placer, stream("pedestrians"), stream("pedestrian_wardrobe") if wardrobe else None)
     _furniture(z, road, placer, stream("furniture"))
     _trees(z, road, placer, stream("trees"))
@@ -223,14 +224,21 @@ def _paint_weights(z) -> List[float]:
             for n in PAINT_NAMES]
 
 
-def _traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+def _fleet_family(family: str, fleet: np.random.Generator | None) -> str:
+    """``family``, or what it becomes in the wider fleet when the scene has one (``vehicle_variety``)."""
+    return family if fleet is None else vary_family(family, fleet)
+
+
+def _traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
+             fleet: np.random.Generator | None) -> None:
     ego_lane = road.lane_count - 1
     paints = _paint_weights(z)
     for lane in range(road.lane_count):
         heading = road.lane_heading(lane)
         y0 = 8.0 if lane == ego_lane else NEAR_Y
         for y in _poisson_positions(rng, z["car_density"], y0, FAR_Y):
-            v = sample_vehicle(rng, _vehicle_family(rng, z["large_vehicle_share"]), paint_weights=paints)
+            family = _fleet_family(_vehicle_family(rng, z["large_vehicle_share"]), fleet)
+            v = sample_vehicle(rng, family, paint_weights=paints)
             x = road.lane_center_x(lane) + float(rng.normal(0, 0.15))
             yaw = heading + float(rng.normal(0, 0.015))
             y_c = float(y) + v.length / 2
@@ -260,7 +268,8 @@ def _two_wheelers(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) 
                              parts=("rider",) if ridden else ())
 
 
-def _parked(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+def _parked(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
+            fleet: np.random.Generator | None) -> None:
     """Cars along both kerbs: in a parking strip wide enough for them, else (``pavement_parking``) half on the
     pavement, half in the strip or lane beside it, as on narrow British streets."""
     on_pavement = road.parking_width < MIN_PARKING_STRIP_M
@@ -270,7 +279,8 @@ def _parked(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> Non
     paints = _paint_weights(z)
     for side in (-1, 1):
         for y in _poisson_positions(rng, z["parked_car_density"], NEAR_Y - 6.0, FAR_Y):
-            v = sample_vehicle(rng, CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], paint_weights=paints)
+            family = _fleet_family(CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], fleet)
+            v = sample_vehicle(rng, family, paint_weights=paints)
             if on_pavement:
                 x_abs = _pavement_parking_x(road, v.width)
             elif v.width > road.parking_width + 0.2:

@@ -16,6 +16,7 @@ PHYSICAL_RANGES: Dict[str, Tuple[float, float]] = {
     "parking_lane_width_m": (0.0, 4.0),
     "sidewalk_width_m": (0.5, 10.0),
     "crosswalk_probability": _SHARE,
+    "vehicle_variety": (0, 1),
     "car_density": (0.0, 40.0),
     "large_vehicle_share": _SHARE,
     "two_wheeler_density": (0.0, 40.0),

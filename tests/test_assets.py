@@ -28,7 +28,7 @@ from assets.furniture import sample_fence, sample_wall  # noqa: E402
 from assets.params import AssetParams  # noqa: E402
 from assets.street_furniture import FURNITURE_KINDS, sample_street_furniture  # noqa: E402
 from assets.vegetation import sample_bush, sample_hedge  # noqa: E402
-from assets.vehicles import TWO_WHEELER_FAMILIES, sample_two_wheeler  # noqa: E402
+from assets.vehicles import TWO_WHEELER_FAMILIES, sample_two_wheeler, sample_vehicle  # noqa: E402
 
 TOL = 2e-3
 
@@ -81,6 +81,10 @@ def scene_objects(tmp_path_factory):
             t = sample_two_wheeler(rng, fam, ridden)
             by_family.setdefault(fam, []).append(
                 ObjectSpec(fam, t.label, (0.0, 0.0, 0.0), 0.0, (t.width, t.length, t.height), 1, t.to_dict()))
+    for fam in ("estate", "mpv", "taxi", "delivery_van", "pickup", "double_decker"):  # the wider fleet
+        v = sample_vehicle(rng, fam)
+        by_family.setdefault(fam, []).append(
+            ObjectSpec(fam, v.label, (0.0, 0.0, 0.0), 0.0, (v.width, v.length, v.height), 1, v.to_dict()))
     for kind in FURNITURE_KINDS:  # the built-in space places furniture in a share of its streets
         for _ in range(2):
             f = sample_street_furniture(rng, kind)

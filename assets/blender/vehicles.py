@@ -1,4 +1,5 @@
-"""Vehicle builders: sedan, hatchback, SUV, van, truck and bus.
+"""Vehicle builders: sedan, hatchback, SUV, van, truck and bus, and the wider fleet: estate, MPV, taxi, delivery
+van, pickup and double-decker.
 
 Each family has a side profile in normalised coordinates (y in [-0.5, 0.5] from rear to
 nose, z in [0, 1]) with a lower body and a glazed greenhouse.  The body mesh is built
@@ -34,10 +35,19 @@ _CAR_PROFILES: Dict[str, _Profile] = {
             [(0.28, 0.63), (0.1, 0.99), (-0.47, 0.99), (-0.5, 0.63)], 0.86),
     "van": ([(-0.5, 0.15), (0.5, 0.15), (0.5, 0.4), (0.44, 0.5), (-0.5, 0.5)],
             [(0.44, 0.5), (0.28, 0.97), (0.24, 0.99), (-0.49, 0.99), (-0.5, 0.5)], 0.92),
+    "estate": ([(-0.5, 0.2), (0.5, 0.2), (0.5, 0.52), (0.47, 0.6), (0.2, 0.66), (-0.5, 0.66)],
+               [(0.2, 0.66), (0.0, 0.99), (-0.45, 0.98), (-0.5, 0.66)], 0.8),
+    "mpv": ([(-0.5, 0.18), (0.5, 0.18), (0.5, 0.48), (0.44, 0.56), (0.36, 0.6), (-0.5, 0.6)],
+            [(0.36, 0.6), (0.12, 0.99), (-0.47, 0.99), (-0.5, 0.6)], 0.88),
 }
+_CAR_PROFILES["taxi"] = _CAR_PROFILES["sedan"]
+_CAR_PROFILES["delivery_van"] = _CAR_PROFILES["van"]
+#: share of a taxi's height taken by its roof sign
+TAXI_SIGN = 0.07
 # Axle positions as fractions of the length (rear, front) and ground clearance of the body (m).
 _AXLES = {"sedan": (-0.32, 0.33), "hatchback": (-0.32, 0.33), "suv": (-0.32, 0.32), "van": (-0.33, 0.34),
-          "truck": (-0.28, 0.36), "bus": (-0.27, 0.33)}
+          "truck": (-0.28, 0.36), "bus": (-0.27, 0.33), "delivery_van": (-0.34, 0.35), "pickup": (-0.33, 0.33),
+          "double_decker": (-0.3, 0.3)}
 _TIRE_WIDTH = {"car": 0.2, "truck": 0.3, "bus": 0.3}
 
 # Material slots of vehicle body meshes.
@@ -107,8 +117,9 @@ def _side_windows(green: np.ndarray, hw, pillars: Sequence[float]) -> List[geom.
     return panes
 
 
-def _car_body(family: str) -> geom.Geo:
-    """Unit-box body of a car family (x, y in [-0.5, 0.5], z in [0, 1])."""
+def _car_body(family: str, cab_glass_only: bool = False) -> geom.Geo:
+    """Unit-box body of a car family (x, y in [-0.5, 0.5], z in [0, 1]); ``cab_glass_only``: side windows in the
+    cab only (a panel van)."""
     lower, green, roof = _CAR_PROFILES[family]
     eps = 0.006
     body_hw = 0.5 - eps
@@ -134,24 +145,59 @@ def _car_body(family: str) -> geom.Geo:
     bumper_z = lower[0][1]
     bumpers = [geom.box((1 - 2 * eps, 0.02, 0.06), (0, y, bumper_z + 0.04), TRIM) for y in (-0.49, 0.49)]
     lz = lower[2][1] - 0.05
-    return geom.merge([lower_g, green_g, *_side_windows(green_pts, green_hw, pillars), *bumpers,
-                       *_lights(0.5, -0.5, lz - 0.07, lz, body_hw)])
+    panes = _side_windows(green_pts, green_hw, pillars)
+    if cab_glass_only:
+        panes = [g for g in panes if g[0][:, 1].mean() > pillars[-1]]
+    return geom.merge([lower_g, green_g, *panes, *bumpers, *_lights(0.5, -0.5, lz - 0.07, lz, body_hw)])
 
 
-def _bus_body() -> geom.Geo:
-    """Unit-box bus: a rounded box with a window band along both sides and a big windshield."""
+def _taxi_body() -> geom.Geo:
+    """A sedan under a lit roof sign (the sign fills the top TAXI_SIGN of the box)."""
+    v, f, m = _car_body("sedan")
+    body = (v * np.array([1.0, 1.0, 1.0 - TAXI_SIGN]), f, m)
+    sign = geom.box((0.34, 0.1, TAXI_SIGN), (0.0, -0.08, 1.0 - TAXI_SIGN / 2), HEAD)
+    return geom.merge([body, sign])
+
+
+def _pickup_body() -> geom.Geo:
+    """A cab at the front and an open bed behind it (floor, sides and tailgate)."""
+    eps = 0.006
+    hw = 0.5 - eps
+    cab = geom.extrude_yz([(-0.1, 0.2), (0.5 - eps, 0.2), (0.5 - eps, 0.5), (0.44, 0.57), (0.3, 0.6), (0.14, 0.99),
+                           (-0.1, 0.99)], hw, PAINT, PAINT, [PAINT, PAINT, PAINT, PAINT, GLASS, PAINT, GLASS])
+    floor = geom.box((1 - 2 * eps, 0.4 - eps, 0.08), (0.0, -0.3 + eps / 2, 0.27), PAINT)
+    sides = [geom.box((0.05, 0.4 - eps, 0.33), (sx * (hw - 0.025), -0.3 + eps / 2, 0.395), PAINT) for sx in (-1, 1)]
+    gate = geom.box((1 - 2 * eps, 0.04, 0.33), (0.0, -0.5 + eps + 0.02, 0.395), PAINT)
+    windows = []
+    for sx in (-1, 1):
+        x = sx * (hw + 0.003)
+        c = [(x, -0.05, 0.62), (x, 0.2, 0.62), (x, 0.12, 0.93), (x, -0.05, 0.93)]
+        windows.append(geom.quad(c if sx > 0 else c[::-1], GLASS))
+    return geom.merge([cab, floor, *sides, gate, *windows, *_lights(0.5, -0.5, 0.42, 0.5, hw)])
+
+
+#: window bands (bottom, top) of a bus's decks, as shares of its height
+_DECKS = {"bus": ((0.52, 0.88),), "double_decker": ((0.3, 0.47), (0.62, 0.88))}
+
+
+def _bus_body(family: str = "bus") -> geom.Geo:
+    """Unit-box bus: a rounded box with a window band per deck along both sides and glazed ends."""
     eps = 0.01
     hw = 0.5 - eps
     shell = geom.extrude_yz([(-0.5 + eps, 0.1), (0.5 - eps, 0.1), (0.5 - eps, 0.93), (0.48, 1.0),
                              (-0.48, 1.0), (-0.5 + eps, 0.93)], hw, PAINT, PAINT)
     pieces = [shell]
-    for sx in (-1, 1):  # side window band, slightly proud of the shell
-        x = sx * 0.5
-        y0, y1, z0, z1 = -0.46, 0.4, 0.52, 0.88
-        c = [(x, y0, z0), (x, y1, z0), (x, y1, z1), (x, y0, z1)]
-        pieces.append(geom.quad(c if sx > 0 else c[::-1], GLASS))
-    pieces.append(geom.quad([(-0.46, 0.5, 0.45), (0.46, 0.5, 0.45), (0.46, 0.5, 0.9), (-0.46, 0.5, 0.9)], GLASS))
-    pieces.append(geom.quad([(0.4, -0.5, 0.6), (-0.4, -0.5, 0.6), (-0.4, -0.5, 0.88), (0.4, -0.5, 0.88)], GLASS))
+    for z0, z1 in _DECKS[family]:
+        for sx in (-1, 1):  # side window band, slightly proud of the shell
+            x = sx * 0.5
+            c = [(x, -0.46, z0), (x, 0.4, z0), (x, 0.4, z1), (x, -0.46, z1)]
+            pieces.append(geom.quad(c if sx > 0 else c[::-1], GLASS))
+        front_z0 = z0 - 0.07 if z0 > 0.5 else 0.2 if family == "double_decker" else 0.45
+        pieces.append(geom.quad([(-0.46, 0.5, front_z0), (0.46, 0.5, front_z0), (0.46, 0.5, z1 + 0.02),
+                                 (-0.46, 0.5, z1 + 0.02)], GLASS))
+        rear_z0 = max(z0, 0.6) if family == "bus" else z0 + 0.03
+        pieces.append(geom.quad([(0.4, -0.5, rear_z0), (-0.4, -0.5, rear_z0), (-0.4, -0.5, z1), (0.4, -0.5, z1)],
+                                GLASS))
     pieces += _lights(0.5, -0.5, 0.17, 0.24, hw)
     return geom.merge(pieces)
 
@@ -173,16 +219,18 @@ def _truck_body() -> geom.Geo:
     return geom.merge([cab, box, chassis, *side_windows, *_lights(0.5, -0.5, 0.2, 0.26, hw)])
 
 
+_BODIES = {"bus": _bus_body, "double_decker": lambda: _bus_body("double_decker"), "truck": _truck_body,
+           "taxi": _taxi_body, "pickup": _pickup_body, "delivery_van": lambda: _car_body("delivery_van", True)}
+
+
+def body_geo(family: str) -> geom.Geo:
+    """Unit-box body of ``family`` (any key of assets.vehicles.VEHICLE_FAMILIES)."""
+    return _BODIES[family]() if family in _BODIES else _car_body(family)
+
+
 def _body_mesh(ctx: BuildContext, family: str):
-    def make():
-        if family == "bus":
-            g = _bus_body()
-        elif family == "truck":
-            g = _truck_body()
-        else:
-            g = _car_body(family)
-        return to_mesh(f"vehicle_{family}", g, _materials(ctx))
-    return ctx.mesh(("vehicle_body", family), make)
+    return ctx.mesh(("vehicle_body", family), lambda: to_mesh(f"vehicle_{family}", body_geo(family),
+                                                              _materials(ctx)))
 
 
 def _wheel_mesh(ctx: BuildContext):

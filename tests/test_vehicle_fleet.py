@@ -1,0 +1,101 @@
+"""The wider fleet (vehicle_variety = 1): estates, MPVs, taxis, delivery vans, pickups, double-deckers."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from assets.blender.vehicles import body_geo
+from assets.vehicles import CAR_FAMILIES, LARGE_FAMILIES, VEHICLE_FAMILIES, WIDER_FLEET, sample_vehicle, vary_family
+from scenegen.grammar import frame_scene
+from scenegen.labels import label_id
+from scenegen.params import default_space
+from scenegen.seeding import FrameSeed
+from scenegen.spec import FogSpec, ObjectSpec
+
+NEW = ("estate", "mpv", "taxi", "delivery_van", "pickup", "double_decker")
+
+
+def test_the_wider_fleet_grows_from_the_six_bodies_with_cityscapes_labels():
+    rng = np.random.default_rng(0)
+    grown = {f: {vary_family(f, rng) for _ in range(300)} for f in CAR_FAMILIES + LARGE_FAMILIES}
+    assert set().union(*grown.values()) == set(VEHICLE_FAMILIES) and all(f in grown[f] for f in grown)
+    assert all(set(names) == grown[f] for f, (names, _) in WIDER_FLEET.items())
+    assert VEHICLE_FAMILIES["pickup"].label == "truck" and VEHICLE_FAMILIES["double_decker"].label == "bus"
+    assert VEHICLE_FAMILIES["delivery_van"].label == "car"
+    taxis = {sample_vehicle(np.random.default_rng(s), "taxi").paint for s in range(40)}
+    assert len(taxis) == 2  # black cabs and ivory ones
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    sample_vehicle(a, "sedan"), sample_vehicle(b, "double_decker")
+    assert a.random() == b.random()  # every family draws alike: the rest of a street is laid out the same
+
+
+@pytest.mark.parametrize("family", NEW)
+def test_every_new_body_fills_its_unit_box(family):
+    v = body_geo(family)[0]
+    assert (np.abs(v[:, :2]) <= 0.5 + 1e-9).all() and v[:, 2].min() >= 0.0 and v[:, 2].max() <= 1.0 + 1e-9
+    assert np.abs(v[:, 0]).max() > 0.49 and np.abs(v[:, 1]).max() == pytest.approx(0.5)
+    assert v[:, 2].max() > 0.98
+
+
+def _street(variety: int | None, seed: int):
+    space = default_space()
+    z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "car_density": 8.0, "large_vehicle_share": 0.5,
+         "parked_car_density": 20.0}
+    if variety is None:
+        del z["vehicle_variety"]
+    else:
+        z["vehicle_variety"] = variety
+    return frame_scene(space, FrameSeed(0, 0, seed), z)
+
+
+def test_the_variable_widens_the_fleet_only_where_it_is_on():
+    families = lambda s: {o.family for o in s.objects if o.family in VEHICLE_FAMILIES}
+    seen = set()
+    for seed in range(6):
+        plain, dressed = _street(0, seed), _street(1, seed)
+        assert plain.objects == _street(None, seed).objects
+        assert not families(plain) & set(NEW)
+        seen |= families(dressed)
+    assert set(NEW) <= seen
+
+
+@pytest.fixture(scope="module")
+def fleet_frames():
+    from scenegen.blender.render import Renderer
+    from scenegen.render_settings import RenderSettings
+
+    base = _street(0, 0)
+    settings = RenderSettings(width=160, height=120, samples=2, denoise=False)
+    renderer = Renderer(settings)
+    out = {}
+    try:
+        for i, family in enumerate(NEW):
+            v = sample_vehicle(np.random.default_rng(i), family)
+            at = (base.camera.location[0] - 0.5, base.camera.location[1] + 12.0 + v.length, 0.0)
+            obj = ObjectSpec(family, v.label, at, 0.15, (v.width, v.length, v.height), 1, v.to_dict())
+            spec = dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1)))
+            out[family] = (spec, obj, renderer.render(spec))
+    finally:
+        renderer.close()
+    return settings, out
+
+
+@pytest.mark.parametrize("family", NEW)
+def test_every_new_bodys_mask_matches_the_projection_of_its_3d_box(fleet_frames, family):
+    from scenegen.camera_model import project
+
+    settings, frames = fleet_frames
+    spec, obj, frame = frames[family]
+    mask = frame.label_ids == label_id(obj.label)
+    assert mask.sum() > 200
+    ys, xs = np.nonzero(mask)
+    got = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    uv, depth = project(spec.camera, settings.width, settings.height, np.array(obj.box_corners()))
+    assert (depth > 0).all()
+    box = (max(uv[:, 0].min(), 0), max(uv[:, 1].min(), 0), min(uv[:, 0].max(), settings.width),
+           min(uv[:, 1].max(), settings.height))
+    inter = max(0, min(box[2], got[2]) - max(box[0], got[0])) * max(0, min(box[3], got[3]) - max(box[1], got[1]))
+    union = (box[2] - box[0]) * (box[3] - box[1]) + (got[2] - got[0]) * (got[3] - got[1]) - inter
+    assert inter / union > 0.8, (family, box, got, inter / union)  # rounded bodies in square boxes
+    ids = np.unique(frame.instance_ids[mask]).tolist()
+    assert len(ids) == 1 and ids[0] // 1000 == label_id(obj.label)  # one instance of its class
