@@ -85,7 +85,7 @@ def envelope(form: str) -> Callable[[np.ndarray], np.ndarray]:
 @dataclass(frozen=True)
 class Crown:
     """A grown crown in the unit box: segments (start, end, radius at each, branch order, parent segment) and
-    foliage clumps (centre, radius)."""
+    foliage clumps (centre, semi-axes)."""
 
     starts: np.ndarray  # (n, 3)
     ends: np.ndarray  # (n, 3)
@@ -186,8 +186,8 @@ def grow_crown(form: str, variant: int) -> Crown:
     """The crown of ``form`` and ``variant``, deterministic, in the unit box with its root at the origin."""
     g = _Grower(form, generator(11, FORMS.index(form), int(variant)))
     _first_limbs(g)
-    starts = np.array([s[0] for s in g.seg]); ends = np.array([s[1] for s in g.seg])
-    order = np.array([s[2] for s in g.seg]); parent = np.array([s[3] for s in g.seg])
+    starts, ends = np.array([s[0] for s in g.seg]), np.array([s[1] for s in g.seg])
+    order, parent = np.array([s[2] for s in g.seg]), np.array([s[3] for s in g.seg])
     r_end = _pipe_radii(parent)
     # A branch's first segment starts a little swollen; later ones start as thick as the segment they continue.
     first = np.array([parent[i] < 0 or order[parent[i]] != order[i] for i in range(len(parent))])
