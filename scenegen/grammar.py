@@ -190,7 +190,7 @@ def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:
                                   float(z["sidewalk_brightness"]) * float(rng.uniform(0.92, 1.08))),
         terrain_color=hsv_linear(float(rng.uniform(0.17, 0.3)), float(rng.uniform(0.35, 0.7)),
                                  float(rng.uniform(0.25, 0.5))),
-        two_way=lanes >= 2,
+        two_way=lanes >= 2 and int(z.get("one_way", 0)) == 0,
         wetness=float(z["road_wetness"]),
     )
 

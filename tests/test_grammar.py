@@ -1,10 +1,12 @@
 import dataclasses
 import json
+import math
 
 import numpy as np
 import pytest
 
 from assets.vegetation import sample_tree
+from assets.vehicles import VEHICLE_FAMILIES
 from scenegen.grammar import frame_scene, sample_scene
 from scenegen.labels import INSTANCE_CLASS_IDS, VALID_IDS, label_id
 from scenegen.params import default_space
@@ -168,3 +170,21 @@ def test_cars_park_half_on_the_pavement_where_the_strip_is_too_narrow():
                 assert xs.min() > lane_edge - 0.6 * o.size[0], o
             speeds = object_speeds(street, FrameSeed(0, 0, 5))
             assert all(v == 0.0 for o, v in zip(street.objects, speeds) if o in parked)  # parked cars stand
+
+
+
+def test_one_way_streets_send_every_lane_away_from_the_camera():
+    from assets.blender.road import marking_rects
+
+    for seed in range(4):
+        z = {"lane_count": 2, "car_density": 8.0}
+        two, one = _street({**z, "one_way": 0}, seed), _street({**z, "one_way": 1}, seed)
+        assert two.road.two_way and not one.road.two_way
+        half = one.road.lane_count * one.road.lane_width / 2
+        in_lanes = lambda s: [o for o in s.objects if o.family in VEHICLE_FAMILIES and abs(o.location[0]) < half]
+        assert in_lanes(one) and all(math.cos(o.yaw) > 0.99 for o in in_lanes(one))
+        assert any(math.cos(o.yaw) < -0.99 for o in in_lanes(two))
+        centre = lambda s: {round(float(r[0] + r[1]) / 2, 2) for r in marking_rects(s.road)
+                            if abs(r[0] + r[1]) < 0.5 and r[1] - r[0] < 0.2}  # lane lines, not crossing stripes
+        assert centre(two) == {-0.11, 0.11} and centre(one) == {0.0}  # a double centre line only when two-way
+    assert not _street({"lane_count": 1, "one_way": 0}).road.two_way  # one lane: one way either way
