@@ -68,8 +68,8 @@ def test_the_tree_model_draws_nothing_so_the_same_seed_plants_the_same_trees():
         assert branching == dataclasses.replace(plain, branching=1)
     space = default_space()
     z = space.sample(FrameSeed(0, 0, 3).entropy())
-    trees = {b: [(o.location, o.size) for o in frame_scene(space, FrameSeed(0, 0, 3), {**z, "tree_branching": b}).objects
-                 if o.family == "tree"] for b in (0, 1)}
+    scenes = {b: frame_scene(space, FrameSeed(0, 0, 3), {**z, "tree_branching": b}) for b in (0, 1)}
+    trees = {b: [(o.location, o.size) for o in s.objects if o.family == "tree"] for b, s in scenes.items()}
     assert trees[0] and trees[0] == trees[1]
 
 
