@@ -11,6 +11,7 @@ from scenegen.labels import label_id
 from scenegen.params import default_space
 from scenegen.seeding import FrameSeed
 from scenegen.spec import FogSpec, ObjectSpec
+from scene_checks import box_iou, drawn_vertices, inside_box, mask_box, projected_box
 
 CROWNS = [(form, variant) for form in FORMS for variant in range(N_VARIANTS)]
 
@@ -102,13 +103,9 @@ def tree_frames():
                               (d, d, t.height), params=t.to_dict())
             spec = dataclasses.replace(base, objects=(tree,), fog=FogSpec(0.0, (1, 1, 1)))
             frame = renderer.render(spec)
-            depsgraph = bpy.context.evaluated_depsgraph_get()
-            verts = []
-            for obj in (o for o in bpy.data.objects if o.type == "MESH" and o.name.split(".")[0] in
-                        ("trunk", "limbs", "crown")):
-                mesh = obj.evaluated_get(depsgraph).to_mesh()
-                verts += [tuple(obj.matrix_world @ v.co) for v in mesh.vertices]
-            out[form, cover] = (spec, tree, frame, np.array(verts))
+            parts = [o for o in bpy.data.objects if o.type == "MESH" and o.name.split(".")[0] in
+                     ("trunk", "limbs", "crown")]
+            out[form, cover] = (spec, tree, frame, drawn_vertices(parts))
     finally:
         renderer.close()
     return settings, out
@@ -116,26 +113,14 @@ def tree_frames():
 
 @pytest.mark.parametrize("key", [("round", 0.0), ("conifer", 1.0)])
 def test_a_branching_trees_mask_matches_the_projection_of_its_3d_box(tree_frames, key):
-    from scenegen.camera_model import project
-
     settings, frames = tree_frames
     spec, tree, frame, verts = frames[key]
     mask = frame.label_ids == label_id("vegetation")
     assert mask.sum() > 300
-    ys, xs = np.nonzero(mask)
-    mask_box = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
-    corners = np.array(tree.box_corners())
-    uv, depth = project(spec.camera, settings.width, settings.height, corners)
-    assert (depth > 0).all()
-    box = (uv[:, 0].min(), uv[:, 1].min(), uv[:, 0].max(), uv[:, 1].max())
-    inter = (max(0, min(box[2], mask_box[2]) - max(box[0], mask_box[0]))
-             * max(0, min(box[3], mask_box[3]) - max(box[1], mask_box[1])))
-    union = (box[2] - box[0]) * (box[3] - box[1]) + (mask_box[2] - mask_box[0]) * (mask_box[3] - mask_box[1]) - inter
-    assert inter / union > 0.65, (box, mask_box, inter / union)  # a crown is rounder than its box
-    assert box[0] - 1 <= mask_box[0] and box[1] - 1 <= mask_box[1] and mask_box[2] <= box[2] + 1 \
-        and mask_box[3] <= box[3] + 1
-    lo, hi = corners.min(axis=0) - 0.02, corners.max(axis=0) + 0.02
-    assert len(verts) > 1000 and ((verts >= lo) & (verts <= hi)).all()  # trunk, limbs and clumps inside the box
+    got, box = mask_box(mask), projected_box(spec, tree, settings.width, settings.height)
+    assert box_iou(box, got) > 0.65, (box, got)  # a crown is rounder than its box
+    assert box[0] - 1 <= got[0] and box[1] - 1 <= got[1] and got[2] <= box[2] + 1 and got[3] <= box[3] + 1
+    assert len(verts) > 1000 and inside_box(verts, tree)  # trunk, limbs and clumps inside the box
 
 
 def test_bare_deciduous_crowns_show_the_sky_while_conifers_keep_their_needles(tree_frames):

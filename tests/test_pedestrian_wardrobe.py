@@ -8,10 +8,9 @@ import pytest
 
 from assets.humanoid import BAGS, body_scale, humanoid
 from assets.pedestrians import CHILD_SHARE, COAT_SHARE, mesh_variant, sample_pedestrian
-from scenegen.grammar import frame_scene
-from scenegen.params import default_space
 from scenegen.seeding import FrameSeed
 from scenegen.walkers import walker_vertices
+from scene_checks import street
 
 RNG_FIELDS = ("pose", "skin", "hair", "top", "bottom", "shoes", "long_sleeves", "hair_style", "skirt")
 
@@ -54,13 +53,7 @@ def test_a_coat_and_a_bag_add_to_the_mesh_and_old_records_read_as_before():
 
 
 def _street(variety: int | None, seed: int = 1):
-    space = default_space()
-    z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "pedestrian_density": 30.0, "crossing_pedestrians": 6}
-    if variety is None:
-        del z["pedestrian_variety"]
-    else:
-        z["pedestrian_variety"] = variety
-    return frame_scene(space, FrameSeed(0, 0, seed), z)
+    return street(seed, pedestrian_density=30.0, crossing_pedestrians=6, pedestrian_variety=variety)
 
 
 def test_the_variable_dresses_the_same_people_at_the_same_places():

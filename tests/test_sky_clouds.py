@@ -4,22 +4,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from scenegen.grammar import frame_scene
 from scenegen.labels import label_id
-from scenegen.params import default_space
-from scenegen.seeding import FrameSeed
 from scenegen.spec import SceneSpec
+from scene_checks import street
 
 
 def _scene(clouds: int | None, overcast: float = 0.5, seed: int = 0) -> SceneSpec:
-    space = default_space()
-    z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "overcast": overcast, "fog_density": 0.0,
-         "camera_pitch_deg": 8.0, "building_height_m": 8.0, "sun_elevation_deg": 50.0}
-    if clouds is None:
-        del z["sky_clouds"]
-    else:
-        z["sky_clouds"] = clouds
-    return frame_scene(space, FrameSeed(0, 0, seed), z)
+    return street(seed, overcast=overcast, fog_density=0.0, camera_pitch_deg=8.0, building_height_m=8.0,
+                  sun_elevation_deg=50.0, sky_clouds=clouds)
 
 
 def test_clouds_change_only_the_sky_and_a_file_without_them_draws_a_flat_dome():

@@ -7,11 +7,9 @@ import pytest
 
 from assets.blender.street_furniture import GEOMETRY
 from assets.street_furniture import FURNITURE_KINDS, FURNITURE_LABELS, sample_kind, sample_street_furniture
-from scenegen.grammar import frame_scene
 from scenegen.labels import NAME_TO_ID, label_id
-from scenegen.params import default_space
-from scenegen.seeding import FrameSeed
 from scenegen.spec import FogSpec, ObjectSpec
+from scene_checks import box_iou, drawn_vertices, inside_box, mask_box, projected_box, street
 
 
 def test_the_sampler_is_deterministic_draws_every_kind_and_names_cityscapes_labels():
@@ -38,18 +36,12 @@ def test_every_kinds_geometry_fills_its_box(kind):
         assert np.allclose(np.abs(v[:, :2]).max(axis=0), half, rtol=0.06)  # touches the box on both axes
 
 
-def _street(density: int, seed: int):
-    space = default_space()
-    z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "street_furniture_density": density}
-    return frame_scene(space, FrameSeed(0, 0, seed), z)
-
-
 @pytest.mark.parametrize("seed", range(4))
 def test_furniture_stands_on_the_pavement_apart_and_leaves_other_objects_where_they_were(seed):
-    street = _street(12, seed)
-    pieces = [o for o in street.objects if o.family in FURNITURE_KINDS]
+    furnished = street(seed, street_furniture_density=12)
+    pieces = [o for o in furnished.objects if o.family in FURNITURE_KINDS]
     assert len(pieces) >= 5
-    road = street.road
+    road = furnished.road
     for o in pieces:
         half_w = o.size[0] / 2  # fronts face the road: local x is across the street
         assert road.carriageway_half_width - 1e-6 <= abs(o.location[0]) - half_w
@@ -60,10 +52,10 @@ def test_furniture_stands_on_the_pavement_apart_and_leaves_other_objects_where_t
         apart_y = abs(a.location[1] - b.location[1]) >= (a.size[1] + b.size[1]) / 2 - 1e-6
         apart_x = abs(a.location[0] - b.location[0]) >= (a.size[0] + b.size[0]) / 2 - 1e-6
         assert apart_x or apart_y
-    bare = _street(0, seed)
+    bare = street(seed, street_furniture_density=0)
     assert not [o for o in bare.objects if o.family in FURNITURE_KINDS]
     cars = lambda s: [o.location for o in s.objects if o.label == "car"]
-    assert cars(street) == cars(bare)  # traffic and parking are laid out before the furniture
+    assert cars(furnished) == cars(bare)  # traffic and parking are laid out before the furniture
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +67,7 @@ def furniture_frames():
     from scenegen.blender.render import Renderer
     from scenegen.render_settings import RenderSettings
 
-    base = _street(0, 0)
+    base = street(0, street_furniture_density=0)
     settings = RenderSettings(width=160, height=120, samples=2, denoise=False)
     renderer = Renderer(settings)
     out = {}
@@ -87,8 +79,7 @@ def furniture_frames():
             spec = dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1)))
             frame = renderer.render(spec)
             drawn = next(o for o in bpy.data.objects if o.name.split(".")[0] == kind)
-            mesh = drawn.evaluated_get(bpy.context.evaluated_depsgraph_get()).to_mesh()
-            out[kind] = (spec, obj, frame, np.array([tuple(drawn.matrix_world @ v.co) for v in mesh.vertices]))
+            out[kind] = (spec, obj, frame, drawn_vertices([drawn]))
     finally:
         renderer.close()
     return settings, out
@@ -96,21 +87,10 @@ def furniture_frames():
 
 @pytest.mark.parametrize("kind", FURNITURE_KINDS)
 def test_every_kinds_mask_matches_the_projection_of_its_3d_box(furniture_frames, kind):
-    from scenegen.camera_model import project
-
     settings, frames = furniture_frames
     spec, obj, frame, verts = frames[kind]
     mask = frame.label_ids == label_id(obj.label)
     assert mask.sum() > 40
-    ys, xs = np.nonzero(mask)
-    got = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
-    corners = np.array(obj.box_corners())
-    uv, depth = project(spec.camera, settings.width, settings.height, corners)
-    assert (depth > 0).all()
-    box = (max(uv[:, 0].min(), 0), max(uv[:, 1].min(), 0), min(uv[:, 0].max(), settings.width),
-           min(uv[:, 1].max(), settings.height))
-    inter = max(0, min(box[2], got[2]) - max(box[0], got[0])) * max(0, min(box[3], got[3]) - max(box[1], got[1]))
-    union = (box[2] - box[0]) * (box[3] - box[1]) + (got[2] - got[0]) * (got[3] - got[1]) - inter
-    assert inter / union > 0.8, (kind, box, got, inter / union)
-    lo, hi = corners.min(axis=0) - 0.02, corners.max(axis=0) + 0.02
-    assert ((verts >= lo) & (verts <= hi)).all()
+    got, box = mask_box(mask), projected_box(spec, obj, settings.width, settings.height)
+    assert box_iou(box, got) > 0.8, (kind, box, got)
+    assert inside_box(verts, obj)

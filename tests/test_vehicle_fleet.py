@@ -6,11 +6,9 @@ import pytest
 
 from assets.blender.vehicles import body_geo
 from assets.vehicles import CAR_FAMILIES, LARGE_FAMILIES, VEHICLE_FAMILIES, WIDER_FLEET, sample_vehicle, vary_family
-from scenegen.grammar import frame_scene
 from scenegen.labels import label_id
-from scenegen.params import default_space
-from scenegen.seeding import FrameSeed
 from scenegen.spec import FogSpec, ObjectSpec
+from scene_checks import box_iou, mask_box, projected_box, street
 
 NEW = ("estate", "mpv", "taxi", "delivery_van", "pickup", "double_decker")
 
@@ -38,14 +36,7 @@ def test_every_new_body_fills_its_unit_box(family):
 
 
 def _street(variety: int | None, seed: int):
-    space = default_space()
-    z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "car_density": 8.0, "large_vehicle_share": 0.5,
-         "parked_car_density": 20.0}
-    if variety is None:
-        del z["vehicle_variety"]
-    else:
-        z["vehicle_variety"] = variety
-    return frame_scene(space, FrameSeed(0, 0, seed), z)
+    return street(seed, car_density=8.0, large_vehicle_share=0.5, parked_car_density=20.0, vehicle_variety=variety)
 
 
 def test_the_variable_widens_the_fleet_only_where_it_is_on():
@@ -82,20 +73,11 @@ def fleet_frames():
 
 @pytest.mark.parametrize("family", NEW)
 def test_every_new_bodys_mask_matches_the_projection_of_its_3d_box(fleet_frames, family):
-    from scenegen.camera_model import project
-
     settings, frames = fleet_frames
     spec, obj, frame = frames[family]
     mask = frame.label_ids == label_id(obj.label)
     assert mask.sum() > 200
-    ys, xs = np.nonzero(mask)
-    got = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
-    uv, depth = project(spec.camera, settings.width, settings.height, np.array(obj.box_corners()))
-    assert (depth > 0).all()
-    box = (max(uv[:, 0].min(), 0), max(uv[:, 1].min(), 0), min(uv[:, 0].max(), settings.width),
-           min(uv[:, 1].max(), settings.height))
-    inter = max(0, min(box[2], got[2]) - max(box[0], got[0])) * max(0, min(box[3], got[3]) - max(box[1], got[1]))
-    union = (box[2] - box[0]) * (box[3] - box[1]) + (got[2] - got[0]) * (got[3] - got[1]) - inter
-    assert inter / union > 0.8, (family, box, got, inter / union)  # rounded bodies in square boxes
+    got, box = mask_box(mask), projected_box(spec, obj, settings.width, settings.height)
+    assert box_iou(box, got) > 0.8, (family, box, got)  # rounded bodies in square boxes
     ids = np.unique(frame.instance_ids[mask]).tolist()
     assert len(ids) == 1 and ids[0] // 1000 == label_id(obj.label)  # one instance of its class

@@ -90,6 +90,18 @@ def _noisy(nt: "bpy.types.NodeTree", color: "bpy.types.NodeSocket", scale: float
 _BARE_MIN_ALPHA = 0.22
 
 
+def node_math(nt: "bpy.types.NodeTree", op: str, *inputs) -> "bpy.types.NodeSocket":
+    """A Math node of ``op`` in ``nt`` whose inputs are numbers or sockets, in order; its output socket."""
+    node = nt.nodes.new("ShaderNodeMath")
+    node.operation = op
+    for i, v in enumerate(inputs):
+        if isinstance(v, (int, float)):
+            node.inputs[i].default_value = float(v)
+        else:
+            nt.links.new(v, node.inputs[i])
+    return node.outputs["Value"]
+
+
 def crown_material(ctx: BuildContext) -> "bpy.types.Material":
     """Tree crowns: the foliage colour (``obj["foliage"]``) mixed toward bare twigs (``obj["bark"]``
     lightened) by ``obj["bare"]`` (0 = full leaves, the default; 1 = a bare winter crown).
@@ -104,17 +116,8 @@ def crown_material(ctx: BuildContext) -> "bpy.types.Material":
         nt = mat.node_tree
         bsdf = _bsdf(mat)
 
-        def math(op: str, a, b=None, c=None) -> "bpy.types.NodeSocket":
-            node = nt.nodes.new("ShaderNodeMath")
-            node.operation = op
-            for i, v in enumerate((a, b, c)):
-                if v is None:
-                    continue
-                if isinstance(v, (int, float)):
-                    node.inputs[i].default_value = float(v)
-                else:
-                    nt.links.new(v, node.inputs[i])
-            return node.outputs["Value"]
+        def math(op: str, *inputs) -> "bpy.types.NodeSocket":
+            return node_math(nt, op, *inputs)
 
         bare = _object_attr(nt, "bare").outputs["Fac"]
         twig = nt.nodes.new("ShaderNodeMix")

@@ -11,6 +11,7 @@ import math
 
 import bpy
 
+from assets.blender.materials import node_math
 from scenegen.sky_model import ambient_rgb
 from scenegen.spec import SkySpec, SunSpec
 
@@ -72,29 +73,16 @@ def build_world(scene: "bpy.types.Scene", sun: SunSpec, sky: SkySpec) -> None:
     scene.collection.objects.link(obj)
 
 
-def _math(nt, op: str, a, b=None) -> "bpy.types.NodeSocket":
-    node = nt.nodes.new("ShaderNodeMath")
-    node.operation = op
-    for i, v in enumerate((a, b)):
-        if v is None:
-            continue
-        if isinstance(v, (int, float)):
-            node.inputs[i].default_value = float(v)
-        else:
-            nt.links.new(v, node.inputs[i])
-    return node.outputs["Value"]
-
-
 def _structured_clouds(nt, sky: SkySpec, cloud_bg, seen) -> None:
     """Cloud cover with structure on the camera-visible sky: fractal noise on a cloud layer (the view ray
     projected to a plane above the camera) cut at a level set by ``overcast``: broken clouds with blue gaps
     when partial, a closed sheet of lighter and darker billows when full. Lighting stays as for a flat dome."""
     ray = nt.nodes.new("ShaderNodeSeparateXYZ")
     nt.links.new(nt.nodes.new("ShaderNodeTexCoord").outputs["Generated"], ray.inputs["Vector"])
-    up = _math(nt, "MAXIMUM", ray.outputs["Z"], 0.04)
+    up = node_math(nt, "MAXIMUM", ray.outputs["Z"], 0.04)
     layer = nt.nodes.new("ShaderNodeCombineXYZ")
     for axis, offset in zip("XY", sky.cloud_offset):
-        nt.links.new(_math(nt, "ADD", _math(nt, "DIVIDE", ray.outputs[axis], up), offset), layer.inputs[axis])
+        nt.links.new(node_math(nt, "ADD", node_math(nt, "DIVIDE", ray.outputs[axis], up), offset), layer.inputs[axis])
     noise = nt.nodes.new("ShaderNodeTexNoise")
     noise.inputs["Scale"].default_value = CLOUD_SCALE
     noise.inputs["Detail"].default_value = 6.0

@@ -1,0 +1,61 @@
+"""Helpers shared by the asset tests: a default-space street with chosen variables, the box of a label mask
+against the projection of an object's 3D box, and the world vertices Blender drew."""
+from __future__ import annotations
+
+from typing import Iterable, Tuple
+
+import numpy as np
+
+from scenegen.grammar import frame_scene
+from scenegen.params import default_space
+from scenegen.seeding import FrameSeed
+from scenegen.spec import ObjectSpec, SceneSpec
+
+Box = Tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
+
+
+def street(seed: int, **variables) -> SceneSpec:
+    """The scene of frame seed (0, 0, ``seed``) in the built-in space with ``variables`` set; a variable given
+    as None is left out, as a parameter file from before it would."""
+    space = default_space()
+    z = {**space.sample(FrameSeed(0, 0, seed).entropy()), **variables}
+    return frame_scene(space, FrameSeed(0, 0, seed), {k: v for k, v in z.items() if v is not None})
+
+
+def mask_box(mask: np.ndarray) -> Box:
+    """The pixel box of a boolean mask."""
+    ys, xs = np.nonzero(mask)
+    return xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+
+
+def projected_box(spec: SceneSpec, obj: ObjectSpec, width: int, height: int) -> Box:
+    """The box of ``obj``'s 3D box corners projected by the scene's camera, clipped to the frame."""
+    from scenegen.camera_model import project
+
+    uv, depth = project(spec.camera, width, height, np.array(obj.box_corners()))
+    assert (depth > 0).all()  # the whole box is in front of the camera
+    return max(uv[:, 0].min(), 0), max(uv[:, 1].min(), 0), min(uv[:, 0].max(), width), min(uv[:, 1].max(), height)
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two pixel boxes."""
+    inter = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def inside_box(verts: np.ndarray, obj: ObjectSpec, tol: float = 0.02) -> bool:
+    """Whether every world vertex lies inside ``obj``'s axis-aligned 3D box (within ``tol`` metres)."""
+    corners = np.array(obj.box_corners())
+    return bool(((verts >= corners.min(axis=0) - tol) & (verts <= corners.max(axis=0) + tol)).all())
+
+
+def drawn_vertices(objects: Iterable) -> np.ndarray:
+    """World coordinates of every vertex of the evaluated meshes of Blender ``objects``."""
+    import bpy
+
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    verts = []
+    for obj in objects:
+        mesh = obj.evaluated_get(depsgraph).to_mesh()
+        verts += [tuple(obj.matrix_world @ v.co) for v in mesh.vertices]
+    return np.array(verts)
