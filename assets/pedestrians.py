@@ -46,7 +46,7 @@ class PedestrianParams(AssetParams):
     @property
     def mesh_variant(self) -> Tuple[bool, bool, bool, str]:
         """The humanoid mesh's clothing arguments after the pose: long hair, skirt, coat, bag."""
-        return mesh_variant(self.to_dict())
+        return mesh_variant(vars(self))
 
 
 def mesh_variant(params: Mapping) -> Tuple[bool, bool, bool, str]:

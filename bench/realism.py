@@ -37,11 +37,9 @@ def measure_set(spec: str, frames: int, real_feats: np.ndarray, real_shares: np.
 
     samples = realdata.list_real(realdata.parse_real_spec(_spec(spec)), frames, np.random.default_rng(seed))
     feats = _features(samples, size, device)
-    rng = np.random.default_rng(seed)
-    kid_all, _ = M.kid(feats, real_feats)
+    kid_all = M.mmd2_unbiased(feats, real_feats)
     half = max(2, min(len(feats), len(real_feats)) // 2)
-    _, spread = M.kid(feats, real_feats, rng=rng, subsets=subsets, subset_size=half) if len(feats) > half \
-        else (0.0, 0.0)
+    _, spread = M.kid(feats, real_feats, rng=np.random.default_rng(seed), subsets=subsets, subset_size=half)
     labels = realdata.read_paper7(samples)
     shares = M.class_proportions(labels, len(PAPER7_NAMES)) if labels is not None else None
     return {"set": spec, "frames": len(samples), "kid": kid_all, "kid_subset_std": spread,

@@ -52,7 +52,6 @@ def _floats(rgb) -> list:
 def humanoid_mesh(ctx: BuildContext, p: PedestrianParams, pose: str):
     """The humanoid mesh of ``pose`` in ``p``'s clothing variant, shared by every person (and frame) using it."""
     variant = p.mesh_variant
-    key = (pose,) + variant if variant[2:] != (False, "none") else (pose,) + variant[:2]  # older keys kept
 
     def make():
         mats = humanoid_materials(ctx)
@@ -60,7 +59,7 @@ def humanoid_mesh(ctx: BuildContext, p: PedestrianParams, pose: str):
             mats.append(attr_material(ctx, "bag", (0.1, 0.08, 0.06), roughness=0.6, noise_scale=20.0,
                                       noise_amount=0.1))
         return to_mesh(f"humanoid_{pose}", humanoid(pose, *variant), mats, smooth=True)
-    return ctx.mesh(("humanoid",) + key, make)
+    return ctx.mesh(("humanoid", pose) + variant, make)
 
 
 def humanoid_object(ctx: BuildContext, name: str, p: PedestrianParams, size: tuple, pose: str | None = None):
