@@ -6,6 +6,7 @@ draws from its own named stream, so changing how one is sampled never shifts ano
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
@@ -23,6 +24,7 @@ from assets.vegetation import sample_bush, sample_hedge, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, sample_two_wheeler,
                              sample_vehicle, vary_family)
 
+from . import junction
 from .driving_side import mirror_scene, side_of
 from .labels import INSTANCE_CLASS_IDS, label_id
 from .params import ParameterSpace
@@ -152,11 +154,14 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
         return named_stream(list(entropy), name)
 
     road = _road(z, stream("road"))
+    road = dataclasses.replace(road, **junction.junction_fields(z, road, stream("junction")))
     placer = _Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"))
     wardrobe = int(z.get("pedestrian_variety", 0)) == 1
     _crossing(z, road, placer, stream("crossing"), stream("crossing_wardrobe") if wardrobe else None)
     fleet = int(z.get("vehicle_variety", 0)) == 1
     _traffic(z, road, placer, stream("traffic"), stream("traffic_fleet") if fleet else None)
+    _cross_traffic(z, road, placer, stream("cross_traffic"), stream("cross_traffic_fleet") if fleet else None)
+    placer.footprints.extend(junction.keep_out_boxes(road))
     _two_wheelers(z, road, placer, stream("two_wheelers"))
     _parked(z, road, placer, stream("parked"), stream("parked_fleet") if fleet else None)
     _pedestrians(z, road, placer, stream("pedestrians"), stream("pedestrian_wardrobe") if wardrobe else None)
@@ -166,6 +171,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _street_furniture(z, road, placer, stream("street_furniture"))
     _front_boundaries(z, road, placer, stream("boundaries"))
     _buildings(z, road, placer, stream("buildings"))
+    _cross_buildings(z, road, placer, stream("cross_buildings"))
     sun, sky, fog = _atmosphere(z, stream("sky"))
     camera = _camera(z, road, stream("camera"))
     spec = SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
@@ -243,6 +249,26 @@ def _traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
             yaw = heading + float(rng.normal(0, 0.015))
             y_c = float(y) + v.length / 2
             placer.add_asset(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v, 0.8)
+
+
+def _cross_traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
+                   fleet: np.random.Generator | None) -> None:
+    """Vehicles standing in the cross street's lanes, as many per metre as on the main street; the first in a lane
+    toward the main street waits at the stop line."""
+    paints = _paint_weights(z)
+    start = road.carriageway_half_width + junction.STOP_LINE_GAP_M + junction.STOP_LINE_DEPTH_M + 0.5
+    for side in road.junction_sides:
+        for y_lane, heading, inbound in junction.lanes(road, side):
+            along = _poisson_positions(rng, z["car_density"], start, start + junction.CROSS_STREET_REACH_M / 2)
+            if inbound and len(along):
+                along[0] = start
+            for d in along:
+                family = _fleet_family(_vehicle_family(rng, z["large_vehicle_share"]), fleet)
+                v = sample_vehicle(rng, family, paint_weights=paints)
+                x = side * (float(d) + v.length / 2)
+                y = y_lane + float(rng.normal(0, 0.15))
+                yaw = heading + float(rng.normal(0, 0.015))
+                placer.add_asset(v.family, v.label, (x, y, 0.0), yaw, (v.width, v.length, v.height), v, 0.8)
 
 
 def _two_wheelers(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -332,6 +358,8 @@ def _furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
                            (sign.size, 0.1, sign.post_height + sign.size), sign)
     if rng.random() < z["traffic_light_probability"]:
         y_tl = road.crosswalks[0] + road.crosswalk_depth if road.crosswalks else float(rng.uniform(25, 70))
+        if road.junction_sides:
+            y_tl = road.junction_band()[0] - 1.0  # the signals guard the junction
         for side in (-1, 1):
             tl = sample_traffic_light(rng, side)
             yaw = math.pi  # heads face the camera
@@ -402,11 +430,13 @@ def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generat
     """Hedges, fences and low walls along the back of the sidewalk, in stretches of 8-30 m."""
     if road.terrain_width < 0.8:
         return
+    corner = road.junction_band(pavements=True)
     for side in (-1, 1):
         y = NEAR_Y - float(rng.uniform(0, 10))
         while y < FAR_Y + 60:
             length = float(rng.uniform(8.0, 30.0))
-            if rng.random() < z["front_boundary_probability"]:
+            across_junction = junction.opens(road, side) and y < corner[1] and y + length > corner[0]
+            if rng.random() < z["front_boundary_probability"] and not across_junction:
                 kind = ("hedge", "fence", "wall")[int(rng.integers(3))]
                 if kind == "hedge":
                     p = sample_hedge(rng, length)
@@ -422,15 +452,25 @@ def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generat
             y += length + float(rng.uniform(0.5, 6.0))
 
 
+def _building_draw(z):
+    """The sampler of the scene's building typology: blocks, or terraced houses."""
+    return _terrace if int(z.get("building_typology", 0)) == 1 else _block
+
+
 def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
-    """Rows of buildings along both sides at the back of the pavement: blocks, or terraced houses."""
-    draw = _terrace if int(z.get("building_typology", 0)) == 1 else _block
+    """Rows of buildings along both sides at the back of the pavement, stopping at a cross street's pavements."""
+    draw = _building_draw(z)
+    corner = road.junction_band(pavements=True)
     for side in (-1, 1):
         y = ROAD_Y_START - float(rng.uniform(0, 10))
         while y < ROAD_Y_END:
             if rng.random() < z["building_gap_probability"]:
                 y += float(rng.uniform(3.0, 12.0))
-            b, width, height, setback = draw(z, rng)
+            room = corner[0] - y if junction.opens(road, side) and y < corner[1] else math.inf
+            if room < junction.MIN_CORNER_FRONTAGE_M:
+                y = corner[1]
+                continue
+            b, width, height, setback = draw(z, rng, room)
             x = side * (road.terrain_outer_x + setback + b.depth / 2)
             # Local +Y of a building runs along the street; its facade (local -X side) faces the road.
             placer.add("building", "building", (x, y + width / 2, 0.0), 0.0 if side > 0 else math.pi,
@@ -438,21 +478,49 @@ def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
             y += width
 
 
-def _block(z, rng: np.random.Generator) -> Tuple[AssetParams, float, float, float]:
-    """A block of flats, offices or shops: its params, frontage, height and setback from the back of the
-    pavement."""
-    width = float(np.clip(z["building_frontage_m"] * rng.uniform(0.6, 1.4), 6.0, 60.0))
+def _cross_buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+    """Rows of buildings along the cross street, facing it from behind its pavements, each row starting behind
+    the main street's buildings at the corner."""
+    draw = _building_draw(z)
+    main = [o for o in placer.objects if o.family == "building"]
+    end = road.terrain_outer_x + junction.CROSS_STREET_REACH_M
+    for side, bank, facade_y in junction.banks(road):
+        x = _corner_reach(road, main, side, facade_y, bank)
+        while x < end:
+            if rng.random() < z["building_gap_probability"]:
+                x += float(rng.uniform(3.0, 12.0))
+            b, width, height, setback = draw(z, rng, math.inf)
+            y = facade_y + bank * (setback + b.depth / 2)
+            # The facade (local -X) faces the cross street: local +X points away from it, along bank * world +Y.
+            placer.add("building", "building", (side * (x + width / 2), y, 0.0), bank * math.pi / 2,
+                       (b.depth, width, height), b, solid=False)
+            x += width
+
+
+def _corner_reach(road: RoadSpec, main: Sequence[ObjectSpec], side: int, facade_y: float, bank: int) -> float:
+    """How far from the street axis the main street's buildings on ``side`` reach where a cross-street row on
+    ``bank`` could stand (the building line when none does)."""
+    lo, hi = sorted((facade_y, facade_y + bank * junction.DEEPEST_BUILDING_M))
+    reach = [abs(o.location[0]) + o.size[0] / 2 for o in main
+             if o.location[0] * side > 0 and o.location[1] - o.size[1] / 2 < hi and o.location[1] + o.size[1] / 2 > lo]
+    return max([road.terrain_outer_x, *reach])
+
+
+def _block(z, rng: np.random.Generator, room: float) -> Tuple[AssetParams, float, float, float]:
+    """A block of flats, offices or shops at most ``room`` wide: its params, frontage, height and setback from the
+    back of the pavement."""
+    width = min(float(np.clip(z["building_frontage_m"] * rng.uniform(0.6, 1.4), 6.0, 60.0)), room)
     height = float(np.clip(z["building_height_m"] * rng.lognormal(0, 0.25), 4.0, 80.0))
     b = sample_building(rng, width, height, z["facade_brightness"], z["facade_saturation"],
                         z["window_density"], weathering=z["facade_weathering"])
     return b, width, height, float(rng.uniform(0.0, 0.8))
 
 
-def _terrace(z, rng: np.random.Generator) -> Tuple[AssetParams, float, float, float]:
-    """A row of terraced houses, two storeys or three (the share of three-storey rows grows with
-    ``building_height_m``: none at 8 m, all from 18 m): its params, frontage, height and setback."""
+def _terrace(z, rng: np.random.Generator, room: float) -> Tuple[AssetParams, float, float, float]:
+    """A row of terraced houses at most ``room`` long, two storeys or three (the share of three-storey rows grows
+    with ``building_height_m``: none at 8 m, all from 18 m): its params, frontage, height and setback."""
     three = float(np.clip((float(z["building_height_m"]) - 8.0) / 10.0, 0.0, 1.0))
-    width = float(np.clip(z["building_frontage_m"] * rng.uniform(1.0, 3.0), 10.0, 80.0))
+    width = min(float(np.clip(z["building_frontage_m"] * rng.uniform(1.0, 3.0), 10.0, 80.0)), room)
     b = sample_terrace(rng, width, 3 if rng.random() < three else 2, z["facade_brightness"],
                        z["facade_saturation"], z["window_density"], z["facade_weathering"])
     return b, width, b.height, float(rng.uniform(0.0, 0.3))

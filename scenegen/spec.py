@@ -44,6 +44,11 @@ class RoadSpec:
     #: "right", or "left": the scene is the mirror image (x -> -x) of a right-hand layout, and every object's
     #: own geometry is mirrored in its local x (scenegen.driving_side)
     driving_side: str = "right"
+    #: a cross street (scenegen.junction): the y of its centre line, the sides it opens to (-1 left, 1 right of
+    #: the right-hand layout; both: a crossroads; none: no junction) and its carriageway's half width
+    junction_y: float = 0.0
+    junction_sides: Tuple[int, ...] = ()
+    junction_half_width: float = 0.0
 
     @property
     def carriageway_half_width(self) -> float:
@@ -57,6 +62,19 @@ class RoadSpec:
     @property
     def terrain_outer_x(self) -> float:
         return self.sidewalk_outer_x + self.terrain_width
+
+    @property
+    def lanes_half_width(self) -> float:
+        """Half width of the driving lanes (the carriageway less its parking strips)."""
+        return self.lane_count * self.lane_width / 2
+
+    def junction_band(self, pavements: bool = False) -> Tuple[float, float]:
+        """The stretch of y the cross street takes at its mouth: its carriageway, or with ``pavements`` also its
+        pavements; an empty stretch without a junction."""
+        if not self.junction_sides:
+            return (0.0, 0.0)
+        reach = self.junction_half_width + (self.sidewalk_width if pavements else 0.0)
+        return (self.junction_y - reach, self.junction_y + reach)
 
     def lane_center_x(self, lane: int) -> float:
         """x of lane ``lane`` counted from the left edge of the driving lanes (0-based)."""

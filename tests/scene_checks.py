@@ -9,7 +9,7 @@ import numpy as np
 from scenegen.grammar import frame_scene
 from scenegen.params import default_space
 from scenegen.seeding import FrameSeed
-from scenegen.spec import ObjectSpec, SceneSpec
+from scenegen.spec import ObjectSpec, RoadSpec, SceneSpec
 
 Box = Tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
 
@@ -20,6 +20,14 @@ def street(seed: int, **variables) -> SceneSpec:
     space = default_space()
     z = {**space.sample(FrameSeed(0, 0, seed).entropy()), **variables}
     return frame_scene(space, FrameSeed(0, 0, seed), {k: v for k, v in z.items() if v is not None})
+
+
+def on_cross_street(road: RoadSpec, obj: ObjectSpec) -> bool:
+    """Whether ``obj`` stands on the carriageway of the scene's cross street (scenegen.junction)."""
+    x, y = obj.location[:2]
+    side = int(np.sign(x)) * (-1 if road.driving_side == "left" else 1)  # sides are the right-hand layout's
+    lo, hi = road.junction_band()
+    return side in road.junction_sides and abs(x) > road.carriageway_half_width and lo < y < hi
 
 
 def mask_box(mask: np.ndarray) -> Box:

@@ -200,7 +200,7 @@ def test_walking_pedestrian_fits_a_short_box_by_squashing_the_stride(ctx, scene_
 
 def test_road_surfaces_labels_and_heights(ctx):
     road = frame_scene(default_space(), FrameSeed(3, 0, 0)).road
-    road = dataclasses.replace(road, crosswalks=(30.0,))
+    road = dataclasses.replace(road, crosswalks=(30.0,), junction_sides=())  # junctions: tests/test_junctions.py
     parts = build_road(road, ctx)
     by_label = {}
     for p in parts:

@@ -31,7 +31,8 @@ def test_the_terrace_sampler_is_deterministic_and_sizes_houses_and_storeys():
 
 def _street(typology: int, seed: int = 2):
     space = default_space()
-    z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "building_typology": typology, "left_hand_traffic": 0}
+    z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "building_typology": typology, "left_hand_traffic": 0,
+         "junction": 0}  # the rows along the main street (tests/test_junctions.py has the corners)
     return frame_scene(space, FrameSeed(0, 0, seed), z)
 
 

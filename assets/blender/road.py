@@ -1,6 +1,6 @@
 """Road builder: asphalt with lane markings and crosswalks (road), raised sidewalks with
 curbs (sidewalk), terrain strips and a ground plane reaching ~1 km past the buildings
-(terrain).  Appearance (asphalt colour and wear, marking visibility, paving and grass
+(terrain); at a junction the cross street's asphalt, pavements and markings (scenegen.junction).  Appearance (asphalt colour and wear, marking visibility, paving and grass
 colours) comes from the RoadSpec; wear drives noise and voronoi textures."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import List, Sequence
 import bpy
 import numpy as np
 
+from scenegen import junction
 from scenegen.spec import RoadSpec
 
 from assets import geometry as geom
@@ -42,6 +43,25 @@ def _dashes(x: float, y0: float, y1: float, dash: float, gap: float, phase: floa
     return np.column_stack([np.full(len(starts), x - _LINE_W / 2), np.full(len(starts), x + _LINE_W / 2), starts, ends])
 
 
+def _side_stretches(road: RoadSpec, side: int, y0: float, y1: float, hole) -> List[tuple]:
+    """The stretches of [y0, y1] a surface of the main street runs along on ``side``: cut at ``hole`` where the
+    cross street opens to that side."""
+    return junction.cut((y0, y1), hole) if junction.opens(road, side) else [(y0, y1)]
+
+
+def _cross_street_markings(road: RoadSpec) -> List[np.ndarray]:
+    """The cross street's dashed centre line and, across each lane toward the main street, a stop line."""
+    out = []
+    reach = road.terrain_outer_x + GROUND_REACH
+    for side in road.junction_sides:
+        start = road.carriageway_half_width + junction.STOP_LINE_GAP_M + junction.STOP_LINE_DEPTH_M + 1.0
+        along = _dashes(road.junction_y, start, reach, 3.0, 6.0)  # rows (y0, y1, distance from the axis: from, to)
+        x = side * along[:, 2:4]
+        out += [np.column_stack([x.min(axis=1), x.max(axis=1), along[:, 0], along[:, 1]]),
+                np.array([junction.stop_line(road, side)])]
+    return out
+
+
 def marking_rects(road: RoadSpec) -> np.ndarray:
     """Rows (x0, x1, y0, y1) of every painted marking on the carriageway."""
     lanes_half = road.lane_count * road.lane_width / 2
@@ -55,7 +75,9 @@ def marking_rects(road: RoadSpec) -> np.ndarray:
             rects.append(_dashes(x, y0, y1, 3.0, 6.0))
     if road.parking_width > 0.5:
         for s in (-1, 1):
-            rects.append(_dashes(s * (lanes_half + _LINE_W / 2), y0, y1, 2.0, 2.0))
+            for a, b in _side_stretches(road, s, y0, y1, road.junction_band()):
+                rects.append(_dashes(s * (lanes_half + _LINE_W / 2), a, b, 2.0, 2.0))
+    rects += _cross_street_markings(road)
     half = road.carriageway_half_width
     for yc in road.crosswalks:
         d = road.crosswalk_depth
@@ -204,27 +226,51 @@ def road_geometry(road: RoadSpec) -> dict:
     half = road.carriageway_half_width
     sw_out, t_out = road.sidewalk_outer_x, road.terrain_outer_x
     y0, y1, ch = road.y_start, road.y_end, road.curb_height
-    asphalt = _quad_xy(-half, half, y0, y1, 0.0)
+    mouth, corner = road.junction_band(), road.junction_band(pavements=True)
+    asphalt = [_quad_xy(-half, half, y0, y1, 0.0)]
     sidewalks, terrain = [], []
     for s in (-1, 1):
-        xa, xb = sorted((s * half, s * sw_out))
-        length = y1 - y0
-        # Curb stone (slot 1) along the carriageway, paving (slot 0) behind it; the curb face is sidewalk too.
-        curb_x = s * (half + 0.075)
-        sidewalks.append(geom.box((0.15, length, ch), (curb_x, (y0 + y1) / 2, ch / 2), 1, skip=("-z",)))
-        if road.sidewalk_width > 0.16:
-            pa, pb = sorted((s * (half + 0.15), s * sw_out))
-            sidewalks.append(geom.box((pb - pa, length, ch), ((pa + pb) / 2, (y0 + y1) / 2, ch / 2), 0,
-                                      skip=("-z",)))
-        if road.terrain_width > 0.01:
-            ta, tb = sorted((s * sw_out, s * t_out))
-            terrain.append(geom.box((tb - ta, length, ch), ((ta + tb) / 2, (y0 + y1) / 2, ch / 2), 0, skip=("-z",)))
+        for ya, yb in _side_stretches(road, s, y0, y1, mouth):
+            length = yb - ya
+            # Curb stone (slot 1) along the carriageway, paving (slot 0) behind it; the curb face is sidewalk too.
+            curb_x = s * (half + 0.075)
+            sidewalks.append(geom.box((0.15, length, ch), (curb_x, (ya + yb) / 2, ch / 2), 1, skip=("-z",)))
+            if road.sidewalk_width > 0.16:
+                pa, pb = sorted((s * (half + 0.15), s * sw_out))
+                sidewalks.append(geom.box((pb - pa, length, ch), ((pa + pb) / 2, (ya + yb) / 2, ch / 2), 0,
+                                          skip=("-z",)))
+        for ya, yb in _side_stretches(road, s, y0, y1, corner):
+            if road.terrain_width > 0.01:
+                ta, tb = sorted((s * sw_out, s * t_out))
+                terrain.append(geom.box((tb - ta, yb - ya, ch), ((ta + tb) / 2, (ya + yb) / 2, ch / 2), 0,
+                                        skip=("-z",)))
         ga, gb = sorted((s * t_out, s * (t_out + GROUND_REACH)))
-        terrain.append(_quad_xy(ga, gb, y0 - GROUND_REACH, y1 + GROUND_REACH, ch, 1))
+        for ya, yb in _side_stretches(road, s, y0 - GROUND_REACH, y1 + GROUND_REACH, corner):
+            terrain.append(_quad_xy(ga, gb, ya, yb, ch, 1))
     terrain.append(_quad_xy(-t_out, t_out, y1, y1 + GROUND_REACH, 0.0, 1))
     terrain.append(_quad_xy(-t_out, t_out, y0 - GROUND_REACH, y0, 0.0, 1))
-    return {"road": asphalt, "markings": _rects_xy(marking_rects(road), _MARK_Z),
-            "sidewalk": geom.merge(sidewalks), "terrain": geom.merge(terrain)}
+    cross_asphalt, cross_pavements = _cross_street_surfaces(road)
+    return {"road": geom.merge(asphalt + cross_asphalt), "markings": _rects_xy(marking_rects(road), _MARK_Z),
+            "sidewalk": geom.merge(sidewalks + cross_pavements), "terrain": geom.merge(terrain)}
+
+
+def _cross_street_surfaces(road: RoadSpec):
+    """The cross street's asphalt from the main street's kerb line outward, and its pavements (kerb stones in slot
+    1) from behind the main street's pavement, on each side it opens to."""
+    asphalt, pavements = [], []
+    mouth, ch = road.junction_band(), road.curb_height
+    reach = road.terrain_outer_x + GROUND_REACH
+    for s in road.junction_sides:
+        xa, xb = sorted((s * road.carriageway_half_width, s * reach))
+        asphalt.append(_quad_xy(xa, xb, mouth[0], mouth[1], 0.0))
+        pa, pb = sorted((s * road.sidewalk_outer_x, s * reach))
+        for bank in (-1, 1):
+            kerb = mouth[1] if bank > 0 else mouth[0]
+            for lo, hi, mat in ((kerb, kerb + bank * 0.15, 1), (kerb + bank * 0.15, kerb + bank * road.sidewalk_width, 0)):
+                ya, yb = sorted((lo, hi))
+                pavements.append(geom.box((pb - pa, yb - ya, ch), ((pa + pb) / 2, (ya + yb) / 2, ch / 2), mat,
+                                          skip=("-z",)))
+    return asphalt, pavements
 
 
 def build_road(road: RoadSpec, ctx: BuildContext) -> List[Part]:
