@@ -28,7 +28,7 @@ def test_the_variable_is_in_the_built_in_space_with_a_uniform_start():
 
 @pytest.mark.parametrize("index", range(4))
 def test_a_left_hand_street_mirrors_every_object_the_camera_and_the_sun(index):
-    right, left = _pair(index)
+    right, left = _pair(index, junction=index % 3)  # straight, T-junction, crossroads
     assert (right.road.driving_side, left.road.driving_side) == ("right", "left")
     assert len(left.objects) == len(right.objects) > 10
     for r, l in zip(right.objects, left.objects):
