@@ -258,3 +258,34 @@ def boxes(lo: np.ndarray, hi: np.ndarray, mat: int = 0) -> Geo:
     verts = np.where(_BOX_CORNERS[None], hi[:, None, :], lo[:, None, :]).reshape(-1, 3)
     faces = (_BOX_FACES[None] + 8 * np.arange(n)[:, None, None]).reshape(-1, 4)
     return verts, faces, np.full(len(faces), mat, dtype=np.int32)
+
+
+def subdivide_along_y(g: Geo, step: float, start: float) -> Geo:
+    """``g`` with each quad that runs along y past ``start`` cut there and into pieces at most ``step`` long
+    beyond it, so that a smooth map of y (a street's bend, scenegen.curve) can carry it piece by piece.
+
+    The quads must have their corners on two y values (the surfaces of a straight street do); other faces stay.
+    """
+    v, faces, mats = g
+    v = np.asarray(v, dtype=float).reshape(-1, 3)
+    out_v: List[np.ndarray] = [v]
+    out_f: List[List[int]] = []
+    out_m: List[int] = []
+    n = len(v)
+    for face, mat in zip(as_faces(faces).tolist(), np.asarray(mats).tolist()):
+        ys = v[face, 1]
+        lo, hi = float(ys.min()), float(ys.max())
+        if len(face) != 4 or hi <= start or hi - lo <= 0.0:
+            out_f.append(face)
+            out_m.append(mat)
+            continue
+        cuts = ([lo] if lo < start else []) + list(np.linspace(max(lo, start), hi, int(np.ceil((hi - max(lo, start)) / step)) + 1))
+        at_lo = ys == lo
+        for y0, y1 in zip(cuts, cuts[1:]):
+            piece = v[face].copy()
+            piece[:, 1] = np.where(at_lo, y0, y1)
+            out_v.append(piece)
+            out_f.append(list(range(n, n + 4)))
+            out_m.append(mat)
+            n += 4
+    return np.concatenate(out_v), as_faces(out_f), np.asarray(out_m, dtype=np.int32)

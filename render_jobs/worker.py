@@ -127,7 +127,8 @@ class FrameRenderer:
         seed, t = sequence.scene_seed(request.seed), request.seed.frame_index
         step = self._sequence is not None and self._sequence.seed == seed
         if not step:
-            base = frame_scene(self.space, seed, request.variables, **options)
+            base = frame_scene(self.space, seed, sequence.sequence_variables(self.space, seed, request.variables),
+                               **options)
             self._sequence = sequence.SequenceScene.start(base, seed, request.sequence_length, request.fps)
         return self._sequence.to_render(t), step, self._sequence.moves(t)
 

@@ -24,7 +24,7 @@ from assets.vegetation import sample_bush, sample_hedge, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, sample_two_wheeler,
                              sample_vehicle, vary_family)
 
-from . import junction
+from . import curve, junction
 from .driving_side import mirror_scene, side_of
 from .labels import INSTANCE_CLASS_IDS, label_id
 from .params import ParameterSpace
@@ -61,6 +61,12 @@ class _Placer:
     catalog: Optional[Catalog] = None
     cad_share: float = 0.0
     cad_rng: Optional[np.random.Generator] = None
+    #: the street's bend: past its start footprints take their own length along the bent street (scenegen.curve)
+    bend: Optional[curve.Bend] = None
+
+    def ahead(self, x: float, y: float, length: float) -> float:
+        """The y of the straight layout ``length`` metres along the street from (x, y), as the street is drawn."""
+        return y + length if self.bend is None else self.bend.ahead(x, y, length)
 
     def cad_model(self, label: str):
         """A catalog model to use instead of the procedural asset of ``label``, or None."""
@@ -71,7 +77,7 @@ class _Placer:
         return self.catalog.sample(self.cad_rng, label)
 
     def fits(self, x: float, y: float, w: float, l: float, yaw: float, margin: float) -> bool:
-        box = _footprint(x, y, w, l, yaw, margin)
+        box = _footprint(x, y, w, l, yaw, margin, self.bend)
         return not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
                        for b in self.footprints)
 
@@ -96,7 +102,7 @@ class _Placer:
         self.objects.append(obj)
         if solid:
             fw, fl = footprint or size[:2]
-            self.footprints.append(_footprint(xyz[0], xyz[1], fw, fl, yaw, 0.0))
+            self.footprints.append(_footprint(xyz[0], xyz[1], fw, fl, yaw, 0.0, self.bend))
         return obj
 
     def _next_instance(self, label: str) -> int:
@@ -117,9 +123,14 @@ class _Placer:
         return self.add(family, label, xyz, yaw, size, params, parts=parts)
 
 
-def _footprint(x: float, y: float, w: float, l: float, yaw: float, margin: float):
+def _footprint(x: float, y: float, w: float, l: float, yaw: float, margin: float, bend: curve.Bend | None = None):
+    """The box (x0, y0, x1, y1) a thing takes in the straight layout, ``margin`` around it; along a ``bend`` its
+    extent along the street is its own length on the bent street."""
     c, s = abs(math.cos(yaw)), abs(math.sin(yaw))
     hx = (c * w + s * l) / 2 + margin
+    if bend is not None:
+        half = (s * w + c * l) / 2
+        return (x - hx, bend.ahead(x, y, -half) - margin, x + hx, bend.ahead(x, y, half) + margin)
     hy = (s * w + c * l) / 2 + margin
     return (x - hx, y - hy, x + hx, y + hy)
 
@@ -140,8 +151,13 @@ def sample_scene(space: ParameterSpace, rng: np.random.Generator, catalog: Catal
 def frame_scene(space: ParameterSpace, seed: FrameSeed, variables: Mapping[str, float] | None = None,
                 catalog: Catalog | None = None, cad_share: float = 0.5) -> SceneSpec:
     """The scene of one frame: z drawn from ``space`` (or given), layout from the frame's streams."""
-    z = dict(variables) if variables is not None else space.sample(seed.entropy() + [stable_key("variables")])
+    z = dict(variables) if variables is not None else frame_variables(space, seed)
     return layout_scene(z, seed.entropy() + [stable_key("layout")], catalog, cad_share)
+
+
+def frame_variables(space: ParameterSpace, seed: FrameSeed) -> Dict[str, float]:
+    """The scene variables z of one frame, drawn from ``space``."""
+    return space.sample(seed.entropy() + [stable_key("variables")])
 
 
 def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalog | None = None,
@@ -155,7 +171,8 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
 
     road = _road(z, stream("road"))
     road = dataclasses.replace(road, **junction.junction_fields(z, road, stream("junction")))
-    placer = _Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"))
+    road = dataclasses.replace(road, **curve.bend_fields(z, road, stream("curve")))
+    placer = _Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"), bend=curve.Bend.of(road))
     wardrobe = int(z.get("pedestrian_variety", 0)) == 1
     _crossing(z, road, placer, stream("crossing"), stream("crossing_wardrobe") if wardrobe else None)
     fleet = int(z.get("vehicle_variety", 0)) == 1
@@ -176,6 +193,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     camera = _camera(z, road, stream("camera"))
     spec = SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
                      variables=dict(z))
+    spec = curve.bend_scene(spec)
     return mirror_scene(spec) if side_of(z) == "left" else spec
 
 
@@ -434,8 +452,9 @@ def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generat
     for side in (-1, 1):
         y = NEAR_Y - float(rng.uniform(0, 10))
         while y < FAR_Y + 60:
-            length = float(rng.uniform(8.0, 30.0))
-            across_junction = junction.opens(road, side) and y < corner[1] and y + length > corner[0]
+            length = _straight_piece(placer, float(rng.uniform(8.0, 30.0)), y)
+            end = placer.ahead(side * road.sidewalk_outer_x, y, length)
+            across_junction = junction.opens(road, side) and y < corner[1] and end > corner[0]
             if rng.random() < z["front_boundary_probability"] and not across_junction:
                 kind = ("hedge", "fence", "wall")[int(rng.integers(3))]
                 if kind == "hedge":
@@ -448,8 +467,16 @@ def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generat
                     p = sample_wall(rng, length)
                     size, label, family = (p.thickness, p.length, p.height), "wall", "wall"
                 x = side * (road.sidewalk_outer_x + size[0] / 2 + 0.05)
-                placer.add(family, label, (x, y + length / 2, CURB_HEIGHT), 0.0, size, p, solid=False)
-            y += length + float(rng.uniform(0.5, 6.0))
+                placer.add(family, label, (x, placer.ahead(x, y, length / 2), CURB_HEIGHT), 0.0, size, p, solid=False)
+            y = placer.ahead(side * road.sidewalk_outer_x, y, length + float(rng.uniform(0.5, 6.0)))
+
+
+def _straight_piece(placer: _Placer, length: float, y: float) -> float:
+    """``length``, or at most the longest straight front the street's bend allows where a piece starting at ``y``
+    reaches past the bend's start (scenegen.curve)."""
+    if placer.bend is None or y + length <= placer.bend.start:
+        return length
+    return min(length, placer.bend.longest_frontage())
 
 
 def _building_draw(z):
@@ -470,12 +497,13 @@ def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
             if room < junction.MIN_CORNER_FRONTAGE_M:
                 y = corner[1]
                 continue
-            b, width, height, setback = draw(z, rng, room)
+            b, width, height, setback = draw(z, rng, _straight_piece(placer, room, y))
+            front = side * (road.terrain_outer_x + setback)  # neighbours meet at their fronts on a bend
             x = side * (road.terrain_outer_x + setback + b.depth / 2)
             # Local +Y of a building runs along the street; its facade (local -X side) faces the road.
-            placer.add("building", "building", (x, y + width / 2, 0.0), 0.0 if side > 0 else math.pi,
+            placer.add("building", "building", (x, placer.ahead(front, y, width / 2), 0.0), 0.0 if side > 0 else math.pi,
                        (b.depth, width, height), b, solid=False)
-            y += width
+            y = placer.ahead(front, y, width)
 
 
 def _cross_buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:

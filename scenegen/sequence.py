@@ -1,7 +1,8 @@
 """Street sequences (``render --sequence-length N --fps F``): one scene per sequence, the ego camera driving
 along the street, and optical flow from each frame's depth and the known camera motion. Pure numpy.
 
-A sequence's scene is the one frame 0 of the sequence would get (its seed ``(run, sequence, 0)``); then
+A sequence's scene is the one frame 0 of the sequence would get (its seed ``(run, sequence, 0)``), on a
+straight street (``road_curve`` is set to 0: scenegen.curve bends are for still frames); then
 things move, each straight along its heading (an object's local +Y) at a constant speed drawn from the scene
 seed's ``motion`` stream: the ego camera and the traffic of its direction at one speed (so the camera keeps
 its distance to the car ahead), the oncoming traffic at another, ridden bicycles and motorcycles at a riding
@@ -30,8 +31,11 @@ import numpy as np
 
 from assets.humanoid import WALK_PHASES
 
+from . import curve
 from .camera_model import intrinsics_matrix, world_to_camera_cv
+from .grammar import frame_variables
 from .labels import label_id
+from .params import ParameterSpace
 from .seeding import FrameSeed
 from .spec import PART_INSTANCES, CameraSpec, ObjectSpec, SceneSpec
 from .surface import surface_motion
@@ -43,6 +47,16 @@ RIDE_SPEED_MPS = (2.5, 6.0)
 WALK_SPEED_MPS = (0.8, 1.7)
 #: classes of vehicles that drive when they stand on the carriageway (parked ones stand beside it)
 DRIVING_CLASSES = ("car", "truck", "bus", "train", "caravan", "trailer")
+
+
+def sequence_variables(space: ParameterSpace, seed: FrameSeed,
+                       variables: Mapping[str, float] | None = None) -> Dict[str, float]:
+    """The scene variables of the sequence of ``seed``: given, or drawn as for a still frame, with the street
+    straight (the motion model moves everything straight along its heading, which a bend would leave)."""
+    z = dict(variables) if variables is not None else frame_variables(space, scene_seed(seed))
+    if curve.VARIABLE in z:
+        z[curve.VARIABLE] = 0
+    return z
 
 
 def scene_seed(seed: FrameSeed) -> FrameSeed:

@@ -49,6 +49,11 @@ class RoadSpec:
     junction_y: float = 0.0
     junction_sides: Tuple[int, ...] = ()
     junction_half_width: float = 0.0
+    #: a bend ahead (scenegen.curve): where it starts along the centre line, its signed radius (positive bends
+    #: right in the right-hand layout; 0: a straight street) and how far it turns (degrees)
+    curve_start_y: float = 0.0
+    curve_radius: float = 0.0
+    curve_angle_deg: float = 0.0
 
     @property
     def carriageway_half_width(self) -> float:

@@ -30,6 +30,26 @@ def on_cross_street(road: RoadSpec, obj: ObjectSpec) -> bool:
     return side in road.junction_sides and abs(x) > road.carriageway_half_width and lo < y < hi
 
 
+def footprint(obj: ObjectSpec, shrink: float = 1e-3) -> np.ndarray:
+    """The 4 corners (x, y) of ``obj``'s footprint on the ground, its rectangle shrunk by ``shrink`` on each side."""
+    c, s = np.cos(obj.yaw), np.sin(obj.yaw)
+    hw, hl = obj.size[0] / 2 - shrink, obj.size[1] / 2 - shrink
+    local = np.array([[-hw, -hl], [hw, -hl], [hw, hl], [-hw, hl]])
+    return local @ np.array([[c, s], [-s, c]]) + np.asarray(obj.location[:2])
+
+
+def footprints_overlap(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two convex footprints (corners in order) overlap: no edge normal of either separates them."""
+    for poly in (a, b):
+        for k in range(len(poly)):
+            edge = poly[(k + 1) % len(poly)] - poly[k]
+            normal = np.array([-edge[1], edge[0]])
+            pa, pb = a @ normal, b @ normal
+            if pa.max() <= pb.min() or pb.max() <= pa.min():
+                return False
+    return True
+
+
 def mask_box(mask: np.ndarray) -> Box:
     """The pixel box of a boolean mask."""
     ys, xs = np.nonzero(mask)

@@ -200,7 +200,8 @@ def test_walking_pedestrian_fits_a_short_box_by_squashing_the_stride(ctx, scene_
 
 def test_road_surfaces_labels_and_heights(ctx):
     road = frame_scene(default_space(), FrameSeed(3, 0, 0)).road
-    road = dataclasses.replace(road, crosswalks=(30.0,), junction_sides=())  # junctions: tests/test_junctions.py
+    # a straight street without a junction (tests/test_junctions.py and test_curves.py have those)
+    road = dataclasses.replace(road, crosswalks=(30.0,), junction_sides=(), curve_radius=0.0)
     parts = build_road(road, ctx)
     by_label = {}
     for p in parts:

@@ -17,7 +17,8 @@ DRIVING = ("car", "truck", "bus")
 def _pair(index: int, **fixed):
     space = default_space()
     seed = FrameSeed(3, 0, index)
-    z = {**space.sample(seed.entropy()), "car_density": 6.0, "lane_count": 2, "one_way": 0, **fixed}
+    z = {**space.sample(seed.entropy()), "car_density": 6.0, "lane_count": 2, "one_way": 0, "road_curve": 0,
+         **fixed}
     return (frame_scene(space, seed, {**z, VARIABLE: 0}), frame_scene(space, seed, {**z, VARIABLE: 1}))
 
 

@@ -21,6 +21,11 @@ BUSY = {"car_density": 8.0, "parked_car_density": 18.0, "pedestrian_density": 60
 ROAD_USERS = tuple(VEHICLE_FAMILIES) + ("bicycle", "motorcycle")
 
 
+def _straight(seed: int, **variables):
+    """A street with ``variables`` that runs straight on past its junction (curves: tests/test_curves.py)."""
+    return street(seed, road_curve=0, **variables)
+
+
 def _layout_side(road, x: float) -> int:
     """The side of ``x`` in the right-hand layout (where the RoadSpec's junction sides are counted)."""
     return int(np.sign(x)) * (-1 if road.driving_side == "left" else 1)
@@ -38,10 +43,10 @@ def _overlap(a, b) -> bool:
 def test_the_variable_draws_no_cross_street_a_t_junction_or_a_crossroads():
     var = default_space()[junction.VARIABLE]
     assert var.distribution.values == (0, 1, 2) and np.allclose(var.distribution.weights, 1 / 3)
-    sides = {j: {street(seed, junction=j).road.junction_sides for seed in range(12)} for j in (0, 1, 2)}
+    sides = {j: {_straight(seed, junction=j).road.junction_sides for seed in range(12)} for j in (0, 1, 2)}
     assert sides == {0: {()}, 1: {(-1,), (1,)}, 2: {(-1, 1)}}
     for seed in range(6):
-        road = street(seed, junction=2, **BUSY).road
+        road = _straight(seed, junction=2, **BUSY).road
         assert junction.JUNCTION_Y_M[0] <= road.junction_y
         assert road.junction_half_width == pytest.approx(road.lane_width, abs=1e-4)  # one lane each way
         lo, hi = road.junction_band(pavements=True)
@@ -51,7 +56,7 @@ def test_the_variable_draws_no_cross_street_a_t_junction_or_a_crossroads():
 
 def test_no_junction_draws_the_street_of_a_file_without_the_variable():
     for seed in range(4):
-        before, none = street(seed, junction=None), street(seed, junction=0)
+        before, none = _straight(seed, junction=None), _straight(seed, junction=0)
         assert (before.road, before.objects) == (none.road, none.objects)
 
 
@@ -59,7 +64,7 @@ def test_no_junction_draws_the_street_of_a_file_without_the_variable():
 @pytest.mark.parametrize("left", (0, 1))
 def test_junction_layouts_overlap_nothing_and_keep_the_carriageways_to_road_users(kind, left):
     for seed in range(4):
-        s = street(seed, junction=kind, left_hand_traffic=left, **BUSY)
+        s = _straight(seed, junction=kind, left_hand_traffic=left, **BUSY)
         road = s.road
         buildings = [o for o in s.objects if o.family == "building"]
         assert any(abs(math.sin(o.yaw)) > 0.99 for o in buildings)  # rows along the cross street
@@ -89,7 +94,7 @@ def test_junction_layouts_overlap_nothing_and_keep_the_carriageways_to_road_user
 def test_cross_street_traffic_keeps_to_its_side_and_waits_at_the_stop_line(left):
     waiting = 0
     for seed in range(6):
-        s = street(seed, junction=junction.CROSSROADS, left_hand_traffic=left, car_density=6.0)
+        s = _straight(seed, junction=junction.CROSSROADS, left_hand_traffic=left, car_density=6.0)
         road = s.road
         cross = [o for o in s.objects if on_cross_street(road, o)]
         assert cross and all(o.family in VEHICLE_FAMILIES for o in cross)
@@ -110,7 +115,7 @@ def test_cross_street_traffic_keeps_to_its_side_and_waits_at_the_stop_line(left)
 
 def test_cross_street_buildings_face_it_and_turn_the_corner():
     for seed in range(6):
-        s = street(seed, junction=junction.CROSSROADS, building_gap_probability=0.0, left_hand_traffic=0)
+        s = _straight(seed, junction=junction.CROSSROADS, building_gap_probability=0.0, left_hand_traffic=0)
         road = s.road
         lo, hi = road.junction_band(pavements=True)
         along_cross = [o for o in s.objects if o.family == "building" and abs(math.sin(o.yaw)) > 0.99]
@@ -137,7 +142,7 @@ def test_cross_street_buildings_face_it_and_turn_the_corner():
 def test_road_surfaces_cover_the_junction_once_and_mark_its_stop_lines():
     from assets.blender.road import marking_rects, road_geometry
 
-    road = street(1, junction=junction.CROSSROADS, parking_lane_width_m=2.2, left_hand_traffic=0).road
+    road = _straight(1, junction=junction.CROSSROADS, parking_lane_width_m=2.2, left_hand_traffic=0).road
     geo = road_geometry(road)
     tops = {}
     for name in ("road", "sidewalk", "terrain"):
@@ -174,7 +179,7 @@ def junction_frame():
     from scenegen.blender.render import Renderer
     from scenegen.render_settings import RenderSettings
 
-    base = street(4, junction=junction.CROSSROADS, left_hand_traffic=0, camera_exposure_ev=0.0)
+    base = _straight(4, junction=junction.CROSSROADS, left_hand_traffic=0, camera_exposure_ev=0.0)
     road = base.road
     building = min((o for o in base.objects if o.family == "building" and abs(math.sin(o.yaw)) > 0.99
                     and o.location[0] > 0 and o.location[1] > road.junction_y), key=lambda o: o.location[0])

@@ -32,7 +32,7 @@ def test_the_terrace_sampler_is_deterministic_and_sizes_houses_and_storeys():
 def _street(typology: int, seed: int = 2):
     space = default_space()
     z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "building_typology": typology, "left_hand_traffic": 0,
-         "junction": 0}  # the rows along the main street (tests/test_junctions.py has the corners)
+         "junction": 0, "road_curve": 0}  # straight rows (tests/test_junctions.py and test_curves.py have the rest)
     return frame_scene(space, FrameSeed(0, 0, seed), z)
 
 

@@ -35,7 +35,7 @@ def fence_geo(style: str, width: float, length: float, height: float, spacing: f
     pieces.append(geom.boxes(lo, hi))
     if style == "picket":
         gap = 0.12
-        py = np.arange(-length / 2 + gap / 2, length / 2 - 0.04, gap)
+        py = np.arange(-length / 2 + gap / 2, length / 2 - 0.07, gap)  # every picket (0.07 wide) inside the length
         lo = np.column_stack([np.full(len(py), -0.012), py, np.zeros(len(py))])
         hi = np.column_stack([np.full(len(py), 0.012), py + 0.07, np.full(len(py), height * 0.95)])
         pieces.append(geom.boxes(lo, hi))

@@ -1,7 +1,8 @@
 """Road builder: asphalt with lane markings and crosswalks (road), raised sidewalks with
 curbs (sidewalk), terrain strips and a ground plane reaching ~1 km past the buildings
-(terrain); at a junction the cross street's asphalt, pavements and markings (scenegen.junction).  Appearance (asphalt colour and wear, marking visibility, paving and grass
-colours) comes from the RoadSpec; wear drives noise and voronoi textures."""
+(terrain); at a junction the cross street's asphalt, pavements and markings (scenegen.junction); on a curved
+street every surface but the ground follows the bend (scenegen.curve).  Appearance (asphalt colour and wear,
+marking visibility, paving and grass colours) comes from the RoadSpec; wear drives noise and voronoi textures."""
 from __future__ import annotations
 
 from typing import List, Sequence
@@ -10,6 +11,7 @@ import bpy
 import numpy as np
 
 from scenegen import junction
+from scenegen.curve import Bend
 from scenegen.spec import RoadSpec
 
 from assets import geometry as geom
@@ -18,6 +20,10 @@ from .base import BuildContext, Part, principled
 from .geom import to_mesh
 
 GROUND_REACH = 1000.0
+#: on a curved street the ground beyond the street lies this far below the road, under the bent street (m)
+BENT_GROUND_DROP = 0.03
+#: the longest piece of a surface along the street that a bend carries as a straight piece (m)
+BEND_STEP = 1.0
 _MARK_Z = 0.004
 _LINE_W = 0.12
 
@@ -227,8 +233,10 @@ def road_geometry(road: RoadSpec) -> dict:
     sw_out, t_out = road.sidewalk_outer_x, road.terrain_outer_x
     y0, y1, ch = road.y_start, road.y_end, road.curb_height
     mouth, corner = road.junction_band(), road.junction_band(pavements=True)
+    bend = Bend.of(road)
+    ground = ch if bend is None else -BENT_GROUND_DROP  # the flat ground would cover a street bent across it
     asphalt = [_quad_xy(-half, half, y0, y1, 0.0)]
-    sidewalks, terrain = [], []
+    sidewalks, terrain, flat = [], [], set()  # flat: the terrain pieces that are the ground beyond the street
     for s in (-1, 1):
         for ya, yb in _side_stretches(road, s, y0, y1, mouth):
             length = yb - ya
@@ -246,12 +254,26 @@ def road_geometry(road: RoadSpec) -> dict:
                                         skip=("-z",)))
         ga, gb = sorted((s * t_out, s * (t_out + GROUND_REACH)))
         for ya, yb in _side_stretches(road, s, y0 - GROUND_REACH, y1 + GROUND_REACH, corner):
-            terrain.append(_quad_xy(ga, gb, ya, yb, ch, 1))
-    terrain.append(_quad_xy(-t_out, t_out, y1, y1 + GROUND_REACH, 0.0, 1))
+            flat.add(len(terrain))
+            terrain.append(_quad_xy(ga, gb, ya, yb, ground, 1))
+    flat.update((len(terrain), len(terrain) + 1))
+    # ahead of the street's end; on a curved street from the bend on, where the street no longer runs
+    terrain.append(_quad_xy(-t_out, t_out, y1, y1 + GROUND_REACH, 0.0, 1) if bend is None
+                   else _quad_xy(-t_out, t_out, bend.start, y1 + GROUND_REACH, ground, 1))
     terrain.append(_quad_xy(-t_out, t_out, y0 - GROUND_REACH, y0, 0.0, 1))
     cross_asphalt, cross_pavements = _cross_street_surfaces(road)
-    return {"road": geom.merge(asphalt + cross_asphalt), "markings": _rects_xy(marking_rects(road), _MARK_Z),
-            "sidewalk": geom.merge(sidewalks + cross_pavements), "terrain": geom.merge(terrain)}
+    street = {"road": asphalt + cross_asphalt, "markings": [_rects_xy(marking_rects(road), _MARK_Z)],
+              "sidewalk": sidewalks + cross_pavements, "terrain": terrain}
+    if bend is not None:  # the street's surfaces follow the bend; the flat ground beyond them stays
+        street = {name: [g if name == "terrain" and k in flat else _bent(g, bend) for k, g in enumerate(pieces)]
+                  for name, pieces in street.items()}
+    return {name: geom.merge(pieces) for name, pieces in street.items()}
+
+
+def _bent(g: geom.Geo, bend: Bend) -> geom.Geo:
+    """``g`` cut into pieces at most BEND_STEP long along the street past the bend's start, carried onto it."""
+    v, faces, mats = geom.subdivide_along_y(g, BEND_STEP, bend.start)
+    return bend.points(v), faces, mats
 
 
 def _cross_street_surfaces(road: RoadSpec):
