@@ -1,6 +1,7 @@
 """Building family: sampler of facade and massing parameters (numpy only; builder in assets/blender/building.py)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,8 +35,9 @@ class BuildingParams(AssetParams):
     weathering: float = 0.25  # facade dirt: 0 clean .. 1 grimy (texture noise amplitude)
     #: Facade level of detail, "full" or "low"; None (never written by the sampler): chosen by distance.
     detail: str | None = None
-    #: "block" (one facade grid: flats, offices, shops) or "terrace" (a row of houses, each with its door,
-    #: windows and chimney stack on the party wall, as in British streets)
+    #: "block" (one facade grid: flats, offices, shops), "terrace" (a row of houses, each with its door,
+    #: windows and chimney stack on the party wall, as in British streets) or "house" (a detached house or a
+    #: pair of semi-detached ones, built like a short terrace)
     typology: str = "block"
     house_width: float = 0.0  # terrace: the frontage of one house
     bay_windows: bool = False  # terrace: a ground-floor bay window beside each door
@@ -131,3 +133,23 @@ def sample_terrace(rng: np.random.Generator, width: float, storeys: int, brightn
         typology="terrace", house_width=round(width / houses, 4), bay_windows=bool(rng.random() < 0.5),
         chimneys=chimneys,
     )
+
+
+#: a detached or semi-detached house's frontage (m); its front garden's depth (m); the gap beside its plot (m)
+HOUSE_WIDTH = (7.0, 10.0)
+GARDEN_DEPTH = (3.0, 8.0)
+SIDE_GAP = (1.5, 5.0)
+#: the share of semi-detached pairs among houses, and of bungalows (one storey)
+SEMI_SHARE, BUNGALOW_SHARE = 0.5, 0.15
+
+
+def sample_house(rng: np.random.Generator, room: float, brightness: float, saturation: float, window_density: float,
+                 weathering: float) -> BuildingParams:
+    """A detached house or a pair of semi-detached houses at most ``room`` wide: one or two storeys under a
+    pitched roof, a door and two windows a floor per house (the pair's doors side by side, mirrored)."""
+    houses = 2 if rng.random() < SEMI_SHARE else 1
+    storeys = 1 if rng.random() < BUNGALOW_SHARE else 2
+    width = min(houses * float(rng.uniform(*HOUSE_WIDTH)), room)
+    houses = min(houses, max(1, int(width // HOUSE_WIDTH[0])))
+    p = sample_terrace(rng, width, storeys, brightness, saturation, window_density, weathering)
+    return dataclasses.replace(p, typology="house", house_width=round(width / houses, 4), window_columns=2 * houses)

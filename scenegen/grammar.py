@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
-from assets.buildings import sample_building, sample_terrace
+from assets.buildings import GARDEN_DEPTH, SIDE_GAP, sample_building, sample_house, sample_terrace
 from assets.catalog import FAMILY as CAD_FAMILY, Catalog
 from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
@@ -421,6 +421,8 @@ def _bushes(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> Non
                              (b.width, b.length, b.height), b, 0.1)
 
 
+#: the share of front gardens with a hedge, fence or wall at the street, and the gate left open in it (m)
+GARDEN_FRONT_SHARE, GATE_M = 0.85, 1.2
 BOLLARD_PITCH_M = 1.4  # between the bollards of a row
 WALKWAY_M = 1.2  # pavement left free beside furniture at the back of the pavement
 
@@ -456,19 +458,23 @@ def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generat
             end = placer.ahead(side * road.sidewalk_outer_x, y, length)
             across_junction = junction.opens(road, side) and y < corner[1] and end > corner[0]
             if rng.random() < z["front_boundary_probability"] and not across_junction:
-                kind = ("hedge", "fence", "wall")[int(rng.integers(3))]
-                if kind == "hedge":
-                    p = sample_hedge(rng, length)
-                    size, label, family = (p.width, p.length, p.height), "vegetation", p.shape
-                elif kind == "fence":
-                    p = sample_fence(rng, length)
-                    size, label, family = (0.1, p.length, p.height), "fence", "fence"
-                else:
-                    p = sample_wall(rng, length)
-                    size, label, family = (p.thickness, p.length, p.height), "wall", "wall"
+                family, label, size, p = _boundary(rng, length)
                 x = side * (road.sidewalk_outer_x + size[0] / 2 + 0.05)
                 placer.add(family, label, (x, placer.ahead(x, y, length / 2), CURB_HEIGHT), 0.0, size, p, solid=False)
             y = placer.ahead(side * road.sidewalk_outer_x, y, length + float(rng.uniform(0.5, 6.0)))
+
+
+def _boundary(rng: np.random.Generator, length: float) -> Tuple[str, str, Tuple[float, float, float], AssetParams]:
+    """A hedge, fence or low wall ``length`` metres long: its family, label, size and params."""
+    kind = ("hedge", "fence", "wall")[int(rng.integers(3))]
+    if kind == "hedge":
+        p = sample_hedge(rng, length)
+        return p.shape, "vegetation", (p.width, p.length, p.height), p
+    if kind == "fence":
+        p = sample_fence(rng, length)
+        return "fence", "fence", (0.1, p.length, p.height), p
+    p = sample_wall(rng, length)
+    return "wall", "wall", (p.thickness, p.length, p.height), p
 
 
 def _straight_piece(placer: _Placer, length: float, y: float) -> float:
@@ -479,9 +485,20 @@ def _straight_piece(placer: _Placer, length: float, y: float) -> float:
     return min(length, placer.bend.longest_frontage())
 
 
+class _Lot(NamedTuple):
+    """A building of a row: its params, frontage along the street, height, setback from the street's building
+    line and the gap left beside it."""
+
+    params: AssetParams
+    width: float
+    height: float
+    setback: float
+    gap: float = 0.0
+
+
 def _building_draw(z):
-    """The sampler of the scene's building typology: blocks, or terraced houses."""
-    return _terrace if int(z.get("building_typology", 0)) == 1 else _block
+    """The sampler of the scene's building typology: blocks, terraced houses, or houses behind gardens."""
+    return {1: _terrace, 2: _house}.get(int(z.get("building_typology", 0)), _block)
 
 
 def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -497,13 +514,15 @@ def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
             if room < junction.MIN_CORNER_FRONTAGE_M:
                 y = corner[1]
                 continue
-            b, width, height, setback = draw(z, rng, _straight_piece(placer, room, y))
-            front = side * (road.terrain_outer_x + setback)  # neighbours meet at their fronts on a bend
-            x = side * (road.terrain_outer_x + setback + b.depth / 2)
+            lot = draw(z, rng, _straight_piece(placer, room, y))
+            front = side * (road.terrain_outer_x + lot.setback)  # neighbours meet at their fronts on a bend
+            x = side * (road.terrain_outer_x + lot.setback + lot.params.depth / 2)
             # Local +Y of a building runs along the street; its facade (local -X side) faces the road.
-            placer.add("building", "building", (x, placer.ahead(front, y, width / 2), 0.0), 0.0 if side > 0 else math.pi,
-                       (b.depth, width, height), b, solid=False)
-            y = placer.ahead(front, y, width)
+            placer.add("building", "building", (x, placer.ahead(front, y, lot.width / 2), 0.0),
+                       0.0 if side > 0 else math.pi, (lot.params.depth, lot.width, lot.height), lot.params, solid=False)
+            if lot.params.typology == "house":
+                _garden_front(road, placer, rng, side, y, lot.width + lot.gap)
+            y = placer.ahead(front, y, lot.width + lot.gap)
 
 
 def _cross_buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
@@ -517,12 +536,12 @@ def _cross_buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generato
         while x < end:
             if rng.random() < z["building_gap_probability"]:
                 x += float(rng.uniform(3.0, 12.0))
-            b, width, height, setback = draw(z, rng, math.inf)
-            y = facade_y + bank * (setback + b.depth / 2)
+            lot = draw(z, rng, math.inf)
+            y = facade_y + bank * (lot.setback + lot.params.depth / 2)
             # The facade (local -X) faces the cross street: local +X points away from it, along bank * world +Y.
-            placer.add("building", "building", (side * (x + width / 2), y, 0.0), bank * math.pi / 2,
-                       (b.depth, width, height), b, solid=False)
-            x += width
+            placer.add("building", "building", (side * (x + lot.width / 2), y, 0.0), bank * math.pi / 2,
+                       (lot.params.depth, lot.width, lot.height), lot.params, solid=False)
+            x += lot.width + lot.gap
 
 
 def _corner_reach(road: RoadSpec, main: Sequence[ObjectSpec], side: int, facade_y: float, bank: int) -> float:
@@ -534,24 +553,42 @@ def _corner_reach(road: RoadSpec, main: Sequence[ObjectSpec], side: int, facade_
     return max([road.terrain_outer_x, *reach])
 
 
-def _block(z, rng: np.random.Generator, room: float) -> Tuple[AssetParams, float, float, float]:
-    """A block of flats, offices or shops at most ``room`` wide: its params, frontage, height and setback from the
-    back of the pavement."""
+def _block(z, rng: np.random.Generator, room: float) -> _Lot:
+    """A block of flats, offices or shops at most ``room`` wide."""
     width = min(float(np.clip(z["building_frontage_m"] * rng.uniform(0.6, 1.4), 6.0, 60.0)), room)
     height = float(np.clip(z["building_height_m"] * rng.lognormal(0, 0.25), 4.0, 80.0))
     b = sample_building(rng, width, height, z["facade_brightness"], z["facade_saturation"],
                         z["window_density"], weathering=z["facade_weathering"])
-    return b, width, height, float(rng.uniform(0.0, 0.8))
+    return _Lot(b, width, height, float(rng.uniform(0.0, 0.8)))
 
 
-def _terrace(z, rng: np.random.Generator, room: float) -> Tuple[AssetParams, float, float, float]:
+def _terrace(z, rng: np.random.Generator, room: float) -> _Lot:
     """A row of terraced houses at most ``room`` long, two storeys or three (the share of three-storey rows grows
-    with ``building_height_m``: none at 8 m, all from 18 m): its params, frontage, height and setback."""
+    with ``building_height_m``: none at 8 m, all from 18 m)."""
     three = float(np.clip((float(z["building_height_m"]) - 8.0) / 10.0, 0.0, 1.0))
     width = min(float(np.clip(z["building_frontage_m"] * rng.uniform(1.0, 3.0), 10.0, 80.0)), room)
     b = sample_terrace(rng, width, 3 if rng.random() < three else 2, z["facade_brightness"],
                        z["facade_saturation"], z["window_density"], z["facade_weathering"])
-    return b, width, b.height, float(rng.uniform(0.0, 0.3))
+    return _Lot(b, width, b.height, float(rng.uniform(0.0, 0.3)))
+
+
+def _house(z, rng: np.random.Generator, room: float) -> _Lot:
+    """A detached house or a pair of semis at most ``room`` wide, behind a front garden, a gap beside its plot."""
+    b = sample_house(rng, room, z["facade_brightness"], z["facade_saturation"], z["window_density"],
+                     z["facade_weathering"])
+    return _Lot(b, b.width, b.height, float(rng.uniform(*GARDEN_DEPTH)), float(rng.uniform(*SIDE_GAP)))
+
+
+def _garden_front(road: RoadSpec, placer: _Placer, rng: np.random.Generator, side: int, y: float,
+                  plot: float) -> None:
+    """Most front gardens end at the street's building line in a hedge, fence or low wall, a gate's width short
+    of the plot."""
+    if rng.random() >= GARDEN_FRONT_SHARE:
+        return
+    length = _straight_piece(placer, plot - GATE_M, y)
+    family, label, size, p = _boundary(rng, length)
+    x = side * (road.terrain_outer_x + size[0] / 2 + 0.05)
+    placer.add(family, label, (x, placer.ahead(x, y, length / 2), 0.0), 0.0, size, p, solid=False)
 
 
 def _atmosphere(z, rng: np.random.Generator) -> Tuple[SunSpec, SkySpec, FogSpec]:

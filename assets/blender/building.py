@@ -130,7 +130,7 @@ def building_geo(p: BuildingParams, size: Tuple[float, float, float], detail: st
 
     ``detail="low"``: windows are flat panes on a plain wall (no reveals, sills or bands).
     """
-    if p.typology == "terrace":
+    if p.typology in ("terrace", "house"):
         return terrace_geo(p, size, detail)
     depth, width, height = (float(s) for s in size)
     fx = -depth / 2 + _SETBACK
