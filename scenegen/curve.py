@@ -28,7 +28,7 @@ VARIABLE = "road_curve"
 RADIUS_M = {1: (150.0, 400.0), 2: (60.0, 150.0)}
 #: where the bend starts on a street without a junction (m ahead of the camera), and how far beyond a junction's
 #: cross street (its pavements and the deepest building along it) it starts when there is one
-START_Y_M = (10.0, 45.0)
+START_Y_M = (5.0, 35.0)
 AFTER_JUNCTION_M = 26.0
 #: how far the street turns before it goes on straight (degrees)
 ANGLE_DEG = (25.0, 90.0)

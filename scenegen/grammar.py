@@ -17,6 +17,7 @@ from assets.buildings import GARDEN_DEPTH, SIDE_GAP, sample_building, sample_hou
 from assets.catalog import FAMILY as CAD_FAMILY, Catalog
 from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
+from assets.markings import sample_marking_style
 from assets.params import AssetParams
 from assets.pedestrians import sample_pedestrian
 from assets.street_furniture import sample_kind, sample_street_furniture
@@ -170,6 +171,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
         return named_stream(list(entropy), name)
 
     road = _road(z, stream("road"))
+    road = dataclasses.replace(road, **sample_marking_style(stream("markings"), z))
     road = dataclasses.replace(road, **junction.junction_fields(z, road, stream("junction")))
     road = dataclasses.replace(road, **curve.bend_fields(z, road, stream("curve")))
     placer = _Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"), bend=curve.Bend.of(road))

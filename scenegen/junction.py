@@ -20,7 +20,7 @@ VARIABLE = "junction"
 #: the scene variable's values
 NONE, T_JUNCTION, CROSSROADS = 0, 1, 2
 #: where the cross street's centre line may cross the main street (metres ahead of the camera)
-JUNCTION_Y_M = (20.0, 70.0)
+JUNCTION_Y_M = (12.0, 50.0)
 #: the least distance between a zebra crossing's stripes and the cross street's pavements (m)
 CROSSING_CLEARANCE_M = 3.0
 #: from the main street's kerb line to the cross street's stop line (m), and the line's depth

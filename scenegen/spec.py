@@ -54,6 +54,14 @@ class RoadSpec:
     curve_start_y: float = 0.0
     curve_radius: float = 0.0
     curve_angle_deg: float = 0.0
+    #: the marking style (assets.markings): a two-way street's centre line ("double", "dashed" or "solid";
+    #: "white" or "yellow"), solid edge lines, yellow no-waiting lines along kerbs without a parking strip
+    #: ("none", "double_yellow", "single_yellow") and parking bays marked in the strip
+    centre_line: str = "double"
+    centre_colour: str = "white"
+    edge_lines: bool = False
+    kerb_lines: str = "none"
+    parking_bays: bool = False
 
     @property
     def carriageway_half_width(self) -> float:

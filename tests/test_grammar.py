@@ -176,10 +176,10 @@ def test_cars_park_half_on_the_pavement_where_the_strip_is_too_narrow():
 
 
 def test_one_way_streets_send_every_lane_away_from_the_camera():
-    from assets.blender.road import marking_rects
+    from assets.markings import marking_rects
 
     for seed in range(4):
-        z = {"lane_count": 2, "car_density": 8.0}
+        z = {"lane_count": 2, "car_density": 8.0, "road_markings": 0}  # the old markings (styles: test_markings.py)
         two, one = _street({**z, "one_way": 0}, seed), _street({**z, "one_way": 1}, seed)
         assert two.road.two_way and not one.road.two_way
         half = one.road.lane_count * one.road.lane_width / 2

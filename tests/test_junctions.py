@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scene_checks import box_iou, mask_box, on_cross_street, projected_box, street
 
+from assets.buildings import GARDEN_DEPTH
 from assets.vehicles import VEHICLE_FAMILIES
 from scenegen import junction
 from scenegen.labels import label_id
@@ -128,7 +129,8 @@ def test_cross_street_buildings_face_it_and_turn_the_corner():
                     facing = np.array([-math.cos(o.yaw), -math.sin(o.yaw)])  # the facade's outward normal (local -X)
                     assert facing[1] * bank < -0.99  # toward the cross street
                     front = abs(o.location[1] - facade_y) - o.size[0] / 2
-                    assert -1e-3 <= front <= 0.8 + 1e-3  # at the back of its pavement
+                    garden = GARDEN_DEPTH[1] if o.params["typology"] == "house" else 0.8
+                    assert -1e-3 <= front <= garden + 1e-3  # at the back of its pavement (or of a front garden)
                 first = _plan_box(row[0])
                 main = [_plan_box(o) for o in s.objects if o.family == "building" and abs(math.sin(o.yaw)) < 0.01
                         and np.sign(o.location[0]) == side]
@@ -140,7 +142,8 @@ def test_cross_street_buildings_face_it_and_turn_the_corner():
 
 
 def test_road_surfaces_cover_the_junction_once_and_mark_its_stop_lines():
-    from assets.blender.road import marking_rects, road_geometry
+    from assets.blender.road import road_geometry
+    from assets.markings import marking_rects
 
     road = _straight(1, junction=junction.CROSSROADS, parking_lane_width_m=2.2, left_hand_traffic=0).road
     geo = road_geometry(road)

@@ -10,11 +10,11 @@ from typing import List, Sequence
 import bpy
 import numpy as np
 
-from scenegen import junction
 from scenegen.curve import Bend
 from scenegen.spec import RoadSpec
 
 from assets import geometry as geom
+from assets.markings import WHITE, YELLOW, markings, side_stretches
 
 from .base import BuildContext, Part, principled
 from .geom import to_mesh
@@ -25,7 +25,8 @@ BENT_GROUND_DROP = 0.03
 #: the longest piece of a surface along the street that a bend carries as a straight piece (m)
 BEND_STEP = 1.0
 _MARK_Z = 0.004
-_LINE_W = 0.12
+#: linear colours of fresh white and yellow paint (assets.markings' paint slots)
+PAINT = {WHITE: (0.75, 0.75, 0.72), YELLOW: (0.72, 0.45, 0.03)}
 
 
 def _quad_xy(x0: float, x1: float, y0: float, y1: float, z: float, mat: int = 0) -> geom.Geo:
@@ -33,75 +34,14 @@ def _quad_xy(x0: float, x1: float, y0: float, y1: float, z: float, mat: int = 0)
 
 
 def _rects_xy(rects: np.ndarray, z: float) -> geom.Geo:
-    """Many horizontal quads from rows (x0, x1, y0, y1)."""
+    """Many horizontal quads from rows (x0, x1, y0, y1, material slot)."""
     if len(rects) == 0:
         return geom.empty()
-    x0, x1, y0, y1 = np.asarray(rects, dtype=float).T
+    x0, x1, y0, y1, slots = np.asarray(rects, dtype=float).T
     v = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x1, y1], 1), np.stack([x0, y1], 1)], 1)
     v = np.concatenate([v, np.full(v.shape[:2] + (1,), z)], axis=2).reshape(-1, 3)
     faces = np.arange(len(x0))[:, None] * 4 + np.arange(4)[None]
-    return v, faces, np.zeros(len(faces), dtype=np.int32)
-
-
-def _dashes(x: float, y0: float, y1: float, dash: float, gap: float, phase: float = 0.0) -> np.ndarray:
-    starts = np.arange(y0 + phase, y1, dash + gap)
-    ends = np.minimum(starts + dash, y1)
-    return np.column_stack([np.full(len(starts), x - _LINE_W / 2), np.full(len(starts), x + _LINE_W / 2), starts, ends])
-
-
-def _side_stretches(road: RoadSpec, side: int, y0: float, y1: float, hole) -> List[tuple]:
-    """The stretches of [y0, y1] a surface of the main street runs along on ``side``: cut at ``hole`` where the
-    cross street opens to that side."""
-    return junction.cut((y0, y1), hole) if junction.opens(road, side) else [(y0, y1)]
-
-
-def _cross_street_markings(road: RoadSpec) -> List[np.ndarray]:
-    """The cross street's dashed centre line and, across each lane toward the main street, a stop line."""
-    out = []
-    reach = road.terrain_outer_x + GROUND_REACH
-    for side in road.junction_sides:
-        start = road.carriageway_half_width + junction.STOP_LINE_GAP_M + junction.STOP_LINE_DEPTH_M + 1.0
-        along = _dashes(road.junction_y, start, reach, 3.0, 6.0)  # rows (y0, y1, distance from the axis: from, to)
-        x = side * along[:, 2:4]
-        out += [np.column_stack([x.min(axis=1), x.max(axis=1), along[:, 0], along[:, 1]]),
-                np.array([junction.stop_line(road, side)])]
-    return out
-
-
-def marking_rects(road: RoadSpec) -> np.ndarray:
-    """Rows (x0, x1, y0, y1) of every painted marking on the carriageway."""
-    lanes_half = road.lane_count * road.lane_width / 2
-    y0, y1 = road.y_start, road.y_end
-    rects: List[np.ndarray] = []
-    for k in range(1, road.lane_count):
-        x = -lanes_half + k * road.lane_width
-        if road.two_way and abs(x) < 1e-6:
-            rects.append(np.array([[x - 0.17, x - 0.05, y0, y1], [x + 0.05, x + 0.17, y0, y1]]))
-        else:
-            rects.append(_dashes(x, y0, y1, 3.0, 6.0))
-    if road.parking_width > 0.5:
-        for s in (-1, 1):
-            for a, b in _side_stretches(road, s, y0, y1, road.junction_band()):
-                rects.append(_dashes(s * (lanes_half + _LINE_W / 2), a, b, 2.0, 2.0))
-    rects += _cross_street_markings(road)
-    half = road.carriageway_half_width
-    for yc in road.crosswalks:
-        d = road.crosswalk_depth
-        # Lines are cut where the crossing is; stripes run along +Y, 0.5 m wide, 0.5 m apart.
-        out = []
-        for r in np.concatenate(rects) if rects else np.zeros((0, 4)):
-            if r[3] <= yc - d / 2 - 0.3 or r[2] >= yc + d / 2 + 0.3:
-                out.append(r)
-            else:
-                if r[2] < yc - d / 2 - 0.3:
-                    out.append([r[0], r[1], r[2], yc - d / 2 - 0.3])
-                if r[3] > yc + d / 2 + 0.3:
-                    out.append([r[0], r[1], yc + d / 2 + 0.3, r[3]])
-        xs = np.arange(-half + 0.4, half - 0.4, 1.0)
-        stripes = np.column_stack([xs, xs + 0.5, np.full(len(xs), yc - d / 2), np.full(len(xs), yc + d / 2)])
-        stop = [[0.0 if road.two_way else -lanes_half, lanes_half, yc - d / 2 - 1.5, yc - d / 2 - 1.1]]
-        rects = [np.asarray(out).reshape(-1, 4), stripes, np.asarray(stop)]
-    return np.concatenate(rects) if rects else np.zeros((0, 4))
+    return v, faces, slots.astype(np.int32)
 
 
 def _asphalt_material(road: RoadSpec) -> "bpy.types.Material":
@@ -138,10 +78,10 @@ def _asphalt_material(road: RoadSpec) -> "bpy.types.Material":
     return mat
 
 
-def _paint_material(road: RoadSpec) -> "bpy.types.Material":
+def _paint_material(road: RoadSpec, slot: int = WHITE) -> "bpy.types.Material":
     """Road paint faded towards the asphalt colour by marking visibility and worn in patches."""
     vis = float(np.clip(road.marking_visibility, 0, 1))
-    col = np.asarray(road.asphalt_color) + vis * (np.array([0.75, 0.75, 0.72]) - np.asarray(road.asphalt_color))
+    col = np.asarray(road.asphalt_color) + vis * (np.array(PAINT[slot]) - np.asarray(road.asphalt_color))
     mat = principled("road_paint", col, roughness=0.6)
     nt = mat.node_tree
     coord = nt.nodes.new("ShaderNodeTexCoord")
@@ -238,7 +178,7 @@ def road_geometry(road: RoadSpec) -> dict:
     asphalt = [_quad_xy(-half, half, y0, y1, 0.0)]
     sidewalks, terrain, flat = [], [], set()  # flat: the terrain pieces that are the ground beyond the street
     for s in (-1, 1):
-        for ya, yb in _side_stretches(road, s, y0, y1, mouth):
+        for ya, yb in side_stretches(road, s, y0, y1, mouth):
             length = yb - ya
             # Curb stone (slot 1) along the carriageway, paving (slot 0) behind it; the curb face is sidewalk too.
             curb_x = s * (half + 0.075)
@@ -247,13 +187,13 @@ def road_geometry(road: RoadSpec) -> dict:
                 pa, pb = sorted((s * (half + 0.15), s * sw_out))
                 sidewalks.append(geom.box((pb - pa, length, ch), ((pa + pb) / 2, (ya + yb) / 2, ch / 2), 0,
                                           skip=("-z",)))
-        for ya, yb in _side_stretches(road, s, y0, y1, corner):
+        for ya, yb in side_stretches(road, s, y0, y1, corner):
             if road.terrain_width > 0.01:
                 ta, tb = sorted((s * sw_out, s * t_out))
                 terrain.append(geom.box((tb - ta, yb - ya, ch), ((ta + tb) / 2, (ya + yb) / 2, ch / 2), 0,
                                         skip=("-z",)))
         ga, gb = sorted((s * t_out, s * (t_out + GROUND_REACH)))
-        for ya, yb in _side_stretches(road, s, y0 - GROUND_REACH, y1 + GROUND_REACH, corner):
+        for ya, yb in side_stretches(road, s, y0 - GROUND_REACH, y1 + GROUND_REACH, corner):
             flat.add(len(terrain))
             terrain.append(_quad_xy(ga, gb, ya, yb, ground, 1))
     flat.update((len(terrain), len(terrain) + 1))
@@ -262,7 +202,7 @@ def road_geometry(road: RoadSpec) -> dict:
                    else _quad_xy(-t_out, t_out, bend.start, y1 + GROUND_REACH, ground, 1))
     terrain.append(_quad_xy(-t_out, t_out, y0 - GROUND_REACH, y0, 0.0, 1))
     cross_asphalt, cross_pavements = _cross_street_surfaces(road)
-    street = {"road": asphalt + cross_asphalt, "markings": [_rects_xy(marking_rects(road), _MARK_Z)],
+    street = {"road": asphalt + cross_asphalt, "markings": [_rects_xy(markings(road, GROUND_REACH), _MARK_Z)],
               "sidewalk": sidewalks + cross_pavements, "terrain": terrain}
     if bend is not None:  # the street's surfaces follow the bend; the flat ground beyond them stays
         street = {name: [g if name == "terrain" and k in flat else _bent(g, bend) for k, g in enumerate(pieces)]
@@ -302,7 +242,7 @@ def build_road(road: RoadSpec, ctx: BuildContext) -> List[Part]:
     ground_col = tuple(np.asarray(road.terrain_color) * np.array([1.05, 0.95, 0.85]))
     mats = {
         "road": [_asphalt_material(road)],
-        "markings": [_paint_material(road)],
+        "markings": [_paint_material(road, slot) for slot in range(int(g["markings"][2].max(initial=0)) + 1)],
         "sidewalk": [_tiles_material("paving", road.sidewalk_color, 0.3, 0.008, 0.8),
                      principled("curb", np.clip(side_col * 1.15, 0, 1), roughness=0.7)],
         "terrain": [_grass_material("grass", road.terrain_color), _grass_material("ground", ground_col)],

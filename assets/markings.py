@@ -1,0 +1,169 @@
+"""Road markings: where paint lies on the carriageway, and the marking style a street is drawn with (numpy
+only; ``assets/blender/road.py`` builds them).
+
+Every marking is a rectangle ``(x0, x1, y0, y1)`` on the straight right-hand layout with a paint slot (0 white,
+1 yellow).  The style (scene variable ``road_markings``; 1 draws one per street from the ``markings`` stream)
+sets the centre line of a two-way street (double, dashed or solid; white or yellow), solid edge lines at the
+driving lanes' edges, yellow no-waiting lines along kerbs without a parking strip (double or single, as in
+British streets) and parking bays (the strip marked off in car lengths).  Style 0 is the street as it always
+was: a double white centre line, dashed lane and parking-strip lines.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Mapping
+
+import numpy as np
+
+from scenegen import junction
+from scenegen.spec import RoadSpec
+
+VARIABLE = "road_markings"
+WHITE, YELLOW = 0, 1
+LINE_W = 0.12
+#: style draws: centre line kinds and their odds, the odds of a yellow centre line, of edge lines, of kerb
+#: line kinds, and of parking bays where the strip is wide enough for cars
+CENTRE_LINES = {"double": 0.35, "dashed": 0.45, "solid": 0.2}
+YELLOW_CENTRE_SHARE = 0.25
+EDGE_LINE_SHARE = 0.5
+KERB_LINES = {"none": 0.5, "double_yellow": 0.3, "single_yellow": 0.2}
+PARKING_BAY_SHARE = 0.5
+BAY_LENGTH_M = 5.5
+MIN_BAY_STRIP_M = 1.8
+
+
+def sample_marking_style(rng: np.random.Generator, z: Mapping[str, float]) -> Dict[str, object]:
+    """The RoadSpec fields of the marking style ``z`` asks for (none, the old street, unless ``road_markings``
+    is 1)."""
+    if int(z.get(VARIABLE, 0)) == 0:
+        return {}
+    centre = list(CENTRE_LINES)[int(rng.choice(len(CENTRE_LINES), p=list(CENTRE_LINES.values())))]
+    kerb = list(KERB_LINES)[int(rng.choice(len(KERB_LINES), p=list(KERB_LINES.values())))]
+    return {"centre_line": centre, "centre_colour": "yellow" if rng.random() < YELLOW_CENTRE_SHARE else "white",
+            "edge_lines": bool(rng.random() < EDGE_LINE_SHARE), "kerb_lines": kerb,
+            "parking_bays": bool(rng.random() < PARKING_BAY_SHARE)}
+
+
+def dashes(x: float, y0: float, y1: float, dash: float, gap: float, phase: float = 0.0) -> np.ndarray:
+    """Rows of a dashed line along y at ``x``."""
+    starts = np.arange(y0 + phase, y1, dash + gap)
+    ends = np.minimum(starts + dash, y1)
+    return np.column_stack([np.full(len(starts), x - LINE_W / 2), np.full(len(starts), x + LINE_W / 2), starts, ends])
+
+
+def side_stretches(road: RoadSpec, side: int, y0: float, y1: float, hole) -> List[tuple]:
+    """The stretches of [y0, y1] a surface of the main street runs along on ``side``: cut at ``hole`` where the
+    cross street opens to that side."""
+    return junction.cut((y0, y1), hole) if junction.opens(road, side) else [(y0, y1)]
+
+
+def marking_rects(road: RoadSpec, reach: float = 1000.0) -> np.ndarray:
+    """Rows (x0, x1, y0, y1) of every painted marking (the cross street's run ``reach`` metres past the main
+    street's building line)."""
+    return markings(road, reach)[:, :4]
+
+
+def markings(road: RoadSpec, reach: float = 1000.0) -> np.ndarray:
+    """Rows (x0, x1, y0, y1, paint slot) of every painted marking on the carriageway."""
+    rects = _lane_lines(road) + _edge_lines(road) + _kerb_lines(road) + _cross_street_markings(road, reach)
+    for yc in road.crosswalks:
+        rects = _with_crossing(road, np.concatenate(rects) if rects else np.zeros((0, 5)), yc)
+    return np.concatenate(rects) if rects else np.zeros((0, 5))
+
+
+def _paint(rows, slot: int) -> np.ndarray:
+    rows = np.asarray(rows, dtype=float).reshape(-1, 4)
+    return np.column_stack([rows, np.full(len(rows), float(slot))])
+
+
+def _lane_lines(road: RoadSpec) -> List[np.ndarray]:
+    """Lines between lanes: at the centre of a two-way street its centre line, elsewhere dashes."""
+    lanes_half = road.lane_count * road.lane_width / 2
+    y0, y1 = road.y_start, road.y_end
+    out = []
+    for k in range(1, road.lane_count):
+        x = -lanes_half + k * road.lane_width
+        if not (road.two_way and abs(x) < 1e-6):
+            out.append(_paint(dashes(x, y0, y1, 3.0, 6.0), WHITE))
+            continue
+        slot = YELLOW if road.centre_colour == "yellow" else WHITE
+        if road.centre_line == "double":
+            out.append(_paint([[x - 0.17, x - 0.05, y0, y1], [x + 0.05, x + 0.17, y0, y1]], slot))
+        elif road.centre_line == "solid":
+            out.append(_paint([[x - LINE_W / 2, x + LINE_W / 2, y0, y1]], slot))
+        else:
+            out.append(_paint(dashes(x, y0, y1, 3.0, 6.0), slot))
+    return out
+
+
+def _edge_lines(road: RoadSpec) -> List[np.ndarray]:
+    """The driving lanes' edges: the parking strip's line (dashed, or solid with its bays marked), or a solid
+    edge line where the style asks for one."""
+    lanes_half = road.lane_count * road.lane_width / 2
+    out = []
+    for s in (-1, 1):
+        for a, b in side_stretches(road, s, road.y_start, road.y_end, road.junction_band()):
+            x = s * (lanes_half + LINE_W / 2)
+            if road.parking_width > 0.5:
+                bays = road.parking_bays and road.parking_width >= MIN_BAY_STRIP_M
+                out.append(_paint([[x - LINE_W / 2, x + LINE_W / 2, a, b]] if bays or road.edge_lines
+                                  else dashes(x, a, b, 2.0, 2.0), WHITE))
+                if bays:
+                    out.append(_paint(_bay_ends(road, s, a, b), WHITE))
+            elif road.edge_lines:
+                x = s * (road.carriageway_half_width - 0.3)
+                out.append(_paint([[x - LINE_W / 2, x + LINE_W / 2, a, b]], WHITE))
+    return out
+
+
+def _bay_ends(road: RoadSpec, side: int, y0: float, y1: float) -> np.ndarray:
+    """Short lines across the parking strip, one car length apart."""
+    inner = road.lane_count * road.lane_width / 2 + LINE_W
+    xa, xb = sorted((side * inner, side * (inner + road.parking_width - 0.2)))
+    ys = np.arange(y0 + BAY_LENGTH_M / 2, y1 - 0.1, BAY_LENGTH_M)
+    return np.column_stack([np.full(len(ys), xa), np.full(len(ys), xb), ys - 0.05, ys + 0.05])
+
+
+def _kerb_lines(road: RoadSpec) -> List[np.ndarray]:
+    """Yellow no-waiting lines 0.25 m (and 0.45 m) from the kerb, where the street has no parking strip."""
+    if road.kerb_lines == "none" or road.parking_width > 0.5:
+        return []
+    offsets = (0.25, 0.45) if road.kerb_lines == "double_yellow" else (0.25,)
+    out = []
+    for s in (-1, 1):
+        for a, b in side_stretches(road, s, road.y_start, road.y_end, road.junction_band()):
+            for off in offsets:
+                x = s * (road.carriageway_half_width - off)
+                out.append(_paint([[x - 0.05, x + 0.05, a, b]], YELLOW))
+    return out
+
+
+def _cross_street_markings(road: RoadSpec, reach: float) -> List[np.ndarray]:
+    """The cross street's dashed centre line and, across each lane toward the main street, a stop line."""
+    out = []
+    for side in road.junction_sides:
+        start = road.carriageway_half_width + junction.STOP_LINE_GAP_M + junction.STOP_LINE_DEPTH_M + 1.0
+        along = dashes(road.junction_y, start, road.terrain_outer_x + reach, 3.0, 6.0)  # (y0, y1, from, to)
+        x = side * along[:, 2:4]
+        out += [_paint(np.column_stack([x.min(axis=1), x.max(axis=1), along[:, 0], along[:, 1]]), WHITE),
+                _paint([junction.stop_line(road, side)], WHITE)]
+    return out
+
+
+def _with_crossing(road: RoadSpec, rects: np.ndarray, yc: float) -> List[np.ndarray]:
+    """``rects`` cut where the zebra crossing at ``yc`` lies, its stripes (along +Y, 0.5 m wide, 0.5 m apart)
+    and the stop line before it."""
+    d, half = road.crosswalk_depth, road.carriageway_half_width
+    lanes_half = road.lane_count * road.lane_width / 2
+    out = []
+    for r in rects:
+        if r[3] <= yc - d / 2 - 0.3 or r[2] >= yc + d / 2 + 0.3:
+            out.append(r)
+        else:
+            if r[2] < yc - d / 2 - 0.3:
+                out.append([r[0], r[1], r[2], yc - d / 2 - 0.3, r[4]])
+            if r[3] > yc + d / 2 + 0.3:
+                out.append([r[0], r[1], yc + d / 2 + 0.3, r[3], r[4]])
+    xs = np.arange(-half + 0.4, half - 0.4, 1.0)
+    stripes = np.column_stack([xs, xs + 0.5, np.full(len(xs), yc - d / 2), np.full(len(xs), yc + d / 2)])
+    stop = [[0.0 if road.two_way else -lanes_half, lanes_half, yc - d / 2 - 1.5, yc - d / 2 - 1.1]]
+    return [np.asarray(out, dtype=float).reshape(-1, 5), _paint(stripes, WHITE), _paint(stop, WHITE)]
