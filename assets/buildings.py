@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Tuple
 
 import numpy as np
 
@@ -42,6 +43,11 @@ class BuildingParams(AssetParams):
     house_width: float = 0.0  # terrace: the frontage of one house
     bay_windows: bool = False  # terrace: a ground-floor bay window beside each door
     chimneys: bool = False  # terrace: a chimney stack on the ridge at each party wall
+    #: terrace or house: a shop on each house's ground floor (a wide shop window beside the door under a fascia
+    #: sign, the signs in ``fascia_colors`` house by house, an awning in the sign's colour with ``awnings``)
+    shops: bool = False
+    fascia_colors: Tuple[RGB, ...] = ()
+    awnings: bool = False
 
 
 def sample_building(rng: np.random.Generator, width: float, height: float, brightness: float,
@@ -153,3 +159,18 @@ def sample_house(rng: np.random.Generator, room: float, brightness: float, satur
     houses = min(houses, max(1, int(width // HOUSE_WIDTH[0])))
     p = sample_terrace(rng, width, storeys, brightness, saturation, window_density, weathering)
     return dataclasses.replace(p, typology="house", house_width=round(width / houses, 4), window_columns=2 * houses)
+
+
+#: the share of terrace rows that are shops below (on a street with ``shopfronts``), and of those with awnings
+SHOP_ROW_SHARE, AWNING_SHARE = 0.6, 0.4
+
+
+def with_shops(rng: np.random.Generator, p: BuildingParams) -> BuildingParams:
+    """``p`` (a terrace row), or with probability SHOP_ROW_SHARE the same row with a shop on every ground floor:
+    three fascia colours (bold signwriting hues, some dark, some pale), awnings on some rows, no bay windows."""
+    if p.typology != "terrace" or rng.random() >= SHOP_ROW_SHARE:
+        return p
+    colors = tuple(hsv_linear(float(rng.random()), float(rng.uniform(0.3, 0.9)), float(rng.choice([0.12, 0.45, 0.8])))
+                   for _ in range(3))
+    return dataclasses.replace(p, shops=True, fascia_colors=colors, awnings=bool(rng.random() < AWNING_SHARE),
+                               bay_windows=False)

@@ -1,4 +1,5 @@
-"""Terraced streets (building_typology = 1): the numpy sampler and layout, the geometry, a real render."""
+"""Terraced streets (building_typology = 1) and their shop rows (shopfronts): the numpy sampler and layout, the
+geometry, real renders."""
 import dataclasses
 import math
 
@@ -12,6 +13,7 @@ from scenegen.labels import label_id
 from scenegen.params import default_space
 from scenegen.seeding import FrameSeed
 from scenegen.spec import FogSpec, ObjectSpec
+from scene_checks import box_iou, mask_box, projected_box, street
 
 
 def _terrace(seed: int = 0, width: float = 24.0, storeys: int = 2) -> BuildingParams:
@@ -114,3 +116,75 @@ def test_a_terraces_mask_matches_the_projection_of_its_3d_box(terrace_frame):
     corners = np.array(terrace.box_corners())
     lo, hi = corners.min(axis=0) - 0.02, corners.max(axis=0) + 0.02
     assert ((verts >= lo) & (verts <= hi)).all()  # the mesh Blender drew stays inside the exported box
+
+
+def _shop_row(seed: int = 0, awnings: bool = True) -> BuildingParams:
+    from assets.buildings import with_shops
+
+    row = next(p for k in range(50) if (p := with_shops(np.random.default_rng(seed * 100 + k), _terrace(seed))).shops)
+    return dataclasses.replace(row, awnings=awnings)
+
+
+def test_shop_rows_are_terraces_with_fascias_and_no_bays():
+    from assets.buildings import SHOP_ROW_SHARE, sample_building, with_shops
+
+    rows = [with_shops(np.random.default_rng(k), _terrace(k)) for k in range(200)]
+    shops = [r for r in rows if r.shops]
+    assert abs(len(shops) / len(rows) - SHOP_ROW_SHARE) < 0.1
+    assert all(len(r.fascia_colors) == 3 and not r.bay_windows for r in shops)
+    assert {r.awnings for r in shops} == {True, False}
+    assert with_shops(np.random.default_rng(1), _terrace(1)) == with_shops(np.random.default_rng(1), _terrace(1))
+    block = sample_building(np.random.default_rng(0), 20.0, 12.0, 0.5, 0.5, 0.35)
+    assert with_shops(np.random.default_rng(0), block) == block  # blocks keep their own shop fronts
+
+
+def test_a_shop_row_has_a_sign_and_a_shop_window_per_house_and_its_awnings_inside_its_box():
+    from assets.blender.building import FASCIA, GLASS, terrace_geo, terrace_layout
+
+    for seed in range(4):
+        p = _shop_row(seed)
+        size = (p.depth, p.width, p.height)
+        v, faces, mats = terrace_geo(p, size)
+        assert (np.abs(v[:, 0]) <= p.depth / 2 + 1e-6).all() and (np.abs(v[:, 1]) <= p.width / 2 + 1e-6).all()
+        houses = round(p.width / p.house_width)
+        assert np.isin(mats, FASCIA).sum() == houses * (6 + 6)  # a sign (a box) and an awning (a slab) per house
+        rects, panes, _ = terrace_layout(p, p.width, p.height)
+        ground = rects[(panes == GLASS) & (rects[:, 2] < 1.0)]
+        assert len(ground) == houses and ((ground[:, 1] - ground[:, 0]) > 2.0).all()  # wide shop windows
+        plain = terrace_layout(dataclasses.replace(p, shops=False), p.width, p.height)
+        assert len(plain[0]) == len(rects)
+
+
+def test_shopfronts_turn_terrace_rows_into_shops_and_leave_the_rest_of_the_street():
+    for seed in range(3):
+        plain, shopping = (street(seed, building_typology=1, shopfronts=k) for k in (0, 1))
+        rows = [o for o in shopping.objects if o.family == "building"]
+        assert any(o.params["shops"] for o in rows) and not any(o.params.get("shops") for o in plain.objects)
+        assert [(o.location, o.size) for o in plain.objects] == [(o.location, o.size) for o in shopping.objects]
+
+
+@pytest.fixture(scope="module")
+def shop_frame():
+    """A shop row with awnings facing the camera 40 m ahead, rendered in-process."""
+    from scenegen.blender.render import Renderer
+    from scenegen.render_settings import RenderSettings
+
+    base = _street(0, 0)
+    p = _shop_row(1)
+    row = ObjectSpec("building", "building", (0.0, 40.0 + p.depth / 2, 0.0), math.pi / 2, (p.depth, p.width, p.height),
+                     params=p.to_dict())
+    spec = dataclasses.replace(base, objects=(row,), fog=FogSpec(0.0, (1, 1, 1)))
+    settings = RenderSettings(width=256, height=128, samples=1, denoise=False)
+    renderer = Renderer(settings)
+    try:
+        frame = renderer.render(spec)
+    finally:
+        renderer.close()
+    return spec, row, settings, frame
+
+
+def test_a_shop_rows_mask_matches_the_projection_of_its_3d_box(shop_frame):
+    spec, row, settings, frame = shop_frame
+    mask = frame.label_ids == label_id("building")
+    assert mask.sum() > 500
+    assert box_iou(mask_box(mask), projected_box(spec, row, settings.width, settings.height)) > 0.9

@@ -19,6 +19,10 @@ from .geom import to_mesh
 from .materials import attr_material, brick_material, glass_material, set_weathering
 
 FACADE, GLASS, FRAME, ROOF, TRIM = range(5)
+#: the slots of a shop row's three fascia colours (after the five above; only shop rows have them)
+FASCIA = (5, 6, 7)
+#: how far an awning reaches out from the shop front, and how far it drops there (m)
+AWNING_DEPTH, AWNING_DROP = 0.9, 0.45
 _SETBACK = 0.12  # facade plane behind the box's -X side, so sills and cornices stay inside
 _RECESS = 0.14
 
@@ -210,7 +214,10 @@ def terrace_layout(p: BuildingParams, width: float,
         rects.append((door_c - _DOOR_W / 2, door_c + _DOOR_W / 2, 0.3, 0.3 + min(_DOOR_H, fh - 0.3)))
         mats.append(FRAME)
         free = (door_c + _DOOR_W / 2 + 0.3, y0 + hw - 0.25) if door_left else (y0 + 0.25, door_c - _DOOR_W / 2 - 0.3)
-        if p.bay_windows and free[1] - free[0] > 1.2:
+        if p.shops and free[1] - free[0] > 0.6:  # the shop window, up to the fascia
+            rects.append((free[0], free[1], 0.3 + 0.45, 0.3 + fh - 0.75))
+            mats.append(GLASS)
+        elif p.bay_windows and free[1] - free[0] > 1.2:
             bays.append(free)
         elif free[1] - free[0] > 0.6:
             c, w = (free[0] + free[1]) / 2, min(free[1] - free[0], 1.2 * ww + 0.4)
@@ -230,7 +237,7 @@ def terrace_geo(p: BuildingParams, size: Tuple[float, float, float], detail: str
     depth, width, height = (float(s) for s in size)
     ridge = height - (CHIMNEY_HEIGHT if p.chimneys else 0.0)
     wall_h = ridge - terrace_roof_height(depth)
-    fx = -depth / 2 + _SETBACK + (_BAY_DEPTH if p.bay_windows else 0.0)
+    fx = -depth / 2 + _SETBACK + (_BAY_DEPTH if p.bay_windows else AWNING_DEPTH if p.awnings else 0.0)
     rects, pane_mats, bays = terrace_layout(p, width, wall_h)
     pieces = [_terrace_facade(p, fx, depth, width, wall_h, rects, pane_mats, detail),
               _bay_windows(fx, bays, min(p.floor_height + 0.3, wall_h)),
@@ -242,6 +249,25 @@ def terrace_geo(p: BuildingParams, size: Tuple[float, float, float], detail: str
         lo = np.column_stack([np.full(len(stacks), -0.35), stacks - 0.5, np.full(len(stacks), ridge - 0.6)])
         hi = np.column_stack([np.full(len(stacks), 0.35), stacks + 0.5, np.full(len(stacks), height)])
         pieces.append(geom.boxes(lo, hi, TRIM))
+    if p.shops:
+        pieces.append(_shop_signs(p, fx, width))
+    return geom.merge(pieces)
+
+
+def _shop_signs(p: BuildingParams, fx: float, width: float) -> geom.Geo:
+    """Each house's fascia sign across its shop front, proud of the facade, and with ``p.awnings`` a sloping
+    awning below it, both in the house's fascia colour."""
+    houses = _houses(p, width)
+    hw, top = width / houses, 0.3 + p.floor_height - 0.1
+    pieces = []
+    for i in range(houses):
+        y0, y1, slot = -width / 2 + i * hw + 0.15, -width / 2 + (i + 1) * hw - 0.15, FASCIA[i % 3]
+        pieces.append(geom.box((0.08, y1 - y0, 0.5), (fx - 0.04, (y0 + y1) / 2, top - 0.25), slot))
+        if p.awnings:
+            z = top - 0.55
+            slab = [(fx, z + 0.05), (fx - AWNING_DEPTH, z - AWNING_DROP + 0.05), (fx - AWNING_DEPTH, z - AWNING_DROP),
+                    (fx, z)]  # counter-clockwise in (x, z)
+            pieces.append(geom.extrude_xz(slab, y0, y1, slot, slot, slot))
     return geom.merge(pieces)
 
 
@@ -296,8 +322,12 @@ def build_building(spec: ObjectSpec, p: BuildingParams, ctx: BuildContext) -> Li
     """One building filling ``spec.size`` = (depth, width, height); facade faces local -X."""
     kind = p.material
     detail = detail_level(p, spec.location, float(spec.size[1]))
-    mesh = to_mesh("building", building_geo(p, spec.size, detail), _materials(ctx, kind))
+    materials = _materials(ctx, kind) + ([attr_material(ctx, f"fascia_{k}", roughness=0.4) for k in range(3)]
+                                         if p.shops else [])
+    mesh = to_mesh("building", building_geo(p, spec.size, detail), materials)
     obj = ctx.object("building", mesh)
+    for k, rgb in enumerate(p.fascia_colors):
+        obj[f"fascia_{k}"] = list(rgb)
     facade = np.asarray(p.facade, dtype=float)
     obj["facade"] = facade.tolist()
     obj["window"] = list(p.window)
