@@ -192,7 +192,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     shops = stream("shops") if int(z.get("shopfronts", 0)) == 1 else None
     _buildings(z, road, placer, stream("buildings"), shops)
     _cross_buildings(z, road, placer, stream("cross_buildings"), shops)
-    sun, sky, fog = _atmosphere(z, stream("sky"))
+    sun, sky, fog = _atmosphere(z, stream("sky"), stream("sun_cover") if int(z.get("sky_clouds", 0)) else None)
     camera = _camera(z, road, stream("camera"))
     spec = SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
                      variables=dict(z))
@@ -605,10 +605,14 @@ def _garden_front(road: RoadSpec, placer: _Placer, rng: np.random.Generator, sid
     placer.add(family, label, (x, placer.ahead(x, y, length / 2), 0.0), 0.0, size, p, solid=False)
 
 
-def _atmosphere(z, rng: np.random.Generator) -> Tuple[SunSpec, SkySpec, FogSpec]:
+def _atmosphere(z, rng: np.random.Generator,
+                cover: np.random.Generator | None = None) -> Tuple[SunSpec, SkySpec, FogSpec]:
+    """Sun, sky and fog; under clouds with structure (a ``cover`` stream) the sun is out or behind a cloud."""
     overcast = float(z["overcast"])
     sun = SunSpec(elevation_deg=float(z["sun_elevation_deg"]), azimuth_deg=float(z["sun_azimuth_deg"]),
                   strength=round(4.0 * (1.0 - 0.85 * overcast), 5), angle_deg=round(0.53 + 25.0 * overcast, 4))
+    if cover is not None:
+        sun = _sun_between_clouds(sun, overcast, cover)
     clouds = int(z.get("sky_clouds", 0))
     offset = tuple(round(float(v), 4) for v in rng.uniform(-50.0, 50.0, 2)) if clouds else (0.0, 0.0)
     sky = SkySpec(haze=float(z["sky_haze"]), overcast=overcast, strength=1.0, clouds=clouds, cloud_offset=offset)
@@ -616,6 +620,19 @@ def _atmosphere(z, rng: np.random.Generator) -> Tuple[SunSpec, SkySpec, FogSpec]
     fog = FogSpec(density=float(z["fog_density"]) / 100.0, color=(grey, grey * 1.01, grey * 1.04),
                   scale_height_m=FOG_SCALE_HEIGHT_M)
     return sun, sky, fog
+
+
+#: under clouds with structure: the direct light left when the sun is behind a cloud, and its spread (degrees);
+#: out between the clouds the sun loses a fifth of its light at full cover, for the haze
+SUN_BEHIND_CLOUD, SUN_BEHIND_CLOUD_ANGLE = 0.12, 25.53
+
+
+def _sun_between_clouds(sun: SunSpec, cover: float, rng: np.random.Generator) -> SunSpec:
+    """The sun behind a cloud (as likely as the cover is full: dim, soft shadows) or out between the clouds
+    (bright, sharp shadows), in place of the flat dome's cover-weighted average."""
+    if rng.random() < cover:
+        return dataclasses.replace(sun, strength=round(4.0 * SUN_BEHIND_CLOUD, 5), angle_deg=SUN_BEHIND_CLOUD_ANGLE)
+    return dataclasses.replace(sun, strength=round(4.0 * (1.0 - 0.2 * cover), 5), angle_deg=0.53)
 
 
 def _camera(z, road: RoadSpec, rng: np.random.Generator) -> CameraSpec:

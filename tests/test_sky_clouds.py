@@ -14,14 +14,27 @@ def _scene(clouds: int | None, overcast: float = 0.5, seed: int = 0) -> SceneSpe
                   sun_elevation_deg=50.0, sky_clouds=clouds)
 
 
-def test_clouds_change_only_the_sky_and_a_file_without_them_draws_a_flat_dome():
+def test_clouds_change_only_the_sky_and_sun_and_a_file_without_them_draws_a_flat_dome():
     flat, none, cloudy = _scene(0), _scene(None), _scene(1)
     assert dataclasses.replace(flat, variables=none.variables) == none
     assert flat.sky.clouds == 0 and flat.sky.cloud_offset == (0.0, 0.0)
     assert cloudy.sky.clouds == 1 and cloudy.sky.cloud_offset != (0.0, 0.0)
     assert cloudy.sky.cloud_offset == _scene(1).sky.cloud_offset  # deterministic
     assert cloudy.sky.cloud_offset != _scene(1, seed=1).sky.cloud_offset  # a field of its own per frame
-    assert dataclasses.replace(cloudy, sky=flat.sky, variables=flat.variables) == flat
+    assert dataclasses.replace(cloudy, sky=flat.sky, sun=flat.sun, variables=flat.variables) == flat
+
+
+def test_under_clouds_the_sun_is_out_or_behind_one_as_often_as_the_cover_says():
+    from scenegen.grammar import SUN_BEHIND_CLOUD
+
+    for cover in (0.2, 0.8):
+        suns = [_scene(1, overcast=cover, seed=seed).sun for seed in range(60)]
+        hidden = [s for s in suns if s.strength == pytest.approx(4.0 * SUN_BEHIND_CLOUD)]
+        out = [s for s in suns if s not in hidden]
+        assert abs(len(hidden) / len(suns) - cover) < 0.15
+        assert all(s.angle_deg > 20 for s in hidden) and all(s.angle_deg < 1 and s.strength > 3 for s in out)
+    flat = _scene(0, overcast=0.5).sun
+    assert 4.0 * SUN_BEHIND_CLOUD < flat.strength < 3.0  # the flat dome keeps the cover-weighted average
 
 
 @pytest.fixture(scope="module")
