@@ -48,6 +48,11 @@ class BuildingParams(AssetParams):
     shops: bool = False
     fascia_colors: Tuple[RGB, ...] = ()
     awnings: bool = False
+    #: climbers (ivy, creeper) grown on the street facade, labelled vegetation: patches (centre along the
+    #: facade as a share of its width, half width m, top m), their ragged outline from ``climber_seed``
+    climbers: Tuple[Tuple[float, float, float], ...] = ()
+    climber_seed: int = 0
+    climber_color: RGB = (0.04, 0.1, 0.02)
 
 
 def sample_building(rng: np.random.Generator, width: float, height: float, brightness: float,
@@ -174,3 +179,20 @@ def with_shops(rng: np.random.Generator, p: BuildingParams) -> BuildingParams:
                    for _ in range(3))
     return dataclasses.replace(p, shops=True, fascia_colors=colors, awnings=bool(rng.random() < AWNING_SHARE),
                                bay_windows=False)
+
+
+#: on a street with ``facade_climbers``: the share of buildings with climbers, their patches per building, a
+#: patch's half width (m) and its top (m)
+CLIMBER_SHARE, CLIMBER_PATCHES, CLIMBER_HALF_WIDTH, CLIMBER_TOP = 0.35, (1, 3), (0.8, 3.0), (2.5, 10.0)
+
+
+def with_climbers(rng: np.random.Generator, p: BuildingParams) -> BuildingParams:
+    """``p``, or with probability CLIMBER_SHARE the same building with one to three patches of climbers on its
+    street facade (not on fronts with bay windows or awnings, which stand proud of the wall)."""
+    if p.bay_windows or p.awnings or rng.random() >= CLIMBER_SHARE:
+        return p
+    patches = tuple((round(float(rng.uniform(-0.4, 0.4)), 4), round(float(rng.uniform(*CLIMBER_HALF_WIDTH)), 4),
+                     round(float(min(rng.uniform(*CLIMBER_TOP), 0.9 * p.height)), 4))
+                    for _ in range(int(rng.integers(CLIMBER_PATCHES[0], CLIMBER_PATCHES[1] + 1))))
+    green = hsv_linear(float(rng.uniform(0.2, 0.33)), float(rng.uniform(0.45, 0.8)), float(rng.uniform(0.3, 0.55)))
+    return dataclasses.replace(p, climbers=patches, climber_seed=int(rng.integers(2**31)), climber_color=green)

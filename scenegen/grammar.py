@@ -7,13 +7,15 @@ draws from its own named stream, so changing how one is sampled never shifts ano
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
-from assets.buildings import GARDEN_DEPTH, SIDE_GAP, sample_building, sample_house, sample_terrace, with_shops
+from assets.buildings import (GARDEN_DEPTH, SIDE_GAP, sample_building, sample_house, sample_terrace, with_climbers,
+                              with_shops)
 from assets.catalog import FAMILY as CAD_FAMILY, Catalog
 from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
@@ -189,9 +191,10 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _bushes(z, road, placer, stream("bushes"))
     _street_furniture(z, road, placer, stream("street_furniture"))
     _front_boundaries(z, road, placer, stream("boundaries"))
-    shops = stream("shops") if int(z.get("shopfronts", 0)) == 1 else None
-    _buildings(z, road, placer, stream("buildings"), shops)
-    _cross_buildings(z, road, placer, stream("cross_buildings"), shops)
+    dressing = ([functools.partial(with_shops, stream("shops"))] if int(z.get("shopfronts", 0)) else []) + \
+        ([functools.partial(with_climbers, stream("climbers"))] if int(z.get("facade_climbers", 0)) else [])
+    _buildings(z, road, placer, stream("buildings"), dressing)
+    _cross_buildings(z, road, placer, stream("cross_buildings"), dressing)
     sun, sky, fog = _atmosphere(z, stream("sky"), stream("sun_cover") if int(z.get("sky_clouds", 0)) else None)
     camera = _camera(z, road, stream("camera"))
     spec = SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
@@ -499,24 +502,27 @@ class _Lot(NamedTuple):
     gap: float = 0.0
 
 
-def _building_draw(z, shops: np.random.Generator | None = None):
-    """The sampler of the scene's building typology: blocks, terraced houses, or houses behind gardens; with a
-    ``shops`` stream terrace rows may be shops below (assets.buildings.with_shops)."""
+def _building_draw(z, dressing: Sequence[Callable] = ()):
+    """The sampler of the scene's building typology (blocks, terraced houses, or houses behind gardens), each
+    building then passed through the ``dressing`` (assets.buildings.with_shops, with_climbers) in turn."""
     draw = {1: _terrace, 2: _house}.get(int(z.get("building_typology", 0)), _block)
-    if shops is None:
+    if not dressing:
         return draw
 
-    def with_shop_rows(z_, rng: np.random.Generator, room: float) -> _Lot:
+    def dressed(z_, rng: np.random.Generator, room: float) -> _Lot:
         lot = draw(z_, rng, room)
-        return lot._replace(params=with_shops(shops, lot.params))
-    return with_shop_rows
+        params = lot.params
+        for dress in dressing:
+            params = dress(params)
+        return lot._replace(params=params)
+    return dressed
 
 
 def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
-               shops: np.random.Generator | None = None) -> None:
+               dressing: Sequence[Callable] = ()) -> None:
     """Rows of buildings along both sides at the back of the pavement, stopping at a cross street's pavements;
-    with a ``shops`` stream some terrace rows are shops below."""
-    draw = _building_draw(z, shops)
+    each building passed through the ``dressing`` (shop rows, climbers)."""
+    draw = _building_draw(z, dressing)
     corner = road.junction_band(pavements=True)
     for side in (-1, 1):
         y = ROAD_Y_START - float(rng.uniform(0, 10))
@@ -539,10 +545,10 @@ def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
 
 
 def _cross_buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
-                     shops: np.random.Generator | None = None) -> None:
+                     dressing: Sequence[Callable] = ()) -> None:
     """Rows of buildings along the cross street, facing it from behind its pavements, each row starting behind
     the main street's buildings at the corner."""
-    draw = _building_draw(z, shops)
+    draw = _building_draw(z, dressing)
     main = [o for o in placer.objects if o.family == "building"]
     end = road.terrain_outer_x + junction.CROSS_STREET_REACH_M
     for side, bank, facade_y in junction.banks(road):

@@ -44,6 +44,7 @@ PHYSICAL_RANGES: Dict[str, Tuple[float, float]] = {
     "front_boundary_probability": _SHARE,
     "building_typology": (0, 2),
     "shopfronts": (0, 1),
+    "facade_climbers": (0, 1),
     "building_height_m": (3.0, 300.0),
     "building_frontage_m": (3.0, 200.0),
     "building_gap_probability": _SHARE,

@@ -103,6 +103,8 @@ def test_the_reader_measures_what_the_features_say_about_a_variable_and_calibrat
     assert (np.abs(lik.argmax(axis=1) - np.floor(v[:3])) <= 1).all()  # the likeliest bin is the right one or next to it
     flat = none.bin_log_likelihood(noise[:3], points)
     assert np.ptp(flat, axis=1).max() < 0.5  # no evidence: every bin about equally likely
+    held = inverse.RidgeReader.fit(informative, np.full(n, 3.0), folds)  # renders that hold it at one value
+    assert held.identifiability.r2 == 0.0 and held.identifiability.bits == 0.0
 
 
 def test_image_features_respond_to_blur_noise_and_vignetting():

@@ -169,7 +169,8 @@ class RidgeReader:
         mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
         z = (x - mean) / scale
         penalty, pred = min((_cross_fitted(z, v, folds, p) for p in PENALTIES), key=lambda t: t[2])[:2]
-        r2 = max(0.0, 1.0 - float(np.mean((pred - v) ** 2)) / max(float(v.var()), 1e-12))
+        # a variable the renders hold at one value teaches nothing (and its error is zero): no evidence
+        r2 = max(0.0, 1.0 - float(np.mean((pred - v) ** 2)) / float(v.var())) if v.var() > 0 else 0.0
         slope, intercept = np.polyfit(v, pred, 1) if v.std() > 0 else (0.0, float(v.mean()))
         sigma = max(float(np.std(pred - (intercept + slope * v))), 1e-6 * (1.0 + float(np.abs(v).max())))
         ident = Identifiability(r2, 0.5 * float(np.log2(1.0 / max(1.0 - r2, 1e-6))), penalty)

@@ -317,6 +317,41 @@ def _materials(ctx: BuildContext, kind: str) -> list:
             attr_material(ctx, "trim", roughness=0.7, noise_scale=4.0, noise_amount=0.1)]
 
 
+#: the grid a climber patch's outline is drawn on (m), and how far in front of the wall it grows (m)
+CLIMBER_CELL, CLIMBER_OFFSET = 0.3, 0.04
+
+
+def climber_geo(p: BuildingParams, size: Tuple[float, float, float]) -> geom.Geo:
+    """The climbers on the street facade (local -X): per patch the cells of a grid where a field of random
+    blobs, thinning toward the patch's top and sides, is dense enough; flat quads just in front of the wall."""
+    depth, width, _ = (float(s) for s in size)
+    x = -depth / 2 + _SETBACK - CLIMBER_OFFSET
+    rng = np.random.default_rng(p.climber_seed)
+    lo, hi = [], []
+    for share, half, top in p.climbers:
+        yc = float(np.clip(share * width, -width / 2 + half, width / 2 - half)) if 2 * half < width else 0.0
+        half = min(half, width / 2)
+        ys = np.arange(yc - half, yc + half - 1e-9, CLIMBER_CELL)
+        zs = np.arange(0.0, top - 1e-9, CLIMBER_CELL)
+        cy, cz = np.meshgrid(ys + CLIMBER_CELL / 2, zs + CLIMBER_CELL / 2, indexing="ij")
+        blobs = np.column_stack([rng.uniform(yc - half, yc + half, 8), rng.uniform(0, top, 8) * rng.random(8)])
+        field = sum(np.exp(-((cy - by) ** 2 + (cz - bz) ** 2) / (2 * (0.5 * half + 0.8) ** 2)) for by, bz in blobs)
+        field *= (1.3 - cz / top) * (1.2 - np.abs(cy - yc) / half)
+        keep = field > 0.35
+        y0 = np.clip(cy[keep] - CLIMBER_CELL / 2, -width / 2, width / 2)
+        y1 = np.clip(cy[keep] + CLIMBER_CELL / 2, -width / 2, width / 2)
+        lo.append(np.column_stack([y0, cz[keep] - CLIMBER_CELL / 2]))
+        hi.append(np.column_stack([y1, np.minimum(cz[keep] + CLIMBER_CELL / 2, top)]))
+    if not lo or not len(np.concatenate(lo)):
+        return geom.empty()
+    lo, hi = np.concatenate(lo), np.concatenate(hi)
+    v = np.stack([np.column_stack([np.full(len(lo), x), lo[:, 0], lo[:, 1]]),
+                  np.column_stack([np.full(len(lo), x), hi[:, 0], lo[:, 1]]),
+                  np.column_stack([np.full(len(lo), x), hi[:, 0], hi[:, 1]]),
+                  np.column_stack([np.full(len(lo), x), lo[:, 0], hi[:, 1]])], axis=1).reshape(-1, 3)
+    return v, np.arange(len(lo))[:, None] * 4 + np.array([0, 3, 2, 1])[None], np.zeros(len(lo), dtype=np.int32)
+
+
 @builds(BuildingParams)
 def build_building(spec: ObjectSpec, p: BuildingParams, ctx: BuildContext) -> List[Part]:
     """One building filling ``spec.size`` = (depth, width, height); facade faces local -X."""
@@ -335,4 +370,10 @@ def build_building(spec: ObjectSpec, p: BuildingParams, ctx: BuildContext) -> Li
     obj["roof"] = list(p.roof_color)
     obj["trim"] = np.clip(facade * 1.35 + 0.03, 0, 1).tolist()
     set_weathering(obj, p.weathering)
-    return [Part(obj, spec.label)]
+    parts = [Part(obj, spec.label)]
+    if p.climbers:
+        leaves = attr_material(ctx, "foliage", (0.05, 0.12, 0.02), roughness=0.85, noise_scale=8.0, noise_amount=0.45)
+        ivy = ctx.object("climbers", to_mesh("climbers", climber_geo(p, spec.size), [leaves]))
+        ivy["foliage"] = list(p.climber_color)
+        parts.append(Part(ivy, "vegetation"))
+    return parts
