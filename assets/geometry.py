@@ -279,7 +279,8 @@ def subdivide_along_y(g: Geo, step: float, start: float) -> Geo:
             out_f.append(face)
             out_m.append(mat)
             continue
-        cuts = ([lo] if lo < start else []) + list(np.linspace(max(lo, start), hi, int(np.ceil((hi - max(lo, start)) / step)) + 1))
+        first = max(lo, start)
+        cuts = ([lo] if lo < start else []) + list(np.linspace(first, hi, int(np.ceil((hi - first) / step)) + 1))
         at_lo = ys == lo
         for y0, y1 in zip(cuts, cuts[1:]):
             piece = v[face].copy()

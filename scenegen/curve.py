@@ -49,7 +49,9 @@ class Bend:
     @classmethod
     def of(cls, road: RoadSpec) -> "Bend | None":
         """The bend of ``road``, or None for a straight street."""
-        return cls(road.curve_start_y, road.curve_radius, math.radians(road.curve_angle_deg)) if road.curve_radius else None
+        if not road.curve_radius:
+            return None
+        return cls(road.curve_start_y, road.curve_radius, math.radians(road.curve_angle_deg))
 
     def turn(self, y: np.ndarray | float) -> np.ndarray | float:
         """How far (radians, signed like the yaw: a right bend turns clockwise, negative) the street has turned at

@@ -59,8 +59,8 @@ def climber_frame():
 
     base = street(0, road_curve=0, junction=0, camera_pitch_deg=5.0, camera_fov_deg=60.0)
     b = dataclasses.replace(_climbing(0), roof="flat")  # a ridge stands behind its box's front top edge
-    block = ObjectSpec("building", "building", (0.0, 30.0 + b.depth / 2, 0.0), math.pi / 2, (b.depth, b.width, b.height),
-                       params=b.to_dict())
+    block = ObjectSpec("building", "building", (0.0, 30.0 + b.depth / 2, 0.0), math.pi / 2,
+                       (b.depth, b.width, b.height), params=b.to_dict())
     spec = dataclasses.replace(base, objects=(block,), fog=FogSpec(0.0, (1, 1, 1)))
     settings = RenderSettings(width=256, height=128, samples=1, denoise=False)
     renderer = Renderer(settings)

@@ -80,8 +80,8 @@ def house_frame():
 
     base = street(0, road_curve=0, junction=0, left_hand_traffic=0, camera_pitch_deg=0.0, camera_fov_deg=60.0)
     h = next(_house(seed) for seed in range(40) if round(_house(seed).width / _house(seed).house_width) == 2)
-    house = ObjectSpec("building", "building", (0.0, 40.0 + h.depth / 2, 0.0), math.pi / 2, (h.depth, h.width, h.height),
-                       params=h.to_dict())
+    house = ObjectSpec("building", "building", (0.0, 40.0 + h.depth / 2, 0.0), math.pi / 2,
+                       (h.depth, h.width, h.height), params=h.to_dict())
     spec = dataclasses.replace(base, objects=(house,), fog=FogSpec(0.0, (1, 1, 1)))
     settings = RenderSettings(width=256, height=128, samples=1, denoise=False)
     renderer = Renderer(settings)

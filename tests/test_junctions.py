@@ -157,7 +157,8 @@ def test_road_surfaces_cover_the_junction_once_and_mark_its_stop_lines():
                 rects.append((*pts[:, :2].min(axis=0), *pts[:, :2].max(axis=0)))
         tops[name] = np.array(rects)
     rng = np.random.default_rng(0)
-    points = np.column_stack([rng.uniform(-60, 60, 4000), rng.uniform(road.junction_y - 40, road.junction_y + 40, 4000)])
+    points = np.column_stack([rng.uniform(-60, 60, 4000),
+                              rng.uniform(road.junction_y - 40, road.junction_y + 40, 4000)])
     lo, hi = road.junction_band()
     for x, y in points:
         covers = {name: int(((r[:, 0] < x) & (x < r[:, 2]) & (r[:, 1] < y) & (y < r[:, 3])).sum())

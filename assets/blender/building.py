@@ -9,6 +9,7 @@ from typing import List, Tuple
 
 import numpy as np
 
+from scenegen.seeding import generator
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
@@ -326,7 +327,7 @@ def climber_geo(p: BuildingParams, size: Tuple[float, float, float]) -> geom.Geo
     blobs, thinning toward the patch's top and sides, is dense enough; flat quads just in front of the wall."""
     depth, width, _ = (float(s) for s in size)
     x = -depth / 2 + _SETBACK - CLIMBER_OFFSET
-    rng = np.random.default_rng(p.climber_seed)
+    rng = generator(p.climber_seed)
     lo, hi = [], []
     for share, half, top in p.climbers:
         yc = float(np.clip(share * width, -width / 2 + half, width / 2 - half)) if 2 * half < width else 0.0

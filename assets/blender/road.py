@@ -228,7 +228,8 @@ def _cross_street_surfaces(road: RoadSpec):
         pa, pb = sorted((s * road.sidewalk_outer_x, s * reach))
         for bank in (-1, 1):
             kerb = mouth[1] if bank > 0 else mouth[0]
-            for lo, hi, mat in ((kerb, kerb + bank * 0.15, 1), (kerb + bank * 0.15, kerb + bank * road.sidewalk_width, 0)):
+            kerb_top, paving = (kerb, kerb + bank * 0.15, 1), (kerb + bank * 0.15, kerb + bank * road.sidewalk_width, 0)
+            for lo, hi, mat in (kerb_top, paving):
                 ya, yb = sorted((lo, hi))
                 pavements.append(geom.box((pb - pa, yb - ya, ch), ((pa + pb) / 2, (ya + yb) / 2, ch / 2), mat,
                                           skip=("-z",)))
