@@ -1,43 +1,39 @@
 """The street grammar: one draw of the scene variables z -> a concrete SceneSpec.
 
 Objects are laid out by point processes along the street (cars per lane, parked cars
-per curb, pedestrians per sidewalk, trees, lamps and signs per side).  Every subsystem
-draws from its own named stream, so changing how one is sampled never shifts another.
+per curb, pedestrians per sidewalk, trees, lamps and signs per side) through the placer
+(scenegen.placer), buildings in rows (scenegen.building_rows); a junction (scenegen.junction),
+a bend (scenegen.curve) and left-hand traffic (scenegen.driving_side) shape the layout.  Every
+subsystem draws from its own named stream, so changing how one is sampled never shifts another.
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from assets.buildings import (GARDEN_DEPTH, SIDE_GAP, sample_building, sample_house, sample_terrace, with_climbers,
-                              with_shops)
-from assets.catalog import FAMILY as CAD_FAMILY, Catalog
+from assets.buildings import with_climbers, with_shops
+from assets.catalog import Catalog
 from assets.colors import hsv_linear, jitter
-from assets.furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
+from assets.furniture import sample_sign, sample_street_lamp, sample_traffic_light
 from assets.markings import sample_marking_style
-from assets.params import AssetParams
 from assets.pedestrians import sample_pedestrian
 from assets.street_furniture import sample_kind, sample_street_furniture
-from assets.vegetation import sample_bush, sample_hedge, sample_tree
+from assets.vegetation import sample_bush, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, sample_two_wheeler,
                              sample_vehicle, vary_family)
 
 from . import curve, junction
+from .building_rows import boundary, cross_street_rows, street_rows
 from .driving_side import mirror_scene, side_of
-from .labels import INSTANCE_CLASS_IDS, label_id
 from .params import ParameterSpace
+from .placer import FAR_Y, NEAR_Y, ROAD_Y_END, ROAD_Y_START, Placer, poisson_positions, straight_piece
 from .seeding import FrameSeed, named_stream, stable_key
-from .spec import PART_INSTANCES, CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, SkySpec, SunSpec
+from .spec import CameraSpec, FogSpec, RoadSpec, SceneSpec, SkySpec, SunSpec
 
-#: Range along the street where traffic, pedestrians and furniture are placed.
-NEAR_Y, FAR_Y = 2.0, 140.0
-#: Extent of road and buildings (long enough that the road's end is below a pixel).
-ROAD_Y_START, ROAD_Y_END = -15.0, 400.0
 CURB_HEIGHT = 0.15
 #: the narrowest parking strip cars park in; narrower (and absent) strips take pavement parking or none
 MIN_PARKING_STRIP_M = 1.8
@@ -45,102 +41,9 @@ CROSSWALK_DEPTH = 4.0
 #: Fog thins out with height (a ground fog or haze layer), so a low density leaves the sky blue.
 FOG_SCALE_HEIGHT_M = 100.0
 _CHROMATIC_PAINTS = ("red", "blue", "green", "brown")
-#: Classes whose objects go through ``_Placer.add_asset``, so a CAD catalog model may stand in for them.
+#: Classes whose objects go through ``Placer.add_asset``, so a CAD catalog model may stand in for them.
 CAD_CLASSES = tuple(sorted({"person", "vegetation", "bicycle", "motorcycle",
                             *(f.label for f in VEHICLE_FAMILIES.values())}))
-
-
-@dataclass
-class _Placer:
-    """Collects objects, numbers instances per class and rejects overlapping footprints.
-
-    With a CAD catalog, an object of a class the catalog holds is swapped, with probability
-    ``cad_share``, for a catalog model of that class (drawn from its own stream).
-    """
-
-    objects: List[ObjectSpec] = field(default_factory=list)
-    footprints: List[Tuple[float, float, float, float]] = field(default_factory=list)
-    counters: Dict[str, int] = field(default_factory=dict)
-    catalog: Optional[Catalog] = None
-    cad_share: float = 0.0
-    cad_rng: Optional[np.random.Generator] = None
-    #: the street's bend: past its start footprints take their own length along the bent street (scenegen.curve)
-    bend: Optional[curve.Bend] = None
-
-    def ahead(self, x: float, y: float, length: float) -> float:
-        """The y of the straight layout ``length`` metres along the street from (x, y), as the street is drawn."""
-        return y + length if self.bend is None else self.bend.ahead(x, y, length)
-
-    def cad_model(self, label: str):
-        """A catalog model to use instead of the procedural asset of ``label``, or None."""
-        if self.catalog is None or label not in self.catalog.labels():
-            return None
-        if self.cad_rng.random() >= self.cad_share:
-            return None
-        return self.catalog.sample(self.cad_rng, label)
-
-    def fits(self, x: float, y: float, w: float, l: float, yaw: float, margin: float) -> bool:
-        box = _footprint(x, y, w, l, yaw, margin, self.bend)
-        return not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                       for b in self.footprints)
-
-    def add(self, family: str, label: str, xyz: Tuple[float, float, float], yaw: float,
-            size: Tuple[float, float, float], params: AssetParams, solid: bool = True,
-            footprint: Tuple[float, float] | None = None, parts: Sequence[str] = ()) -> ObjectSpec:
-        """Add an object of ``family`` with the sampler's ``params``; ``footprint`` (x, y) overrides the
-        size used for later overlap checks.
-
-        ``parts`` names sub-parts that are instances of their own class (a bicycle's rider); each gets
-        its own instance number here, stored under ``params["part_instances"]``.
-        """
-        if family not in type(params).FAMILIES:
-            raise ValueError(f"{type(params).__name__} are not params of asset family {family!r}")
-        instance = self._next_instance(label)
-        data = params.to_dict()
-        if parts:
-            data[PART_INSTANCES] = {part: self._next_instance(part) for part in parts}
-        obj = ObjectSpec(family=family, label=label, location=tuple(round(float(v), 4) for v in xyz),
-                         yaw=round(float(yaw), 5), size=tuple(round(float(v), 4) for v in size),
-                         instance=instance, params=data)
-        self.objects.append(obj)
-        if solid:
-            fw, fl = footprint or size[:2]
-            self.footprints.append(_footprint(xyz[0], xyz[1], fw, fl, yaw, 0.0, self.bend))
-        return obj
-
-    def _next_instance(self, label: str) -> int:
-        if label_id(label) not in INSTANCE_CLASS_IDS:
-            return 0
-        self.counters[label] = self.counters.get(label, 0) + 1
-        return self.counters[label]
-
-    def add_asset(self, family: str, label: str, xyz: Tuple[float, float, float], yaw: float,
-                  size: Tuple[float, float, float], params: AssetParams, margin: float,
-                  parts: Sequence[str] = ()) -> Optional[ObjectSpec]:
-        """Add a procedural asset, or a catalog model of the same class (without ``parts``), where it fits."""
-        model = self.cad_model(label)
-        if model is not None:
-            family, size, params, parts = CAD_FAMILY, model.size, model, ()
-        if not self.fits(xyz[0], xyz[1], size[0], size[1], yaw, margin):
-            return None
-        return self.add(family, label, xyz, yaw, size, params, parts=parts)
-
-
-def _footprint(x: float, y: float, w: float, l: float, yaw: float, margin: float, bend: curve.Bend | None = None):
-    """The box (x0, y0, x1, y1) a thing takes in the straight layout, ``margin`` around it; along a ``bend`` its
-    extent along the street is its own length on the bent street."""
-    c, s = abs(math.cos(yaw)), abs(math.sin(yaw))
-    hx = (c * w + s * l) / 2 + margin
-    if bend is not None:
-        half = (s * w + c * l) / 2
-        return (x - hx, bend.ahead(x, y, -half) - margin, x + hx, bend.ahead(x, y, half) + margin)
-    hy = (s * w + c * l) / 2 + margin
-    return (x - hx, y - hy, x + hx, y + hy)
-
-
-def _poisson_positions(rng: np.random.Generator, per_100m: float, y0: float, y1: float) -> np.ndarray:
-    n = int(rng.poisson(max(per_100m, 0.0) * (y1 - y0) / 100.0))
-    return np.sort(rng.uniform(y0, y1, n))
 
 
 def sample_scene(space: ParameterSpace, rng: np.random.Generator, catalog: Catalog | None = None,
@@ -176,7 +79,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     road = dataclasses.replace(road, **sample_marking_style(stream("markings"), z))
     road = dataclasses.replace(road, **junction.junction_fields(z, road, stream("junction")))
     road = dataclasses.replace(road, **curve.bend_fields(z, road, stream("curve")))
-    placer = _Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"), bend=curve.Bend.of(road))
+    placer = Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"), bend=curve.Bend.of(road))
     wardrobe = int(z.get("pedestrian_variety", 0)) == 1
     _crossing(z, road, placer, stream("crossing"), stream("crossing_wardrobe") if wardrobe else None)
     fleet = int(z.get("vehicle_variety", 0)) == 1
@@ -193,8 +96,8 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _front_boundaries(z, road, placer, stream("boundaries"))
     dressing = ([functools.partial(with_shops, stream("shops"))] if int(z.get("shopfronts", 0)) else []) + \
         ([functools.partial(with_climbers, stream("climbers"))] if int(z.get("facade_climbers", 0)) else [])
-    _buildings(z, road, placer, stream("buildings"), dressing)
-    _cross_buildings(z, road, placer, stream("cross_buildings"), dressing)
+    street_rows(z, road, placer, stream("buildings"), dressing)
+    cross_street_rows(z, road, placer, stream("cross_buildings"), dressing)
     sun, sky, fog = _atmosphere(z, stream("sky"), stream("sun_cover") if int(z.get("sky_clouds", 0)) else None)
     camera = _camera(z, road, stream("camera"))
     spec = SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
@@ -225,7 +128,7 @@ def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:
     )
 
 
-def _crossing(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
+def _crossing(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
               wardrobe: np.random.Generator | None) -> None:
     if not road.crosswalks:
         return
@@ -259,14 +162,14 @@ def _fleet_family(family: str, fleet: np.random.Generator | None) -> str:
     return family if fleet is None else vary_family(family, fleet)
 
 
-def _traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
+def _traffic(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
              fleet: np.random.Generator | None) -> None:
     ego_lane = road.lane_count - 1
     paints = _paint_weights(z)
     for lane in range(road.lane_count):
         heading = road.lane_heading(lane)
         y0 = 8.0 if lane == ego_lane else NEAR_Y
-        for y in _poisson_positions(rng, z["car_density"], y0, FAR_Y):
+        for y in poisson_positions(rng, z["car_density"], y0, FAR_Y):
             family = _fleet_family(_vehicle_family(rng, z["large_vehicle_share"]), fleet)
             v = sample_vehicle(rng, family, paint_weights=paints)
             x = road.lane_center_x(lane) + float(rng.normal(0, 0.15))
@@ -275,7 +178,7 @@ def _traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
             placer.add_asset(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v, 0.8)
 
 
-def _cross_traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
+def _cross_traffic(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
                    fleet: np.random.Generator | None) -> None:
     """Vehicles standing in the cross street's lanes, as many per metre as on the main street; the first in a lane
     toward the main street waits at the stop line."""
@@ -283,7 +186,7 @@ def _cross_traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
     start = road.carriageway_half_width + junction.STOP_LINE_GAP_M + junction.STOP_LINE_DEPTH_M + 0.5
     for side in road.junction_sides:
         for y_lane, heading, inbound in junction.lanes(road, side):
-            along = _poisson_positions(rng, z["car_density"], start, start + junction.CROSS_STREET_REACH_M / 2)
+            along = poisson_positions(rng, z["car_density"], start, start + junction.CROSS_STREET_REACH_M / 2)
             if inbound and len(along):
                 along[0] = start
             for d in along:
@@ -295,12 +198,12 @@ def _cross_traffic(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
                 placer.add_asset(v.family, v.label, (x, y, 0.0), yaw, (v.width, v.length, v.height), v, 0.8)
 
 
-def _two_wheelers(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+def _two_wheelers(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:
     """Cyclists and motorcyclists near the right edge of the outer lanes; parked bicycles on sidewalks."""
     for side in (-1, 1):
         if side < 0 and not road.two_way:
             continue
-        for y in _poisson_positions(rng, z["two_wheeler_density"], NEAR_Y + 4, FAR_Y):
+        for y in poisson_positions(rng, z["two_wheeler_density"], NEAR_Y + 4, FAR_Y):
             kind = "motorcycle" if rng.random() < z["motorcycle_share"] else "bicycle"
             ridden = kind == "motorcycle" or rng.random() < 0.7
             t = sample_two_wheeler(rng, kind, ridden)
@@ -318,7 +221,7 @@ def _two_wheelers(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) 
                              parts=("rider",) if ridden else ())
 
 
-def _parked(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
+def _parked(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
             fleet: np.random.Generator | None) -> None:
     """Cars along both kerbs: in a parking strip wide enough for them, else (``pavement_parking``) half on the
     pavement, half in the strip or lane beside it, as on narrow British streets."""
@@ -328,7 +231,7 @@ def _parked(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
     lane_edge = road.lane_count * road.lane_width / 2
     paints = _paint_weights(z)
     for side in (-1, 1):
-        for y in _poisson_positions(rng, z["parked_car_density"], NEAR_Y - 6.0, FAR_Y):
+        for y in poisson_positions(rng, z["parked_car_density"], NEAR_Y - 6.0, FAR_Y):
             family = _fleet_family(CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], fleet)
             v = sample_vehicle(rng, family, paint_weights=paints)
             if on_pavement:
@@ -351,11 +254,11 @@ def _pavement_parking_x(road: RoadSpec, car_width: float) -> float:
     return road.carriageway_half_width + car_width / 2 - on_road
 
 
-def _pedestrians(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
+def _pedestrians(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
                  wardrobe: np.random.Generator | None) -> None:
     inner = road.carriageway_half_width
     for side in (-1, 1):
-        for y in _poisson_positions(rng, z["pedestrian_density"], NEAR_Y, FAR_Y * 0.8):
+        for y in poisson_positions(rng, z["pedestrian_density"], NEAR_Y, FAR_Y * 0.8):
             p = sample_pedestrian(rng, wardrobe=wardrobe)
             x = side * float(rng.uniform(inner + 0.4, inner + max(road.sidewalk_width - 0.4, 0.5)))
             yaw = float(rng.choice([0.0, math.pi])) + float(rng.normal(0, 0.3))
@@ -363,7 +266,7 @@ def _pedestrians(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
                              p, 0.15)
 
 
-def _furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+def _furniture(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:
     curb_x = road.carriageway_half_width + 0.45
     for side in (-1, 1):
         spacing = float(z["pole_spacing_m"])
@@ -375,7 +278,7 @@ def _furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> 
                 placer.add("street_lamp", "pole", (side * curb_x, y, CURB_HEIGHT), yaw,
                            (0.5, 2 * (lamp.arm_length + 0.6), lamp.height), lamp, footprint=(0.3, 0.3))
             y += spacing
-        for y in _poisson_positions(rng, z["sign_density"], NEAR_Y + 3, FAR_Y):
+        for y in poisson_positions(rng, z["sign_density"], NEAR_Y + 3, FAR_Y):
             sign = sample_sign(rng)
             if placer.fits(side * curb_x, float(y), 0.3, 0.3, 0.0, 0.4):
                 placer.add("sign", "traffic sign", (side * curb_x, float(y), CURB_HEIGHT), math.pi,
@@ -402,10 +305,10 @@ def _tree_row_x(road: RoadSpec) -> float:
     return road.carriageway_half_width + min(1.0, road.sidewalk_width / 2)
 
 
-def _trees(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+def _trees(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:
     x_abs = _tree_row_x(road)
     for side in (-1, 1):
-        for y in _poisson_positions(rng, z["tree_density"], NEAR_Y, FAR_Y + 60):
+        for y in poisson_positions(rng, z["tree_density"], NEAR_Y, FAR_Y + 60):
             t = sample_tree(rng, z.get("tree_leaf_cover", 1.0), z.get("tree_size", 1.0),
                             int(z.get("tree_branching", 0)))
             if placer.fits(side * x_abs, float(y), 0.5, 0.5, 0.0, 0.6):
@@ -414,12 +317,12 @@ def _trees(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None
                            float(rng.uniform(0, 2 * math.pi)), (d, d, t.height), t, solid=True)
 
 
-def _bushes(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+def _bushes(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:
     """Shrubs in the grass strips."""
     if road.terrain_width < 1.0:
         return
     for side in (-1, 1):
-        for y in _poisson_positions(rng, z["bush_density"], NEAR_Y, FAR_Y + 60):
+        for y in poisson_positions(rng, z["bush_density"], NEAR_Y, FAR_Y + 60):
             b = sample_bush(rng)
             half = min(b.width, road.terrain_width) / 2
             x = side * (road.sidewalk_outer_x + half + float(rng.random()) * max(road.terrain_width - 2 * half, 0.0))
@@ -427,19 +330,17 @@ def _bushes(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> Non
                              (b.width, b.length, b.height), b, 0.1)
 
 
-#: the share of front gardens with a hedge, fence or wall at the street, and the gate left open in it (m)
-GARDEN_FRONT_SHARE, GATE_M = 0.85, 1.2
 BOLLARD_PITCH_M = 1.4  # between the bollards of a row
 WALKWAY_M = 1.2  # pavement left free beside furniture at the back of the pavement
 
 
-def _street_furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+def _street_furniture(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:
     """Bollard rows, bins and cycle stands at the kerb; benches, shelters, phone boxes and pillars at the back of
     the pavement where it leaves a walkway beside them; fronts toward the road."""
     kerb = road.carriageway_half_width
     for side in (-1, 1):
         yaw = 0.0 if side > 0 else math.pi  # local -X (the front) toward the road
-        for y in _poisson_positions(rng, z.get("street_furniture_density", 0.0), NEAR_Y, FAR_Y):
+        for y in poisson_positions(rng, z.get("street_furniture_density", 0.0), NEAR_Y, FAR_Y):
             kind = sample_kind(rng)
             p = sample_street_furniture(rng, kind)
             at_kerb = kind in ("bollard", "bin", "cycle_stands")
@@ -452,7 +353,7 @@ def _street_furniture(z, road: RoadSpec, placer: _Placer, rng: np.random.Generat
                                  (p.width, p.length, p.height), p, 0.1)
 
 
-def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator) -> None:
+def _front_boundaries(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:
     """Hedges, fences and low walls along the back of the sidewalk, in stretches of 8-30 m."""
     if road.terrain_width < 0.8:
         return
@@ -460,155 +361,14 @@ def _front_boundaries(z, road: RoadSpec, placer: _Placer, rng: np.random.Generat
     for side in (-1, 1):
         y = NEAR_Y - float(rng.uniform(0, 10))
         while y < FAR_Y + 60:
-            length = _straight_piece(placer, float(rng.uniform(8.0, 30.0)), y)
+            length = straight_piece(placer, float(rng.uniform(8.0, 30.0)), y)
             end = placer.ahead(side * road.sidewalk_outer_x, y, length)
             across_junction = junction.opens(road, side) and y < corner[1] and end > corner[0]
             if rng.random() < z["front_boundary_probability"] and not across_junction:
-                family, label, size, p = _boundary(rng, length)
+                family, label, size, p = boundary(rng, length)
                 x = side * (road.sidewalk_outer_x + size[0] / 2 + 0.05)
                 placer.add(family, label, (x, placer.ahead(x, y, length / 2), CURB_HEIGHT), 0.0, size, p, solid=False)
             y = placer.ahead(side * road.sidewalk_outer_x, y, length + float(rng.uniform(0.5, 6.0)))
-
-
-def _boundary(rng: np.random.Generator, length: float) -> Tuple[str, str, Tuple[float, float, float], AssetParams]:
-    """A hedge, fence or low wall ``length`` metres long: its family, label, size and params."""
-    kind = ("hedge", "fence", "wall")[int(rng.integers(3))]
-    if kind == "hedge":
-        p = sample_hedge(rng, length)
-        return p.shape, "vegetation", (p.width, p.length, p.height), p
-    if kind == "fence":
-        p = sample_fence(rng, length)
-        return "fence", "fence", (0.1, p.length, p.height), p
-    p = sample_wall(rng, length)
-    return "wall", "wall", (p.thickness, p.length, p.height), p
-
-
-def _straight_piece(placer: _Placer, length: float, y: float) -> float:
-    """``length``, or at most the longest straight front the street's bend allows where a piece starting at ``y``
-    reaches past the bend's start (scenegen.curve)."""
-    if placer.bend is None or y + length <= placer.bend.start:
-        return length
-    return min(length, placer.bend.longest_frontage())
-
-
-class _Lot(NamedTuple):
-    """A building of a row: its params, frontage along the street, height, setback from the street's building
-    line and the gap left beside it."""
-
-    params: AssetParams
-    width: float
-    height: float
-    setback: float
-    gap: float = 0.0
-
-
-def _building_draw(z, dressing: Sequence[Callable] = ()):
-    """The sampler of the scene's building typology (blocks, terraced houses, or houses behind gardens), each
-    building then passed through the ``dressing`` (assets.buildings.with_shops, with_climbers) in turn."""
-    draw = {1: _terrace, 2: _house}.get(int(z.get("building_typology", 0)), _block)
-    if not dressing:
-        return draw
-
-    def dressed(z_, rng: np.random.Generator, room: float) -> _Lot:
-        lot = draw(z_, rng, room)
-        params = lot.params
-        for dress in dressing:
-            params = dress(params)
-        return lot._replace(params=params)
-    return dressed
-
-
-def _buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
-               dressing: Sequence[Callable] = ()) -> None:
-    """Rows of buildings along both sides at the back of the pavement, stopping at a cross street's pavements;
-    each building passed through the ``dressing`` (shop rows, climbers)."""
-    draw = _building_draw(z, dressing)
-    corner = road.junction_band(pavements=True)
-    for side in (-1, 1):
-        y = ROAD_Y_START - float(rng.uniform(0, 10))
-        while y < ROAD_Y_END:
-            if rng.random() < z["building_gap_probability"]:
-                y += float(rng.uniform(3.0, 12.0))
-            room = corner[0] - y if junction.opens(road, side) and y < corner[1] else math.inf
-            if room < junction.MIN_CORNER_FRONTAGE_M:
-                y = corner[1]
-                continue
-            lot = draw(z, rng, _straight_piece(placer, room, y))
-            front = side * (road.terrain_outer_x + lot.setback)  # neighbours meet at their fronts on a bend
-            x = side * (road.terrain_outer_x + lot.setback + lot.params.depth / 2)
-            # Local +Y of a building runs along the street; its facade (local -X side) faces the road.
-            placer.add("building", "building", (x, placer.ahead(front, y, lot.width / 2), 0.0),
-                       0.0 if side > 0 else math.pi, (lot.params.depth, lot.width, lot.height), lot.params, solid=False)
-            if lot.params.typology == "house":
-                _garden_front(road, placer, rng, side, y, lot.width + lot.gap)
-            y = placer.ahead(front, y, lot.width + lot.gap)
-
-
-def _cross_buildings(z, road: RoadSpec, placer: _Placer, rng: np.random.Generator,
-                     dressing: Sequence[Callable] = ()) -> None:
-    """Rows of buildings along the cross street, facing it from behind its pavements, each row starting behind
-    the main street's buildings at the corner."""
-    draw = _building_draw(z, dressing)
-    main = [o for o in placer.objects if o.family == "building"]
-    end = road.terrain_outer_x + junction.CROSS_STREET_REACH_M
-    for side, bank, facade_y in junction.banks(road):
-        x = _corner_reach(road, main, side, facade_y, bank)
-        while x < end:
-            if rng.random() < z["building_gap_probability"]:
-                x += float(rng.uniform(3.0, 12.0))
-            lot = draw(z, rng, math.inf)
-            y = facade_y + bank * (lot.setback + lot.params.depth / 2)
-            # The facade (local -X) faces the cross street: local +X points away from it, along bank * world +Y.
-            placer.add("building", "building", (side * (x + lot.width / 2), y, 0.0), bank * math.pi / 2,
-                       (lot.params.depth, lot.width, lot.height), lot.params, solid=False)
-            x += lot.width + lot.gap
-
-
-def _corner_reach(road: RoadSpec, main: Sequence[ObjectSpec], side: int, facade_y: float, bank: int) -> float:
-    """How far from the street axis the main street's buildings on ``side`` reach where a cross-street row on
-    ``bank`` could stand (the building line when none does)."""
-    lo, hi = sorted((facade_y, facade_y + bank * junction.DEEPEST_BUILDING_M))
-    reach = [abs(o.location[0]) + o.size[0] / 2 for o in main
-             if o.location[0] * side > 0 and o.location[1] - o.size[1] / 2 < hi and o.location[1] + o.size[1] / 2 > lo]
-    return max([road.terrain_outer_x, *reach])
-
-
-def _block(z, rng: np.random.Generator, room: float) -> _Lot:
-    """A block of flats, offices or shops at most ``room`` wide."""
-    width = min(float(np.clip(z["building_frontage_m"] * rng.uniform(0.6, 1.4), 6.0, 60.0)), room)
-    height = float(np.clip(z["building_height_m"] * rng.lognormal(0, 0.25), 4.0, 80.0))
-    b = sample_building(rng, width, height, z["facade_brightness"], z["facade_saturation"],
-                        z["window_density"], weathering=z["facade_weathering"])
-    return _Lot(b, width, height, float(rng.uniform(0.0, 0.8)))
-
-
-def _terrace(z, rng: np.random.Generator, room: float) -> _Lot:
-    """A row of terraced houses at most ``room`` long, two storeys or three (the share of three-storey rows grows
-    with ``building_height_m``: none at 8 m, all from 18 m)."""
-    three = float(np.clip((float(z["building_height_m"]) - 8.0) / 10.0, 0.0, 1.0))
-    width = min(float(np.clip(z["building_frontage_m"] * rng.uniform(1.0, 3.0), 10.0, 80.0)), room)
-    b = sample_terrace(rng, width, 3 if rng.random() < three else 2, z["facade_brightness"],
-                       z["facade_saturation"], z["window_density"], z["facade_weathering"])
-    return _Lot(b, width, b.height, float(rng.uniform(0.0, 0.3)))
-
-
-def _house(z, rng: np.random.Generator, room: float) -> _Lot:
-    """A detached house or a pair of semis at most ``room`` wide, behind a front garden, a gap beside its plot."""
-    b = sample_house(rng, room, z["facade_brightness"], z["facade_saturation"], z["window_density"],
-                     z["facade_weathering"])
-    return _Lot(b, b.width, b.height, float(rng.uniform(*GARDEN_DEPTH)), float(rng.uniform(*SIDE_GAP)))
-
-
-def _garden_front(road: RoadSpec, placer: _Placer, rng: np.random.Generator, side: int, y: float,
-                  plot: float) -> None:
-    """Most front gardens end at the street's building line in a hedge, fence or low wall, a gate's width short
-    of the plot."""
-    if rng.random() >= GARDEN_FRONT_SHARE:
-        return
-    length = _straight_piece(placer, plot - GATE_M, y)
-    family, label, size, p = _boundary(rng, length)
-    x = side * (road.terrain_outer_x + size[0] / 2 + 0.05)
-    placer.add(family, label, (x, placer.ahead(x, y, length / 2), 0.0), 0.0, size, p, solid=False)
 
 
 def _atmosphere(z, rng: np.random.Generator,

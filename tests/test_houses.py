@@ -7,7 +7,7 @@ import pytest
 from scene_checks import box_iou, drawn_vertices, inside_box, mask_box, projected_box, street
 
 from assets.buildings import GARDEN_DEPTH, HOUSE_WIDTH, SIDE_GAP, sample_house, terrace_height
-from scenegen.grammar import GATE_M
+from scenegen.building_rows import GATE_M
 from scenegen.labels import label_id
 from scenegen.spec import FogSpec, ObjectSpec
 
