@@ -22,7 +22,8 @@ PART_INSTANCES = "part_instances"
 
 @dataclass(frozen=True)
 class RoadSpec:
-    """Cross-section of the street, symmetric about x = 0, from ``y_start`` to ``y_end``."""
+    """Cross-section of the street, symmetric about x = 0, from ``y_start`` to ``y_end``; with a cross street,
+    a bend and a marking style (fields below, counted in the right-hand layout a left-hand street mirrors)."""
 
     lane_count: int
     lane_width: float
