@@ -29,7 +29,7 @@ STOP_LINE_GAP_M, STOP_LINE_DEPTH_M = 1.0, 0.3
 CROSS_STREET_REACH_M = 120.0
 #: a building cut short at the corner narrower than this leaves a gap instead (m)
 MIN_CORNER_FRONTAGE_M = 4.0
-#: the deepest a building of either typology stands behind its street's building line: setback plus depth (m)
+#: the deepest a building of any typology stands behind its street's building line: setback (or garden) plus depth (m)
 DEEPEST_BUILDING_M = 21.0
 
 Interval = Tuple[float, float]
