@@ -87,7 +87,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _cross_traffic(z, road, placer, stream("cross_traffic"), stream("cross_traffic_fleet") if fleet else None)
     placer.footprints.extend(junction.keep_out_boxes(road))
     _two_wheelers(z, road, placer, stream("two_wheelers"))
-    _parked(z, road, placer, stream("parked"), stream("parked_fleet") if fleet else None)
+    _parked(z, road, placer, stream("parked"), stream("parked_fleet") if fleet else None, stream("parking_kerb"))
     _pedestrians(z, road, placer, stream("pedestrians"), stream("pedestrian_wardrobe") if wardrobe else None)
     _furniture(z, road, placer, stream("furniture"))
     _trees(z, road, placer, stream("trees"))
@@ -221,8 +221,15 @@ def _two_wheelers(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -
                              parts=("rider",) if ridden else ())
 
 
+def _parking_kerbs(z, rng: np.random.Generator) -> Tuple[int, ...]:
+    """The kerbs cars park along: both, or (``parking_sides`` 1) one of them, either at even odds."""
+    if int(z.get("parking_sides", 2)) == 2:
+        return (-1, 1)
+    return ((-1,) if rng.random() < 0.5 else (1,))
+
+
 def _parked(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
-            fleet: np.random.Generator | None) -> None:
+            fleet: np.random.Generator | None, kerb: np.random.Generator) -> None:
     """Cars along both kerbs: in a parking strip wide enough for them, else (``pavement_parking``) half on the
     pavement, half in the strip or lane beside it, as on narrow British streets."""
     on_pavement = road.parking_width < MIN_PARKING_STRIP_M
@@ -230,7 +237,7 @@ def _parked(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
         return
     lane_edge = road.lane_count * road.lane_width / 2
     paints = _paint_weights(z)
-    for side in (-1, 1):
+    for side in _parking_kerbs(z, kerb):
         for y in poisson_positions(rng, z["parked_car_density"], NEAR_Y - 6.0, FAR_Y):
             family = _fleet_family(CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], fleet)
             v = sample_vehicle(rng, family, paint_weights=paints)

@@ -27,6 +27,7 @@ PHYSICAL_RANGES: Dict[str, Tuple[float, float]] = {
     "motorcycle_share": _SHARE,
     "car_colorful_share": _SHARE,
     "parked_car_density": (0.0, 25.0),
+    "parking_sides": (1, 2),
     "pavement_parking": (0, 1),
     "pedestrian_variety": (0, 1),
     "pedestrian_density": (0.0, 200.0),

@@ -154,7 +154,8 @@ def test_cars_park_half_on_the_pavement_where_the_strip_is_too_narrow():
     from scenegen.sequence import object_speeds
 
     for strip in (0.0, 1.0):
-        z = {"parking_lane_width_m": strip, "parked_car_density": 18.0, "car_density": 0.0, "left_hand_traffic": 0}
+        z = {"parking_lane_width_m": strip, "parked_car_density": 18.0, "car_density": 0.0, "left_hand_traffic": 0,
+             "parking_sides": 2}
         for pavement in (0, 1):
             street = _street({**z, "pavement_parking": pavement})
             lane_edge = street.road.lane_count * street.road.lane_width / 2
@@ -190,3 +191,18 @@ def test_one_way_streets_send_every_lane_away_from_the_camera():
                             if abs(r[0] + r[1]) < 0.5 and r[1] - r[0] < 0.2}  # lane lines, not crossing stripes
         assert centre(two) == {-0.11, 0.11} and centre(one) == {0.0}  # a double centre line only when two-way
     assert not _street({"lane_count": 1, "one_way": 0}).road.two_way  # one lane: one way either way
+
+
+def test_cars_park_along_one_kerb_or_both():
+    kerbs = set()
+    for seed in range(8):
+        z = {"parking_lane_width_m": 2.2, "parked_car_density": 15.0, "car_density": 0.0, "left_hand_traffic": 0}
+        both, one = _street({**z, "parking_sides": 2}, seed), _street({**z, "parking_sides": 1}, seed)
+        lanes = both.road.lanes_half_width
+        parked = lambda s: [o for o in s.objects if o.family in VEHICLE_FAMILIES and abs(o.location[0]) > lanes]
+        sides = lambda s: {np.sign(o.location[0]) for o in parked(s)}
+        assert sides(both) == {-1.0, 1.0} and len(sides(one)) == 1
+        kerbs |= sides(one)
+        rest = lambda s: [o.location for o in s.objects if o.family in ("building", "tree", "pedestrian")]
+        assert rest(both) == rest(one)  # buildings, trees and people stay (kerbside furniture may move up)
+    assert kerbs == {-1.0, 1.0}  # either kerb, from a stream of its own
