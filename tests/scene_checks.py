@@ -1,8 +1,10 @@
-"""Helpers shared by the asset tests: a default-space street with chosen variables, the box of a label mask
-against the projection of an object's 3D box, and the world vertices Blender drew."""
+"""Helpers shared by the asset tests: a default-space street with chosen variables, a building set across it and
+an in-process render of a scene, the box of a label mask against the projection of an object's 3D box, and the
+world vertices Blender drew."""
 from __future__ import annotations
 
-from typing import Iterable, Tuple
+import math
+from typing import Iterable, Optional, Tuple
 
 import numpy as np
 
@@ -20,6 +22,32 @@ def street(seed: int, **variables) -> SceneSpec:
     space = default_space()
     z = {**space.sample(FrameSeed(0, 0, seed).entropy()), **variables}
     return frame_scene(space, FrameSeed(0, 0, seed), {k: v for k, v in z.items() if v is not None})
+
+
+def building_ahead(params, distance: float) -> ObjectSpec:
+    """A building of ``params`` (assets.buildings.BuildingParams) across the street ``distance`` metres ahead,
+    its facade toward the camera."""
+    return ObjectSpec("building", "building", (0.0, distance + params.depth / 2, 0.0), math.pi / 2,
+                      (params.depth, params.width, params.height), params=params.to_dict())
+
+
+def render_still(spec: SceneSpec, width: int, height: int, samples: int = 1, drawn: Optional[str] = None):
+    """``spec`` rendered in-process without denoising: (frame, settings, vertices), the vertices being the world
+    coordinates Blender drew for the objects whose names start with ``drawn`` (None without it)."""
+    from scenegen.blender.render import Renderer
+    from scenegen.render_settings import RenderSettings
+
+    settings = RenderSettings(width=width, height=height, samples=samples, denoise=False)
+    renderer = Renderer(settings)
+    try:
+        frame = renderer.render(spec)
+        if drawn is None:
+            return frame, settings, None
+        import bpy
+
+        return frame, settings, drawn_vertices([o for o in bpy.data.objects if o.name.startswith(drawn)])
+    finally:
+        renderer.close()
 
 
 def on_cross_street(road: RoadSpec, obj: ObjectSpec) -> bool:

@@ -1,14 +1,13 @@
 """Climbers on facades (facade_climbers = 1): the numpy sampler, the geometry and a real render."""
 import dataclasses
-import math
 
 import numpy as np
 import pytest
-from scene_checks import box_iou, mask_box, projected_box, street
+from scene_checks import box_iou, building_ahead, mask_box, projected_box, render_still, street
 
 from assets.buildings import CLIMBER_SHARE, sample_building, sample_terrace, with_climbers
 from scenegen.labels import label_id
-from scenegen.spec import FogSpec, ObjectSpec
+from scenegen.spec import FogSpec
 
 
 def _block(seed: int = 0):
@@ -54,20 +53,10 @@ def test_the_variable_dresses_buildings_and_leaves_the_street_as_it_was():
 @pytest.fixture(scope="module")
 def climber_frame():
     """A block with climbers facing the camera 30 m ahead, rendered in-process."""
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = street(0, road_curve=0, junction=0, camera_pitch_deg=5.0, camera_fov_deg=60.0)
-    b = dataclasses.replace(_climbing(0), roof="flat")  # a ridge stands behind its box's front top edge
-    block = ObjectSpec("building", "building", (0.0, 30.0 + b.depth / 2, 0.0), math.pi / 2,
-                       (b.depth, b.width, b.height), params=b.to_dict())
+    block = building_ahead(dataclasses.replace(_climbing(0), roof="flat"), 30.0)  # a ridge stands behind its box
     spec = dataclasses.replace(base, objects=(block,), fog=FogSpec(0.0, (1, 1, 1)))
-    settings = RenderSettings(width=256, height=128, samples=1, denoise=False)
-    renderer = Renderer(settings)
-    try:
-        frame = renderer.render(spec)
-    finally:
-        renderer.close()
+    frame, settings, _ = render_still(spec, 256, 128)
     return spec, block, settings, frame
 
 

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from scene_checks import box_iou, footprint, footprints_overlap, mask_box, projected_box, street
+from scene_checks import box_iou, footprint, footprints_overlap, mask_box, projected_box, render_still, street
 
 from scenegen import curve
 from scenegen.grammar import frame_variables
@@ -148,9 +148,6 @@ def _inside(tri: np.ndarray, p: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def bend_frame():
     """A sharp bend with one car in it, rendered in-process."""
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = street(3, road_curve=2, junction=0, left_hand_traffic=0, camera_pitch_deg=-4.0, camera_fov_deg=70.0,
                   car_density=8.0)
     bend = curve.Bend.of(base.road)
@@ -158,12 +155,7 @@ def bend_frame():
     car = next(o for o, st in zip(base.objects, straight.objects) if o.label == "car"
                and bend.start + 5 < st.location[1] < bend.start + 40 and abs(st.location[0]) < 4)
     spec = dataclasses.replace(base, objects=(car,), fog=FogSpec(0.0, (1, 1, 1)))
-    settings = RenderSettings(width=192, height=128, samples=1, denoise=False)
-    renderer = Renderer(settings)
-    try:
-        frame = renderer.render(spec)
-    finally:
-        renderer.close()
+    frame, settings, _ = render_still(spec, 192, 128)
     return spec, car, settings, frame
 
 

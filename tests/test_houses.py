@@ -4,12 +4,12 @@ import math
 
 import numpy as np
 import pytest
-from scene_checks import box_iou, drawn_vertices, inside_box, mask_box, projected_box, street
+from scene_checks import box_iou, building_ahead, inside_box, mask_box, projected_box, render_still, street
 
 from assets.buildings import GARDEN_DEPTH, HOUSE_WIDTH, SIDE_GAP, sample_house, terrace_height
 from scenegen.building_rows import GATE_M
 from scenegen.labels import label_id
-from scenegen.spec import FogSpec, ObjectSpec
+from scenegen.spec import FogSpec
 
 BOUNDARIES = ("hedge", "fence", "wall")
 
@@ -75,23 +75,10 @@ def test_a_house_is_built_inside_its_box_with_a_door_per_house():
 @pytest.fixture(scope="module")
 def house_frame():
     """One pair of semis facing the camera 40 m ahead across an empty street, rendered in-process."""
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = street(0, road_curve=0, junction=0, left_hand_traffic=0, camera_pitch_deg=0.0, camera_fov_deg=60.0)
-    h = next(_house(seed) for seed in range(40) if round(_house(seed).width / _house(seed).house_width) == 2)
-    house = ObjectSpec("building", "building", (0.0, 40.0 + h.depth / 2, 0.0), math.pi / 2,
-                       (h.depth, h.width, h.height), params=h.to_dict())
+    house = building_ahead(next(h for h in map(_house, range(40)) if round(h.width / h.house_width) == 2), 40.0)
     spec = dataclasses.replace(base, objects=(house,), fog=FogSpec(0.0, (1, 1, 1)))
-    settings = RenderSettings(width=256, height=128, samples=1, denoise=False)
-    renderer = Renderer(settings)
-    try:
-        frame = renderer.render(spec)
-        import bpy
-
-        verts = drawn_vertices([o for o in bpy.data.objects if o.name.startswith("building")])
-    finally:
-        renderer.close()
+    frame, settings, verts = render_still(spec, 256, 128, drawn="building")
     return spec, house, settings, frame, verts
 
 

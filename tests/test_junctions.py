@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from scene_checks import box_iou, mask_box, on_cross_street, projected_box, street
+from scene_checks import box_iou, mask_box, on_cross_street, projected_box, render_still, street
 
 from assets.buildings import GARDEN_DEPTH
 from assets.vehicles import VEHICLE_FAMILIES
@@ -180,9 +180,6 @@ def test_road_surfaces_cover_the_junction_once_and_mark_its_stop_lines():
 def junction_frame():
     """A crossroads seen from the main street's kerb looking down the cross street (one of its buildings, the road
     surfaces, no fog), rendered in-process."""
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = _straight(4, junction=junction.CROSSROADS, left_hand_traffic=0, camera_exposure_ev=0.0)
     road = base.road
     building = min((o for o in base.objects if o.family == "building" and abs(math.sin(o.yaw)) > 0.99
@@ -190,12 +187,7 @@ def junction_frame():
     camera = CameraSpec(location=(road.carriageway_half_width - 1.0, road.junction_y - 1.0, 1.6), pitch_deg=-5.0,
                         yaw_deg=-90.0, roll_deg=0.0, fov_deg=90.0, exposure_ev=0.0)
     spec = dataclasses.replace(base, objects=(building,), camera=camera, fog=FogSpec(0.0, (1, 1, 1)))
-    settings = RenderSettings(width=192, height=128, samples=1, denoise=False)
-    renderer = Renderer(settings)
-    try:
-        frame = renderer.render(spec)
-    finally:
-        renderer.close()
+    frame, settings, _ = render_still(spec, 192, 128)
     return spec, building, settings, frame
 
 

@@ -3,7 +3,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from scene_checks import street
+from scene_checks import render_still, street
 
 from assets.markings import (BAY_LENGTH_M, CENTRE_LINES, KERB_LINES, VARIABLE, WHITE, YELLOW, marking_rects, markings,
                              sample_marking_style)
@@ -82,20 +82,12 @@ def test_the_old_markings_are_the_default_fields():
 @pytest.fixture(scope="module")
 def yellow_line_frame():
     """A street with a solid yellow centre line and double yellow kerb lines, seen from above the centre line."""
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = street(2, road_curve=0, junction=0, lane_count=2, one_way=0, left_hand_traffic=0, parking_lane_width_m=0.0,
                   crosswalk_probability=0.0, road_wear=0.0, camera_pitch_deg=-30.0, camera_fov_deg=50.0)
     road = dataclasses.replace(base.road, centre_line="solid", centre_colour="yellow", kerb_lines="double_yellow")
     camera = dataclasses.replace(base.camera, location=(0.0, 0.0, 4.0), exposure_ev=0.0)
     spec = dataclasses.replace(base, road=road, camera=camera, objects=(), fog=FogSpec(0.0, (1, 1, 1)))
-    settings = RenderSettings(width=128, height=96, samples=4, denoise=False)
-    renderer = Renderer(settings)
-    try:
-        frame = renderer.render(spec)
-    finally:
-        renderer.close()
+    frame, settings, _ = render_still(spec, 128, 96, samples=4)
     return spec, settings, frame
 
 

@@ -1,7 +1,6 @@
 """Terraced streets (building_typology = 1) and their shop rows (shopfronts): the numpy sampler and layout, the
 geometry, real renders."""
 import dataclasses
-import math
 
 import numpy as np
 import pytest
@@ -12,8 +11,8 @@ from scenegen.grammar import frame_scene
 from scenegen.labels import label_id
 from scenegen.params import default_space
 from scenegen.seeding import FrameSeed
-from scenegen.spec import FogSpec, ObjectSpec
-from scene_checks import box_iou, mask_box, projected_box, street
+from scenegen.spec import FogSpec
+from scene_checks import box_iou, building_ahead, mask_box, projected_box, render_still, street
 
 
 def _terrace(seed: int = 0, width: float = 24.0, storeys: int = 2) -> BuildingParams:
@@ -75,25 +74,9 @@ def test_terrace_geometry_stays_in_its_box_with_a_door_per_house_and_a_chimney_p
 def terrace_frame():
     """One terrace facing the camera 70 m ahead across a street with nothing else, rendered in-process, with
     the world coordinates of every vertex Blender drew for it."""
-    import bpy
-
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
-    base = _street(0, 0)
-    p = _terrace(5, width=20.0, storeys=3)
-    terrace = ObjectSpec("building", "building", (0.0, 70.0 + p.depth / 2, 0.0), math.pi / 2,
-                         (p.depth, p.width, p.height), params=p.to_dict())
-    spec = dataclasses.replace(base, objects=(terrace,), fog=FogSpec(0.0, (1, 1, 1)))
-    settings = RenderSettings(width=320, height=160, samples=1, denoise=False)
-    renderer = Renderer(settings)
-    try:
-        frame = renderer.render(spec)
-        obj = next(o for o in bpy.data.objects if o.name.startswith("building"))
-        mesh = obj.evaluated_get(bpy.context.evaluated_depsgraph_get()).to_mesh()
-        verts = np.array([tuple(obj.matrix_world @ vtx.co) for vtx in mesh.vertices])
-    finally:
-        renderer.close()
+    terrace = building_ahead(_terrace(5, width=20.0, storeys=3), 70.0)
+    spec = dataclasses.replace(_street(0, 0), objects=(terrace,), fog=FogSpec(0.0, (1, 1, 1)))
+    frame, settings, verts = render_still(spec, 320, 160, drawn="building")
     return spec, terrace, settings, frame, verts
 
 
@@ -166,20 +149,9 @@ def test_shopfronts_turn_terrace_rows_into_shops_and_leave_the_rest_of_the_stree
 @pytest.fixture(scope="module")
 def shop_frame():
     """A shop row with awnings facing the camera 40 m ahead, rendered in-process."""
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
-    base = _street(0, 0)
-    p = _shop_row(1)
-    row = ObjectSpec("building", "building", (0.0, 40.0 + p.depth / 2, 0.0), math.pi / 2, (p.depth, p.width, p.height),
-                     params=p.to_dict())
-    spec = dataclasses.replace(base, objects=(row,), fog=FogSpec(0.0, (1, 1, 1)))
-    settings = RenderSettings(width=256, height=128, samples=1, denoise=False)
-    renderer = Renderer(settings)
-    try:
-        frame = renderer.render(spec)
-    finally:
-        renderer.close()
+    row = building_ahead(_shop_row(1), 40.0)
+    spec = dataclasses.replace(_street(0, 0), objects=(row,), fog=FogSpec(0.0, (1, 1, 1)))
+    frame, settings, _ = render_still(spec, 256, 128)
     return spec, row, settings, frame
 
 
