@@ -77,7 +77,7 @@ def _paint(rows, slot: int) -> np.ndarray:
 
 def _lane_lines(road: RoadSpec) -> List[np.ndarray]:
     """Lines between lanes: at the centre of a two-way street its centre line, elsewhere dashes."""
-    lanes_half = road.lane_count * road.lane_width / 2
+    lanes_half = road.lanes_half_width
     y0, y1 = road.y_start, road.y_end
     out = []
     for k in range(1, road.lane_count):
@@ -98,7 +98,7 @@ def _lane_lines(road: RoadSpec) -> List[np.ndarray]:
 def _edge_lines(road: RoadSpec) -> List[np.ndarray]:
     """The driving lanes' edges: the parking strip's line (dashed, or solid with its bays marked), or a solid
     edge line where the style asks for one."""
-    lanes_half = road.lane_count * road.lane_width / 2
+    lanes_half = road.lanes_half_width
     out = []
     for s in (-1, 1):
         for a, b in side_stretches(road, s, road.y_start, road.y_end, road.junction_band()):
@@ -117,7 +117,7 @@ def _edge_lines(road: RoadSpec) -> List[np.ndarray]:
 
 def _bay_ends(road: RoadSpec, side: int, y0: float, y1: float) -> np.ndarray:
     """Short lines across the parking strip, one car length apart."""
-    inner = road.lane_count * road.lane_width / 2 + LINE_W
+    inner = road.lanes_half_width + LINE_W
     xa, xb = sorted((side * inner, side * (inner + road.parking_width - 0.2)))
     ys = np.arange(y0 + BAY_LENGTH_M / 2, y1 - 0.1, BAY_LENGTH_M)
     return np.column_stack([np.full(len(ys), xa), np.full(len(ys), xb), ys - 0.05, ys + 0.05])
@@ -153,7 +153,7 @@ def _with_crossing(road: RoadSpec, rects: np.ndarray, yc: float) -> List[np.ndar
     """``rects`` cut where the zebra crossing at ``yc`` lies, its stripes (along +Y, 0.5 m wide, 0.5 m apart)
     and the stop line before it."""
     d, half = road.crosswalk_depth, road.carriageway_half_width
-    lanes_half = road.lane_count * road.lane_width / 2
+    lanes_half = road.lanes_half_width
     out = []
     for r in rects:
         if r[3] <= yc - d / 2 - 0.3 or r[2] >= yc + d / 2 + 0.3:

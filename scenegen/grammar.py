@@ -208,7 +208,7 @@ def _two_wheelers(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -
             ridden = kind == "motorcycle" or rng.random() < 0.7
             t = sample_two_wheeler(rng, kind, ridden)
             if ridden:
-                edge = road.lane_count * road.lane_width / 2
+                edge = road.lanes_half_width
                 x = side * (edge - 0.7 - float(rng.uniform(0, 0.4)))
                 yaw = 0.0 if side > 0 else math.pi
                 z0 = 0.0
@@ -229,15 +229,16 @@ def _parking_kerbs(z, rng: np.random.Generator) -> Tuple[int, ...]:
 
 
 def _parked(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
-            fleet: np.random.Generator | None, kerb: np.random.Generator) -> None:
-    """Cars along both kerbs: in a parking strip wide enough for them, else (``pavement_parking``) half on the
-    pavement, half in the strip or lane beside it, as on narrow British streets."""
+            fleet: np.random.Generator | None, kerb_draw: np.random.Generator) -> None:
+    """Cars along the kerbs (both, or one: ``parking_sides``): in a parking strip wide enough for them, else
+    (``pavement_parking``) half on the pavement, half in the strip or lane beside it, as on narrow British
+    streets."""
     on_pavement = road.parking_width < MIN_PARKING_STRIP_M
     if on_pavement and int(z.get("pavement_parking", 0)) == 0:
         return
-    lane_edge = road.lane_count * road.lane_width / 2
+    lane_edge = road.lanes_half_width
     paints = _paint_weights(z)
-    for side in _parking_kerbs(z, kerb):
+    for side in _parking_kerbs(z, kerb_draw):
         for y in poisson_positions(rng, z["parked_car_density"], NEAR_Y - 6.0, FAR_Y):
             family = _fleet_family(CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], fleet)
             v = sample_vehicle(rng, family, paint_weights=paints)

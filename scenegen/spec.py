@@ -67,7 +67,7 @@ class RoadSpec:
     @property
     def carriageway_half_width(self) -> float:
         """Half width of the asphalt: driving lanes plus both parking strips."""
-        return self.lane_count * self.lane_width / 2 + self.parking_width
+        return self.lanes_half_width + self.parking_width
 
     @property
     def sidewalk_outer_x(self) -> float:
