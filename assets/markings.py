@@ -7,10 +7,17 @@ sets the centre line of a two-way street (double, dashed or solid; white or yell
 driving lanes' edges, yellow no-waiting lines along kerbs without a parking strip (double or single, as in
 British streets) and parking bays (the strip marked off in car lengths).  Style 0 is the street as it always
 was: a double white centre line, dashed lane and parking-strip lines.
+
+Reserved lanes (scene variable ``reserved_lanes``, drawn from the ``reserved_lanes`` stream): cycle lanes in the
+outer part of each outermost lane behind a dashed (advisory) or solid (mandatory) line, or bus lanes (the kerb lane
+of each direction where a direction has two lanes or more) behind a wide solid line; either on plain asphalt or a
+green or red surfacing (``lane_surfaces``: slots 2 and 3, laid under the paint).  Signal-controlled crossings
+(``signal_crossings``) replace the zebra stripes with two broken lines across the road and a stop line on each
+approach; the grammar puts signals beside them.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Mapping
+from typing import Dict, List, Mapping, Tuple
 
 import numpy as np
 
@@ -18,7 +25,11 @@ from scenegen import junction
 from scenegen.spec import RoadSpec
 
 VARIABLE = "road_markings"
+RESERVED_VARIABLE = "reserved_lanes"
+SIGNAL_VARIABLE = "signal_crossings"
 WHITE, YELLOW = 0, 1
+#: surfacing slots of reserved lanes (``lane_surfaces``)
+GREEN, RED = 2, 3
 LINE_W = 0.12
 #: style draws: centre line kinds and their odds, the odds of a yellow centre line, of edge lines, of kerb
 #: line kinds, and of parking bays where the strip is wide enough for cars
@@ -29,6 +40,15 @@ KERB_LINES = {"none": 0.5, "double_yellow": 0.3, "single_yellow": 0.2}
 PARKING_BAY_SHARE = 0.5
 BAY_LENGTH_M = 5.5
 MIN_BAY_STRIP_M = 1.8
+#: a cycle lane's width, at most this share of its lane, and the odds of its line kinds and surfacings
+CYCLE_LANE_M = 1.5
+CYCLE_LANE_SHARE = 0.45
+CYCLE_LINES = {"advisory": 0.5, "mandatory": 0.5}
+CYCLE_SURFACES = {"none": 0.4, "green": 0.3, "red": 0.3}
+BUS_SURFACES = {"none": 0.5, "red": 0.5}
+BUS_LINE_W = 0.25
+#: the stretch either side of a signal crossing kept clear of other paint: its stop lines lie in it
+SIGNAL_CLEAR_M = 1.6
 
 
 def sample_marking_style(rng: np.random.Generator, z: Mapping[str, float]) -> Dict[str, object]:
@@ -41,6 +61,66 @@ def sample_marking_style(rng: np.random.Generator, z: Mapping[str, float]) -> Di
     return {"centre_line": centre, "centre_colour": "yellow" if rng.random() < YELLOW_CENTRE_SHARE else "white",
             "edge_lines": bool(rng.random() < EDGE_LINE_SHARE), "kerb_lines": kerb,
             "parking_bays": bool(rng.random() < PARKING_BAY_SHARE)}
+
+
+def _pick(rng: np.random.Generator, odds: Mapping[str, float]) -> str:
+    return list(odds)[int(rng.choice(len(odds), p=list(odds.values())))]
+
+
+def sample_reserved_lanes(rng: np.random.Generator, z: Mapping[str, float]) -> Dict[str, object]:
+    """The RoadSpec fields of the reserved lanes and crossings ``z`` asks for (none unless ``reserved_lanes`` is 1,
+    cycle lanes, or 2, bus lanes, or ``signal_crossings`` is 1)."""
+    kind = int(z.get(RESERVED_VARIABLE, 0))
+    fields: Dict[str, object] = {"signal_crossing": True} if int(z.get(SIGNAL_VARIABLE, 0)) else {}
+    if kind == 1:
+        fields.update(cycle_lanes=_pick(rng, CYCLE_LINES), lane_surface=_pick(rng, CYCLE_SURFACES))
+    elif kind == 2:
+        fields.update(bus_lanes=True, lane_surface=_pick(rng, BUS_SURFACES))
+    return fields
+
+
+def bus_lane_sides(road: RoadSpec) -> Tuple[int, ...]:
+    """The sides (of the right-hand layout) whose kerb lane is a bus lane: both directions of a two-way street of
+    four lanes or more, the nearside of a one-way street of two or more."""
+    if not road.bus_lanes:
+        return ()
+    if road.two_way:
+        return (-1, 1) if road.lane_count >= 4 else ()
+    return (1,) if road.lane_count >= 2 else ()
+
+
+def cycle_lane_sides(road: RoadSpec) -> Tuple[int, ...]:
+    """The sides with a cycle lane: both, or the nearside of a one-lane street."""
+    if road.cycle_lanes == "none":
+        return ()
+    return (1,) if road.lane_count == 1 else (-1, 1)
+
+
+def cycle_lane_width(road: RoadSpec) -> float:
+    """Width of a cycle lane, line included (m)."""
+    return min(CYCLE_LANE_M, CYCLE_LANE_SHARE * road.lane_width)
+
+
+def reserved_bands(road: RoadSpec) -> List[Tuple[int, float, float]]:
+    """(side, inner |x|, outer |x|) of each reserved lane: the band between its line and the lanes' edge."""
+    lanes_half = road.lanes_half_width
+    bands = [(s, lanes_half - road.lane_width + BUS_LINE_W / 2, lanes_half) for s in bus_lane_sides(road)]
+    bands += [(s, lanes_half - cycle_lane_width(road) + LINE_W / 2, lanes_half) for s in cycle_lane_sides(road)]
+    return bands
+
+
+def lane_surfaces(road: RoadSpec) -> np.ndarray:
+    """Rows (x0, x1, y0, y1, slot GREEN or RED) of the reserved lanes' coloured surfacing (none on plain asphalt),
+    stopping at junction mouths and crossings."""
+    if road.lane_surface == "none":
+        return np.zeros((0, 5))
+    slot = GREEN if road.lane_surface == "green" else RED
+    rows = [[*sorted((s * inner, s * outer)), a, b, slot] for s, inner, outer in reserved_bands(road)
+            for a, b in side_stretches(road, s, road.y_start, road.y_end, road.junction_band())]
+    rows = np.asarray(rows, dtype=float).reshape(-1, 5)
+    for yc in road.crosswalks:
+        rows = _cut_at_crossing(road, rows, yc)
+    return rows
 
 
 def dashes(x: float, y0: float, y1: float, dash: float, gap: float, phase: float = 0.0) -> np.ndarray:
@@ -64,7 +144,8 @@ def marking_rects(road: RoadSpec, reach: float = 1000.0) -> np.ndarray:
 
 def markings(road: RoadSpec, reach: float = 1000.0) -> np.ndarray:
     """Rows (x0, x1, y0, y1, paint slot) of every painted marking on the carriageway."""
-    rects = _lane_lines(road) + _edge_lines(road) + _kerb_lines(road) + _cross_street_markings(road, reach)
+    rects = _lane_lines(road) + _edge_lines(road) + _kerb_lines(road) + _cycle_lane_lines(road) + \
+        _cross_street_markings(road, reach)
     for yc in road.crosswalks:
         rects = _with_crossing(road, np.concatenate(rects) if rects else np.zeros((0, 5)), yc)
     return np.concatenate(rects) if rects else np.zeros((0, 5))
@@ -80,8 +161,12 @@ def _lane_lines(road: RoadSpec) -> List[np.ndarray]:
     lanes_half = road.lanes_half_width
     y0, y1 = road.y_start, road.y_end
     out = []
+    bus_lines = [s * (lanes_half - road.lane_width) for s in bus_lane_sides(road)]
     for k in range(1, road.lane_count):
         x = -lanes_half + k * road.lane_width
+        if any(abs(x - b) < 1e-6 for b in bus_lines):
+            out.append(_paint([[x - BUS_LINE_W / 2, x + BUS_LINE_W / 2, y0, y1]], WHITE))
+            continue
         if not (road.two_way and abs(x) < 1e-6):
             out.append(_paint(dashes(x, y0, y1, 3.0, 6.0), WHITE))
             continue
@@ -123,6 +208,17 @@ def _bay_ends(road: RoadSpec, side: int, y0: float, y1: float) -> np.ndarray:
     return np.column_stack([np.full(len(ys), xa), np.full(len(ys), xb), ys - 0.05, ys + 0.05])
 
 
+def _cycle_lane_lines(road: RoadSpec) -> List[np.ndarray]:
+    """Each cycle lane's line: broken (advisory, 4 m marks 2 m apart) or solid (mandatory)."""
+    out = []
+    for s in cycle_lane_sides(road):
+        x = s * (road.lanes_half_width - cycle_lane_width(road) + LINE_W / 2)
+        for a, b in side_stretches(road, s, road.y_start, road.y_end, road.junction_band()):
+            out.append(_paint(dashes(x, a, b, 4.0, 2.0) if road.cycle_lanes == "advisory"
+                              else [[x - LINE_W / 2, x + LINE_W / 2, a, b]], WHITE))
+    return out
+
+
 def _kerb_lines(road: RoadSpec) -> List[np.ndarray]:
     """Yellow no-waiting lines 0.25 m (and 0.45 m) from the kerb, where the street has no parking strip."""
     if road.kerb_lines == "none" or road.parking_width > 0.5:
@@ -149,21 +245,36 @@ def _cross_street_markings(road: RoadSpec, reach: float) -> List[np.ndarray]:
     return out
 
 
-def _with_crossing(road: RoadSpec, rects: np.ndarray, yc: float) -> List[np.ndarray]:
-    """``rects`` cut where the zebra crossing at ``yc`` lies, its stripes (along +Y, 0.5 m wide, 0.5 m apart)
-    and the stop line before it."""
-    d, half = road.crosswalk_depth, road.carriageway_half_width
-    lanes_half = road.lanes_half_width
+def _cut_at_crossing(road: RoadSpec, rects: np.ndarray, yc: float) -> np.ndarray:
+    """``rects`` with the stretch the crossing at ``yc`` keeps clear cut out of them."""
+    d, extra = road.crosswalk_depth, (SIGNAL_CLEAR_M if road.signal_crossing else 0.3)
+    lo, hi = yc - d / 2 - extra, yc + d / 2 + extra
     out = []
     for r in rects:
-        if r[3] <= yc - d / 2 - 0.3 or r[2] >= yc + d / 2 + 0.3:
+        if r[3] <= lo or r[2] >= hi:
             out.append(r)
         else:
-            if r[2] < yc - d / 2 - 0.3:
-                out.append([r[0], r[1], r[2], yc - d / 2 - 0.3, r[4]])
-            if r[3] > yc + d / 2 + 0.3:
-                out.append([r[0], r[1], yc + d / 2 + 0.3, r[3], r[4]])
+            if r[2] < lo:
+                out.append([r[0], r[1], r[2], lo, r[4]])
+            if r[3] > hi:
+                out.append([r[0], r[1], hi, r[3], r[4]])
+    return np.asarray(out, dtype=float).reshape(-1, 5)
+
+
+def _with_crossing(road: RoadSpec, rects: np.ndarray, yc: float) -> List[np.ndarray]:
+    """``rects`` cut where the crossing at ``yc`` lies, and the crossing's own paint: a zebra's stripes (along +Y,
+    0.5 m wide, 0.5 m apart) and the stop line before it, or a signal crossing's two broken lines across the road
+    and a stop line on each approach."""
+    d, half = road.crosswalk_depth, road.carriageway_half_width
+    lanes_half = road.lanes_half_width
+    kept = _cut_at_crossing(road, rects, yc)
+    near_stop = [0.0 if road.two_way else -lanes_half, lanes_half, yc - d / 2 - 1.5, yc - d / 2 - 1.1]
+    if road.signal_crossing:
+        xs = np.arange(-half + 0.2, half - 0.5, 1.0)
+        edges = [np.column_stack([xs, xs + 0.5, np.full(len(xs), y - LINE_W / 2), np.full(len(xs), y + LINE_W / 2)])
+                 for y in (yc - d / 2, yc + d / 2)]
+        stops = [near_stop] + ([[-lanes_half, 0.0, yc + d / 2 + 1.1, yc + d / 2 + 1.5]] if road.two_way else [])
+        return [kept, _paint(np.concatenate(edges), WHITE), _paint(stops, WHITE)]
     xs = np.arange(-half + 0.4, half - 0.4, 1.0)
     stripes = np.column_stack([xs, xs + 0.5, np.full(len(xs), yc - d / 2), np.full(len(xs), yc + d / 2)])
-    stop = [[0.0 if road.two_way else -lanes_half, lanes_half, yc - d / 2 - 1.5, yc - d / 2 - 1.1]]
-    return [np.asarray(out, dtype=float).reshape(-1, 5), _paint(stripes, WHITE), _paint(stop, WHITE)]
+    return [kept, _paint(stripes, WHITE), _paint([near_stop], WHITE)]

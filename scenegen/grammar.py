@@ -19,7 +19,7 @@ from assets.buildings import with_climbers, with_shops
 from assets.catalog import Catalog
 from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_sign, sample_street_lamp, sample_traffic_light
-from assets.markings import sample_marking_style
+from assets.markings import sample_marking_style, sample_reserved_lanes
 from assets.pedestrians import sample_pedestrian
 from assets.street_furniture import sample_kind, sample_street_furniture
 from assets.vegetation import sample_bush, sample_tree
@@ -77,6 +77,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
 
     road = _road(z, stream("road"))
     road = dataclasses.replace(road, **sample_marking_style(stream("markings"), z))
+    road = dataclasses.replace(road, **sample_reserved_lanes(stream("reserved_lanes"), z))
     road = dataclasses.replace(road, **junction.junction_fields(z, road, stream("junction")))
     road = dataclasses.replace(road, **curve.bend_fields(z, road, stream("curve")))
     placer = Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"), bend=curve.Bend.of(road))
@@ -291,9 +292,10 @@ def _furniture(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> N
             if placer.fits(side * curb_x, float(y), 0.3, 0.3, 0.0, 0.4):
                 placer.add("sign", "traffic sign", (side * curb_x, float(y), CURB_HEIGHT), math.pi,
                            (sign.size, 0.1, sign.post_height + sign.size), sign)
-    if rng.random() < z["traffic_light_probability"]:
+    signals_at_crossing = road.signal_crossing and bool(road.crosswalks)
+    if rng.random() < z["traffic_light_probability"] or signals_at_crossing:
         y_tl = road.crosswalks[0] + road.crosswalk_depth if road.crosswalks else float(rng.uniform(25, 70))
-        if road.junction_sides:
+        if road.junction_sides and not signals_at_crossing:
             y_tl = road.junction_band()[0] - 1.0  # the signals guard the junction
         for side in (-1, 1):
             tl = sample_traffic_light(rng, side)

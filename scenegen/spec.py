@@ -63,6 +63,13 @@ class RoadSpec:
     edge_lines: bool = False
     kerb_lines: str = "none"
     parking_bays: bool = False
+    #: reserved lanes and crossings (assets.markings): cycle lanes ("none", "advisory" behind a broken line,
+    #: "mandatory" behind a solid one), bus lanes, the reserved lanes' surfacing ("none", "green", "red") and
+    #: signal-controlled crossings instead of zebras
+    cycle_lanes: str = "none"
+    bus_lanes: bool = False
+    lane_surface: str = "none"
+    signal_crossing: bool = False
 
     @property
     def carriageway_half_width(self) -> float:

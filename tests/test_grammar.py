@@ -180,7 +180,8 @@ def test_one_way_streets_send_every_lane_away_from_the_camera():
     from assets.markings import marking_rects
 
     for seed in range(4):
-        z = {"lane_count": 2, "car_density": 8.0, "road_markings": 0}  # the old markings (styles: test_markings.py)
+        z = {"lane_count": 2, "car_density": 8.0, "road_markings": 0, "reserved_lanes": 0}  # the old markings
+        # (styles, reserved lanes: test_markings.py)
         two, one = _street({**z, "one_way": 0}, seed), _street({**z, "one_way": 1}, seed)
         assert two.road.two_way and not one.road.two_way
         half = one.road.lane_count * one.road.lane_width / 2

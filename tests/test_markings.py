@@ -1,12 +1,15 @@
-"""Road marking styles (scene variable ``road_markings``): the numpy style sampler and layout, and a real render."""
+"""Road marking styles (``road_markings``), reserved lanes (``reserved_lanes``) and signal crossings
+(``signal_crossings``): the numpy samplers and layouts, and real renders."""
 import dataclasses
 
 import numpy as np
 import pytest
 from scene_checks import render_still, street
 
-from assets.markings import (BAY_LENGTH_M, CENTRE_LINES, KERB_LINES, VARIABLE, WHITE, YELLOW, marking_rects, markings,
-                             sample_marking_style)
+from assets.markings import (BAY_LENGTH_M, BUS_LINE_W, BUS_SURFACES, CENTRE_LINES, CYCLE_LANE_M, CYCLE_LINES,
+                             CYCLE_SURFACES, GREEN, KERB_LINES, LINE_W, RED, RESERVED_VARIABLE, SIGNAL_CLEAR_M,
+                             SIGNAL_VARIABLE, VARIABLE, WHITE, YELLOW, bus_lane_sides, cycle_lane_width, lane_surfaces,
+                             marking_rects, markings, reserved_bands, sample_marking_style, sample_reserved_lanes)
 from scenegen.labels import label_id
 from scenegen.params import default_space
 from scenegen.spec import FogSpec
@@ -15,7 +18,7 @@ from scenegen.spec import FogSpec
 def _road(**fields):
     """A straight two-way street of two lanes with ``fields`` set on its RoadSpec."""
     road = street(1, road_curve=0, junction=0, lane_count=2, one_way=0, left_hand_traffic=0, road_markings=0,
-                  crosswalk_probability=0.0).road
+                  reserved_lanes=0, signal_crossings=0, crosswalk_probability=0.0).road
     return dataclasses.replace(road, **fields)
 
 
@@ -102,3 +105,116 @@ def test_yellow_paint_renders_yellow_and_is_labelled_road(yellow_line_frame):
     (u, v), = project(spec.camera, settings.width, settings.height, np.array([[1.6, 12.0, 0.0]]))[0]
     asphalt = frame.rgb[int(v), int(u)].astype(int)
     assert abs(asphalt[0] - asphalt[2]) < 25  # the grey road beside it
+
+
+# ---------------------------------------------------------------- reserved lanes and signal crossings
+def _styled(seed: int, **z):
+    return street(seed, road_curve=0, junction=0, crosswalk_probability=1.0, left_hand_traffic=0, **z)
+
+
+def test_reserved_lanes_and_signal_crossings_draw_from_a_stream_of_their_own():
+    assert sample_reserved_lanes(np.random.default_rng(0), {}) == {}
+    assert sample_reserved_lanes(np.random.default_rng(0), {RESERVED_VARIABLE: 0, SIGNAL_VARIABLE: 0}) == {}
+    cycle = [sample_reserved_lanes(np.random.default_rng(s), {RESERVED_VARIABLE: 1}) for s in range(60)]
+    assert {c["cycle_lanes"] for c in cycle} == set(CYCLE_LINES)
+    assert {c["lane_surface"] for c in cycle} == set(CYCLE_SURFACES)
+    bus = [sample_reserved_lanes(np.random.default_rng(s), {RESERVED_VARIABLE: 2}) for s in range(60)]
+    assert all(b["bus_lanes"] for b in bus) and {b["lane_surface"] for b in bus} == set(BUS_SURFACES)
+    assert sample_reserved_lanes(np.random.default_rng(0), {SIGNAL_VARIABLE: 1}) == {"signal_crossing": True}
+    fields = ("cycle_lanes", "bus_lanes", "lane_surface", "signal_crossing")
+    for seed in range(3):
+        plain = _styled(seed, reserved_lanes=0, signal_crossings=0)
+        for kind in (1, 2):
+            styled = _styled(seed, reserved_lanes=kind, signal_crossings=0)
+            assert styled.objects == plain.objects
+            assert dataclasses.replace(styled.road, **{k: getattr(plain.road, k) for k in fields}) == plain.road
+        signals = _styled(seed, reserved_lanes=0, signal_crossings=1)
+        assert [o for o in signals.objects if o.family != "traffic_light"] == \
+            [o for o in plain.objects if o.family != "traffic_light"]
+
+
+def _within(rows, lo, hi):
+    return (np.minimum(np.abs(rows[:, 0]), np.abs(rows[:, 1])) >= lo - 1e-9) & \
+        (np.maximum(np.abs(rows[:, 0]), np.abs(rows[:, 1])) <= hi + 1e-9)
+
+
+def test_cycle_lanes_lie_in_the_outermost_lanes_behind_their_line():
+    for lanes, one_way in ((1, 1), (2, 0), (3, 1), (4, 0)):
+        for line in CYCLE_LINES:
+            road = _road(lane_count=lanes, two_way=not one_way, cycle_lanes=line, lane_surface="green",
+                         crosswalks=(30.0,))
+            bands = reserved_bands(road)
+            assert [b[0] for b in bands] == ([1] if lanes == 1 else [-1, 1])
+            half, width = road.lanes_half_width, cycle_lane_width(road)
+            assert 0 < width <= min(CYCLE_LANE_M, road.lane_width / 2)
+            surf = lane_surfaces(road)
+            assert len(surf) and (surf[:, 4] == GREEN).all() and _within(surf, half - width, half).all()
+            for s in {b[0] for b in bands}:  # each band covers the street once, up to the crossing
+                mine = surf[np.sign(surf[:, 0] + surf[:, 1]) == s]
+                assert np.isclose((mine[:, 3] - mine[:, 2]).sum(), road.y_end - road.y_start - road.crosswalk_depth - 0.6)
+            line_x = half - width + LINE_W / 2
+            paint = markings(road)
+            lines = paint[np.isclose(np.abs((paint[:, 0] + paint[:, 1]) / 2), line_x)]
+            assert len(lines) >= 2 * len(bands)
+            assert ((lines[:, 3] - lines[:, 2]) <= 4.0 + 1e-9).all() == (line == "advisory")
+
+
+def test_bus_lanes_take_the_kerb_lane_where_a_direction_has_two_lanes():
+    assert reserved_bands(_road(lane_count=2, bus_lanes=True)) == []  # one lane each way: no bus lane
+    one_way = _road(lane_count=2, two_way=False, bus_lanes=True, lane_surface="red")
+    assert bus_lane_sides(one_way) == (1,)
+    four = _road(lane_count=4, bus_lanes=True, lane_surface="red")
+    assert bus_lane_sides(four) == (-1, 1)
+    for road in (one_way, four):
+        half = road.lanes_half_width
+        surf = lane_surfaces(road)
+        assert (surf[:, 4] == RED).all() and _within(surf, half - road.lane_width, half).all()
+        paint = markings(road)
+        wide = paint[np.isclose(paint[:, 1] - paint[:, 0], BUS_LINE_W)]
+        assert sorted(set(np.round((wide[:, 0] + wide[:, 1]) / 2, 6))) == \
+            sorted(round(s * (half - road.lane_width), 6) for s in bus_lane_sides(road))
+    assert len(lane_surfaces(_road(lane_count=4, bus_lanes=True))) == 0  # plain asphalt: no surfacing
+
+
+def test_a_signal_crossing_has_broken_lines_and_a_stop_line_on_each_approach():
+    zebra = _road(crosswalks=(30.0,))
+    signal = dataclasses.replace(zebra, signal_crossing=True)
+    d = zebra.crosswalk_depth
+    deep = lambda rows: rows[np.isclose(rows[:, 3] - rows[:, 2], d)]
+    assert len(deep(markings(zebra))) > 3 and len(deep(markings(signal))) == 0  # no zebra stripes
+    rows = markings(signal)
+    near = rows[(rows[:, 3] > 30 - d / 2 - SIGNAL_CLEAR_M) & (rows[:, 2] < 30 + d / 2 + SIGNAL_CLEAR_M)]
+    edges = near[np.isclose(near[:, 3] - near[:, 2], LINE_W)]
+    assert sorted(set(np.round((edges[:, 2] + edges[:, 3]) / 2, 6))) == [30 - d / 2, 30 + d / 2]
+    stops = near[np.isclose(near[:, 3] - near[:, 2], 0.4)]
+    assert len(stops) == 2 and {np.sign(s[0] + s[1]) for s in stops} == {-1.0, 1.0}
+    assert len(near) == len(edges) + len(stops)  # nothing else painted where the crossing keeps clear
+    assert (np.abs(rows[:, :2]) <= signal.carriageway_half_width + 1e-9).all()
+
+
+def test_signals_stand_at_a_signal_crossing():
+    for seed in range(4):
+        scene = _styled(seed, signal_crossings=1, traffic_light_probability=0.0)
+        lights = [o for o in scene.objects if o.family == "traffic_light"]
+        yc = scene.road.crosswalks[0]
+        assert scene.road.signal_crossing and lights
+        assert all(np.isclose(o.location[1], yc + scene.road.crosswalk_depth) for o in lights)
+        assert not [o for o in _styled(seed, signal_crossings=0, traffic_light_probability=0.0).objects
+                    if o.family == "traffic_light"]
+
+
+def test_red_surfacing_renders_red_and_is_labelled_road():
+    from scenegen.camera_model import project
+
+    base = street(4, road_curve=0, junction=0, lane_count=2, one_way=1, left_hand_traffic=0, crosswalk_probability=0.0,
+                  road_wear=0.0, camera_pitch_deg=-30.0, camera_fov_deg=50.0)
+    road = dataclasses.replace(base.road, bus_lanes=True, lane_surface="red")
+    camera = dataclasses.replace(base.camera, location=(0.0, 0.0, 4.0), exposure_ev=0.0)
+    spec = dataclasses.replace(base, road=road, camera=camera, objects=(), fog=FogSpec(0.0, (1, 1, 1)))
+    frame, settings, _ = render_still(spec, 128, 96, samples=4)
+    half = road.lanes_half_width
+    for x, red in ((half / 2, True), (-half / 2, False)):
+        (u, v), = project(spec.camera, settings.width, settings.height, np.array([[x, 12.0, 0.0]]))[0]
+        px = frame.rgb[int(v), int(u)].astype(int)
+        assert frame.label_ids[int(v), int(u)] == label_id("road")
+        assert (px[0] - px[1] > 25 and px[0] - px[2] > 25) == red, px

@@ -14,7 +14,7 @@ from scenegen.curve import Bend
 from scenegen.spec import RoadSpec
 
 from assets import geometry as geom
-from assets.markings import WHITE, YELLOW, markings, side_stretches
+from assets.markings import GREEN, RED, WHITE, YELLOW, lane_surfaces, markings, side_stretches
 
 from .base import BuildContext, Part, principled
 from .geom import to_mesh
@@ -25,8 +25,10 @@ BENT_GROUND_DROP = 0.03
 #: the longest piece of a surface along the street that a bend carries as a straight piece (m)
 BEND_STEP = 1.0
 _MARK_Z = 0.004
-#: linear colours of fresh white and yellow paint (assets.markings' paint slots)
-PAINT = {WHITE: (0.75, 0.75, 0.72), YELLOW: (0.72, 0.45, 0.03)}
+#: reserved lanes' coloured surfacing lies between the asphalt and the paint
+_SURFACING_Z = 0.002
+#: linear colours of fresh white and yellow paint and of green and red lane surfacing (assets.markings' slots)
+PAINT = {WHITE: (0.75, 0.75, 0.72), YELLOW: (0.72, 0.45, 0.03), GREEN: (0.03, 0.13, 0.04), RED: (0.22, 0.03, 0.02)}
 
 
 def _quad_xy(x0: float, x1: float, y0: float, y1: float, z: float, mat: int = 0) -> geom.Geo:
@@ -90,6 +92,11 @@ def _paint_material(road: RoadSpec, slot: int = WHITE) -> "bpy.types.Material":
                 _map(nt, patches.outputs["Fac"], -0.8 + road.asphalt_wear, 0.2 + road.asphalt_wear, clamp=True))
     nt.links.new(fade, nt.nodes["Principled BSDF"].inputs["Base Color"])
     return mat
+
+
+def _paint_materials(road: RoadSpec, g: geom.Geo) -> list:
+    """A paint material for every slot up to the highest ``g`` uses."""
+    return [_paint_material(road, slot) for slot in range(int(g[2].max(initial=0)) + 1)]
 
 
 def _tiles_material(name: str, color: Sequence[float], tile: float, mortar: float, roughness: float) -> "bpy.types.Material":
@@ -168,7 +175,8 @@ def _mix(nt, blend: str, a, b, factor):
 
 
 def road_geometry(road: RoadSpec) -> dict:
-    """Geo of each labelled surface: 'road', 'markings', 'sidewalk', 'terrain'."""
+    """Geo of each labelled surface: 'road', 'markings', 'sidewalk', 'terrain' (and 'surfacing' where reserved
+    lanes are coloured)."""
     half = road.carriageway_half_width
     sw_out, t_out = road.sidewalk_outer_x, road.terrain_outer_x
     y0, y1, ch = road.y_start, road.y_end, road.curb_height
@@ -204,6 +212,8 @@ def road_geometry(road: RoadSpec) -> dict:
     cross_asphalt, cross_pavements = _cross_street_surfaces(road)
     street = {"road": asphalt + cross_asphalt, "markings": [_rects_xy(markings(road, GROUND_REACH), _MARK_Z)],
               "sidewalk": sidewalks + cross_pavements, "terrain": terrain}
+    if road.lane_surface != "none":
+        street["surfacing"] = [_rects_xy(lane_surfaces(road), _SURFACING_Z)]
     if bend is not None:  # the street's surfaces follow the bend; the flat ground beyond them stays
         street = {name: [g if name == "terrain" and k in flat else _bent(g, bend) for k, g in enumerate(pieces)]
                   for name, pieces in street.items()}
@@ -243,12 +253,14 @@ def build_road(road: RoadSpec, ctx: BuildContext) -> List[Part]:
     ground_col = tuple(np.asarray(road.terrain_color) * np.array([1.05, 0.95, 0.85]))
     mats = {
         "road": [_asphalt_material(road)],
-        "markings": [_paint_material(road, slot) for slot in range(int(g["markings"][2].max(initial=0)) + 1)],
+        "markings": _paint_materials(road, g["markings"]),
         "sidewalk": [_tiles_material("paving", road.sidewalk_color, 0.3, 0.008, 0.8),
                      principled("curb", np.clip(side_col * 1.15, 0, 1), roughness=0.7)],
         "terrain": [_grass_material("grass", road.terrain_color), _grass_material("ground", ground_col)],
     }
-    labels = {"road": "road", "markings": "road", "sidewalk": "sidewalk", "terrain": "terrain"}
+    if "surfacing" in g:
+        mats["surfacing"] = _paint_materials(road, g["surfacing"])
+    labels = {"road": "road", "markings": "road", "surfacing": "road", "sidewalk": "sidewalk", "terrain": "terrain"}
     parts = []
     for name, geo_ in g.items():
         if len(geo_[1]) == 0:
