@@ -13,7 +13,9 @@ outer part of each outermost lane behind a dashed (advisory) or solid (mandatory
 of each direction where a direction has two lanes or more) behind a wide solid line; either on plain asphalt or a
 green or red surfacing (``lane_surfaces``: slots 2 and 3, laid under the paint).  Signal-controlled crossings
 (``signal_crossings``) replace the zebra stripes with two broken lines across the road and a stop line on each
-approach; the grammar puts signals beside them.
+approach; the grammar puts signals beside them.  Box junctions (``box_junctions``) hatch the main street's
+carriageway across a junction's mouth with yellow criss-cross lines inside a yellow border (``box_hatch``: quads,
+the one marking that is not a rectangle).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from scenegen.spec import RoadSpec
 VARIABLE = "road_markings"
 RESERVED_VARIABLE = "reserved_lanes"
 SIGNAL_VARIABLE = "signal_crossings"
+BOX_VARIABLE = "box_junctions"
 WHITE, YELLOW = 0, 1
 #: surfacing slots of reserved lanes (``lane_surfaces``)
 GREEN, RED = 2, 3
@@ -49,6 +52,10 @@ BUS_SURFACES = {"none": 0.5, "red": 0.5}
 BUS_LINE_W = 0.25
 #: the stretch either side of a signal crossing kept clear of other paint: its stop lines lie in it
 SIGNAL_CLEAR_M = 1.6
+#: a box junction's border and hatch line widths and the spacing of its diagonals (m)
+BOX_BORDER_W = 0.15
+BOX_HATCH_W = 0.1
+BOX_HATCH_STEP = 2.0
 
 
 def sample_marking_style(rng: np.random.Generator, z: Mapping[str, float]) -> Dict[str, object]:
@@ -68,10 +75,12 @@ def _pick(rng: np.random.Generator, odds: Mapping[str, float]) -> str:
 
 
 def sample_reserved_lanes(rng: np.random.Generator, z: Mapping[str, float]) -> Dict[str, object]:
-    """The RoadSpec fields of the reserved lanes and crossings ``z`` asks for (none unless ``reserved_lanes`` is 1,
-    cycle lanes, or 2, bus lanes, or ``signal_crossings`` is 1)."""
+    """The RoadSpec fields of the reserved lanes, crossings and box junctions ``z`` asks for (none unless
+    ``reserved_lanes`` is 1, cycle lanes, or 2, bus lanes, or ``signal_crossings`` or ``box_junctions`` is 1)."""
     kind = int(z.get(RESERVED_VARIABLE, 0))
     fields: Dict[str, object] = {"signal_crossing": True} if int(z.get(SIGNAL_VARIABLE, 0)) else {}
+    if int(z.get(BOX_VARIABLE, 0)):
+        fields["box_junction"] = True
     if kind == 1:
         fields.update(cycle_lanes=_pick(rng, CYCLE_LINES), lane_surface=_pick(rng, CYCLE_SURFACES))
     elif kind == 2:
@@ -148,7 +157,64 @@ def markings(road: RoadSpec, reach: float = 1000.0) -> np.ndarray:
         _cross_street_markings(road, reach)
     for yc in road.crosswalks:
         rects = _with_crossing(road, np.concatenate(rects) if rects else np.zeros((0, 5)), yc)
-    return np.concatenate(rects) if rects else np.zeros((0, 5))
+    rows = np.concatenate(rects) if rects else np.zeros((0, 5))
+    box = box_extent(road)
+    if box is None:
+        return rows
+    inside = (np.abs(rows[:, :2]) <= road.carriageway_half_width + 1e-9).all(axis=1)
+    kept = np.concatenate([rows[~inside], _cut_band(rows[inside], box[2], box[3])])
+    return np.concatenate([kept, _paint(_box_border(box), YELLOW)])
+
+
+def box_extent(road: RoadSpec) -> Tuple[float, float, float, float] | None:
+    """(x0, x1, y0, y1) of the box junction's outer edge: the main street's carriageway across the junction's
+    mouth; None without one."""
+    if not (road.box_junction and road.junction_sides):
+        return None
+    half = road.carriageway_half_width - 0.2
+    y0, y1 = road.junction_band()
+    return (-half, half, y0, y1)
+
+
+def _box_border(box) -> np.ndarray:
+    x0, x1, y0, y1 = box
+    w = BOX_BORDER_W
+    return np.array([[x0, x1, y0, y0 + w], [x0, x1, y1 - w, y1], [x0, x0 + w, y0 + w, y1 - w],
+                     [x1 - w, x1, y0 + w, y1 - w]])
+
+
+def box_hatch(road: RoadSpec) -> np.ndarray:
+    """(N, 4, 2) corners (x, y, counter-clockwise from above) of the box junction's diagonal hatch lines, both
+    ways at 45 degrees, inside its border; none without a box."""
+    box = box_extent(road)
+    if box is None:
+        return np.zeros((0, 4, 2))
+    x0, x1, y0, y1 = (box[0] + BOX_BORDER_W, box[1] - BOX_BORDER_W, box[2] + BOX_BORDER_W, box[3] - BOX_BORDER_W)
+    quads = []
+    for slope in (1.0, -1.0):  # lines y = slope * x + c
+        lo, hi = sorted((y0 - slope * x0, y0 - slope * x1))
+        lo, hi = min(lo, y1 - slope * x0, y1 - slope * x1), max(hi, y1 - slope * x0, y1 - slope * x1)
+        for c in np.arange(lo + BOX_HATCH_STEP / 2, hi, BOX_HATCH_STEP):
+            seg = _clip_line(slope, c, x0, x1, y0, y1)
+            if seg is not None:
+                quads.append(_thicken(*seg, BOX_HATCH_W))
+    return np.asarray(quads).reshape(-1, 4, 2)
+
+
+def _clip_line(slope: float, c: float, x0: float, x1: float, y0: float, y1: float):
+    """The piece of the line y = slope * x + c inside the rectangle, as two (x, y) ends; None if under 0.3 m."""
+    xa, xb = sorted(((y0 - c) / slope, (y1 - c) / slope))
+    xa, xb = max(xa, x0), min(xb, x1)
+    if (xb - xa) * np.sqrt(2.0) < 0.3:
+        return None
+    return np.array([xa, slope * xa + c]), np.array([xb, slope * xb + c])
+
+
+def _thicken(a: np.ndarray, b: np.ndarray, width: float) -> np.ndarray:
+    """The quad of a line from ``a`` to ``b`` ``width`` wide, counter-clockwise from above."""
+    d = (b - a) / np.linalg.norm(b - a)
+    n = np.array([-d[1], d[0]]) * width / 2
+    return np.array([a - n, b - n, b + n, a + n])
 
 
 def _paint(rows, slot: int) -> np.ndarray:
@@ -248,7 +314,11 @@ def _cross_street_markings(road: RoadSpec, reach: float) -> List[np.ndarray]:
 def _cut_at_crossing(road: RoadSpec, rects: np.ndarray, yc: float) -> np.ndarray:
     """``rects`` with the stretch the crossing at ``yc`` keeps clear cut out of them."""
     d, extra = road.crosswalk_depth, (SIGNAL_CLEAR_M if road.signal_crossing else 0.3)
-    lo, hi = yc - d / 2 - extra, yc + d / 2 + extra
+    return _cut_band(rects, yc - d / 2 - extra, yc + d / 2 + extra)
+
+
+def _cut_band(rects: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """``rects`` with the stretch of y from ``lo`` to ``hi`` cut out of them."""
     out = []
     for r in rects:
         if r[3] <= lo or r[2] >= hi:

@@ -65,11 +65,12 @@ class RoadSpec:
     parking_bays: bool = False
     #: reserved lanes and crossings (assets.markings): cycle lanes ("none", "advisory" behind a broken line,
     #: "mandatory" behind a solid one), bus lanes, the reserved lanes' surfacing ("none", "green", "red") and
-    #: signal-controlled crossings instead of zebras
+    #: signal-controlled crossings instead of zebras; a yellow box junction across a junction's mouth
     cycle_lanes: str = "none"
     bus_lanes: bool = False
     lane_surface: str = "none"
     signal_crossing: bool = False
+    box_junction: bool = False
 
     @property
     def carriageway_half_width(self) -> float:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scene_checks import render_still, street
 
-from assets.markings import (BAY_LENGTH_M, BUS_LINE_W, BUS_SURFACES, CENTRE_LINES, CYCLE_LANE_M, CYCLE_LINES,
+from assets.markings import (BAY_LENGTH_M, BOX_BORDER_W, BOX_HATCH_STEP, BUS_LINE_W, BUS_SURFACES, CENTRE_LINES, CYCLE_LANE_M, CYCLE_LINES,
                              CYCLE_SURFACES, GREEN, KERB_LINES, LINE_W, RED, RESERVED_VARIABLE, SIGNAL_CLEAR_M,
-                             SIGNAL_VARIABLE, VARIABLE, WHITE, YELLOW, bus_lane_sides, cycle_lane_width, lane_surfaces,
+                             SIGNAL_VARIABLE, VARIABLE, WHITE, YELLOW, box_extent, box_hatch, bus_lane_sides, cycle_lane_width, lane_surfaces,
                              marking_rects, markings, reserved_bands, sample_marking_style, sample_reserved_lanes)
 from scenegen.labels import label_id
 from scenegen.params import default_space
@@ -109,7 +109,7 @@ def test_yellow_paint_renders_yellow_and_is_labelled_road(yellow_line_frame):
 
 # ---------------------------------------------------------------- reserved lanes and signal crossings
 def _styled(seed: int, **z):
-    return street(seed, road_curve=0, junction=0, crosswalk_probability=1.0, left_hand_traffic=0, **z)
+    return street(seed, **{"road_curve": 0, "junction": 0, "crosswalk_probability": 1.0, "left_hand_traffic": 0, **z})
 
 
 def test_reserved_lanes_and_signal_crossings_draw_from_a_stream_of_their_own():
@@ -121,13 +121,17 @@ def test_reserved_lanes_and_signal_crossings_draw_from_a_stream_of_their_own():
     bus = [sample_reserved_lanes(np.random.default_rng(s), {RESERVED_VARIABLE: 2}) for s in range(60)]
     assert all(b["bus_lanes"] for b in bus) and {b["lane_surface"] for b in bus} == set(BUS_SURFACES)
     assert sample_reserved_lanes(np.random.default_rng(0), {SIGNAL_VARIABLE: 1}) == {"signal_crossing": True}
-    fields = ("cycle_lanes", "bus_lanes", "lane_surface", "signal_crossing")
+    assert sample_reserved_lanes(np.random.default_rng(0), {"box_junctions": 1}) == {"box_junction": True}
+    fields = ("cycle_lanes", "bus_lanes", "lane_surface", "signal_crossing", "box_junction")
     for seed in range(3):
         plain = _styled(seed, reserved_lanes=0, signal_crossings=0)
         for kind in (1, 2):
             styled = _styled(seed, reserved_lanes=kind, signal_crossings=0)
             assert styled.objects == plain.objects
             assert dataclasses.replace(styled.road, **{k: getattr(plain.road, k) for k in fields}) == plain.road
+        boxed = _styled(seed, reserved_lanes=0, signal_crossings=0, box_junctions=1, junction=1)
+        assert boxed.road.box_junction and boxed.objects == _styled(seed, reserved_lanes=0, signal_crossings=0,
+                                                                    box_junctions=0, junction=1).objects
         signals = _styled(seed, reserved_lanes=0, signal_crossings=1)
         assert [o for o in signals.objects if o.family != "traffic_light"] == \
             [o for o in plain.objects if o.family != "traffic_light"]
@@ -218,3 +222,25 @@ def test_red_surfacing_renders_red_and_is_labelled_road():
         px = frame.rgb[int(v), int(u)].astype(int)
         assert frame.label_ids[int(v), int(u)] == label_id("road")
         assert (px[0] - px[1] > 25 and px[0] - px[2] > 25) == red, px
+
+
+def test_a_box_junction_hatches_the_mouth_inside_its_border_and_nothing_else_is_painted_there():
+    scene = _styled(2, junction=2, box_junctions=1, lane_count=2, one_way=0, crosswalk_probability=0.0)
+    road = scene.road
+    assert road.box_junction and road.junction_sides
+    x0, x1, y0, y1 = box_extent(road)
+    assert (x0, x1) == (-road.carriageway_half_width + 0.2, road.carriageway_half_width - 0.2)
+    assert (y0, y1) == road.junction_band()
+    hatch = box_hatch(road)
+    assert len(hatch) >= 2 * (y1 - y0) / BOX_HATCH_STEP
+    slopes = np.round((hatch[:, 1, 1] - hatch[:, 0, 1]) / (hatch[:, 1, 0] - hatch[:, 0, 0]), 9)
+    assert set(slopes) == {-1.0, 1.0}  # criss-cross at 45 degrees
+    ends = (hatch[:, [0, 1]] + hatch[:, [3, 2]]) / 2  # the ends of each line's centre line
+    assert ((ends[..., 0] >= x0 + BOX_BORDER_W - 1e-9) & (ends[..., 0] <= x1 - BOX_BORDER_W + 1e-9)).all()
+    assert ((ends[..., 1] >= y0 + BOX_BORDER_W - 1e-9) & (ends[..., 1] <= y1 - BOX_BORDER_W + 1e-9)).all()
+    paint = markings(road)
+    on_main = (np.abs(paint[:, :2]) <= road.carriageway_half_width + 1e-9).all(axis=1)
+    in_band = on_main & (paint[:, 3] > y0) & (paint[:, 2] < y1)
+    assert (paint[in_band, 4] == YELLOW).all() and in_band.sum() == 4  # only the border
+    assert len(box_hatch(dataclasses.replace(road, junction_sides=()))) == 0  # no junction, no box
+    assert len(box_hatch(_styled(2, junction=2, box_junctions=0).road)) == 0

@@ -14,7 +14,7 @@ from scenegen.curve import Bend
 from scenegen.spec import RoadSpec
 
 from assets import geometry as geom
-from assets.markings import GREEN, RED, WHITE, YELLOW, lane_surfaces, markings, side_stretches
+from assets.markings import GREEN, RED, WHITE, YELLOW, box_hatch, lane_surfaces, markings, side_stretches
 
 from .base import BuildContext, Part, principled
 from .geom import to_mesh
@@ -40,10 +40,17 @@ def _rects_xy(rects: np.ndarray, z: float) -> geom.Geo:
     if len(rects) == 0:
         return geom.empty()
     x0, x1, y0, y1, slots = np.asarray(rects, dtype=float).T
-    v = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x1, y1], 1), np.stack([x0, y1], 1)], 1)
-    v = np.concatenate([v, np.full(v.shape[:2] + (1,), z)], axis=2).reshape(-1, 3)
-    faces = np.arange(len(x0))[:, None] * 4 + np.arange(4)[None]
-    return v, faces, slots.astype(np.int32)
+    corners = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x1, y1], 1), np.stack([x0, y1], 1)], 1)
+    return _quads_xy(corners, z, slots)
+
+
+def _quads_xy(quads: np.ndarray, z: float, slots) -> geom.Geo:
+    """Horizontal quads from (N, 4, 2) corners in material ``slots`` (one, or one per quad)."""
+    if len(quads) == 0:
+        return geom.empty()
+    v = np.concatenate([quads, np.full(quads.shape[:2] + (1,), z)], axis=2).reshape(-1, 3)
+    faces = np.arange(len(quads))[:, None] * 4 + np.arange(4)[None]
+    return v, faces, np.broadcast_to(np.asarray(slots).astype(np.int32), (len(quads),)).copy()
 
 
 def _asphalt_material(road: RoadSpec) -> "bpy.types.Material":
@@ -212,6 +219,8 @@ def road_geometry(road: RoadSpec) -> dict:
     cross_asphalt, cross_pavements = _cross_street_surfaces(road)
     street = {"road": asphalt + cross_asphalt, "markings": [_rects_xy(markings(road, GROUND_REACH), _MARK_Z)],
               "sidewalk": sidewalks + cross_pavements, "terrain": terrain}
+    if road.box_junction and road.junction_sides:
+        street["markings"].append(_quads_xy(box_hatch(road), _MARK_Z, YELLOW))
     if road.lane_surface != "none":
         street["surfacing"] = [_rects_xy(lane_surfaces(road), _SURFACING_Z)]
     if bend is not None:  # the street's surfaces follow the bend; the flat ground beyond them stays
