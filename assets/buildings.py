@@ -53,6 +53,21 @@ class BuildingParams(AssetParams):
     climbers: Tuple[Tuple[float, float, float], ...] = ()
     climber_seed: int = 0
     climber_color: RGB = (0.04, 0.1, 0.02)
+    #: a block's roofline (``ROOFLINES``): "plain" (the facade up to the top), "setback" (the top floors stepped
+    #: back ``roofline_setback`` m from the front), "mansard" (a steep slate slope with dormers, ``roofline_setback``
+    #: m deep) or "rooftop" (plant rooms and stair towers ``roof_boxes`` on the flat roof); each takes the top
+    #: ``roofline_height`` m of the box, above the main facade
+    roofline: str = "plain"
+    roofline_height: float = 0.0
+    roofline_setback: float = 0.0
+    #: rooftop boxes: (centre along the facade as a share of its width, width m, depth m, distance of their
+    #: front behind the facade m, height m)
+    roof_boxes: Tuple[Tuple[float, float, float, float, float], ...] = ()
+
+    @property
+    def wall_height(self) -> float:
+        """Height of the main street facade: the box less what the roofline takes."""
+        return self.height - self.roofline_height
 
 
 def sample_building(rng: np.random.Generator, width: float, height: float, brightness: float,
@@ -192,7 +207,41 @@ def with_climbers(rng: np.random.Generator, p: BuildingParams) -> BuildingParams
     if p.bay_windows or p.awnings or rng.random() >= CLIMBER_SHARE:
         return p
     patches = tuple((round(float(rng.uniform(-0.4, 0.4)), 4), round(float(rng.uniform(*CLIMBER_HALF_WIDTH)), 4),
-                     round(float(min(rng.uniform(*CLIMBER_TOP), 0.9 * p.height)), 4))
+                     round(float(min(rng.uniform(*CLIMBER_TOP), 0.9 * p.wall_height)), 4))
                     for _ in range(int(rng.integers(CLIMBER_PATCHES[0], CLIMBER_PATCHES[1] + 1))))
     green = hsv_linear(float(rng.uniform(0.2, 0.33)), float(rng.uniform(0.45, 0.8)), float(rng.uniform(0.3, 0.55)))
     return dataclasses.replace(p, climbers=patches, climber_seed=int(rng.integers(2**31)), climber_color=green)
+
+
+ROOFLINES = ("plain", "setback", "mansard", "rooftop")
+#: on a street with ``rooflines``: the odds of each roofline for a flat-roofed block at least ROOFLINE_MIN_HEIGHT
+#: tall, a setback's depth (m), a mansard slope's depth (m), rooftop boxes per block and their height (m)
+ROOFLINE_ODDS = (0.25, 0.25, 0.25, 0.25)
+ROOFLINE_MIN_HEIGHT = 9.0
+SETBACK_DEPTH, MANSARD_DEPTH = (1.5, 3.5), (0.9, 1.5)
+ROOF_BOXES, ROOF_BOX_HEIGHT = (1, 3), (2.2, 3.6)
+
+
+def with_rooflines(rng: np.random.Generator, p: BuildingParams) -> BuildingParams:
+    """``p``, or (a flat-roofed block at least ROOFLINE_MIN_HEIGHT tall) the same block with an irregular roofline:
+    top floors set back, a mansard with dormers, or plant rooms and stair towers on the roof, inside its box."""
+    if p.typology != "block" or p.roof != "flat" or p.height < ROOFLINE_MIN_HEIGHT:
+        return p
+    kind = ROOFLINES[int(rng.choice(len(ROOFLINES), p=ROOFLINE_ODDS))]
+    if kind == "setback":
+        floors = 1 if p.height < 4 * p.floor_height or rng.random() < 0.6 else 2
+        return dataclasses.replace(p, roofline=kind, roofline_height=round(floors * p.floor_height, 4),
+                                   roofline_setback=round(float(min(rng.uniform(*SETBACK_DEPTH), 0.3 * p.depth)), 4))
+    if kind == "mansard":
+        return dataclasses.replace(p, roofline=kind, roofline_height=round(p.floor_height + 0.3, 4),
+                                   roofline_setback=round(float(rng.uniform(*MANSARD_DEPTH)), 4))
+    if kind == "rooftop":
+        boxes = []
+        for _ in range(int(rng.integers(ROOF_BOXES[0], ROOF_BOXES[1] + 1))):
+            width = float(min(rng.uniform(2.0, 6.0), 0.4 * p.width))
+            depth = float(min(rng.uniform(2.0, 5.0), 0.4 * p.depth))
+            front = float(rng.uniform(1.5, max(1.6, p.depth - depth - 1.0)))
+            boxes.append(tuple(round(v, 4) for v in (float(rng.uniform(-0.35, 0.35)), width, depth, front,
+                                                     float(rng.uniform(*ROOF_BOX_HEIGHT)))))
+        return dataclasses.replace(p, roofline=kind, roofline_height=max(b[4] for b in boxes), roof_boxes=tuple(boxes))
+    return p

@@ -15,7 +15,7 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from assets.buildings import with_climbers, with_shops
+from assets.buildings import with_climbers, with_rooflines, with_shops
 from assets.catalog import Catalog
 from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_sign, sample_street_lamp, sample_traffic_light
@@ -96,6 +96,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _street_furniture(z, road, placer, stream("street_furniture"))
     _front_boundaries(z, road, placer, stream("boundaries"))
     dressing = ([functools.partial(with_shops, stream("shops"))] if int(z.get("shopfronts", 0)) else []) + \
+        ([functools.partial(with_rooflines, stream("rooflines"))] if int(z.get("rooflines", 0)) else []) + \
         ([functools.partial(with_climbers, stream("climbers"))] if int(z.get("facade_climbers", 0)) else [])
     street_rows(z, road, placer, stream("buildings"), dressing)
     cross_street_rows(z, road, placer, stream("cross_buildings"), dressing)

@@ -70,6 +70,14 @@ def _wall_with_holes(fx: float, ylines: np.ndarray, zlines: np.ndarray, rects: n
     return verts, faces, np.full(len(faces), FACADE, dtype=np.int32)
 
 
+def window_columns(p: BuildingParams, width: float) -> Tuple[np.ndarray, float]:
+    """The y of each window column of a block's facade, and their pitch."""
+    cols = max(1, p.window_columns)
+    margin = min(0.6, width * 0.1)
+    pitch = (width - 2 * margin) / cols
+    return -width / 2 + margin + pitch * (np.arange(cols) + 0.5), pitch
+
+
 def facade_layout(p: BuildingParams, width: float, height: float) -> Tuple[np.ndarray, np.ndarray, float, int]:
     """Openings of the street facade: (rects (n, 4), pane material per rect, ground height, floors)."""
     fh = p.floor_height
@@ -77,9 +85,7 @@ def facade_layout(p: BuildingParams, width: float, height: float) -> Tuple[np.nd
     gh = min(1.25 * fh if shop else fh, height - 0.5)
     cols = max(1, p.window_columns)
     wf = p.window_fraction
-    margin = min(0.6, width * 0.1)
-    pitch = (width - 2 * margin) / cols
-    centres = -width / 2 + margin + pitch * (np.arange(cols) + 0.5)
+    centres, pitch = window_columns(p, width)
     ww = pitch * float(np.clip(0.35 + 0.6 * wf, 0.3, 0.85))
     wh = fh * float(np.clip(0.35 + 0.5 * wf, 0.35, 0.7))
     top_margin = 0.8 if p.cornice else 0.5
@@ -141,8 +147,9 @@ def building_geo(p: BuildingParams, size: Tuple[float, float, float], detail: st
     fx = -depth / 2 + _SETBACK
     gable = p.roof == "gable" and height > 5
     roof_h = min(0.35 * depth, 0.3 * height, 5.0) if gable else 0.0
-    wall_h = height - roof_h
+    wall_h = height - roof_h - p.roofline_height
     rects, pane_mats, gh, floors = facade_layout(p, width, wall_h)
+    top = roofline_geo(p, fx, depth, width, wall_h, height)
     if detail == "low":
         pieces = [geom.box((depth / 2 - fx, width, wall_h), ((fx + depth / 2) / 2, 0, wall_h / 2), FACADE,
                            skip=("-z",)),
@@ -153,7 +160,7 @@ def building_geo(p: BuildingParams, size: Tuple[float, float, float], detail: st
         if gable:
             pieces.append(geom.extrude_xz([(-depth / 2, wall_h), (depth / 2, wall_h), (0.0, height)], -width / 2,
                                           width / 2, ROOF, ROOF, ROOF))
-        return geom.merge(pieces)
+        return geom.merge(pieces + top)
     ylines = np.unique(np.concatenate([[-width / 2, width / 2], rects[:, :2].ravel()]))
     zlines = np.unique(np.concatenate([[0.0, wall_h], rects[:, 2:].ravel()]))
     pieces = [
@@ -183,7 +190,43 @@ def building_geo(p: BuildingParams, size: Tuple[float, float, float], detail: st
         prism = geom.extrude_xz([(-depth / 2, wall_h), (depth / 2, wall_h), (0.0, height)], -width / 2, width / 2,
                                 ROOF, ROOF, ROOF)
         pieces.append(prism)
-    return geom.merge(pieces)
+    return geom.merge(pieces + top)
+
+
+def roofline_geo(p: BuildingParams, fx: float, depth: float, width: float, wall_h: float,
+                 height: float) -> List[geom.Geo]:
+    """What stands above a block's main facade (``wall_h`` up to ``height``): setback floors behind a parapet with
+    a window band a floor, a mansard slope with a dormer over each window column, or boxes on the roof."""
+    rise = height - wall_h
+    if p.roofline == "setback":
+        x0 = fx + p.roofline_setback
+        floors = max(1, int(round(rise / p.floor_height)))
+        bands = np.array([[-width / 2 + 0.4, width / 2 - 0.4, wall_h + (k + 0.3) * rise / floors,
+                           wall_h + (k + 0.8) * rise / floors] for k in range(floors)])
+        return [geom.box((depth / 2 - x0, width, rise), ((x0 + depth / 2) / 2, 0, wall_h + rise / 2), FACADE,
+                         skip=("-z",)),
+                _flush_panes(x0, bands, np.full(floors, GLASS, dtype=np.int32)),
+                geom.box((0.15, width, min(0.9, rise)), (fx + 0.075, 0, wall_h + min(0.9, rise) / 2), TRIM,
+                         skip=("-z",))]
+    if p.roofline == "mansard":
+        slope = geom.extrude_xz([(fx, wall_h), (depth / 2, wall_h), (depth / 2, height),
+                                 (fx + p.roofline_setback, height)], -width / 2, width / 2, ROOF, ROOF, ROOF)
+        centres, pitch = window_columns(p, width)
+        dw, d0, d1 = min(1.2, 0.6 * pitch), wall_h + 0.2 * rise, wall_h + 0.75 * rise
+        xd = fx + 0.3 * p.roofline_setback
+        dormers = geom.boxes(np.column_stack([np.full(len(centres), xd), centres - dw / 2, np.full(len(centres), d0)]),
+                             np.column_stack([np.full(len(centres), fx + p.roofline_setback), centres + dw / 2,
+                                              np.full(len(centres), d1)]), FACADE)
+        panes = np.column_stack([centres - dw / 2 + 0.12, centres + dw / 2 - 0.12, np.full(len(centres), d0 + 0.12),
+                                 np.full(len(centres), d1 - 0.12)])
+        return [slope, dormers, _flush_panes(xd, panes, np.full(len(centres), GLASS, dtype=np.int32))]
+    if p.roofline == "rooftop":
+        pieces = []
+        for share, bw, bd, front, bh in p.roof_boxes:
+            yc = float(np.clip(share * width, -width / 2 + bw / 2, width / 2 - bw / 2))
+            pieces.append(geom.box((bd, bw, bh), (fx + front + bd / 2, yc, wall_h + bh / 2), TRIM, skip=("-z",)))
+        return pieces
+    return []
 
 
 _BAY_DEPTH = 0.7
