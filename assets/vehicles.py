@@ -81,6 +81,21 @@ class VehicleParams(AssetParams):
     paint: RGB
     glass: RGB
     wheel_radius: float
+    #: number plates front and rear (the rear one "white" or "yellow", as in British streets) and wing mirrors;
+    #: the body then stands MIRROR_REACH in from each side of the box, the mirrors reaching out to it
+    details: bool = False
+    rear_plate: str = "white"
+
+
+#: how far a wing mirror reaches out from the body (m); a number plate's width and height (m)
+MIRROR_REACH = 0.16
+PLATE_SIZE = (0.52, 0.11)
+YELLOW_REAR_PLATE_SHARE = 0.5
+
+
+def with_details(rng: np.random.Generator, p: VehicleParams) -> VehicleParams:
+    """``p`` with number plates and wing mirrors, its rear plate white or yellow (drawn from ``rng``)."""
+    return replace(p, details=True, rear_plate="yellow" if rng.random() < YELLOW_REAR_PLATE_SHARE else "white")
 
 
 def sample_vehicle(rng: np.random.Generator, family: str, paint_weights: Sequence[float] | None = None,

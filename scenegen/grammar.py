@@ -23,8 +23,8 @@ from assets.markings import sample_marking_style, sample_reserved_lanes
 from assets.pedestrians import sample_pedestrian
 from assets.street_furniture import sample_kind, sample_street_furniture
 from assets.vegetation import sample_bush, sample_tree
-from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, sample_two_wheeler,
-                             sample_vehicle, vary_family)
+from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, VehicleParams,
+                             sample_two_wheeler, sample_vehicle, vary_family, with_details)
 
 from . import curve, junction
 from .building_rows import boundary, cross_street_rows, street_rows
@@ -89,6 +89,8 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     placer.footprints.extend(junction.keep_out_boxes(road))
     _two_wheelers(z, road, placer, stream("two_wheelers"))
     _parked(z, road, placer, stream("parked"), stream("parked_fleet") if fleet else None, stream("parking_kerb"))
+    if int(z.get("vehicle_details", 0)):
+        _vehicle_details(placer, stream("vehicle_details"))
     _pedestrians(z, road, placer, stream("pedestrians"), stream("pedestrian_wardrobe") if wardrobe else None)
     _furniture(z, road, placer, stream("furniture"))
     _trees(z, road, placer, stream("trees"))
@@ -221,6 +223,14 @@ def _two_wheelers(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -
                 z0 = CURB_HEIGHT
             placer.add_asset(kind, t.label, (x, float(y), z0), yaw, (t.width, t.length, t.height), t, 0.4,
                              parts=("rider",) if ridden else ())
+
+
+def _vehicle_details(placer: Placer, rng: np.random.Generator) -> None:
+    """Number plates and wing mirrors on every procedural vehicle placed so far (``vehicle_details``)."""
+    for k, o in enumerate(placer.objects):
+        if o.family in VEHICLE_FAMILIES:
+            p = with_details(rng, VehicleParams.from_mapping(o.params))
+            placer.objects[k] = dataclasses.replace(o, params=p.to_dict())
 
 
 def _parking_kerbs(z, rng: np.random.Generator) -> Tuple[int, ...]:

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from assets.blender.vehicles import body_geo
-from assets.vehicles import CAR_FAMILIES, LARGE_FAMILIES, VEHICLE_FAMILIES, WIDER_FLEET, sample_vehicle, vary_family
+from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, VEHICLE_FAMILIES, WIDER_FLEET, sample_vehicle, vary_family,
+                             with_details)
 from scenegen.labels import label_id
 from scenegen.spec import FogSpec, ObjectSpec
 from scene_checks import box_iou, mask_box, projected_box, street
@@ -81,3 +82,44 @@ def test_every_new_bodys_mask_matches_the_projection_of_its_3d_box(fleet_frames,
     assert box_iou(box, got) > 0.8, (family, box, got)  # rounded bodies in square boxes
     ids = np.unique(frame.instance_ids[mask]).tolist()
     assert len(ids) == 1 and ids[0] // 1000 == label_id(obj.label)  # one instance of its class
+
+
+# ---------------------------------------------------------------- number plates and wing mirrors
+def test_vehicle_details_dress_every_vehicle_and_nothing_else():
+    plates = {with_details(np.random.default_rng(s), sample_vehicle(np.random.default_rng(0), "sedan")).rear_plate
+              for s in range(30)}
+    assert plates == {"white", "yellow"}
+    for seed in range(3):
+        z = {"car_density": 8.0, "parked_car_density": 20.0, "parking_lane_width_m": 2.2}
+        plain, dressed = street(seed, vehicle_details=0, **z), street(seed, vehicle_details=1, **z)
+        assert plain.objects == street(seed, vehicle_details=None, **z).objects
+        vehicles = 0
+        for a, b in zip(plain.objects, dressed.objects, strict=True):
+            if a.family in VEHICLE_FAMILIES:
+                vehicles += 1
+                assert b.params == {**a.params, "details": True, "rear_plate": b.params["rear_plate"]}
+                assert dataclasses.replace(b, params=a.params) == a
+            else:
+                assert a == b
+        assert vehicles >= 5
+
+
+@pytest.mark.parametrize("family", ["sedan", "van", "bus"])
+def test_mirrors_reach_the_sides_of_the_box_and_the_mask_matches_what_is_drawn(family):
+    from scene_checks import inside_box, render_still
+
+    base = _street(0, 0)
+    v = with_details(np.random.default_rng(1), sample_vehicle(np.random.default_rng(2), family))
+    at = (base.camera.location[0] - 0.5, base.camera.location[1] + 12.0 + v.length, 0.0)
+    obj = ObjectSpec(family, v.label, at, 0.0, (v.width, v.length, v.height), 1, v.to_dict())
+    spec = dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1)))
+    frame, settings, verts = render_still(spec, 160, 120, samples=2, drawn=family)
+    assert inside_box(verts, obj, tol=1e-4)
+    assert np.ptp(verts[:, 0]) == pytest.approx(v.width, abs=1e-4)  # the mirrors reach the box's sides
+    assert np.ptp(verts[:, 1]) == pytest.approx(v.length, abs=1e-4)  # the plates its ends
+    from scenegen.camera_model import project
+
+    uv, _ = project(spec.camera, settings.width, settings.height, verts)
+    drawn = (uv[:, 0].min(), uv[:, 1].min(), uv[:, 0].max(), uv[:, 1].max())
+    mask = frame.label_ids == label_id(obj.label)
+    assert box_iou(drawn, mask_box(mask)) > 0.85  # mirrors and plates labelled with their vehicle

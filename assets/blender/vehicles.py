@@ -15,7 +15,7 @@ import numpy as np
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
-from assets.vehicles import VehicleParams
+from assets.vehicles import MIRROR_REACH, PLATE_SIZE, VehicleParams
 
 from .base import BuildContext, Part, builds
 from .geom import to_mesh
@@ -246,12 +246,52 @@ def _wheel_mesh(ctx: BuildContext):
     return ctx.mesh("wheel", make)
 
 
-@builds(VehicleParams)
-def build_vehicle(spec: ObjectSpec, p: VehicleParams, ctx: BuildContext) -> List[Part]:
-    """A vehicle filling ``spec.size``: one scaled body plus four (six for trucks/buses) wheels."""
+#: where a wing mirror sits on each body, as shares of its length (from the middle) and height: at the foot of the
+#: windscreen on cars, beside the cab's or bus's front window on the large bodies
+_MIRROR_AT = {**{f: (green[0][0] - 0.03, green[0][1] + 0.04) for f, (_, green, _) in _CAR_PROFILES.items()},
+              "pickup": (0.27, 0.64), "truck": (0.45, 0.62), "bus": (0.46, 0.7), "double_decker": (0.46, 0.62)}
+#: a mirror's (length, height) in metres on cars and on the large bodies
+_MIRROR_SIZE = {"car": (0.1, 0.13), "large": (0.14, 0.32)}
+_PLATE_DEPTH = 0.012
+#: plate colours (linear) by kind
+_PLATES = {"white": (0.78, 0.78, 0.76), "yellow": (0.85, 0.6, 0.04)}
+
+
+def _unit_box_mesh(ctx: BuildContext, name: str, material):
+    """A unit box (centred, size 1) in one material, shared by every object using it."""
+    return ctx.mesh(("unit_box", name), lambda: to_mesh(name, geom.box((1.0, 1.0, 1.0)), [material]))
+
+
+def _details(spec: ObjectSpec, p: VehicleParams, ctx: BuildContext, body_w: float) -> List[Part]:
+    """Wing mirrors in the body's paint, reaching from the body to the box's sides, and the number plates."""
     family = spec.family
     w, l, h = spec.size
-    body = ctx.object(f"{family}_body", _body_mesh(ctx, family), scale=(w, l, h))
+    yn, zn = _MIRROR_AT[family]
+    ml, mh = _MIRROR_SIZE["car" if family in _CAR_PROFILES else "large"]
+    mirror = _unit_box_mesh(ctx, "mirror", _materials(ctx)[PAINT])
+    parts = []
+    for sx in (-1, 1):
+        obj = ctx.object(f"{family}_mirror", mirror, location=(sx * (body_w + w) / 4, yn * l, zn * h),
+                         scale=((w - body_w) / 2, ml, mh))
+        set_colors(obj, {"paint": p.paint})
+        parts.append(Part(obj, spec.label))
+    plate_z = min(0.3 * h, 0.6)
+    for sy, kind in ((1, "white"), (-1, p.rear_plate)):
+        plate = _unit_box_mesh(ctx, f"plate_{kind}", flat_material(ctx, f"plate_{kind}", _PLATES[kind], roughness=0.4))
+        obj = ctx.object(f"{family}_plate", plate, location=(0.0, sy * (l - _PLATE_DEPTH) / 2, plate_z),
+                         scale=(PLATE_SIZE[0], _PLATE_DEPTH, PLATE_SIZE[1]))
+        parts.append(Part(obj, spec.label))
+    return parts
+
+
+@builds(VehicleParams)
+def build_vehicle(spec: ObjectSpec, p: VehicleParams, ctx: BuildContext) -> List[Part]:
+    """A vehicle filling ``spec.size``: one scaled body plus four (six for trucks/buses) wheels; with ``details``
+    the body narrower by the wing mirrors and a little shorter than the box, for the plates on its ends."""
+    family = spec.family
+    w, l, h = spec.size
+    body_w, body_l = (w - 2 * MIRROR_REACH, l - 2 * _PLATE_DEPTH) if p.details else (w, l)
+    body = ctx.object(f"{family}_body", _body_mesh(ctx, family), scale=(body_w, body_l, h))
     set_colors(body, {"paint": p.paint, "glass": p.glass, "cargo": CARGO_COLOR})
     parts = [Part(body, spec.label)]
     r = float(min(p.wheel_radius, h * 0.3, l * 0.12))
@@ -263,6 +303,7 @@ def build_vehicle(spec: ObjectSpec, p: VehicleParams, ctx: BuildContext) -> List
     wheel = _wheel_mesh(ctx)
     for y in axles:
         for sx in (-1, 1):
-            obj = ctx.object(f"{family}_wheel", wheel, location=(sx * (w / 2 - tyre / 2), y, r), scale=(tyre, r, r))
+            obj = ctx.object(f"{family}_wheel", wheel, location=(sx * (body_w / 2 - tyre / 2), y, r),
+                             scale=(tyre, r, r))
             parts.append(Part(obj, spec.label))
-    return parts
+    return parts + (_details(spec, p, ctx, body_w) if p.details else [])
