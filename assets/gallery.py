@@ -17,13 +17,13 @@ import numpy as np
 from scenegen.seeding import generator
 from scenegen.spec import CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, SkySpec, SunSpec
 
-from .buildings import sample_building, sample_terrace
+from .buildings import sample_building, sample_terrace, with_rooflines
 from .furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from .pedestrians import POSES, sample_pedestrian
 from .street_furniture import FURNITURE_KINDS, sample_street_furniture
 from .branching import form_of
 from .vegetation import TREE_SHAPES, TreeParams, sample_bush, sample_hedge, sample_tree
-from .vehicles import VEHICLE_FAMILIES, sample_two_wheeler, sample_vehicle
+from .vehicles import VEHICLE_FAMILIES, sample_two_wheeler, sample_vehicle, with_details
 
 _AZIMUTH = math.radians(32.0)  # camera sits this far round from straight in front of the object
 _FOV = 40.0
@@ -105,6 +105,23 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
         w = max(tl.head_width, 0.3) + 2 * tl.overhead_arm
         add("traffic light" + (" arm" if arm else ""), "traffic_light", "traffic light",
             (w, 0.4, tl.post_height + tl.head_height), tl.to_dict())
+    return out + _dressed_objects()
+
+
+def _dressed_objects() -> List[Tuple[str, ObjectSpec]]:
+    """The dressings (scene variables umbrellas, vehicle_details, rooflines), from a generator of their own."""
+    rng = generator(2025)
+    p = sample_pedestrian(rng, "walk_a", umbrellas=(rng, 1.0))
+    v = with_details(rng, sample_vehicle(rng, "hatchback"))
+    out = [("person + umbrella", ObjectSpec("pedestrian", "person", (0.0, 0.0, 0.0), 0.0,
+                                            (p.width, p.length, p.box_height), 1, p.to_dict())),
+           ("hatchback + plates, mirrors", ObjectSpec("hatchback", v.label, (0.0, 0.0, 0.0), 0.0,
+                                                      (v.width, v.length, v.height), 1, v.to_dict()))]
+    for kind in ("mansard", "rooftop"):
+        flat = (dataclasses.replace(sample_building(rng, 14.0, 15.0, 0.6, 0.35, 0.45), roof="flat") for _ in range(200))
+        b = next(d for d in (with_rooflines(rng, f) for f in flat) if d.roofline == kind)
+        out.append((f"building {kind}", ObjectSpec("building", "building", (0.0, 0.0, 0.0), 0.0,
+                                                   (b.depth, b.width, b.height), 1, b.to_dict())))
     return out
 
 

@@ -14,8 +14,8 @@ import numpy as np
 from . import geometry as geom
 
 # Material slots of the humanoid mesh; SLEEVE (forearms) shows the top or the skin colour; BAG only in meshes
-# with a bag.
-SKIN, HAIR, TOP, BOTTOM, SHOES, SLEEVE, BAG = range(7)
+# with a bag, UMBRELLA only in meshes with an umbrella.
+SKIN, HAIR, TOP, BOTTOM, SHOES, SLEEVE, BAG, UMBRELLA = range(8)
 BAGS = ("none", "shoulder", "backpack")
 #: Shoulder width / height of the reference mesh (scale x by shoulder_width / (height * this)).
 SHOULDER_RATIO = 0.25
@@ -38,6 +38,10 @@ GAIT_PREFIX = "gait_"
 WALK_PHASES = {"walk_a": 0.0, "walk_b": 0.25, "walk_c": 0.5}
 #: one gait cycle (two steps) covers this many body heights
 STRIDE_PER_HEIGHT = 0.83
+#: an umbrella held in the right hand: the arm's swing angles (degrees, as POSE_ANGLES: upper arm forward, elbow
+#: bent up) in every pose, the canopy's radius, its rim's height above the head and its crown's rise (body heights)
+UMBRELLA_ARM = {"sh_r": 18.0, "el_r": 95.0}
+UMBRELLA_RADIUS, UMBRELLA_RIM, UMBRELLA_RISE = 0.3, 0.07, 0.07
 
 
 def _limb(origin: np.ndarray, lengths: Tuple[float, float], angles: Tuple[float, float],
@@ -177,9 +181,10 @@ def _named_angles(pose: str) -> Dict[str, float]:
     return POSE_ANGLES[pose]
 
 
-def pose_angles(pose: str) -> Dict[str, float]:
-    """Absolute joint angles (radians) of a named standing/walking pose or a walking-cycle pose."""
-    a = {k: np.radians(v) for k, v in _named_angles(pose).items()}
+def pose_angles(pose: str, umbrella: bool = False) -> Dict[str, float]:
+    """Absolute joint angles (radians) of a named standing/walking pose or a walking-cycle pose; with an
+    ``umbrella`` the right arm holds it up instead of swinging."""
+    a = {k: np.radians(v) for k, v in {**_named_angles(pose), **(UMBRELLA_ARM if umbrella else {})}.items()}
     out = {"lean": a.get("lean", 0.0)}
     for side in ("l", "r"):
         out[f"hip_{side}"] = a[f"hip_{side}"]
@@ -191,19 +196,51 @@ def pose_angles(pose: str) -> Dict[str, float]:
 
 @lru_cache(maxsize=512)
 def humanoid(pose: str, long_hair: bool = False, skirt: bool = False, coat: bool = False,
-             bag: str = "none") -> geom.Geo:
+             bag: str = "none", umbrella: bool = False) -> geom.Geo:
     """The posed humanoid at height 1 (see module docstring); cached per argument tuple.
 
     A walking-cycle pose keeps the body still instead: the hips over y = 0 and one scale for every phase
-    (the standing pose's), so a walker's head bobs and its limbs swing about a steady body.
+    (the standing pose's), so a walker's head bobs and its limbs swing about a steady body. An ``umbrella``
+    (held up in the right hand, its canopy over the head) is scaled with the body, whose head stays at 1; a
+    named pose's whole mesh is then centred in x and y.
     """
-    v, f, mats = posed_body(pose_angles(pose), long_hair, skirt, coat, bag)
-    v = v - np.array([0.0, 0.0, v[:, 2].min()])  # feet on the ground
+    angles = pose_angles(pose, umbrella)
+    v, f, mats = posed_body(angles, long_hair, skirt, coat, bag)
+    ground = v[:, 2].min()
+    v = v - np.array([0.0, 0.0, ground])  # feet on the ground
+    held = _umbrella(right_wrist(angles) - np.array([0.0, 0.0, ground]), v[:, 2].max()) if umbrella else None
+    denom = _standing_height(long_hair, skirt) if is_gait(pose) else v[:, 2].max()
+    v = v / denom  # a walking-cycle pose at the standing pose's scale, any other with its head at exactly 1
+    shift = 0.0
+    if not is_gait(pose):  # y extent centred
+        shift = (v[:, 1].min() + v[:, 1].max()) / 2
+        v[:, 1] -= shift
+    if held is None:
+        return v, f, mats
+    hv, hf, hm = held
+    v, f, mats = geom.merge([(v, f, mats), (hv / denom - np.array([0.0, shift, 0.0]), hf, hm)])
     if is_gait(pose):
-        return v / _standing_height(long_hair, skirt), f, mats
-    v = v / v[:, 2].max()  # head at exactly 1, y extent centred
-    v[:, 1] -= (v[:, 1].min() + v[:, 1].max()) / 2
-    return v, f, mats
+        return v, f, mats
+    centre = (v[:, :2].min(axis=0) + v[:, :2].max(axis=0)) / 2
+    return v - np.array([centre[0], centre[1], 0.0]), f, mats
+
+
+def right_wrist(angles: Dict[str, float]) -> np.ndarray:
+    """The right wrist of the body posed by absolute ``angles`` (unscaled units, as posed_body)."""
+    _, wrist, _ = _limb(shoulder_joint(1, float(angles.get("lean", 0.0))), (UPPER_ARM, FOREARM),
+                        (angles["sh_r"], angles["el_r"]), (0.03, 0.024, 0.02), (TOP, SLEEVE))
+    return wrist
+
+
+def _umbrella(hand: np.ndarray, head_top: float) -> geom.Geo:
+    """A canopy centred over the body whose rim clears the head (top at ``head_top``), on a shaft tilted up to it
+    from the ``hand``."""
+    rim = head_top + UMBRELLA_RIM
+    crown = rim + UMBRELLA_RISE
+    shaft = geom.segment(tuple(hand), (0.0, 0.0, crown), 0.006, 0.006, 4, UMBRELLA)
+    canopy = geom.lathe([(UMBRELLA_RADIUS, rim), (0.6 * UMBRELLA_RADIUS, rim + 0.75 * UMBRELLA_RISE),
+                         (0.01, crown)], 8, UMBRELLA, cap_bottom=True, cap_top=False)
+    return geom.merge([shaft, canopy])
 
 
 @lru_cache(maxsize=8)
@@ -214,20 +251,21 @@ def _standing_height(long_hair: bool, skirt: bool) -> float:
 
 def body_scale(height: float, shoulder_width: float, size: Tuple[float, float, float], pose: str,
                long_hair: bool = False, skirt: bool = False, coat: bool = False,
-               bag: str = "none") -> Tuple[float, float, float]:
+               bag: str = "none", umbrella: bool = False) -> Tuple[float, float, float]:
     """(x, y, z) scale of the height-1 humanoid in ``pose`` for a person of ``height`` and ``shoulder_width``
-    fitted into a box of ``size`` (metres): the box squashes the width or the stride only if too small."""
-    v = humanoid(pose, long_hair, skirt, coat, bag)[0]
-    h = min(height, size[2])
+    fitted into a box of ``size`` (metres): the box squashes the width or the stride only if too small (or the
+    height, under an umbrella, if the box does not hold the canopy)."""
+    v = humanoid(pose, long_hair, skirt, coat, bag, umbrella)[0]
+    h = min(height, size[2] / max(float(v[:, 2].max()), 1.0))
     sx = min(shoulder_width / SHOULDER_RATIO, size[0] / max(float(np.ptp(v[:, 0])), 1e-6))
     sy = min(h, size[1] / max(float(np.ptp(v[:, 1])), 1e-6))
     return sx, sy, h
 
 
 @lru_cache(maxsize=64)
-def pose_extent(pose: str, coat: bool = False, bag: str = "none") -> Tuple[float, float]:
-    """(width, length) of the height-1 humanoid in ``pose`` with a coat and a bag or not, over all hair and
-    skirt variants."""
-    ext = [humanoid(pose, lh, sk, coat, bag)[0] for lh in (False, True) for sk in (False, True)]
+def pose_extent(pose: str, coat: bool = False, bag: str = "none", umbrella: bool = False) -> Tuple[float, float]:
+    """(width, length) of the height-1 humanoid in ``pose`` with a coat, a bag and an umbrella or not, over all
+    hair and skirt variants."""
+    ext = [humanoid(pose, lh, sk, coat, bag, umbrella)[0] for lh in (False, True) for sk in (False, True)]
     v = np.concatenate(ext)
     return float(np.ptp(v[:, 0])), float(np.ptp(v[:, 1]))

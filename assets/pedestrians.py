@@ -8,7 +8,7 @@ from typing import Mapping, Tuple
 import numpy as np
 
 from .colors import RGB, hsv_linear, jitter, pick, srgb_to_linear
-from .humanoid import BAGS, HAIR_STYLES, SHOULDER_RATIO, pose_extent
+from .humanoid import BAGS, HAIR_STYLES, SHOULDER_RATIO, UMBRELLA_RISE, UMBRELLA_RIM, pose_extent
 from .params import AssetParams
 
 POSES = ("standing", "walk_a", "walk_b", "walk_c")
@@ -42,18 +42,29 @@ class PedestrianParams(AssetParams):
     coat: bool = False  # a knee-length coat in the top's colour
     bag: str = "none"  # one of BAGS
     bag_color: RGB | None = None
+    umbrella: bool = False  # an open umbrella held up in the right hand, its canopy over the head
+    umbrella_color: RGB | None = None
 
     @property
-    def mesh_variant(self) -> Tuple[bool, bool, bool, str]:
-        """The humanoid mesh's clothing arguments after the pose: long hair, skirt, coat, bag."""
+    def mesh_variant(self) -> Tuple[bool, bool, bool, str, bool]:
+        """The humanoid mesh's clothing arguments after the pose: long hair, skirt, coat, bag, umbrella."""
         return mesh_variant(vars(self))
 
+    @property
+    def box_height(self) -> float:
+        """Height of the person's box: their height, or under an umbrella its canopy's top."""
+        return round(self.height * UMBRELLA_BOX, 4) if self.umbrella else self.height
 
-def mesh_variant(params: Mapping) -> Tuple[bool, bool, bool, str]:
-    """The humanoid mesh's clothing arguments (long hair, skirt, coat, bag) of stored pedestrian params (scene
-    records from before coats and bags have neither)."""
+
+#: the box height of a person under an umbrella, in body heights (the canopy's crown and a margin)
+UMBRELLA_BOX = 1.0 + UMBRELLA_RIM + UMBRELLA_RISE + 0.02
+
+
+def mesh_variant(params: Mapping) -> Tuple[bool, bool, bool, str, bool]:
+    """The humanoid mesh's clothing arguments (long hair, skirt, coat, bag, umbrella) of stored pedestrian params
+    (scene records from before coats, bags and umbrellas have none)."""
     return (params["hair_style"] == "long", bool(params["skirt"]), bool(params.get("coat", False)),
-            str(params.get("bag", "none")))
+            str(params.get("bag", "none")), bool(params.get("umbrella", False)))
 
 
 def _clothing(rng: np.random.Generator) -> RGB:
@@ -63,10 +74,12 @@ def _clothing(rng: np.random.Generator) -> RGB:
 
 
 def sample_pedestrian(rng: np.random.Generator, pose: str | None = None,
-                      wardrobe: np.random.Generator | None = None) -> PedestrianParams:
+                      wardrobe: np.random.Generator | None = None,
+                      umbrellas: Tuple[np.random.Generator, float] | None = None) -> PedestrianParams:
     """Sample one pedestrian; ``pose`` is drawn from POSES unless given. With a ``wardrobe`` generator the
     person may also be a child, wear a coat and carry a bag or backpack, all drawn from it (so ``rng`` draws
-    the same as without)."""
+    the same as without); with ``umbrellas`` (a generator and a share) they hold an open umbrella at that
+    share, drawn from that generator."""
     height = float(np.clip(rng.normal(1.71, 0.09), 1.45, 2.0))
     shoulder = height * float(rng.uniform(0.23, 0.27))
     pose = pose or POSES[int(rng.integers(len(POSES)))]
@@ -77,8 +90,11 @@ def sample_pedestrian(rng: np.random.Generator, pose: str | None = None,
     hair_style = HAIR_STYLES[int(rng.choice(len(HAIR_STYLES), p=[0.5, 0.25, 0.1, 0.15]))]
     skirt = bool(rng.random() < 0.12)
     extra = _wardrobe(wardrobe, height, shoulder) if wardrobe is not None else {}
+    if umbrellas is not None:
+        extra.update(_umbrella(*umbrellas))
     height, shoulder = extra.pop("height", height), extra.pop("shoulder", shoulder)
-    w_unit, l_unit = pose_extent(pose, extra.get("coat", False), extra.get("bag", "none"))
+    w_unit, l_unit = pose_extent(pose, extra.get("coat", False), extra.get("bag", "none"),
+                                 extra.get("umbrella", False))
     width = w_unit * height * (shoulder / height) / SHOULDER_RATIO
     return PedestrianParams(
         height=round(height, 4), shoulder_width=round(shoulder, 4), pose=pose, skin=skin, hair=hair, top=top,
@@ -101,3 +117,19 @@ def _wardrobe(rng: np.random.Generator, height: float, shoulder: float) -> dict:
     bag = BAGS[int(rng.choice(len(BAGS), p=BAG_SHARES))]
     color = _clothing(rng) if bag != "none" else None
     return {"height": height, "shoulder": shoulder, "coat": coat, "bag": bag, "bag_color": color}
+
+
+#: on a street with ``umbrellas``, the share of people under one on a soaked street (scaled by ``road_wetness``);
+#: half the canopies black, the rest any colour
+UMBRELLA_SHARE = 0.8
+_UMBRELLA_BLACK_SHARE = 0.5
+
+
+def _umbrella(rng: np.random.Generator, share: float) -> dict:
+    """An open umbrella with probability ``share`` (one draw), and its colour."""
+    if rng.random() >= share:
+        return {}
+    black = rng.random() < _UMBRELLA_BLACK_SHARE
+    color = hsv_linear(0.0, 0.0, 0.03) if black else hsv_linear(float(rng.random()), float(rng.uniform(0.3, 0.9)),
+                                                                float(rng.uniform(0.3, 0.9)))
+    return {"umbrella": True, "umbrella_color": color}

@@ -20,7 +20,7 @@ from assets.catalog import Catalog
 from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_sign, sample_street_lamp, sample_traffic_light
 from assets.markings import sample_marking_style, sample_reserved_lanes
-from assets.pedestrians import sample_pedestrian
+from assets.pedestrians import UMBRELLA_SHARE, sample_pedestrian
 from assets.street_furniture import sample_kind, sample_street_furniture
 from assets.vegetation import sample_bush, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, VehicleParams,
@@ -82,7 +82,9 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     road = dataclasses.replace(road, **curve.bend_fields(z, road, stream("curve")))
     placer = Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"), bend=curve.Bend.of(road))
     wardrobe = int(z.get("pedestrian_variety", 0)) == 1
-    _crossing(z, road, placer, stream("crossing"), stream("crossing_wardrobe") if wardrobe else None)
+    umbrellas = (stream("umbrellas"), UMBRELLA_SHARE * float(z.get("road_wetness", 0.0))) \
+        if int(z.get("umbrellas", 0)) else None
+    _crossing(z, road, placer, stream("crossing"), stream("crossing_wardrobe") if wardrobe else None, umbrellas)
     fleet = int(z.get("vehicle_variety", 0)) == 1
     _traffic(z, road, placer, stream("traffic"), stream("traffic_fleet") if fleet else None)
     _cross_traffic(z, road, placer, stream("cross_traffic"), stream("cross_traffic_fleet") if fleet else None)
@@ -91,7 +93,8 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _parked(z, road, placer, stream("parked"), stream("parked_fleet") if fleet else None, stream("parking_kerb"))
     if int(z.get("vehicle_details", 0)):
         _vehicle_details(placer, stream("vehicle_details"))
-    _pedestrians(z, road, placer, stream("pedestrians"), stream("pedestrian_wardrobe") if wardrobe else None)
+    _pedestrians(z, road, placer, stream("pedestrians"), stream("pedestrian_wardrobe") if wardrobe else None,
+                 umbrellas)
     _furniture(z, road, placer, stream("furniture"))
     _trees(z, road, placer, stream("trees"))
     _bushes(z, road, placer, stream("bushes"))
@@ -133,18 +136,18 @@ def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:
 
 
 def _crossing(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
-              wardrobe: np.random.Generator | None) -> None:
+              wardrobe: np.random.Generator | None, umbrellas: Tuple[np.random.Generator, float] | None) -> None:
     if not road.crosswalks:
         return
     n = int(z["crossing_pedestrians"])
     half = road.carriageway_half_width
     y_c = road.crosswalks[0]
     for _ in range(n):
-        p = sample_pedestrian(rng, wardrobe=wardrobe)
+        p = sample_pedestrian(rng, wardrobe=wardrobe, umbrellas=umbrellas)
         x = float(rng.uniform(-half + 0.4, half - 0.4))
         y = y_c + float(rng.uniform(-1.2, 1.2))
         yaw = math.pi / 2 if rng.random() < 0.5 else -math.pi / 2
-        placer.add_asset("pedestrian", "person", (x, y, 0.0), yaw, (p.width, p.length, p.height), p, 0.2)
+        placer.add_asset("pedestrian", "person", (x, y, 0.0), yaw, (p.width, p.length, p.box_height), p, 0.2)
 
 
 def _vehicle_family(rng: np.random.Generator, large_share: float) -> str:
@@ -275,15 +278,15 @@ def _pavement_parking_x(road: RoadSpec, car_width: float) -> float:
 
 
 def _pedestrians(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
-                 wardrobe: np.random.Generator | None) -> None:
+                 wardrobe: np.random.Generator | None, umbrellas: Tuple[np.random.Generator, float] | None) -> None:
     inner = road.carriageway_half_width
     for side in (-1, 1):
         for y in poisson_positions(rng, z["pedestrian_density"], NEAR_Y, FAR_Y * 0.8):
-            p = sample_pedestrian(rng, wardrobe=wardrobe)
+            p = sample_pedestrian(rng, wardrobe=wardrobe, umbrellas=umbrellas)
             x = side * float(rng.uniform(inner + 0.4, inner + max(road.sidewalk_width - 0.4, 0.5)))
             yaw = float(rng.choice([0.0, math.pi])) + float(rng.normal(0, 0.3))
-            placer.add_asset("pedestrian", "person", (x, float(y), CURB_HEIGHT), yaw, (p.width, p.length, p.height),
-                             p, 0.15)
+            placer.add_asset("pedestrian", "person", (x, float(y), CURB_HEIGHT), yaw,
+                             (p.width, p.length, p.box_height), p, 0.15)
 
 
 def _furniture(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:

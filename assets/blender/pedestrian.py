@@ -37,6 +37,8 @@ def clothing_colors(p: PedestrianParams) -> dict:
               "bottom": _floats(p.bottom), "shoes": _floats(p.shoes)}
     if p.bag_color is not None:
         colors["bag"] = _floats(p.bag_color)
+    if p.umbrella_color is not None:
+        colors["umbrella"] = _floats(p.umbrella_color)
     colors["sleeve"] = colors["top"] if p.long_sleeves else colors["skin"]
     if p.hair_style == "bald":
         colors["hair"] = colors["skin"]
@@ -55,9 +57,11 @@ def humanoid_mesh(ctx: BuildContext, p: PedestrianParams, pose: str):
 
     def make():
         mats = humanoid_materials(ctx)
-        if p.bag != "none":
+        if p.bag != "none" or p.umbrella:  # the umbrella's slot comes after the bag's
             mats.append(attr_material(ctx, "bag", (0.1, 0.08, 0.06), roughness=0.6, noise_scale=20.0,
                                       noise_amount=0.1))
+        if p.umbrella:
+            mats.append(attr_material(ctx, "umbrella", (0.02, 0.02, 0.02), roughness=0.45))
         return to_mesh(f"humanoid_{pose}", humanoid(pose, *variant), mats, smooth=True)
     return ctx.mesh(("humanoid", pose) + variant, make)
 
