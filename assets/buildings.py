@@ -11,6 +11,10 @@ from .colors import RGB, hsv_linear, jitter
 from .params import AssetParams
 
 MATERIALS = ("plaster", "brick", "concrete", "glass")
+#: the facade materials a street with ``facade_materials`` adds (blocks of render or concrete become ashlar stone or
+#: cladding panels) and the brick bonds it draws among
+MORE_MATERIALS = ("stone", "panels")
+BONDS = ("stretcher", "english", "stack")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class BuildingParams(AssetParams):
     #: rooftop boxes: (centre along the facade as a share of its width, width m, depth m, distance of their
     #: front behind the facade m, height m)
     roof_boxes: Tuple[Tuple[float, float, float, float, float], ...] = ()
+    #: how brick is laid (BONDS): stretcher bond, English bond (a course of headers every other) or stack bond
+    bond: str = "stretcher"
 
     @property
     def wall_height(self) -> float:
@@ -245,3 +251,24 @@ def with_rooflines(rng: np.random.Generator, p: BuildingParams) -> BuildingParam
                                                      float(rng.uniform(*ROOF_BOX_HEIGHT)))))
         return dataclasses.replace(p, roofline=kind, roofline_height=max(b[4] for b in boxes), roof_boxes=tuple(boxes))
     return p
+
+
+#: on a street with ``facade_materials``: the share of render and concrete blocks that become stone or panels (and
+#: of those, stone), and the odds of each brick bond
+NEW_MATERIAL_SHARE, STONE_SHARE = 0.45, 0.6
+BOND_ODDS = (0.45, 0.4, 0.15)
+
+
+def with_facade_materials(rng: np.random.Generator, p: BuildingParams) -> BuildingParams:
+    """``p`` in more materials: a render or concrete block may become ashlar stone (sandstone to grey limestone, as
+    light as its facade) or cladding panels (greys and muted colours); brick walls take a bond (BONDS)."""
+    if p.material == "brick":
+        return dataclasses.replace(p, bond=BONDS[int(rng.choice(len(BONDS), p=BOND_ODDS))])
+    if p.typology != "block" or p.material not in ("plaster", "concrete") or rng.random() >= NEW_MATERIAL_SHARE:
+        return p
+    value = float(np.clip(max(p.facade) ** (1 / 2.2), 0.2, 0.9))  # the facade's lightness, as sRGB
+    if rng.random() < STONE_SHARE:
+        facade = hsv_linear(float(rng.uniform(0.07, 0.13)), float(rng.uniform(0.08, 0.3)), value)
+        return dataclasses.replace(p, material="stone", facade=facade)
+    facade = hsv_linear(float(rng.random()), float(rng.uniform(0.0, 0.35)), float(rng.uniform(0.25, 0.8)))
+    return dataclasses.replace(p, material="panels", facade=facade)

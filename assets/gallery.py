@@ -17,7 +17,7 @@ import numpy as np
 from scenegen.seeding import generator
 from scenegen.spec import CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, SkySpec, SunSpec
 
-from .buildings import sample_building, sample_terrace, with_rooflines
+from .buildings import MORE_MATERIALS, sample_building, sample_terrace, with_facade_materials, with_rooflines
 from .furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from .pedestrians import POSES, sample_pedestrian
 from .street_furniture import FURNITURE_KINDS, sample_street_furniture
@@ -109,7 +109,8 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
 
 
 def _dressed_objects() -> List[Tuple[str, ObjectSpec]]:
-    """The dressings (scene variables umbrellas, vehicle_details, rooflines), from a generator of their own."""
+    """The dressings (scene variables umbrellas, vehicle_details, rooflines, facade_materials), from a generator of
+    their own."""
     rng = generator(2025)
     p = sample_pedestrian(rng, "walk_a", umbrellas=(rng, 1.0))
     v = with_details(rng, sample_vehicle(rng, "hatchback"))
@@ -120,6 +121,11 @@ def _dressed_objects() -> List[Tuple[str, ObjectSpec]]:
     for kind in ("mansard", "rooftop"):
         flat = (dataclasses.replace(sample_building(rng, 14.0, 15.0, 0.6, 0.35, 0.45), roof="flat") for _ in range(200))
         b = next(d for d in (with_rooflines(rng, f) for f in flat) if d.roofline == kind)
+        out.append((f"building {kind}", ObjectSpec("building", "building", (0.0, 0.0, 0.0), 0.0,
+                                                   (b.depth, b.width, b.height), 1, b.to_dict())))
+    for kind in MORE_MATERIALS:
+        blocks = (sample_building(rng, 14.0, 12.0, 0.6, 0.35, 0.45) for _ in range(300))
+        b = next(d for d in (with_facade_materials(rng, f) for f in blocks) if d.material == kind)
         out.append((f"building {kind}", ObjectSpec("building", "building", (0.0, 0.0, 0.0), 0.0,
                                                    (b.depth, b.width, b.height), 1, b.to_dict())))
     return out

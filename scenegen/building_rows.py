@@ -1,5 +1,5 @@
 """The rows of buildings along a street and its cross street: blocks, terraces or houses behind gardens (their
-garden fronts), each passed through the scene's dressings (shop rows, rooflines, climbers); rows stop at a junction's
+garden fronts), each passed through the scene's dressings (shop rows, rooflines, materials, climbers); rows stop at a junction's
 pavements and turn its corners, and keep their fronts together along a bend."""
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class _Lot(NamedTuple):
 
 def _building_draw(z, dressing: Sequence[Callable] = ()):
     """The sampler of the scene's building typology (blocks, terraced houses, or houses behind gardens), each
-    building then passed through the ``dressing`` (assets.buildings.with_shops, with_rooflines, with_climbers) in turn."""
+    building then passed through the ``dressing`` (assets.buildings.with_shops, with_rooflines, with_facade_materials, with_climbers) in turn."""
     draw = {1: _terrace, 2: _house}.get(int(z.get("building_typology", 0)), _block)
     if not dressing:
         return draw
@@ -64,7 +64,7 @@ def _building_draw(z, dressing: Sequence[Callable] = ()):
 def street_rows(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
                dressing: Sequence[Callable] = ()) -> None:
     """Rows of buildings along both sides at the back of the pavement, stopping at a cross street's pavements;
-    each building passed through the ``dressing`` (shop rows, rooflines, climbers)."""
+    each building passed through the ``dressing`` (shop rows, rooflines, materials, climbers)."""
     draw = _building_draw(z, dressing)
     corner = road.junction_band(pavements=True)
     for side in (-1, 1):

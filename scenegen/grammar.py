@@ -15,7 +15,7 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from assets.buildings import with_climbers, with_rooflines, with_shops
+from assets.buildings import with_climbers, with_facade_materials, with_rooflines, with_shops
 from assets.catalog import Catalog
 from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_sign, sample_street_lamp, sample_traffic_light
@@ -102,6 +102,8 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _front_boundaries(z, road, placer, stream("boundaries"))
     dressing = ([functools.partial(with_shops, stream("shops"))] if int(z.get("shopfronts", 0)) else []) + \
         ([functools.partial(with_rooflines, stream("rooflines"))] if int(z.get("rooflines", 0)) else []) + \
+        ([functools.partial(with_facade_materials, stream("facade_materials"))] if int(z.get("facade_materials", 0))
+         else []) + \
         ([functools.partial(with_climbers, stream("climbers"))] if int(z.get("facade_climbers", 0)) else [])
     street_rows(z, road, placer, stream("buildings"), dressing)
     cross_street_rows(z, road, placer, stream("cross_buildings"), dressing)

@@ -346,9 +346,11 @@ def _bay_windows(fx: float, bays: List[Tuple[float, float]], top: float) -> geom
     return geom.merge(pieces) if pieces else geom.empty()
 
 
-def _materials(ctx: BuildContext, kind: str) -> list:
+def _materials(ctx: BuildContext, kind: str, bond: str = "stretcher") -> list:
     if kind == "brick":
-        facade = brick_material(ctx, "facade")
+        facade = brick_material(ctx, "facade", bond)
+    elif kind in ("stone", "panels"):
+        facade = brick_material(ctx, "facade", kind)
     elif kind == "glass":
         facade = attr_material(ctx, "facade", roughness=0.12, metallic=0.4, specular=0.8)
     elif kind == "concrete":
@@ -401,7 +403,7 @@ def build_building(spec: ObjectSpec, p: BuildingParams, ctx: BuildContext) -> Li
     """One building filling ``spec.size`` = (depth, width, height); facade faces local -X."""
     kind = p.material
     detail = detail_level(p, spec.location, float(spec.size[1]))
-    materials = _materials(ctx, kind) + ([attr_material(ctx, f"fascia_{k}", roughness=0.4) for k in range(3)]
+    materials = _materials(ctx, kind, p.bond) + ([attr_material(ctx, f"fascia_{k}", roughness=0.4) for k in range(3)]
                                          if p.shops else [])
     mesh = to_mesh("building", building_geo(p, spec.size, detail), materials)
     obj = ctx.object("building", mesh)

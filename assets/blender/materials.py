@@ -191,10 +191,25 @@ def set_colors(obj: "bpy.types.Object", colors: Mapping[str, Sequence[float]]) -
         obj[name] = [float(c) for c in rgb[:3]]
 
 
-def brick_material(ctx: BuildContext, attr: str = "facade") -> "bpy.types.Material":
-    """Brick bond in object space (metres) on walls facing X or Y, brick colour from ``attr``."""
+#: coursed walls: (unit width m, course height m, mortar m, offset of alternate courses, every how many courses
+#: the units squash and by how much (English bond: a course of headers every other), mortar colour, roughness)
+COURSES = {
+    "stretcher": (0.25, 0.075, 0.012, 0.5, 1, 1.0, (0.45, 0.43, 0.4), 0.85),
+    "english": (0.25, 0.075, 0.012, 0.25, 2, 0.5, (0.45, 0.43, 0.4), 0.85),
+    "stack": (0.25, 0.075, 0.012, 0.0, 1, 1.0, (0.45, 0.43, 0.4), 0.85),
+    "stone": (0.62, 0.32, 0.008, 0.5, 1, 1.0, (0.55, 0.53, 0.5), 0.8),
+    "panels": (1.5, 1.2, 0.025, 0.0, 1, 1.0, (0.05, 0.05, 0.05), 0.4),
+}
+
+
+def brick_material(ctx: BuildContext, attr: str = "facade", courses: str = "stretcher") -> "bpy.types.Material":
+    """Coursed walls (COURSES: brick bonds, ashlar stone, cladding panels) in object space (metres) on walls
+    facing X or Y, the units' colour from ``attr``."""
+    width, height, mortar, offset, squash_every, squash, mortar_rgb, rough = COURSES[courses]
+
     def make() -> "bpy.types.Material":
-        mat = principled(f"brick_{attr}", (0.4, 0.15, 0.1), roughness=0.85)
+        name = f"brick_{attr}" if courses == "stretcher" else f"{courses}_{attr}"
+        mat = principled(name, (0.4, 0.15, 0.1), roughness=rough)
         nt = mat.node_tree
         node = _object_attr(nt, attr)
         coord = nt.nodes.new("ShaderNodeTexCoord")
@@ -208,11 +223,14 @@ def brick_material(ctx: BuildContext, attr: str = "facade") -> "bpy.types.Materi
         nt.links.new(add.outputs["Value"], comb.inputs["X"])
         nt.links.new(sep.outputs["Z"], comb.inputs["Y"])
         brick = nt.nodes.new("ShaderNodeTexBrick")
-        brick.offset = 0.5
-        for name, val in (("Scale", 1.0), ("Mortar Size", 0.012), ("Brick Width", 0.25), ("Row Height", 0.075),
+        brick.offset = offset
+        if squash_every > 1:
+            brick.squash = squash
+            brick.squash_frequency = squash_every
+        for name, val in (("Scale", 1.0), ("Mortar Size", mortar), ("Brick Width", width), ("Row Height", height),
                           ("Bias", 0.0)):
             brick.inputs[name].default_value = val
-        brick.inputs["Mortar"].default_value = (0.45, 0.43, 0.4, 1.0)
+        brick.inputs["Mortar"].default_value = (*mortar_rgb, 1.0)
         nt.links.new(comb.outputs["Vector"], brick.inputs["Vector"])
         nt.links.new(node.outputs["Color"], brick.inputs["Color1"])
         dark = nt.nodes.new("ShaderNodeMix")
@@ -226,4 +244,4 @@ def brick_material(ctx: BuildContext, attr: str = "facade") -> "bpy.types.Materi
         nt.links.new(weathered, mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"])
         return mat
 
-    return ctx.material(("brick", attr), make)
+    return ctx.material(("brick", attr) if courses == "stretcher" else ("brick", attr, courses), make)

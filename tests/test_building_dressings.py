@@ -1,12 +1,13 @@
-"""Irregular rooflines of blocks (``rooflines``): the numpy dressing, the geometry, the street and a real render."""
+"""Building dressings: irregular rooflines of blocks (``rooflines``) and more facade materials
+(``facade_materials``): the numpy dressings, the geometry, the street and real renders."""
 import dataclasses
 
 import numpy as np
 import pytest
 from scene_checks import box_iou, building_ahead, inside_box, mask_box, projected_box, render_still, street
 
-from assets.buildings import (MANSARD_DEPTH, ROOFLINE_MIN_HEIGHT, ROOFLINES, SETBACK_DEPTH, sample_building,
-                              with_rooflines)
+from assets.buildings import (BONDS, MANSARD_DEPTH, MORE_MATERIALS, ROOFLINE_MIN_HEIGHT, ROOFLINES, SETBACK_DEPTH,
+                              sample_building, sample_terrace, with_facade_materials, with_rooflines)
 from scenegen.labels import label_id
 from scenegen.spec import FogSpec
 
@@ -66,17 +67,19 @@ def test_a_roofline_is_built_inside_the_box_above_the_facade(kind):
             assert np.abs(high[:, 1]).max() < p.width / 2
 
 
-def test_rooflines_draw_from_a_stream_of_their_own():
+@pytest.mark.parametrize("variable, keys", [
+    ("rooflines", {"roofline", "roofline_height", "roofline_setback", "roof_boxes", "climbers"}),
+    ("facade_materials", {"material", "facade", "bond"})])
+def test_a_dressing_draws_from_a_stream_of_its_own_and_changes_buildings_only(variable, keys):
     for seed in range(3):
-        z = {"building_typology": 0, "building_height_m": 25.0}
-        plain, dressed = street(seed, rooflines=0, **z), street(seed, rooflines=1, **z)
+        z = {"building_typology": 0, "building_height_m": 25.0, "facade_climbers": 0}
+        plain, dressed = street(seed, **{variable: 0}, **z), street(seed, **{variable: 1}, **z)
         assert len(plain.objects) == len(dressed.objects)
         changed = 0
         for a, b in zip(plain.objects, dressed.objects):
             assert (a.family, a.location, a.size) == (b.family, b.location, b.size)
             if a.params != b.params:
-                assert a.family == "building" and b.params["roofline"] != "plain"
-                keys = {"roofline", "roofline_height", "roofline_setback", "roof_boxes", "climbers"}
+                assert a.family == "building"
                 assert {k for k in a.params if a.params[k] != b.params[k]} <= keys
                 changed += 1
         assert changed >= 3
@@ -109,3 +112,52 @@ def test_a_roofline_blocks_mask_matches_the_projection_of_what_is_drawn(roofline
         assert box_iou(mask_box(mask), drawn) > 0.9
         assert box_iou(mask_box(mask), projected_box(spec, block, settings.width, settings.height)) > 0.75
         assert inside_box(verts, block)
+
+
+# ---------------------------------------------------------------- facade materials
+def test_the_materials_dressing_turns_render_and_concrete_blocks_to_stone_or_panels_and_lays_brick_in_bonds():
+    rng = np.random.default_rng(0)
+    blocks = [sample_building(rng, 14.0, 15.0, 0.5, 0.4, 0.35) for _ in range(300)]
+    dressed = [with_facade_materials(np.random.default_rng(k), b) for k, b in enumerate(blocks)]
+    changed = [(a, b) for a, b in zip(blocks, dressed) if a != b]
+    for a, b in changed:
+        if a.material == "brick":
+            assert b == dataclasses.replace(a, bond=b.bond)
+        else:
+            assert a.material in ("plaster", "concrete") and b.material in MORE_MATERIALS
+            assert b == dataclasses.replace(a, material=b.material, facade=b.facade)
+    assert {b.material for b in dressed} == {"plaster", "brick", "concrete", "glass", *MORE_MATERIALS}
+    assert {b.bond for b in dressed if b.material == "brick"} == set(BONDS)
+    turned = [b for a, b in zip(blocks, dressed) if a.material in ("plaster", "concrete")]
+    assert 0.3 < np.mean([b.material in MORE_MATERIALS for b in turned]) < 0.6
+    stone = [b.facade for b in dressed if b.material == "stone"]
+    assert all(f[0] >= f[1] >= f[2] for f in stone)  # sandstone to grey limestone: warm or neutral
+    terrace = sample_terrace(np.random.default_rng(1), 12.0, 2, 0.5, 0.5, 0.35, 0.2)
+    if terrace.material == "plaster":
+        assert with_facade_materials(np.random.default_rng(2), terrace) == terrace  # houses stay rendered
+
+
+@pytest.fixture(scope="module")
+def material_frames():
+    """A stone and a panelled block 30 m ahead across an empty street."""
+    base = street(0, road_curve=0, junction=0, left_hand_traffic=0, camera_pitch_deg=3.0, camera_fov_deg=50.0)
+    out = []
+    for kind in MORE_MATERIALS:
+        rng = np.random.default_rng(0)
+        flat = (dataclasses.replace(sample_building(rng, 14.0, 12.0, 0.6, 0.4, 0.35), roof="flat") for _ in range(300))
+        block = next(d for d in (with_facade_materials(rng, b) for b in flat) if d.material == kind)
+        obj = building_ahead(block, 30.0)
+        spec = dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1)))
+        frame, settings, verts = render_still(spec, 160, 120, samples=4, drawn="building")
+        out.append((spec, obj, settings, frame, verts))
+    return out
+
+
+def test_stone_and_panelled_blocks_mask_matches_their_box(material_frames):
+    for spec, block, settings, frame, verts in material_frames:
+        mask = frame.label_ids == label_id("building")
+        assert box_iou(mask_box(mask), projected_box(spec, block, settings.width, settings.height)) > 0.9
+        assert inside_box(verts, block)
+    walls = [frame.rgb[frame.label_ids == label_id("building")].astype(float).mean(axis=0)
+             for _, _, _, frame, _ in material_frames]
+    assert np.abs(walls[0] - walls[1]).max() > 5  # two materials, two looks
