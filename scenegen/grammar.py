@@ -433,4 +433,5 @@ def _camera(z, road: RoadSpec, rng: np.random.Generator) -> CameraSpec:
                       yaw_deg=0.0, roll_deg=0.0, fov_deg=float(z["camera_fov_deg"]),
                       exposure_ev=float(z["camera_exposure_ev"]), noise=float(z["sensor_noise"]),
                       vignetting=float(z["vignetting"]), blur_px=float(z["lens_blur_px"]),
-                      noise_seed=int(rng.integers(0, 2**31)))
+                      noise_seed=int(rng.integers(0, 2**31)),
+                      metering="street" if int(z.get("exposure_metering", 0)) else "average")

@@ -118,11 +118,27 @@ def apply_fog(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, ambient: Sequ
     return linear * transmittance + fog_radiance * (1.0 - transmittance)
 
 
-def auto_exposure_ev(linear: np.ndarray) -> float:
-    """The exposure (EV) that maps the frame's log-average luminance to middle grey, as a camera's
-    auto-exposure does; bounded to +-8 EV."""
+#: auto-exposure metering modes (CameraSpec.metering): the whole frame alike, or weighted toward the street below
+#: the horizon as a car camera's metering is, so a bright sky burns out near white instead of darkening the street
+METERING = ("average", "street")
+#: "street" metering: a row's weight rises from STREET_METERING_FLOOR at the top STREET_METERING_ROWS[0] of the frame
+#: to 1 at STREET_METERING_ROWS[1] of its height and below
+STREET_METERING_FLOOR, STREET_METERING_ROWS = 0.1, (0.2, 0.7)
+
+
+def auto_exposure_ev(linear: np.ndarray, metering: str = "average") -> float:
+    """The exposure (EV) that maps the frame's log-average luminance (row-weighted with ``street`` metering) to
+    middle grey, as a camera's auto-exposure does; bounded to +-8 EV."""
     lum = linear[..., 0] * 0.2126 + linear[..., 1] * 0.7152 + linear[..., 2] * 0.0722
-    log_avg = float(np.exp(np.mean(np.log(np.maximum(lum, 1e-5)))))
+    logs = np.log(np.maximum(lum, 1e-5))
+    if metering == "street":
+        rows = (np.arange(lum.shape[0]) + 0.5) / lum.shape[0]
+        lo, hi = STREET_METERING_ROWS
+        w = np.clip(STREET_METERING_FLOOR + (1 - STREET_METERING_FLOOR) * (rows - lo) / (hi - lo),
+                    STREET_METERING_FLOOR, 1.0)
+        log_avg = float(np.exp(np.sum(logs.mean(axis=1) * w) / np.sum(w)))
+    else:
+        log_avg = float(np.exp(np.mean(logs)))
     return float(np.clip(np.log2(MIDDLE_GREY / log_avg), -8.0, 8.0))
 
 
@@ -175,7 +191,7 @@ def finish_rgb(linear: np.ndarray, depth: np.ndarray, fog: FogSpec, ambient: Seq
     """The output image: fog, lens effects, auto-exposure plus the camera's exposure correction,
     sensor noise (seeded by the camera spec), sRGB encoding."""
     fogged = apply_fog(linear.astype(np.float32), depth, fog, ambient, camera)
-    exposed = fogged * np.float32(2.0 ** (auto_exposure_ev(fogged) + camera.exposure_ev))
+    exposed = fogged * np.float32(2.0 ** (auto_exposure_ev(fogged, camera.metering) + camera.exposure_ev))
     exposed = apply_lens(exposed, camera.vignetting, camera.blur_px)
     exposed = add_sensor_noise(exposed, camera.noise, camera.noise_seed)
     return encode_srgb8(exposed)

@@ -150,6 +150,7 @@ class CameraSpec:
     vignetting: float = 0.0  # light fall-off at the image corners (0..1)
     blur_px: float = 0.0  # lens blur, Gaussian sigma in pixels
     noise_seed: int = 0
+    metering: str = "average"  # auto-exposure metering (scenegen.imaging.METERING)
 
     def intrinsics(self, width: int, height: int) -> Dict[str, float]:
         """Pinhole intrinsics (square pixels, principal point at the image centre)."""

@@ -74,6 +74,17 @@ def test_auto_exposure_hits_middle_grey_and_srgb_encoding():
     assert linear_to_srgb8(np.array([[[0.214, 0.5, 2.0]]], np.float32))[0, 0, 0] == 127  # sRGB(0.214) = 0.49993
 
 
+def test_street_metering_exposes_the_street_under_a_bright_sky():
+    flat = np.full((40, 30, 3), 0.02, np.float32)
+    assert auto_exposure_ev(flat, "street") == pytest.approx(auto_exposure_ev(flat))  # one brightness: one answer
+    img = np.full((40, 30, 3), 0.05, np.float32)
+    img[:16] = 3.0  # a bright sky over the top 40 %
+    average, street = auto_exposure_ev(img), auto_exposure_ev(img, "street")
+    assert street > average + 1.0  # the street is metered, the sky left to burn out
+    assert abs(0.05 * 2 ** street - MIDDLE_GREY) < abs(0.05 * 2 ** average - MIDDLE_GREY)
+    assert 3.0 * 2 ** street > 1.0  # clipped white
+
+
 def test_projection_of_the_camera_axis_and_pitch():
     cam = CameraSpec((1.0, 0.0, 1.5), 0.0, 0.0, 0.0, 90.0, 0.0)
     uv, depth = project(cam, 200, 100, np.array([[1.0, 10.0, 1.5], [11.0, 10.0, 1.5], [1.0, 10.0, 0.5]]))

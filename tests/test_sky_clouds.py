@@ -1,4 +1,5 @@
-"""Clouds with structure (sky_clouds = 1): the grammar's draw and real renders of the sky."""
+"""Clouds with structure (sky_clouds = 1) and street metering under a bright sky (exposure_metering = 1): the
+grammar's draw and real renders of the sky."""
 import dataclasses
 
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 
 from scenegen.labels import label_id
 from scenegen.spec import SceneSpec
-from scene_checks import street
+from scene_checks import render_still, street
 
 
 def _scene(clouds: int | None, overcast: float = 0.5, seed: int = 0) -> SceneSpec:
@@ -63,3 +64,20 @@ def test_more_cover_means_less_blue_sky(skies):
     blue = lambda f: (f.rgb[sky][:, 2].astype(float) - f.rgb[sky][:, 0]).mean()
     assert blue(skies[1, 0.15]) > blue(skies[1, 0.5]) > blue(skies[1, 0.95]) - 1e-9
     assert blue(skies[1, 0.15]) > blue(skies[1, 0.95]) + 10
+
+
+def test_street_metering_burns_the_sky_out_and_lights_the_street_with_the_labels_unchanged():
+    """The same scene with whole-frame and with street metering (``exposure_metering``): one exposure apart."""
+    base = street(3, exposure_metering=0, overcast=1.0, camera_pitch_deg=4.0, fog_density=0.0, sensor_noise=0.0,
+                  camera_exposure_ev=0.0)
+    assert base.camera.metering == "average"
+    assert street(3, exposure_metering=1).camera.metering == "street"
+    frames = [render_still(dataclasses.replace(base, camera=dataclasses.replace(base.camera, metering=m)), 96, 64,
+                           samples=4)[0] for m in ("average", "street")]
+    assert (frames[0].label_ids == frames[1].label_ids).all()
+    sky = frames[0].label_ids == label_id("sky")
+    road = frames[0].label_ids == label_id("road")
+    assert sky.sum() > 300 and road.sum() > 300
+    for mask in (sky, road):
+        assert frames[1].rgb[mask].mean() > frames[0].rgb[mask].mean() + 5
+    assert (frames[1].rgb[sky] >= 250).mean() > (frames[0].rgb[sky] >= 250).mean()
