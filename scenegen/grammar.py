@@ -134,6 +134,7 @@ def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:
                                  float(rng.uniform(0.25, 0.5))),
         two_way=lanes >= 2 and int(z.get("one_way", 0)) == 0,
         wetness=float(z["road_wetness"]),
+        surface="setts" if int(z.get("cobbles", 0)) else "asphalt",
     )
 
 

@@ -71,6 +71,8 @@ class RoadSpec:
     lane_surface: str = "none"
     signal_crossing: bool = False
     box_junction: bool = False
+    #: the carriageway's surface: "asphalt", or "setts" (granite cobbles, as in old European city centres)
+    surface: str = "asphalt"
 
     @property
     def carriageway_half_width(self) -> float:

@@ -87,6 +87,34 @@ def _asphalt_material(road: RoadSpec) -> "bpy.types.Material":
     return mat
 
 
+#: granite setts: their size along and across the street (m), the joint width (m) and how much lighter than the
+#: street's asphalt albedo the stone is
+SETT_SIZE, SETT_JOINT, SETT_LIGHTER = (0.2, 0.12), 0.012, 1.5
+
+
+def _setts_material(road: RoadSpec) -> "bpy.types.Material":
+    """Granite setts laid in courses across the street (a brick texture in object space), each stone a little
+    lighter or darker, dark joints; wetness darkens and glosses them."""
+    wet = float(np.clip(road.wetness, 0.0, 1.0))
+    stone = np.clip(np.asarray(road.asphalt_color) * SETT_LIGHTER, 0.0, 0.6) * (1 - 0.4 * wet)
+    mat = principled("setts", stone, roughness=0.75 * (1 - wet) + 0.2 * wet, specular=0.4)
+    nt = mat.node_tree
+    coord = nt.nodes.new("ShaderNodeTexCoord")
+    courses = nt.nodes.new("ShaderNodeTexBrick")
+    courses.offset = 0.5
+    for k, v in (("Scale", 1.0), ("Mortar Size", SETT_JOINT), ("Brick Width", SETT_SIZE[1]),
+                 ("Row Height", SETT_SIZE[0]), ("Mortar Smooth", 0.3)):
+        courses.inputs[k].default_value = v
+    courses.inputs["Color1"].default_value = (*stone, 1.0)
+    courses.inputs["Color2"].default_value = (*(stone * 0.75), 1.0)
+    courses.inputs["Mortar"].default_value = (*(stone * 0.35), 1.0)
+    nt.links.new(coord.outputs["Object"], courses.inputs["Vector"])
+    grain = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 40.0, "Detail": 1.0})
+    col = _mix(nt, "MULTIPLY", courses.outputs["Color"], _map(nt, grain.outputs["Fac"], 0.85, 1.12), 1.0)
+    nt.links.new(col, nt.nodes["Principled BSDF"].inputs["Base Color"])
+    return mat
+
+
 def _paint_material(road: RoadSpec, slot: int = WHITE) -> "bpy.types.Material":
     """Road paint faded towards the asphalt colour by marking visibility and worn in patches."""
     vis = float(np.clip(road.marking_visibility, 0, 1))
@@ -261,7 +289,7 @@ def build_road(road: RoadSpec, ctx: BuildContext) -> List[Part]:
     side_col = np.asarray(road.sidewalk_color, dtype=float)
     ground_col = tuple(np.asarray(road.terrain_color) * np.array([1.05, 0.95, 0.85]))
     mats = {
-        "road": [_asphalt_material(road)],
+        "road": [_setts_material(road) if road.surface == "setts" else _asphalt_material(road)],
         "markings": _paint_materials(road, g["markings"]),
         "sidewalk": [_tiles_material("paving", road.sidewalk_color, 0.3, 0.008, 0.8),
                      principled("curb", np.clip(side_col * 1.15, 0, 1), roughness=0.7)],
