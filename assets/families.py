@@ -26,13 +26,15 @@ from .furniture import FenceParams, SignParams, StreetLampParams, TrafficLightPa
 from .params import AssetParams, AssetParamsError
 from .pedestrians import PedestrianParams
 from .street_furniture import StreetFurnitureParams
+from .trams import TramParams
 from .vegetation import BushParams, TreeParams
 from .vehicles import TwoWheelerParams, VehicleParams
 
 #: Every params type of a placeable family; each lists its ``ObjectSpec.family`` names in ``FAMILIES``.
 PARAMS_TYPES: Tuple[Type[AssetParams], ...] = (
     VehicleParams, TwoWheelerParams, PedestrianParams, BuildingParams, TreeParams, BushParams,
-    StreetLampParams, SignParams, TrafficLightParams, FenceParams, WallParams, StreetFurnitureParams, CadModel,
+    StreetLampParams, SignParams, TrafficLightParams, FenceParams, WallParams, StreetFurnitureParams, TramParams,
+    CadModel,
 )
 
 

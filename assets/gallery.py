@@ -21,6 +21,7 @@ from .buildings import MORE_MATERIALS, sample_building, sample_terrace, with_fac
 from .furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from .pedestrians import POSES, sample_pedestrian
 from .street_furniture import FURNITURE_KINDS, sample_street_furniture
+from .trams import sample_tram
 from .branching import form_of
 from .vegetation import TREE_SHAPES, TreeParams, sample_bush, sample_hedge, sample_tree
 from .vehicles import VEHICLE_FAMILIES, sample_two_wheeler, sample_vehicle, with_details
@@ -109,8 +110,8 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
 
 
 def _dressed_objects() -> List[Tuple[str, ObjectSpec]]:
-    """The dressings (scene variables umbrellas, vehicle_details, rooflines, facade_materials), from a generator of
-    their own."""
+    """The dressings (scene variables umbrellas, vehicle_details, rooflines, facade_materials) and trams, from a
+    generator of their own."""
     rng = generator(2025)
     p = sample_pedestrian(rng, "walk_a", umbrellas=(rng, 1.0))
     v = with_details(rng, sample_vehicle(rng, "hatchback"))
@@ -123,6 +124,9 @@ def _dressed_objects() -> List[Tuple[str, ObjectSpec]]:
         b = next(d for d in (with_rooflines(rng, f) for f in flat) if d.roofline == kind)
         out.append((f"building {kind}", ObjectSpec("building", "building", (0.0, 0.0, 0.0), 0.0,
                                                    (b.depth, b.width, b.height), 1, b.to_dict())))
+    t = sample_tram(rng)
+    out.append(("tram", ObjectSpec("tram", "train", (0.0, 0.0, 0.0), 0.0, (t.width, t.length, t.box_height), 1,
+                                   t.to_dict())))
     for kind in MORE_MATERIALS:
         blocks = (sample_building(rng, 14.0, 12.0, 0.6, 0.35, 0.45) for _ in range(300))
         b = next(d for d in (with_facade_materials(rng, f) for f in blocks) if d.material == kind)

@@ -22,6 +22,7 @@ from assets.furniture import sample_sign, sample_street_lamp, sample_traffic_lig
 from assets.markings import sample_marking_style, sample_reserved_lanes
 from assets.pedestrians import UMBRELLA_SHARE, sample_pedestrian
 from assets.street_furniture import sample_kind, sample_street_furniture
+from assets.trams import TRAM_SHARE, sample_tram, track_centres
 from assets.vegetation import sample_bush, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, VehicleParams,
                              sample_two_wheeler, sample_vehicle, vary_family, with_details)
@@ -85,6 +86,8 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     umbrellas = (stream("umbrellas"), UMBRELLA_SHARE * float(z.get("road_wetness", 0.0))) \
         if int(z.get("umbrellas", 0)) else None
     _crossing(z, road, placer, stream("crossing"), stream("crossing_wardrobe") if wardrobe else None, umbrellas)
+    if road.tram_tracks:
+        _tram(road, placer, stream("trams"))
     fleet = int(z.get("vehicle_variety", 0)) == 1
     _traffic(z, road, placer, stream("traffic"), stream("traffic_fleet") if fleet else None)
     _cross_traffic(z, road, placer, stream("cross_traffic"), stream("cross_traffic_fleet") if fleet else None)
@@ -135,6 +138,7 @@ def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:
         two_way=lanes >= 2 and int(z.get("one_way", 0)) == 0,
         wetness=float(z["road_wetness"]),
         surface="setts" if int(z.get("cobbles", 0)) else "asphalt",
+        tram_tracks=bool(int(z.get("tram_tracks", 0))) and lanes >= 2 and int(z.get("one_way", 0)) == 0,
     )
 
 
@@ -151,6 +155,21 @@ def _crossing(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
         y = y_c + float(rng.uniform(-1.2, 1.2))
         yaw = math.pi / 2 if rng.random() < 0.5 else -math.pi / 2
         placer.add_asset("pedestrian", "person", (x, y, 0.0), yaw, (p.width, p.length, p.box_height), p, 0.2)
+
+
+def _tram(road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:
+    """A tram on one of the tracks (on TRAM_SHARE of the streets that have them), 12-90 m ahead, on the straight
+    before any bend."""
+    if rng.random() >= TRAM_SHARE:
+        return
+    tram = sample_tram(rng)
+    x = track_centres(road.lanes_half_width, road.lane_width)[int(rng.integers(2))]
+    y = float(rng.uniform(12.0, 90.0)) + tram.length / 2
+    if road.curve_radius:
+        y = min(y, road.curve_start_y - tram.length / 2)
+    if y - tram.length / 2 >= NEAR_Y:
+        placer.add_asset("tram", "train", (x, y, 0.0), 0.0 if x > 0 else math.pi,
+                         (tram.width, tram.length, tram.box_height), tram, 0.8)
 
 
 def _vehicle_family(rng: np.random.Generator, large_share: float) -> str:

@@ -73,6 +73,8 @@ class RoadSpec:
     box_junction: bool = False
     #: the carriageway's surface: "asphalt", or "setts" (granite cobbles, as in old European city centres)
     surface: str = "asphalt"
+    #: grooved tram rails along the lane either side of the centre line (assets.trams)
+    tram_tracks: bool = False
 
     @property
     def carriageway_half_width(self) -> float:

@@ -15,6 +15,7 @@ from scenegen.spec import RoadSpec
 
 from assets import geometry as geom
 from assets.markings import GREEN, RED, WHITE, YELLOW, box_hatch, lane_surfaces, markings, side_stretches
+from assets.trams import tram_rails
 
 from .base import BuildContext, Part, principled
 from .geom import to_mesh
@@ -25,8 +26,9 @@ BENT_GROUND_DROP = 0.03
 #: the longest piece of a surface along the street that a bend carries as a straight piece (m)
 BEND_STEP = 1.0
 _MARK_Z = 0.004
-#: reserved lanes' coloured surfacing lies between the asphalt and the paint
+#: reserved lanes' coloured surfacing lies between the asphalt and the paint; tram rails over both
 _SURFACING_Z = 0.002
+_RAIL_Z = 0.005
 #: linear colours of fresh white and yellow paint and of green and red lane surfacing (assets.markings' slots)
 PAINT = {WHITE: (0.75, 0.75, 0.72), YELLOW: (0.72, 0.45, 0.03), GREEN: (0.03, 0.13, 0.04), RED: (0.22, 0.03, 0.02)}
 
@@ -251,6 +253,8 @@ def road_geometry(road: RoadSpec) -> dict:
         street["markings"].append(_quads_xy(box_hatch(road), _MARK_Z, YELLOW))
     if road.lane_surface != "none":
         street["surfacing"] = [_rects_xy(lane_surfaces(road), _SURFACING_Z)]
+    if road.tram_tracks:
+        street["rails"] = [_rects_xy(tram_rails(road), _RAIL_Z)]
     if bend is not None:  # the street's surfaces follow the bend; the flat ground beyond them stays
         street = {name: [g if name == "terrain" and k in flat else _bent(g, bend) for k, g in enumerate(pieces)]
                   for name, pieces in street.items()}
@@ -297,7 +301,10 @@ def build_road(road: RoadSpec, ctx: BuildContext) -> List[Part]:
     }
     if "surfacing" in g:
         mats["surfacing"] = _paint_materials(road, g["surfacing"])
-    labels = {"road": "road", "markings": "road", "surfacing": "road", "sidewalk": "sidewalk", "terrain": "terrain"}
+    if "rails" in g:
+        mats["rails"] = [principled("rail_head", (0.55, 0.55, 0.56), roughness=0.25, metallic=0.9),
+                         principled("rail_groove", (0.01, 0.01, 0.01), roughness=0.9)]
+    labels = {"road": "road", "markings": "road", "surfacing": "road", "rails": "road", "sidewalk": "sidewalk", "terrain": "terrain"}
     parts = []
     for name, geo_ in g.items():
         if len(geo_[1]) == 0:
