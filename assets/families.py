@@ -25,6 +25,7 @@ from .catalog import CadModel
 from .furniture import FenceParams, SignParams, StreetLampParams, TrafficLightParams, WallParams
 from .params import AssetParams, AssetParamsError
 from .pedestrians import PedestrianParams
+from .prams import PramParams
 from .street_furniture import StreetFurnitureParams
 from .trams import TramParams
 from .vegetation import BushParams, TreeParams
@@ -34,7 +35,7 @@ from .vehicles import TwoWheelerParams, VehicleParams
 PARAMS_TYPES: Tuple[Type[AssetParams], ...] = (
     VehicleParams, TwoWheelerParams, PedestrianParams, BuildingParams, TreeParams, BushParams,
     StreetLampParams, SignParams, TrafficLightParams, FenceParams, WallParams, StreetFurnitureParams, TramParams,
-    CadModel,
+    PramParams, CadModel,
 )
 
 

@@ -20,6 +20,7 @@ from scenegen.spec import CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, 
 from .buildings import MORE_MATERIALS, sample_building, sample_terrace, with_facade_materials, with_rooflines
 from .furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
 from .pedestrians import POSES, sample_pedestrian
+from .prams import sample_pram
 from .street_furniture import FURNITURE_KINDS, sample_street_furniture
 from .trams import sample_tram
 from .branching import form_of
@@ -110,8 +111,8 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
 
 
 def _dressed_objects() -> List[Tuple[str, ObjectSpec]]:
-    """The dressings (scene variables umbrellas, vehicle_details, rooflines, facade_materials) and trams, from a
-    generator of their own."""
+    """The dressings (scene variables umbrellas, vehicle_details, rooflines, facade_materials), trams and prams,
+    from a generator of their own."""
     rng = generator(2025)
     p = sample_pedestrian(rng, "walk_a", umbrellas=(rng, 1.0))
     v = with_details(rng, sample_vehicle(rng, "hatchback"))
@@ -127,6 +128,9 @@ def _dressed_objects() -> List[Tuple[str, ObjectSpec]]:
     t = sample_tram(rng)
     out.append(("tram", ObjectSpec("tram", "train", (0.0, 0.0, 0.0), 0.0, (t.width, t.length, t.box_height), 1,
                                    t.to_dict())))
+    pr = sample_pram(rng)
+    out.append(("pram", ObjectSpec("pram", "dynamic", (0.0, 0.0, 0.0), 0.0, (pr.width, pr.length, pr.height), 0,
+                                   pr.to_dict())))
     for kind in MORE_MATERIALS:
         blocks = (sample_building(rng, 14.0, 12.0, 0.6, 0.35, 0.45) for _ in range(300))
         b = next(d for d in (with_facade_materials(rng, f) for f in blocks) if d.material == kind)

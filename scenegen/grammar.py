@@ -21,6 +21,7 @@ from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_sign, sample_street_lamp, sample_traffic_light
 from assets.markings import sample_marking_style, sample_reserved_lanes
 from assets.pedestrians import UMBRELLA_SHARE, sample_pedestrian
+from assets.prams import PRAM_GAP, PRAM_SHARE, sample_pram
 from assets.street_furniture import sample_kind, sample_street_furniture
 from assets.trams import TRAM_SHARE, sample_tram, track_centres
 from assets.vegetation import sample_bush, sample_tree
@@ -97,7 +98,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     if int(z.get("vehicle_details", 0)):
         _vehicle_details(placer, stream("vehicle_details"))
     _pedestrians(z, road, placer, stream("pedestrians"), stream("pedestrian_wardrobe") if wardrobe else None,
-                 umbrellas)
+                 umbrellas, stream("prams") if int(z.get("prams", 0)) else None)
     _furniture(z, road, placer, stream("furniture"))
     _trees(z, road, placer, stream("trees"))
     _bushes(z, road, placer, stream("bushes"))
@@ -300,15 +301,31 @@ def _pavement_parking_x(road: RoadSpec, car_width: float) -> float:
 
 
 def _pedestrians(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
-                 wardrobe: np.random.Generator | None, umbrellas: Tuple[np.random.Generator, float] | None) -> None:
+                 wardrobe: np.random.Generator | None, umbrellas: Tuple[np.random.Generator, float] | None,
+                 prams: np.random.Generator | None) -> None:
+    """People on the pavements; with ``prams``, some standing adults wait with a pram in front of them."""
     inner = road.carriageway_half_width
     for side in (-1, 1):
         for y in poisson_positions(rng, z["pedestrian_density"], NEAR_Y, FAR_Y * 0.8):
             p = sample_pedestrian(rng, wardrobe=wardrobe, umbrellas=umbrellas)
             x = side * float(rng.uniform(inner + 0.4, inner + max(road.sidewalk_width - 0.4, 0.5)))
             yaw = float(rng.choice([0.0, math.pi])) + float(rng.normal(0, 0.3))
-            placer.add_asset("pedestrian", "person", (x, float(y), CURB_HEIGHT), yaw,
-                             (p.width, p.length, p.box_height), p, 0.15)
+            person = placer.add_asset("pedestrian", "person", (x, float(y), CURB_HEIGHT), yaw,
+                                      (p.width, p.length, p.box_height), p, 0.15)
+            if prams is not None and person is not None and p.pose == "standing" and p.height >= 1.45:
+                _pram(placer, person, prams)
+
+
+def _pram(placer: Placer, person, rng: np.random.Generator) -> None:
+    """On PRAM_SHARE of the calls, a pram in front of ``person`` (its handle toward them), where it fits."""
+    if rng.random() >= PRAM_SHARE:
+        return
+    pram = sample_pram(rng)
+    ahead = person.size[1] / 2 + PRAM_GAP + pram.length / 2
+    x = person.location[0] - math.sin(person.yaw) * ahead
+    y = person.location[1] + math.cos(person.yaw) * ahead
+    placer.add_asset("pram", "dynamic", (x, y, person.location[2]), person.yaw, (pram.width, pram.length, pram.height),
+                     pram, 0.05)
 
 
 def _furniture(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:

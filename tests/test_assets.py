@@ -27,6 +27,7 @@ from assets.families import FAMILY_PARAMS, PARAMS_TYPES, object_params  # noqa: 
 from assets.furniture import sample_fence, sample_wall  # noqa: E402
 from assets.params import AssetParams  # noqa: E402
 from assets.street_furniture import FURNITURE_KINDS, sample_street_furniture  # noqa: E402
+from assets.prams import sample_pram  # noqa: E402
 from assets.trams import sample_tram  # noqa: E402
 from assets.vegetation import sample_bush, sample_hedge  # noqa: E402
 from assets.vehicles import TWO_WHEELER_FAMILIES, sample_two_wheeler, sample_vehicle  # noqa: E402
@@ -91,10 +92,12 @@ def scene_objects(tmp_path_factory):
             f = sample_street_furniture(rng, kind)
             by_family.setdefault(kind, []).append(
                 ObjectSpec(kind, f.label, (0.0, 0.0, 0.0), 0.0, (f.width, f.length, f.height), 0, f.to_dict()))
-    for _ in range(2):  # trams run only on streets with tracks
-        t = sample_tram(rng)
+    for _ in range(2):  # trams run only on streets with tracks; prams wait with some standing adults
+        t, pr = sample_tram(rng), sample_pram(rng)
         by_family.setdefault("tram", []).append(
             ObjectSpec("tram", "train", (0.0, 0.0, 0.0), 0.0, (t.width, t.length, t.box_height), 1, t.to_dict()))
+        by_family.setdefault("pram", []).append(
+            ObjectSpec("pram", "dynamic", (0.0, 0.0, 0.0), 0.0, (pr.width, pr.length, pr.height), 0, pr.to_dict()))
     by_family["cad"] = [_cad_object(tmp_path_factory.mktemp("cad"))]
     return by_family
 
