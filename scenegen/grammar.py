@@ -28,7 +28,7 @@ from assets.vegetation import sample_bush, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, VehicleParams,
                              sample_two_wheeler, sample_vehicle, vary_family, with_details)
 
-from . import curve, junction
+from . import curve, grade, junction
 from .building_rows import boundary, cross_street_rows, street_rows
 from .driving_side import mirror_scene, side_of
 from .params import ParameterSpace
@@ -82,6 +82,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     road = dataclasses.replace(road, **sample_reserved_lanes(stream("reserved_lanes"), z))
     road = dataclasses.replace(road, **junction.junction_fields(z, road, stream("junction")))
     road = dataclasses.replace(road, **curve.bend_fields(z, road, stream("curve")))
+    road = dataclasses.replace(road, **grade.grade_fields(z, road, stream("grade")))
     placer = Placer(catalog=catalog, cad_share=cad_share, cad_rng=stream("cad"), bend=curve.Bend.of(road))
     wardrobe = int(z.get("pedestrian_variety", 0)) == 1
     umbrellas = (stream("umbrellas"), UMBRELLA_SHARE * float(z.get("road_wetness", 0.0))) \
@@ -115,7 +116,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     camera = _camera(z, road, stream("camera"))
     spec = SceneSpec(road=road, sun=sun, sky=sky, fog=fog, camera=camera, objects=tuple(placer.objects),
                      variables=dict(z))
-    spec = curve.bend_scene(spec)
+    spec = curve.bend_scene(grade.grade_scene(spec))
     return mirror_scene(spec) if side_of(z) == "left" else spec
 
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from assets.humanoid import WALK_PHASES
 
-from . import curve
+from . import curve, grade
 from .camera_model import intrinsics_matrix, world_to_camera_cv
 from .grammar import frame_variables
 from .labels import label_id
@@ -52,10 +52,12 @@ DRIVING_CLASSES = ("car", "truck", "bus", "train", "caravan", "trailer")
 def sequence_variables(space: ParameterSpace, seed: FrameSeed,
                        variables: Mapping[str, float] | None = None) -> Dict[str, float]:
     """The scene variables of the sequence of ``seed``: given, or drawn as for a still frame, with the street
-    straight (the motion model moves everything straight along its heading, which a bend would leave)."""
+    straight and level (the motion model moves everything straight along its heading, which a bend or a grade
+    would leave)."""
     z = dict(variables) if variables is not None else frame_variables(space, scene_seed(seed))
-    if curve.VARIABLE in z:
-        z[curve.VARIABLE] = 0
+    for name in (curve.VARIABLE, grade.VARIABLE):
+        if name in z:
+            z[name] = 0
     return z
 
 

@@ -55,6 +55,9 @@ class RoadSpec:
     curve_start_y: float = 0.0
     curve_radius: float = 0.0
     curve_angle_deg: float = 0.0
+    #: a grade ahead (scenegen.grade): where it starts along the street and its rise per metre (0: level)
+    grade_start_y: float = 0.0
+    grade: float = 0.0
     #: the marking style (assets.markings): a two-way street's centre line ("double", "dashed" or "solid";
     #: "white" or "yellow"), solid edge lines, yellow no-waiting lines along kerbs without a parking strip
     #: ("none", "double_yellow", "single_yellow") and parking bays marked in the strip

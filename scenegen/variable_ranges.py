@@ -21,6 +21,7 @@ PHYSICAL_RANGES: Dict[str, Tuple[float, float]] = {
     "rooflines": (0, 1),
     "vehicle_details": (0, 1),
     "umbrellas": (0, 1),
+    "road_grade": (0, 2),
     "prams": (0, 1),
     "tram_tracks": (0, 1),
     "cobbles": (0, 1),

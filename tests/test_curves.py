@@ -59,12 +59,14 @@ def test_the_variable_draws_straight_gentle_and_sharp_bends_past_any_junction():
         assert (before.road, before.objects) == (straight.road, straight.objects)
 
 
-def test_sequences_run_on_straight_streets():
+def test_sequences_run_on_straight_level_streets():
+    from scenegen import grade
+
     space = default_space()
     for index in range(6):
         seed = FrameSeed(0, index, 0)
         z = sequence_variables(space, seed)
-        assert z[curve.VARIABLE] == 0 and {**frame_variables(space, seed), curve.VARIABLE: 0} == z
+        assert z[curve.VARIABLE] == 0 and {**frame_variables(space, seed), curve.VARIABLE: 0, grade.VARIABLE: 0} == z
 
 
 @pytest.mark.parametrize("kind", (1, 2))

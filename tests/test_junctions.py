@@ -19,12 +19,13 @@ BUSY = {"car_density": 8.0, "parked_car_density": 18.0, "pedestrian_density": 60
         "crosswalk_probability": 1.0, "traffic_light_probability": 1.0, "front_boundary_probability": 1.0,
         "terrain_strip_width_m": 2.0, "parking_lane_width_m": 2.2, "building_gap_probability": 0.0}
 #: what may stand on a carriageway: vehicles, ridden two-wheelers, and people on the zebra crossing
-ROAD_USERS = tuple(VEHICLE_FAMILIES) + ("bicycle", "motorcycle")
+ROAD_USERS = tuple(VEHICLE_FAMILIES) + ("bicycle", "motorcycle", "tram")
 
 
 def _straight(seed: int, **variables):
-    """A street with ``variables`` that runs straight on past its junction (curves: tests/test_curves.py)."""
-    return street(seed, road_curve=0, **variables)
+    """A street with ``variables`` that runs straight and level on past its junction (curves:
+    tests/test_curves.py; grades: tests/test_grades.py)."""
+    return street(seed, **{"road_curve": 0, "road_grade": 0, **variables})
 
 
 def _layout_side(road, x: float) -> int:

@@ -10,7 +10,9 @@ from typing import List, Sequence
 import bpy
 import numpy as np
 
+from scenegen import grade
 from scenegen.curve import Bend
+from scenegen.grade import Grade
 from scenegen.spec import RoadSpec
 
 from assets import geometry as geom
@@ -258,7 +260,16 @@ def road_geometry(road: RoadSpec) -> dict:
     if bend is not None:  # the street's surfaces follow the bend; the flat ground beyond them stays
         street = {name: [g if name == "terrain" and k in flat else _bent(g, bend) for k, g in enumerate(pieces)]
                   for name, pieces in street.items()}
+    slope = Grade.of(road)
+    if slope is not None:  # every surface follows a grade, the ground beyond the street too
+        street = {name: [_graded(g, slope) for g in pieces] for name, pieces in street.items()}
     return {name: geom.merge(pieces) for name, pieces in street.items()}
+
+
+def _graded(g: geom.Geo, slope: Grade) -> geom.Geo:
+    """``g`` cut into pieces at most grade.STEP_M long along the street past the grade's start, lifted onto it."""
+    v, faces, mats = geom.subdivide_along_y(g, grade.STEP_M, slope.start)
+    return slope.points(v), faces, mats
 
 
 def _bent(g: geom.Geo, bend: Bend) -> geom.Geo:
