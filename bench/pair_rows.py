@@ -1,0 +1,64 @@
+"""Per-class IoU of two paper-table rows, seed by seed: each row's mean and standard error, their ratio, and the
+paired difference over the seeds both rows have. A row is any folder holding ``seed*/eval.json`` below it (a
+``bench/paper_table.py --out`` folder's ``rows/<row>``, or several such folders).
+
+    .venv/bin/python bench/pair_rows.py --a runs/pedestrian_synth_320_a/rows/tuned runs/pedestrian_synth_320_b/rows/tuned \
+        --b runs/pedestrian_recipe_320/rows/real runs/pedestrian_recipe_320_s1/rows/real
+
+Measures, never asserts; prints a markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics as st
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+CLASSES = ("vehicle", "pedestrian", "building", "vegetation", "road", "ground", "sky")
+
+
+def read_row(folders: List[str]) -> Dict[int, Dict[str, float]]:
+    """seed -> {class: IoU, 'global': ...} from every ``seed*/eval.json`` under ``folders``."""
+    out: Dict[int, Dict[str, float]] = {}
+    for folder in folders:
+        for f in sorted(Path(folder).glob("**/seed*/eval.json")):
+            d = json.loads(f.read_text())
+            out[int(f.parent.name[len("seed"):])] = {**d["paper7_iou"], "global": d["global"]}
+    return out
+
+
+def _se(values: List[float]) -> float:
+    return st.stdev(values) / len(values) ** 0.5 if len(values) > 1 else float("nan")
+
+
+def table(a: Dict[int, Dict[str, float]], b: Dict[int, Dict[str, float]]) -> str:
+    """Markdown: per class A and B (mean ± SE, seeds), A / B, and A - B paired by seed (mean ± SE, seeds ahead)."""
+    both = sorted(set(a) & set(b))
+    lines = [f"A seeds {sorted(a)}, B seeds {sorted(b)}, paired {both}", "",
+             "| class | A | B | A / B | A - B, paired | A ahead |", "|---|---:|---:|---:|---:|---:|"]
+    for c in (*CLASSES, "global"):
+        va, vb = [a[k][c] for k in sorted(a)], [b[k][c] for k in sorted(b)]
+        diff = [a[k][c] - b[k][c] for k in both]
+        lines.append(f"| {c} | {st.mean(va):.2f} ± {_se(va):.2f} | {st.mean(vb):.2f} ± {_se(vb):.2f} | "
+                     f"{100 * st.mean(va) / st.mean(vb):.0f} % | "
+                     f"{st.mean(diff):+.2f} ± {_se(diff):.2f} | {sum(d > 0 for d in diff)}/{len(diff)} |")
+    return "\n".join(lines)
+
+
+def main(argv: List[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--a", nargs="+", required=True, help="row folders of A")
+    ap.add_argument("--b", nargs="+", required=True, help="row folders of B")
+    args = ap.parse_args(argv)
+    a, b = read_row(args.a), read_row(args.b)
+    if not a or not b:
+        print(f"pair_rows: no seed*/eval.json under {args.a if not a else args.b}", file=sys.stderr)
+        return 2
+    print(table(a, b))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
