@@ -86,10 +86,16 @@ def mask_box(mask: np.ndarray) -> Box:
 
 def projected_box(spec: SceneSpec, obj: ObjectSpec, width: int, height: int) -> Box:
     """The box of ``obj``'s 3D box corners projected by the scene's camera, clipped to the frame."""
+    return points_box(spec, width, height, np.array(obj.box_corners()))
+
+
+def points_box(spec: SceneSpec, width: int, height: int, points: np.ndarray) -> Box:
+    """The box of world ``points`` (N, 3; e.g. the vertices Blender drew) projected by the scene's camera, clipped
+    to the frame."""
     from scenegen.camera_model import project
 
-    uv, depth = project(spec.camera, width, height, np.array(obj.box_corners()))
-    assert (depth > 0).all()  # the whole box is in front of the camera
+    uv, depth = project(spec.camera, width, height, points)
+    assert (depth > 0).all()  # every point is in front of the camera
     return max(uv[:, 0].min(), 0), max(uv[:, 1].min(), 0), min(uv[:, 0].max(), width), min(uv[:, 1].max(), height)
 
 

@@ -4,7 +4,8 @@ import dataclasses
 
 import numpy as np
 import pytest
-from scene_checks import box_iou, building_ahead, inside_box, mask_box, projected_box, render_still, street
+from scene_checks import (box_iou, building_ahead, inside_box, mask_box, points_box, projected_box, render_still,
+                          street)
 
 from assets.buildings import (BONDS, MANSARD_DEPTH, MORE_MATERIALS, ROOFLINE_MIN_HEIGHT, ROOFLINES, SETBACK_DEPTH,
                               sample_building, sample_terrace, with_facade_materials, with_rooflines)
@@ -101,15 +102,10 @@ def roofline_frames():
 def test_a_roofline_blocks_mask_matches_the_projection_of_what_is_drawn(roofline_frames):
     """The mask against the projection of the drawn mesh (the 3D box's top front edge is empty above a roofline
     set back from the facade), and the mesh inside the 3D box."""
-    from scenegen.camera_model import project
-
     for spec, block, settings, frame, verts in roofline_frames:
         mask = frame.label_ids == label_id("building")
         assert mask.sum() > 300
-        uv, _ = project(spec.camera, settings.width, settings.height, verts)
-        drawn = (max(uv[:, 0].min(), 0), max(uv[:, 1].min(), 0), min(uv[:, 0].max(), settings.width),
-                 min(uv[:, 1].max(), settings.height))
-        assert box_iou(mask_box(mask), drawn) > 0.9
+        assert box_iou(mask_box(mask), points_box(spec, settings.width, settings.height, verts)) > 0.9
         assert box_iou(mask_box(mask), projected_box(spec, block, settings.width, settings.height)) > 0.75
         assert inside_box(verts, block)
 

@@ -106,7 +106,7 @@ def test_vehicle_details_dress_every_vehicle_and_nothing_else():
 
 @pytest.mark.parametrize("family", ["sedan", "van", "bus"])
 def test_mirrors_reach_the_sides_of_the_box_and_the_mask_matches_what_is_drawn(family):
-    from scene_checks import inside_box, render_still
+    from scene_checks import inside_box, points_box, render_still
 
     base = _street(0, 0)
     v = with_details(np.random.default_rng(1), sample_vehicle(np.random.default_rng(2), family))
@@ -117,9 +117,6 @@ def test_mirrors_reach_the_sides_of_the_box_and_the_mask_matches_what_is_drawn(f
     assert inside_box(verts, obj, tol=1e-4)
     assert np.ptp(verts[:, 0]) == pytest.approx(v.width, abs=1e-4)  # the mirrors reach the box's sides
     assert np.ptp(verts[:, 1]) == pytest.approx(v.length, abs=1e-4)  # the plates its ends
-    from scenegen.camera_model import project
-
-    uv, _ = project(spec.camera, settings.width, settings.height, verts)
-    drawn = (uv[:, 0].min(), uv[:, 1].min(), uv[:, 0].max(), uv[:, 1].max())
     mask = frame.label_ids == label_id(obj.label)
+    drawn = points_box(spec, settings.width, settings.height, verts)
     assert box_iou(drawn, mask_box(mask)) > 0.85  # mirrors and plates labelled with their vehicle
