@@ -37,8 +37,8 @@ def test_the_house_sampler_draws_detached_houses_semis_and_bungalows_that_fit_th
 
 @pytest.mark.parametrize("seed", range(4))
 def test_houses_stand_apart_behind_gardens_closed_by_hedges_fences_or_walls(seed):
-    s = street(seed, building_typology=2, road_curve=0, junction=0, left_hand_traffic=0,
-               building_gap_probability=0.0)
+    s = street(seed, building_typology=2, road_curve=0, road_grade=0, junction=0, left_hand_traffic=0,
+               building_gap_probability=0.0)  # straight and level: garden fronts stand on the ground at z = 0
     t_out = s.road.terrain_outer_x
     for side in (-1, 1):
         row = sorted((o for o in s.objects if o.family == "building" and np.sign(o.location[0]) == side),
