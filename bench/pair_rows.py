@@ -5,7 +5,10 @@ paired difference over the seeds both rows have. A row is any folder holding ``s
     .venv/bin/python bench/pair_rows.py --a runs/pedestrian_synth_320_a/rows/tuned runs/pedestrian_synth_320_b/rows/tuned \
         --b runs/pedestrian_recipe_320/rows/real runs/pedestrian_recipe_320_s1/rows/real
 
-Measures, never asserts; prints a markdown table.
+``--confusion vehicle`` adds, from the rows' summed paper-7 confusion matrices, that class's recall, precision and
+where each row's false positives of it come from.
+
+Measures, never asserts; prints markdown tables.
 """
 from __future__ import annotations
 
@@ -14,9 +17,35 @@ import json
 import statistics as st
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
+
+import numpy as np
 
 CLASSES = ("vehicle", "pedestrian", "building", "vegetation", "road", "ground", "sky")
+
+
+def confusion(folders: List[str]) -> Tuple[np.ndarray, List[str]]:
+    """The paper-7 confusion matrix (rows: truth) summed over every ``seed*/eval.json`` under ``folders``."""
+    total, names = None, []
+    for folder in folders:
+        for f in sorted(Path(folder).glob("**/seed*/eval.json")):
+            d = json.loads(f.read_text())
+            cm = np.asarray(d["confusion_matrix"], dtype=float)
+            total, names = (cm if total is None else total + cm), d["class_names"]
+    return total, names
+
+
+def confusion_table(rows: Dict[str, Tuple[np.ndarray, List[str]]], cls: str) -> str:
+    """Markdown: per row, ``cls``'s recall and precision and the true classes of the pixels it calls ``cls``."""
+    names = next(iter(rows.values()))[1]
+    lines = [f"| row | recall | precision | {' | '.join(f'called {cls}, truly {n}' for n in names if n != cls)} |",
+             "|---|---:|---:|" + "---:|" * (len(names) - 1)]
+    for label, (cm, _) in rows.items():
+        k = names.index(cls)
+        called = cm[:, k] / cm[:, k].sum()
+        others = " | ".join(f"{100 * called[j]:.0f} %" for j, n in enumerate(names) if n != cls)
+        lines.append(f"| {label} | {100 * cm[k, k] / cm[k].sum():.0f} % | {100 * called[k]:.0f} % | {others} |")
+    return "\n".join(lines)
 
 
 def read_row(folders: List[str]) -> Dict[int, Dict[str, float]]:
@@ -51,12 +80,15 @@ def main(argv: List[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--a", nargs="+", required=True, help="row folders of A")
     ap.add_argument("--b", nargs="+", required=True, help="row folders of B")
+    ap.add_argument("--confusion", metavar="CLASS", choices=CLASSES, help="recall, precision and false positives")
     args = ap.parse_args(argv)
     a, b = read_row(args.a), read_row(args.b)
     if not a or not b:
         print(f"pair_rows: no seed*/eval.json under {args.a if not a else args.b}", file=sys.stderr)
         return 2
     print(table(a, b))
+    if args.confusion:
+        print("\n" + confusion_table({"A": confusion(args.a), "B": confusion(args.b)}, args.confusion))
     return 0
 
 
