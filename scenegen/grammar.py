@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
@@ -105,11 +105,7 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _bushes(z, road, placer, stream("bushes"))
     _street_furniture(z, road, placer, stream("street_furniture"))
     _front_boundaries(z, road, placer, stream("boundaries"))
-    dressing = ([functools.partial(with_shops, stream("shops"))] if int(z.get("shopfronts", 0)) else []) + \
-        ([functools.partial(with_rooflines, stream("rooflines"))] if int(z.get("rooflines", 0)) else []) + \
-        ([functools.partial(with_facade_materials, stream("facade_materials"))] if int(z.get("facade_materials", 0))
-         else []) + \
-        ([functools.partial(with_climbers, stream("climbers"))] if int(z.get("facade_climbers", 0)) else [])
+    dressing = _building_dressings(z, stream)
     street_rows(z, road, placer, stream("buildings"), dressing)
     cross_street_rows(z, road, placer, stream("cross_buildings"), dressing)
     sun, sky, fog = _atmosphere(z, stream("sky"), stream("sun_cover") if int(z.get("sky_clouds", 0)) else None)
@@ -118,6 +114,17 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
                      variables=dict(z))
     spec = curve.bend_scene(grade.grade_scene(spec))
     return mirror_scene(spec) if side_of(z) == "left" else spec
+
+
+#: building dressings in the order they apply: (scene variable, dressing, its stream)
+DRESSINGS = (("shopfronts", with_shops, "shops"), ("rooflines", with_rooflines, "rooflines"),
+             ("facade_materials", with_facade_materials, "facade_materials"),
+             ("facade_climbers", with_climbers, "climbers"))
+
+
+def _building_dressings(z: Mapping[str, float], stream: Callable[[str], np.random.Generator]) -> List[Callable]:
+    """The dressings the street's variables turn on, each drawing from a stream of its own."""
+    return [functools.partial(dress, stream(name)) for variable, dress, name in DRESSINGS if int(z.get(variable, 0))]
 
 
 def _road(z: Mapping[str, float], rng: np.random.Generator) -> RoadSpec:
