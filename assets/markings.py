@@ -58,20 +58,20 @@ BOX_HATCH_W = 0.1
 BOX_HATCH_STEP = 2.0
 
 
+def _pick(rng: np.random.Generator, odds: Mapping[str, float]) -> str:
+    """One of ``odds``' keys, drawn at their odds."""
+    return list(odds)[int(rng.choice(len(odds), p=list(odds.values())))]
+
+
 def sample_marking_style(rng: np.random.Generator, z: Mapping[str, float]) -> Dict[str, object]:
     """The RoadSpec fields of the marking style ``z`` asks for (none, the old street, unless ``road_markings``
     is 1)."""
     if int(z.get(VARIABLE, 0)) == 0:
         return {}
-    centre = list(CENTRE_LINES)[int(rng.choice(len(CENTRE_LINES), p=list(CENTRE_LINES.values())))]
-    kerb = list(KERB_LINES)[int(rng.choice(len(KERB_LINES), p=list(KERB_LINES.values())))]
+    centre, kerb = _pick(rng, CENTRE_LINES), _pick(rng, KERB_LINES)
     return {"centre_line": centre, "centre_colour": "yellow" if rng.random() < YELLOW_CENTRE_SHARE else "white",
             "edge_lines": bool(rng.random() < EDGE_LINE_SHARE), "kerb_lines": kerb,
             "parking_bays": bool(rng.random() < PARKING_BAY_SHARE)}
-
-
-def _pick(rng: np.random.Generator, odds: Mapping[str, float]) -> str:
-    return list(odds)[int(rng.choice(len(odds), p=list(odds.values())))]
 
 
 def sample_reserved_lanes(rng: np.random.Generator, z: Mapping[str, float]) -> Dict[str, object]:

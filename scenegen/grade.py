@@ -11,12 +11,12 @@ sink a few centimetres, a building's uphill end stands in the ground. Grades are
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Dict, Mapping
 
 import numpy as np
 
+from .placer import footprint_box
 from .spec import ObjectSpec, RoadSpec, SceneSpec
 
 VARIABLE = "road_grade"
@@ -73,9 +73,8 @@ def grade_scene(spec: SceneSpec) -> SceneSpec:
 
 def footprint_ys(obj: ObjectSpec) -> np.ndarray:
     """The lowest and the highest y of ``obj``'s footprint."""
-    c, s = abs(math.cos(obj.yaw)), abs(math.sin(obj.yaw))
-    half = (s * obj.size[0] + c * obj.size[1]) / 2
-    return obj.location[1] + np.array([-half, half])
+    _, y0, _, y1 = footprint_box(obj.location[0], obj.location[1], obj.size[0], obj.size[1], obj.yaw, 0.0)
+    return np.array([y0, y1])
 
 
 def _lift(obj: ObjectSpec, grade: Grade) -> ObjectSpec:

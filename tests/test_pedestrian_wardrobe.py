@@ -69,6 +69,21 @@ def test_the_variable_dresses_the_same_people_at_the_same_places():
     assert not any(o.params["coat"] or o.params["bag"] != "none" for o in people(plain))
 
 
+def _check_walker_drawn_where_the_flow_model_puts_it(renderer, seq, materials: int) -> None:
+    """Render the sequence's first two frames; the walker's drawn mesh is the flow model's, vertex for vertex, and
+    has ``materials`` slots."""
+    import bpy
+
+    for t in range(2):
+        renderer.render(seq.to_render(t), step=t > 0, moves=seq.moves(t), poses=seq.poses(t))
+        drawn = max(bpy.data.objects, key=lambda o: o.pass_index)
+        mesh = drawn.evaluated_get(bpy.context.evaluated_depsgraph_get()).to_mesh()
+        verts = np.array([tuple(drawn.matrix_world @ v.co) for v in mesh.vertices])
+        model = walker_vertices(seq.base.objects[0], seq.poses(t)[0], seq.moves(t)[0])
+        assert model.shape == verts.shape and np.abs(model - verts).max() < 1e-4
+        assert len(drawn.data.materials) == materials
+
+
 def test_blender_draws_a_dressed_walker_where_the_flow_model_puts_it():
     import bpy
 
@@ -87,14 +102,7 @@ def test_blender_draws_a_dressed_walker_where_the_flow_model_puts_it():
                         FrameSeed(0, 0, 0), 2, 10.0, (1.4,))
     renderer = Renderer(RenderSettings(width=128, height=64, samples=1, denoise=False))
     try:
-        for t in range(2):
-            renderer.render(seq.to_render(t), step=t > 0, moves=seq.moves(t), poses=seq.poses(t))
-            drawn = max(bpy.data.objects, key=lambda o: o.pass_index)
-            mesh = drawn.evaluated_get(bpy.context.evaluated_depsgraph_get()).to_mesh()
-            verts = np.array([tuple(drawn.matrix_world @ v.co) for v in mesh.vertices])
-            model = walker_vertices(seq.base.objects[0], seq.poses(t)[0], seq.moves(t)[0])
-            assert model.shape == verts.shape and np.abs(model - verts).max() < 1e-4
-            assert len(drawn.data.materials) == 7  # the bag's colour has its slot
+        _check_walker_drawn_where_the_flow_model_puts_it(renderer, seq, materials=7)  # the bag's colour's slot
     finally:
         renderer.close()
 
@@ -189,13 +197,6 @@ def test_an_umbrella_is_labelled_person_inside_the_box_and_drawn_where_the_flow_
         assert inside_box(verts, walker, tol=1e-4)
         mask = frame.label_ids == label_id("person")  # the umbrella labelled with its holder
         assert box_iou(mask_box(mask), points_box(spec, settings.width, settings.height, verts)) > 0.85
-        for t in range(2):
-            renderer.render(seq.to_render(t), step=t > 0, moves=seq.moves(t), poses=seq.poses(t))
-            drawn = max(bpy.data.objects, key=lambda o: o.pass_index)
-            mesh = drawn.evaluated_get(bpy.context.evaluated_depsgraph_get()).to_mesh()
-            verts = np.array([tuple(drawn.matrix_world @ v.co) for v in mesh.vertices])
-            model = walker_vertices(seq.base.objects[0], seq.poses(t)[0], seq.moves(t)[0])
-            assert model.shape == verts.shape and np.abs(model - verts).max() < 1e-4
-            assert len(drawn.data.materials) == 8  # the umbrella's colour after the bag's slot
+        _check_walker_drawn_where_the_flow_model_puts_it(renderer, seq, materials=8)  # the umbrella's after the bag's
     finally:
         renderer.close()

@@ -102,21 +102,31 @@ def _setts_material(road: RoadSpec) -> "bpy.types.Material":
     wet = float(np.clip(road.wetness, 0.0, 1.0))
     stone = np.clip(np.asarray(road.asphalt_color) * SETT_LIGHTER, 0.0, 0.6) * (1 - 0.4 * wet)
     mat = principled("setts", stone, roughness=0.75 * (1 - wet) + 0.2 * wet, specular=0.4)
+    _coursed(mat, stone, (SETT_SIZE[1], SETT_SIZE[0]), SETT_JOINT, 0.5, (0.75, 0.35), (40.0, 1.0, 0.85, 1.12),
+             {"Mortar Smooth": 0.3})
+    return mat
+
+
+def _coursed(mat: "bpy.types.Material", color: Sequence[float], unit: Sequence[float], joint: float, offset: float,
+             shades: Sequence[float], grain: Sequence[float], extra: dict | None = None) -> None:
+    """Drive ``mat``'s base colour with units laid in courses in object space: ``unit`` (width, course height, m),
+    ``joint`` wide, alternate courses shifted by ``offset``; every other unit and the joints darkened by ``shades``,
+    the whole under a noise ``grain`` (scale, detail, low, high)."""
     nt = mat.node_tree
     coord = nt.nodes.new("ShaderNodeTexCoord")
     courses = nt.nodes.new("ShaderNodeTexBrick")
-    courses.offset = 0.5
-    for k, v in (("Scale", 1.0), ("Mortar Size", SETT_JOINT), ("Brick Width", SETT_SIZE[1]),
-                 ("Row Height", SETT_SIZE[0]), ("Mortar Smooth", 0.3)):
+    courses.offset = offset
+    for k, v in (("Scale", 1.0), ("Mortar Size", joint), ("Brick Width", unit[0]), ("Row Height", unit[1]),
+                 *(extra or {}).items()):
         courses.inputs[k].default_value = v
-    courses.inputs["Color1"].default_value = (*stone, 1.0)
-    courses.inputs["Color2"].default_value = (*(stone * 0.75), 1.0)
-    courses.inputs["Mortar"].default_value = (*(stone * 0.35), 1.0)
+    c = np.asarray(color, dtype=float)
+    courses.inputs["Color1"].default_value = (*c, 1.0)
+    courses.inputs["Color2"].default_value = (*(c * shades[0]), 1.0)
+    courses.inputs["Mortar"].default_value = (*(c * shades[1]), 1.0)
     nt.links.new(coord.outputs["Object"], courses.inputs["Vector"])
-    grain = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 40.0, "Detail": 1.0})
-    col = _mix(nt, "MULTIPLY", courses.outputs["Color"], _map(nt, grain.outputs["Fac"], 0.85, 1.12), 1.0)
+    noise = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": grain[0], "Detail": grain[1]})
+    col = _mix(nt, "MULTIPLY", courses.outputs["Color"], _map(nt, noise.outputs["Fac"], grain[2], grain[3]), 1.0)
     nt.links.new(col, nt.nodes["Principled BSDF"].inputs["Base Color"])
-    return mat
 
 
 def _paint_material(road: RoadSpec, slot: int = WHITE) -> "bpy.types.Material":
@@ -141,20 +151,7 @@ def _paint_materials(road: RoadSpec, g: geom.Geo) -> list:
 def _tiles_material(name: str, color: Sequence[float], tile: float, mortar: float, roughness: float) -> "bpy.types.Material":
     """Square paving (brick texture with no offset) in world-ish object space."""
     mat = principled(name, color, roughness=roughness)
-    nt = mat.node_tree
-    coord = nt.nodes.new("ShaderNodeTexCoord")
-    brick = nt.nodes.new("ShaderNodeTexBrick")
-    brick.offset = 0.0
-    for k, v in (("Scale", 1.0), ("Mortar Size", mortar), ("Brick Width", tile), ("Row Height", tile)):
-        brick.inputs[k].default_value = v
-    c = np.asarray(color, dtype=float)
-    brick.inputs["Color1"].default_value = (*c, 1.0)
-    brick.inputs["Color2"].default_value = (*(c * 0.88), 1.0)
-    brick.inputs["Mortar"].default_value = (*(c * 0.6), 1.0)
-    nt.links.new(coord.outputs["Object"], brick.inputs["Vector"])
-    grain = _tex(nt, "ShaderNodeTexNoise", coord, {"Scale": 3.0, "Detail": 2.0})
-    out = _mix(nt, "MULTIPLY", brick.outputs["Color"], _map(nt, grain.outputs["Fac"], 0.8, 1.15), 1.0)
-    nt.links.new(out, nt.nodes["Principled BSDF"].inputs["Base Color"])
+    _coursed(mat, color, (tile, tile), mortar, 0.0, (0.88, 0.6), (3.0, 2.0, 0.8, 1.15))
     return mat
 
 
