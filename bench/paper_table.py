@@ -45,6 +45,10 @@ def main() -> int:
     ap.add_argument("--real-batch-share", type=float, help="balanced only: real share of each batch (default 0.5)")
     ap.add_argument("--finetune-steps", type=int, help="fine-tuning steps (default: --steps)")
     ap.add_argument("--finetune-lr", type=float, help="fine-tuning learning rate (default: --lr)")
+    ap.add_argument("--labels", choices=("paper7", "paper7-camvid"), default="paper7",
+                    help="how synthetic labels read as the 7 classes: as Cityscapes defines them (a rider is a "
+                         "pedestrian, a bicycle a vehicle), or as CamVid does (riders with their bikes ignored); "
+                         "real CamVid labels read the same either way")
     ap.add_argument("--arch", default="lite0")
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--batch-size", type=int, default=8)
@@ -63,7 +67,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     camvid = Path(args.camvid).resolve()
     train = {"arch": args.arch, "steps": args.steps, "batch_size": args.batch_size, "size": args.size,
-             "optimizer": args.optimizer}
+             "optimizer": args.optimizer, "classes": args.labels}
     if args.lr is not None:
         train["lr"] = args.lr
     if args.output_stride:

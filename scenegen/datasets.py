@@ -208,7 +208,7 @@ def _read_label_png(path: Path) -> np.ndarray:
 def read_labels(sample: Sample, mapping: ClassMapping) -> np.ndarray:
     """The sample's labels as uint8 ids of ``mapping``'s classes, 255 = ignore.
 
-    Cityscapes ids map through ``mapping.from_cityscapes``.  CamVid 11 maps to ``paper7`` via
+    Cityscapes ids map through ``mapping.from_cityscapes``.  CamVid 11 maps to the paper's 7 classes via
     ``CAMVID11_TO_PAPER7`` and to ``camvid11`` as identity with void (11) -> 255; CamVid has no
     mapping to ``cityscapes19`` (DatasetError).
     """
@@ -217,14 +217,14 @@ def read_labels(sample: Sample, mapping: ClassMapping) -> np.ndarray:
     if sample.label_format == "cityscapes_ids":
         return mapping.map_ids(_read_label_png(sample.labels))
     if sample.label_format == "camvid11":
-        if mapping.name not in ("paper7", "camvid11"):
+        if not (mapping.is_paper7 or mapping.name == "camvid11"):
             raise DatasetError(f"{sample.labels}: CamVid labels cannot be mapped to class set "
-                               f"{mapping.name!r} (use paper7 or camvid11)")
+                               f"{mapping.name!r} (use paper7, paper7-camvid or camvid11)")
         lab = _read_label_png(sample.labels)
         top = int(lab.max()) if lab.size else 0
         if top > CAMVID_VOID:
             raise DatasetError(f"{sample.labels}: CamVid label value {top} outside 0..11 (SegNet order)")
-        if mapping.name == "paper7":
+        if mapping.is_paper7:
             return CAMVID11_TO_PAPER7[lab]
         return np.where(lab == CAMVID_VOID, IGNORE, lab).astype(np.uint8)
     raise DatasetError(f"{sample.labels}: unknown label format {sample.label_format!r}")

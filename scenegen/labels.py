@@ -85,6 +85,9 @@ CITYSCAPES_TO_PAPER7 = _lut({NAME_TO_ID[n]: PAPER7_NAMES.index(p)
                              for p, names in _PAPER7_FROM_CITYSCAPES.items() for n in names}, IGNORE)
 CAMVID11_TO_PAPER7 = _lut({CAMVID11_NAMES.index(c): PAPER7_NAMES.index(p)
                            for p, c in _PAPER7_FROM_CAMVID.items()}, IGNORE)
+#: Cityscapes id -> paper 7 as CamVid defines its classes: a rider and the bicycle or motorcycle under them
+#: are CamVid's Bicyclist, outside the 7 (ignored), where Cityscapes makes them pedestrian and vehicle.
+CITYSCAPES_TO_PAPER7_CAMVID = CAMVID11_TO_PAPER7[CITYSCAPES_TO_CAMVID11]
 #: Cityscapes colour palette, indexed by id.
 CITYSCAPES_PALETTE = np.zeros((256, 3), dtype=np.uint8)
 for _l in CITYSCAPES_LABELS:
@@ -105,6 +108,11 @@ class ClassMapping:
     ignore_index: int = IGNORE
 
     @property
+    def is_paper7(self) -> bool:
+        """Whether the classes are the paper's 7 (whichever dataset's definitions the labels follow)."""
+        return self.class_names == PAPER7_NAMES
+
+    @property
     def num_classes(self) -> int:
         return len(self.class_names)
 
@@ -120,11 +128,13 @@ CLASS_MAPPINGS: Dict[str, ClassMapping] = {
                              np.where(CITYSCAPES_TO_CAMVID11 == CAMVID_VOID, IGNORE,
                                       CITYSCAPES_TO_CAMVID11).astype(np.uint8)),
     "paper7": ClassMapping("paper7", PAPER7_NAMES, CITYSCAPES_TO_PAPER7),
+    # The same 7 classes with synthetic labels read as CamVid labels them (riders with their bikes ignored).
+    "paper7-camvid": ClassMapping("paper7-camvid", PAPER7_NAMES, CITYSCAPES_TO_PAPER7_CAMVID),
 }
 
 
 def class_mapping(name: str) -> ClassMapping:
-    """Look up a class set by name (paper7, camvid11, cityscapes19)."""
+    """Look up a class set by name (paper7, paper7-camvid, camvid11, cityscapes19)."""
     try:
         return CLASS_MAPPINGS[name]
     except KeyError:

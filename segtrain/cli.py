@@ -19,7 +19,7 @@ from .archs import ARCHS
 from .config import (DEFAULT_CROP, DEFAULT_DEVICE, DEFAULT_JOBS, DEFAULT_LR, HUE_PER_JITTER, AugmentConfig, TrainConfig,
                      field_default)
 
-CLASS_SETS = ("paper7", "camvid11", "cityscapes19")
+CLASS_SETS = ("paper7", "paper7-camvid", "camvid11", "cityscapes19")
 # train-seg options that set the TrainConfig field of their name; one left out keeps the field's default.
 _SAME_NAME = ("real", "real_fraction", "real_count", "real_batch_share", "init", "val", "classes", "arch",
               "output_stride", "steps", "batch_size", "optimizer", "lr", "head_lr_mult", "weight_decay", "seed",

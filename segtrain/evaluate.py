@@ -72,7 +72,7 @@ def pixel_accuracy(cm: np.ndarray) -> float | None:
 def _paper7_lut(mapping: ClassMapping) -> np.ndarray:
     """Class index of ``mapping`` -> paper7 index (7 = outside the paper's classes)."""
     n = mapping.num_classes
-    if mapping.name == "paper7":
+    if mapping.is_paper7:
         return np.arange(n)
     if mapping.name == "camvid11":
         lut = CAMVID11_TO_PAPER7[:n].astype(np.int64)
@@ -105,7 +105,7 @@ def paper7_confusion(cm: np.ndarray, mapping: ClassMapping) -> tuple[np.ndarray,
 def summarize(cm: np.ndarray, mapping: ClassMapping) -> Dict:
     """The evaluation record: per-class IoU, mean IoU, paper "global", pixel accuracy (percent)."""
     iou = per_class_iou(cm)
-    if mapping.name == "paper7":
+    if mapping.is_paper7:
         paper = iou
     else:
         cm7, missed = paper7_confusion(cm, mapping)

@@ -141,6 +141,7 @@ def test_camvid_labels(tmp_path):
     # Sky, Building, Pole, Road / Pavement, Tree, Car, void
     assert p7.tolist() == [[6, 2, IGNORE, 4], [5, 3, 0, IGNORE]]
     assert (p7 == CAMVID11_TO_PAPER7[lab]).all()
+    assert (read_labels(s, class_mapping("paper7-camvid")) == p7).all()
     with pytest.raises(DatasetError, match="cannot be mapped to class set 'cityscapes19'"):
         read_labels(s, class_mapping("cityscapes19"))
     atomic_write_png(tmp_path / "b.png", np.array([[3, 12]], np.uint8))

@@ -52,3 +52,14 @@ def test_class_mappings_by_name():
     assert m.map_ids(np.array([26, 7, 0])).tolist() == [0, 4, 255]
     assert L.class_mapping("camvid11").map_ids(np.array([0])).tolist() == [255]
     assert L.class_mapping("cityscapes19").num_classes == 19
+
+
+def test_paper7_camvid_reads_synthetic_labels_as_camvid_defines_its_classes():
+    """Riders and their bicycles or motorcycles are CamVid's Bicyclist (outside the 7); the rest is paper7."""
+    m = L.class_mapping("paper7-camvid")
+    assert m.is_paper7 and m.class_names == L.PAPER7_NAMES and not L.class_mapping("camvid11").is_paper7
+    bike_and_rider = {L.label_id(n) for n in ("rider", "bicycle", "motorcycle")}
+    for lid in range(256):
+        want = L.IGNORE if lid in bike_and_rider else L.CITYSCAPES_TO_PAPER7[lid]
+        assert L.CITYSCAPES_TO_PAPER7_CAMVID[lid] == want, L.ID_TO_NAME.get(lid, lid)
+    assert {L.CITYSCAPES_TO_PAPER7[i] for i in bike_and_rider} == {0, 1}

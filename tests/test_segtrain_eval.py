@@ -33,8 +33,9 @@ def test_confusion_matrix_and_iou_by_hand():
     assert math.isnan(iou[4])                         # absent from both: no IoU
 
 
-def test_absent_classes_are_left_out_of_the_means():
-    m = class_mapping("paper7")
+@pytest.mark.parametrize("classes", ["paper7", "paper7-camvid"])
+def test_absent_classes_are_left_out_of_the_means(classes):
+    m = class_mapping(classes)
     cm = np.zeros((7, 7), np.int64)
     cm[4, 4], cm[4, 5] = 6, 2          # road: TP 6, FN 2
     cm[5, 5] = 4                       # ground: TP 4, FP 2
@@ -48,7 +49,7 @@ def test_absent_classes_are_left_out_of_the_means():
     expected = (75.0 + 100 * 4 / 6 + 0.0 + 0.0) / 4
     assert rec["global"] == pytest.approx(expected) and rec["mean_iou"] == pytest.approx(expected)
     assert rec["pixel_accuracy"] == pytest.approx(100 * 10 / 15)
-    assert rec["confusion_matrix"] == cm.tolist()
+    assert rec["confusion_matrix"] == cm.tolist() and rec["paper7_iou"] == iou
     assert "n/a" in markdown_table(rec)
 
 
