@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scenegen.datasets import parse_dataset_spec, read_sample  # noqa: E402
+from scenegen.errors import UserError  # noqa: E402
 from scenegen.labels import PAPER7_NAMES  # noqa: E402
 
 TILE_W = 240
@@ -77,7 +78,8 @@ def run_model(args: argparse.Namespace) -> List[Tuple[str, np.ndarray, Dict[str,
 
     ck = load_checkpoint(args.model)
     if tuple(ck.get("class_names", ())) != PAPER7_NAMES:
-        sys.exit(f"error: {args.model} predicts {ck['classes']!r}; this check reads models of the paper's 7 classes")
+        raise UserError(f"{args.model}: the model predicts {ck['classes']!r}; this check reads models of the "
+                        "paper's 7 classes")
     device = resolve_device(args.device)
     model = model_from_checkpoint(ck, device).eval()
     mapping = class_mapping("paper7")
@@ -131,7 +133,11 @@ def main(argv: List[str] | None = None) -> int:
     import cv2
 
     args = parse_args(argv)
-    results = run_model(args)
+    try:
+        results = run_model(args)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     text = summary(results, args.cls)

@@ -43,3 +43,19 @@ def test_sheet_and_table_of_a_trained_model_agree_with_its_evaluation(tmp_path, 
     from PIL import Image
     sheet = Image.open(out / "errors_vehicle.png")
     assert sheet.width == 2 * class_errors.TILE_W and sheet.height > 0
+    gone = tmp_path / "gone"
+    assert class_errors.main(["--model", str(run / "model.pt"), "--data", f"camvid:{gone}#val",
+                              "--out", str(tmp_path / "e2")]) == 2
+    assert capsys.readouterr().err.startswith("error: ") and not (tmp_path / "e2").exists()
+
+
+def test_bad_model_or_data_is_one_line_and_exit_2(tmp_path, capsys):
+    junk = tmp_path / "model.pt"
+    junk.write_bytes(b"not a checkpoint")
+    camvid = write_camvid(tmp_path / "camvid", "val", 1, seed=2)
+    for model, data, says in ((tmp_path / "gone.pt", f"camvid:{camvid}#val", "does not exist"),
+                              (junk, f"camvid:{camvid}#val", "not a readable checkpoint")):
+        out = tmp_path / "errors"
+        assert class_errors.main(["--model", str(model), "--data", data, "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and says in err and "\n" not in err and not out.exists()
