@@ -3,8 +3,8 @@
 Runs a saved segmentation model (a ``model.pt`` that ``segtrain`` or ``bench/paper_table.py`` wrote) over a
 labelled dataset, and for one paper-7 class shows the images with the most false positives of it: each image
 beside its overlay (green: found, red: called the class but truly something else, blue: missed), the true class
-under the false positives in the caption. Prints, over all images, where the false positives fall by true class
-and by image row (top, middle, bottom third).
+under the false positives in the caption. Prints, over all images, the class's IoU, recall and precision, where
+its false positives fall by true class (``bench/pair_rows.py``'s table) and by image row (top, middle, bottom third).
 
     .venv/bin/python bench/class_errors.py --model runs/pt/rows/tuned/seed0/model.pt \
         --data camvid:../shared/data/camvid#val --cls vehicle --out runs/class_errors
@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from scenegen.datasets import parse_dataset_spec, read_sample  # noqa: E402
 from scenegen.errors import UserError  # noqa: E402
 from scenegen.labels import PAPER7_NAMES  # noqa: E402
+from pair_rows import confusion_table  # noqa: E402
 
 TILE_W = 240
 OVERLAY = {"tp": (40, 200, 40), "fp": (230, 30, 30), "fn": (40, 90, 255)}
@@ -68,12 +69,14 @@ def fp_rows(fp: np.ndarray) -> np.ndarray:
     return np.array([fp[r].sum() for r in thirds])
 
 
-def run_model(args: argparse.Namespace) -> List[Tuple[str, np.ndarray, Dict[str, np.ndarray], np.ndarray]]:
-    """(name, image, masks, truth) for every sample."""
+def run_model(args: argparse.Namespace) -> Tuple[List[Tuple[str, np.ndarray, Dict[str, np.ndarray], np.ndarray]],
+                                               np.ndarray]:
+    """(name, image, masks, truth) for every sample, and the paper-7 confusion matrix over them all."""
     from tqdm import tqdm
 
     from scenegen.labels import class_mapping
-    from segtrain.evaluate import predict
+    from segtrain.data import labelled_samples
+    from segtrain.evaluate import confusion_matrix, predict
     from segtrain.train import load_checkpoint, model_from_checkpoint, resolve_device
 
     ck = load_checkpoint(args.model)
@@ -85,15 +88,13 @@ def run_model(args: argparse.Namespace) -> List[Tuple[str, np.ndarray, Dict[str,
     mapping = class_mapping("paper7")
     size = tuple(ck["size"]) if ck.get("size") else None
     k = PAPER7_NAMES.index(args.cls)
-    out = []
-    from segtrain.data import labelled_samples
-
-    samples = labelled_samples(parse_dataset_spec(args.data, default_split="val"))
-    for s in tqdm(samples, desc="predict", unit="img"):
+    out, cm = [], np.zeros((len(PAPER7_NAMES),) * 2, np.int64)
+    for s in tqdm(labelled_samples(parse_dataset_spec(args.data, default_split="val")), desc="predict", unit="img"):
         image, truth = read_sample(s, mapping)
         pred = predict(model, image, size, device)
+        cm += confusion_matrix(truth, pred, len(PAPER7_NAMES))
         out.append((s.image.stem, image, error_masks(truth, pred, k), truth))
-    return out
+    return out, cm
 
 
 def sheet(results, cls: str, n: int) -> np.ndarray:
@@ -113,20 +114,19 @@ def sheet(results, cls: str, n: int) -> np.ndarray:
     return np.concatenate(rows, axis=0) if rows else np.zeros((1, 2 * TILE_W, 3), np.uint8)
 
 
-def summary(results, cls: str) -> str:
-    """Markdown: the false positives of ``cls`` by true class and by image third."""
-    src = sum(fp_sources(t, m["fp"]) for _, _, m, t in results)
+def summary(results, cm: np.ndarray, cls: str) -> str:
+    """Markdown: ``cls``'s IoU, recall, precision and false positives by true class (``pair_rows``' table), and
+    its false positives by image third."""
+    from segtrain.evaluate import per_class_iou
+
+    k = PAPER7_NAMES.index(cls)
     rows = sum(fp_rows(m["fp"]) for _, _, m, _ in results)
-    tp = sum(int(m["tp"].sum()) for _, _, m, _ in results)
-    fn = sum(int(m["fn"].sum()) for _, _, m, _ in results)
-    fp = int(src.sum())
-    lines = [f"{cls}: recall {100 * tp / max(tp + fn, 1):.1f} %, precision {100 * tp / max(tp + fp, 1):.1f} %, "
-             f"IoU {100 * tp / max(tp + fp + fn, 1):.1f} % over {len(results)} images", "",
-             "| false positives on | " + " | ".join(n for n in PAPER7_NAMES if n != cls) + " | top third | middle | bottom |",
-             "|---|" + "---:|" * (len(PAPER7_NAMES) + 2)]
-    shares = [f"{100 * src[j] / max(fp, 1):.1f} %" for j, n in enumerate(PAPER7_NAMES) if n != cls]
-    lines.append("| share | " + " | ".join(shares + [f"{100 * r / max(fp, 1):.1f} %" for r in rows]) + " |")
-    return "\n".join(lines) + "\n"
+    fp = max(int(cm[:, k].sum() - cm[k, k]), 1)
+    return "\n".join([
+        f"{cls}: IoU {per_class_iou(cm)[k]:.1f} % over {len(results)} images", "",
+        confusion_table({"model": (cm, list(PAPER7_NAMES))}, cls), "",
+        "| false positives in | top third | middle | bottom |", "|---|---:|---:|---:|",
+        "| share | " + " | ".join(f"{100 * r / fp:.1f} %" for r in rows) + " |"]) + "\n"
 
 
 def main(argv: List[str] | None = None) -> int:
@@ -134,13 +134,13 @@ def main(argv: List[str] | None = None) -> int:
 
     args = parse_args(argv)
     try:
-        results = run_model(args)
+        results, cm = run_model(args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    text = summary(results, args.cls)
+    text = summary(results, cm, args.cls)
     print(text)
     (out / f"errors_{args.cls}.md").write_text(text)
     cv2.imwrite(str(out / f"errors_{args.cls}.png"), sheet(results, args.cls, args.images)[:, :, ::-1],

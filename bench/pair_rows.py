@@ -35,6 +35,11 @@ def confusion(folders: List[str]) -> Tuple[np.ndarray, List[str]]:
     return total, names
 
 
+def _share(x: float) -> str:
+    """A fraction as a percentage; a dash where it is undefined (a class never called or never present)."""
+    return "–" if np.isnan(x) else f"{100 * x:.0f} %"
+
+
 def confusion_table(rows: Dict[str, Tuple[np.ndarray, List[str]]], cls: str) -> str:
     """Markdown: per row, ``cls``'s recall and precision and the true classes of the pixels it calls ``cls``."""
     names = next(iter(rows.values()))[1]
@@ -42,9 +47,10 @@ def confusion_table(rows: Dict[str, Tuple[np.ndarray, List[str]]], cls: str) -> 
              "|---|---:|---:|" + "---:|" * (len(names) - 1)]
     for label, (cm, _) in rows.items():
         k = names.index(cls)
-        called = cm[:, k] / cm[:, k].sum()
-        others = " | ".join(f"{100 * called[j]:.0f} %" for j, n in enumerate(names) if n != cls)
-        lines.append(f"| {label} | {100 * cm[k, k] / cm[k].sum():.0f} % | {100 * called[k]:.0f} % | {others} |")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            called, recall = cm[:, k] / cm[:, k].sum(), cm[k, k] / cm[k].sum()
+        others = " | ".join(_share(called[j]) for j, n in enumerate(names) if n != cls)
+        lines.append(f"| {label} | {_share(recall)} | {_share(called[k])} | {others} |")
     return "\n".join(lines)
 
 

@@ -29,7 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from scenegen.labels import CLASS_MAPPINGS  # noqa: E402
 from segtrain.experiment import ROW_KEYS, load_config, run_table  # noqa: E402
+
+PAPER7_CLASS_SETS = tuple(name for name, m in CLASS_MAPPINGS.items() if m.is_paper7)
 
 
 def main() -> int:
@@ -45,7 +48,7 @@ def main() -> int:
     ap.add_argument("--real-batch-share", type=float, help="balanced only: real share of each batch (default 0.5)")
     ap.add_argument("--finetune-steps", type=int, help="fine-tuning steps (default: --steps)")
     ap.add_argument("--finetune-lr", type=float, help="fine-tuning learning rate (default: --lr)")
-    ap.add_argument("--labels", choices=("paper7", "paper7-camvid"), default="paper7",
+    ap.add_argument("--labels", choices=PAPER7_CLASS_SETS, default="paper7",
                     help="how synthetic labels read as the 7 classes: as Cityscapes defines them (a rider is a "
                          "pedestrian, a bicycle a vehicle), or as CamVid does (riders with their bikes ignored); "
                          "real CamVid labels read the same either way")
