@@ -219,7 +219,7 @@ def read_labels(sample: Sample, mapping: ClassMapping) -> np.ndarray:
     if sample.label_format == "camvid11":
         if not (mapping.is_paper7 or mapping.name == "camvid11"):
             raise DatasetError(f"{sample.labels}: CamVid labels cannot be mapped to class set "
-                               f"{mapping.name!r} (use paper7, paper7-camvid or camvid11)")
+                               f"{mapping.name!r} (use camvid11 or a set of the paper's 7 classes)")
         lab = _read_label_png(sample.labels)
         top = int(lab.max()) if lab.size else 0
         if top > CAMVID_VOID:

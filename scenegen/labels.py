@@ -88,6 +88,10 @@ CAMVID11_TO_PAPER7 = _lut({CAMVID11_NAMES.index(c): PAPER7_NAMES.index(p)
 #: Cityscapes id -> paper 7 as CamVid defines its classes: a rider and the bicycle or motorcycle under them
 #: are CamVid's Bicyclist, outside the 7 (ignored), where Cityscapes makes them pedestrian and vehicle.
 CITYSCAPES_TO_PAPER7_CAMVID = CAMVID11_TO_PAPER7[CITYSCAPES_TO_CAMVID11]
+#: Cityscapes id -> paper 7 with bicycles and motorcycles ignored and their riders pedestrians: CamVid's Car class
+#: holds no two-wheelers, while a rider is a person as in Cityscapes.
+CITYSCAPES_TO_PAPER7_BIKES_IGNORED = CITYSCAPES_TO_PAPER7.copy()
+CITYSCAPES_TO_PAPER7_BIKES_IGNORED[[NAME_TO_ID["bicycle"], NAME_TO_ID["motorcycle"]]] = IGNORE
 #: Cityscapes colour palette, indexed by id.
 CITYSCAPES_PALETTE = np.zeros((256, 3), dtype=np.uint8)
 for _l in CITYSCAPES_LABELS:
@@ -130,11 +134,13 @@ CLASS_MAPPINGS: Dict[str, ClassMapping] = {
     "paper7": ClassMapping("paper7", PAPER7_NAMES, CITYSCAPES_TO_PAPER7),
     # The same 7 classes with synthetic labels read as CamVid labels them (riders with their bikes ignored).
     "paper7-camvid": ClassMapping("paper7-camvid", PAPER7_NAMES, CITYSCAPES_TO_PAPER7_CAMVID),
+    # The same 7 classes with bicycles and motorcycles ignored and their riders pedestrians.
+    "paper7-bikes-ignored": ClassMapping("paper7-bikes-ignored", PAPER7_NAMES, CITYSCAPES_TO_PAPER7_BIKES_IGNORED),
 }
 
 
 def class_mapping(name: str) -> ClassMapping:
-    """Look up a class set by name (paper7, paper7-camvid, camvid11, cityscapes19)."""
+    """Look up a class set by name (one of ``CLASS_MAPPINGS``)."""
     try:
         return CLASS_MAPPINGS[name]
     except KeyError:

@@ -63,3 +63,13 @@ def test_paper7_camvid_reads_synthetic_labels_as_camvid_defines_its_classes():
         want = L.IGNORE if lid in bike_and_rider else L.CITYSCAPES_TO_PAPER7[lid]
         assert L.CITYSCAPES_TO_PAPER7_CAMVID[lid] == want, L.ID_TO_NAME.get(lid, lid)
     assert {L.CITYSCAPES_TO_PAPER7[i] for i in bike_and_rider} == {0, 1}
+
+
+def test_paper7_bikes_ignored_drops_two_wheelers_and_keeps_riders_as_pedestrians():
+    m = L.class_mapping("paper7-bikes-ignored")
+    assert m.is_paper7
+    bikes = {L.label_id("bicycle"), L.label_id("motorcycle")}
+    for lid in range(256):
+        want = L.IGNORE if lid in bikes else L.CITYSCAPES_TO_PAPER7[lid]
+        assert m.map_ids(np.array([lid]))[0] == want, L.ID_TO_NAME.get(lid, lid)
+    assert m.map_ids(np.array([L.label_id("rider"), L.label_id("car")])).tolist() == [1, 0]
