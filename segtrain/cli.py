@@ -12,7 +12,6 @@ from typing import Any, Dict, List
 
 from scenegen.cli_types import int_at_least, number, positive_int
 from scenegen.errors import UserError
-from scenegen.labels import CLASS_MAPPINGS
 from scenegen.limits import MAX_WORKERS
 from scenegen.yamlfile import read_yaml
 
@@ -20,7 +19,8 @@ from .archs import ARCHS
 from .config import (DEFAULT_CROP, DEFAULT_DEVICE, DEFAULT_JOBS, DEFAULT_LR, HUE_PER_JITTER, AugmentConfig, TrainConfig,
                      field_default)
 
-CLASS_SETS = tuple(CLASS_MAPPINGS)
+# The class sets of scenegen.labels.CLASS_MAPPINGS, written out so that building the parser imports no numpy.
+CLASS_SETS = ("paper7", "paper7-camvid", "paper7-bikes-ignored", "camvid11", "cityscapes19")
 # train-seg options that set the TrainConfig field of their name; one left out keeps the field's default.
 _SAME_NAME = ("real", "real_fraction", "real_count", "real_batch_share", "init", "val", "classes", "arch",
               "output_stride", "steps", "batch_size", "optimizer", "lr", "head_lr_mult", "weight_decay", "seed",

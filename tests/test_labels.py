@@ -73,3 +73,8 @@ def test_paper7_bikes_ignored_drops_two_wheelers_and_keeps_riders_as_pedestrians
         want = L.IGNORE if lid in bikes else L.CITYSCAPES_TO_PAPER7[lid]
         assert m.map_ids(np.array([lid]))[0] == want, L.ID_TO_NAME.get(lid, lid)
     assert m.map_ids(np.array([L.label_id("rider"), L.label_id("car")])).tolist() == [1, 0]
+
+
+def test_train_seg_offers_every_class_set():
+    from segtrain.cli import CLASS_SETS
+    assert sorted(CLASS_SETS) == sorted(L.CLASS_MAPPINGS)
