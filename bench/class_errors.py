@@ -5,6 +5,8 @@ labelled dataset, and for one paper-7 class shows the images with the most false
 beside its overlay (green: found, red: called the class but truly something else, blue: missed), the true class
 under the false positives in the caption. Prints, over all images, the class's IoU, recall and precision, where
 its false positives fall by true class (``bench/pair_rows.py``'s table) and by image row (top, middle, bottom third).
+With ``--camvid-class`` (CamVid data only) it also counts what the model calls the pixels of one of CamVid's own 11
+classes, e.g. how much of ``Bicyclist`` (riders with their bikes, ignored by the paper's 7 classes) reads as vehicle.
 
     .venv/bin/python bench/class_errors.py --model runs/pt/rows/tuned/seed0/model.pt \
         --data camvid:../shared/data/camvid#val --cls vehicle --out runs/class_errors
@@ -23,9 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scenegen.datasets import parse_dataset_spec, read_sample  # noqa: E402
+from scenegen.datasets import parse_dataset_spec, read_labels, read_sample  # noqa: E402
 from scenegen.errors import UserError  # noqa: E402
-from scenegen.labels import PAPER7_NAMES  # noqa: E402
+from scenegen.labels import CAMVID11_NAMES, PAPER7_NAMES, class_mapping  # noqa: E402
 from pair_rows import confusion_table  # noqa: E402
 
 TILE_W = 240
@@ -38,6 +40,8 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data", required=True, help="labelled dataset, e.g. camvid:PATH#val")
     p.add_argument("--cls", default="vehicle", choices=PAPER7_NAMES)
     p.add_argument("--images", type=int, default=12, help="images on the sheet (those with most false positives)")
+    p.add_argument("--camvid-class", choices=CAMVID11_NAMES,
+                   help="CamVid data only: also count the predicted class over this CamVid class's pixels")
     p.add_argument("--device", default="auto")
     p.add_argument("--out", default="runs/class_errors")
     return p.parse_args(argv)
@@ -69,12 +73,21 @@ def fp_rows(fp: np.ndarray) -> np.ndarray:
     return np.array([fp[r].sum() for r in thirds])
 
 
+def native_class_counts(sample, pred: np.ndarray, camvid_class: str) -> np.ndarray:
+    """Counts of predicted paper-7 classes over the pixels of one CamVid 11 class in ``sample``'s own labels."""
+    if sample.label_format != "camvid11":
+        raise UserError(f"{sample.labels}: --camvid-class needs CamVid labels (a camvid: dataset)")
+    native = read_labels(sample, class_mapping("camvid11"))
+    hit = pred[native == CAMVID11_NAMES.index(camvid_class)]
+    return np.bincount(hit.astype(np.int64), minlength=len(PAPER7_NAMES))[:len(PAPER7_NAMES)]
+
+
 def run_model(args: argparse.Namespace) -> Tuple[List[Tuple[str, np.ndarray, Dict[str, np.ndarray], np.ndarray]],
-                                               np.ndarray]:
-    """(name, image, masks, truth) for every sample, and the paper-7 confusion matrix over them all."""
+                                               np.ndarray, np.ndarray]:
+    """(name, image, masks, truth) for every sample, the paper-7 confusion matrix over them all, and (with
+    ``--camvid-class``) the predicted classes over that CamVid class's pixels."""
     from tqdm import tqdm
 
-    from scenegen.labels import class_mapping
     from segtrain.data import labelled_samples
     from segtrain.evaluate import confusion_matrix, predict
     from segtrain.train import load_checkpoint, model_from_checkpoint, resolve_device
@@ -89,12 +102,15 @@ def run_model(args: argparse.Namespace) -> Tuple[List[Tuple[str, np.ndarray, Dic
     size = tuple(ck["size"]) if ck.get("size") else None
     k = PAPER7_NAMES.index(args.cls)
     out, cm = [], np.zeros((len(PAPER7_NAMES),) * 2, np.int64)
+    native = np.zeros(len(PAPER7_NAMES), np.int64)
     for s in tqdm(labelled_samples(parse_dataset_spec(args.data, default_split="val")), desc="predict", unit="img"):
         image, truth = read_sample(s, mapping)
         pred = predict(model, image, size, device)
         cm += confusion_matrix(truth, pred, len(PAPER7_NAMES))
         out.append((s.image.stem, image, error_masks(truth, pred, k), truth))
-    return out, cm
+        if args.camvid_class:
+            native += native_class_counts(s, pred, args.camvid_class)
+    return out, cm, native
 
 
 def sheet(results, cls: str, n: int) -> np.ndarray:
@@ -129,18 +145,27 @@ def summary(results, cm: np.ndarray, cls: str) -> str:
         "| share | " + " | ".join(f"{100 * r / fp:.1f} %" for r in rows) + " |"]) + "\n"
 
 
+def native_class_line(camvid_class: str, counts: np.ndarray) -> str:
+    """Markdown line: the shares of predicted classes over one CamVid class's pixels."""
+    total = int(counts.sum())
+    shares = ", ".join(f"{PAPER7_NAMES[j]} {100 * counts[j] / max(total, 1):.1f} %" for j in np.argsort(-counts))
+    return f"CamVid {camvid_class} pixels ({total}) predicted as: {shares}\n"
+
+
 def main(argv: List[str] | None = None) -> int:
     import cv2
 
     args = parse_args(argv)
     try:
-        results, cm = run_model(args)
+        results, cm, native = run_model(args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     text = summary(results, cm, args.cls)
+    if args.camvid_class:
+        text += "\n" + native_class_line(args.camvid_class, native)
     print(text)
     (out / f"errors_{args.cls}.md").write_text(text)
     cv2.imwrite(str(out / f"errors_{args.cls}.png"), sheet(results, args.cls, args.images)[:, :, ::-1],

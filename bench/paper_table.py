@@ -49,9 +49,10 @@ def main() -> int:
     ap.add_argument("--finetune-steps", type=int, help="fine-tuning steps (default: --steps)")
     ap.add_argument("--finetune-lr", type=float, help="fine-tuning learning rate (default: --lr)")
     ap.add_argument("--labels", choices=PAPER7_CLASS_SETS, default="paper7",
-                    help="how synthetic labels read as the 7 classes: as Cityscapes defines them (a rider is a "
-                         "pedestrian, a bicycle a vehicle), or as CamVid does (riders with their bikes ignored); "
-                         "real CamVid labels read the same either way")
+                    help="how synthetic labels read as the 7 classes: paper7 as Cityscapes defines them (a rider "
+                         "is a pedestrian, a bicycle a vehicle); paper7-camvid as CamVid does (riders with their "
+                         "bikes ignored); paper7-bikes-ignored between the two (riders pedestrians, bicycles and "
+                         "motorcycles ignored). Real CamVid labels read the same in all three")
     ap.add_argument("--arch", default="lite0")
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--batch-size", type=int, default=8)

@@ -43,6 +43,18 @@ def test_sheet_and_table_of_a_trained_model_agree_with_its_evaluation(tmp_path, 
     from PIL import Image
     sheet = Image.open(out / "errors_vehicle.png")
     assert sheet.width == 2 * class_errors.TILE_W and sheet.height > 0
+    args = class_errors.parse_args(["--model", str(run / "model.pt"), "--data", f"camvid:{camvid}#val",
+                                    "--camvid-class", "Pedestrian", "--device", "cpu"])
+    _, cm, native = class_errors.run_model(args)
+    ped = class_errors.PAPER7_NAMES.index("pedestrian")
+    assert native.sum() > 0 and native.tolist() == cm[ped].tolist()  # CamVid Pedestrian is paper-7 pedestrian
+    assert class_errors.main(["--model", str(run / "model.pt"), "--data", f"camvid:{camvid}#val", "--camvid-class",
+                              "Pedestrian", "--out", str(out), "--device", "cpu"]) == 0
+    assert f"CamVid Pedestrian pixels ({native.sum()}) predicted as:" in (out / "errors_vehicle.md").read_text()
+    capsys.readouterr()
+    assert class_errors.main(["--model", str(run / "model.pt"), "--data", str(synth), "--camvid-class",
+                              "Bicyclist", "--out", str(tmp_path / "e3"), "--device", "cpu"]) == 2
+    assert "--camvid-class needs CamVid labels" in capsys.readouterr().err and not (tmp_path / "e3").exists()
     gone = tmp_path / "gone"
     assert class_errors.main(["--model", str(run / "model.pt"), "--data", f"camvid:{gone}#val",
                               "--out", str(tmp_path / "e2")]) == 2
