@@ -199,11 +199,11 @@ def grow_crown(form: str, variant: int) -> Crown:
 
 
 def _to_unit_box(c: Crown) -> Crown:
-    """Scale a canonical crown so that it, clumps included, fills the unit box with its root at the origin."""
+    """Scale a canonical crown so that it, clumps included, reaches each side of the unit box it faces farthest
+    (x and y scaled apart, so that a lopsided crown still fills its box) with its root at the origin."""
     pts = np.vstack([c.ends, c.clump_centres + c.clump_radii, c.clump_centres - c.clump_radii])
-    half = max(np.abs(pts[:, 0]).max(), np.abs(pts[:, 1]).max())
-    top = pts[:, 2].max()
-    s = np.array([0.5 / half, 0.5 / half, 1.0 / top])
-    k = 0.5 / half  # radii scale with the crown's width
+    half = np.abs(pts[:, :2]).max(axis=0)
+    s = np.array([0.5 / half[0], 0.5 / half[1], 1.0 / pts[:, 2].max()])
+    k = 0.5 / half.max()  # branch radii scale with the crown's larger width
     return Crown(c.starts * s, c.ends * s, c.r0 * k, c.r1 * k, c.order, c.parent, c.clump_centres * s,
                  c.clump_radii * s)

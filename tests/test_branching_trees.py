@@ -11,9 +11,10 @@ from scenegen.labels import label_id
 from scenegen.params import default_space
 from scenegen.seeding import FrameSeed
 from scenegen.spec import FogSpec, ObjectSpec
-from scene_checks import box_iou, drawn_vertices, inside_box, mask_box, projected_box
+from scene_checks import box_iou, drawn_vertices, inside_box, mask_box, points_box, projected_box
 
 CROWNS = [(form, variant) for form in FORMS for variant in range(N_VARIANTS)]
+MASK_CASES = tuple((form, 1.0 if form in EVERGREEN else 0.0) for form in FORMS)  # every form, in winter
 
 
 @pytest.mark.parametrize("form, variant", CROWNS)
@@ -96,7 +97,7 @@ def tree_frames():
     renderer = Renderer(settings)
     out = {}
     try:
-        for form, cover in (("round", 0.0), ("round", 1.0), ("conifer", 0.0), ("conifer", 1.0)):
+        for form, cover in MASK_CASES + (("round", 1.0), ("conifer", 0.0)):
             t = _tree(form, cover)
             d = 2 * t.crown_radius
             tree = ObjectSpec("tree", "vegetation", (base.road.carriageway_half_width + 1.0, 26.0, 0.0), 0.0,
@@ -111,16 +112,19 @@ def tree_frames():
     return settings, out
 
 
-@pytest.mark.parametrize("key", [("round", 0.0), ("conifer", 1.0)])
+@pytest.mark.parametrize("key", MASK_CASES)
 def test_a_branching_trees_mask_matches_the_projection_of_its_3d_box(tree_frames, key):
     settings, frames = tree_frames
     spec, tree, frame, verts = frames[key]
     mask = frame.label_ids == label_id("vegetation")
     assert mask.sum() > 300
     got, box = mask_box(mask), projected_box(spec, tree, settings.width, settings.height)
-    assert box_iou(box, got) > 0.65, (box, got)  # a crown is rounder than its box
+    # a crown is rounder than its box, whose near face also projects larger than the crown's middle
+    assert box_iou(box, got) > 0.6, (box, got)
     assert box[0] - 1 <= got[0] and box[1] - 1 <= got[1] and got[2] <= box[2] + 1 and got[3] <= box[3] + 1
     assert len(verts) > 1000 and inside_box(verts, tree)  # trunk, limbs and clumps inside the box
+    drawn = points_box(spec, settings.width, settings.height, verts)
+    assert np.abs(np.subtract(got, drawn)).max() <= 1.5, (got, drawn)  # and labelled where they are drawn
 
 
 def test_bare_deciduous_crowns_show_the_sky_while_conifers_keep_their_needles(tree_frames):
