@@ -28,7 +28,7 @@ from assets.vegetation import sample_bush, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, VehicleParams,
                              sample_two_wheeler, sample_vehicle, vary_family, with_details)
 
-from . import curve, grade, junction
+from . import curve, grade, junction, parking
 from .building_rows import boundary, cross_street_rows, street_rows
 from .driving_side import mirror_scene, side_of
 from .params import ParameterSpace
@@ -95,7 +95,8 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
     _cross_traffic(z, road, placer, stream("cross_traffic"), stream("cross_traffic_fleet") if fleet else None)
     placer.footprints.extend(junction.keep_out_boxes(road))
     _two_wheelers(z, road, placer, stream("two_wheelers"))
-    _parked(z, road, placer, stream("parked"), stream("parked_fleet") if fleet else None, stream("parking_kerb"))
+    _parked(z, road, placer, stream("parked"), stream("parked_fleet") if fleet else None, stream("parking_kerb"),
+            stream("parking_rows") if int(z.get("kerbside_parking", 0)) else None)
     if int(z.get("vehicle_details", 0)):
         _vehicle_details(placer, stream("vehicle_details"))
     _pedestrians(z, road, placer, stream("pedestrians"), stream("pedestrian_wardrobe") if wardrobe else None,
@@ -274,13 +275,17 @@ def _parking_kerbs(z, rng: np.random.Generator) -> Tuple[int, ...]:
     return ((-1,) if rng.random() < 0.5 else (1,))
 
 
-def _parked(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
-            fleet: np.random.Generator | None, kerb_draw: np.random.Generator) -> None:
+def _parked(z, road: RoadSpec, placer: Placer, rng: np.random.Generator, fleet: np.random.Generator | None,
+            kerb_draw: np.random.Generator, rows: np.random.Generator | None) -> None:
     """Cars along the kerbs (both, or one: ``parking_sides``): in a parking strip wide enough for them, else
     (``pavement_parking``) half on the pavement, half in the strip or lane beside it, as on narrow British
-    streets."""
+    streets; with ``rows`` (``kerbside_parking``) nose to tail at the kerb (scenegen.parking)."""
     on_pavement = road.parking_width < MIN_PARKING_STRIP_M
     if on_pavement and int(z.get("pavement_parking", 0)) == 0:
+        return
+    if rows is not None:
+        for side in _parking_kerbs(z, kerb_draw):
+            _parked_row(z, road, placer, side, on_pavement, rng, fleet, rows)
         return
     lane_edge = road.lanes_half_width
     paints = _paint_weights(z)
@@ -299,6 +304,26 @@ def _parked(z, road: RoadSpec, placer: Placer, rng: np.random.Generator,
             x = side * (x_abs + (float(np.clip(off, -0.1, 0.1)) if on_pavement else off))
             y_c = float(y) + v.length / 2
             placer.add_asset(v.family, v.label, (x, y_c, 0.0), yaw, (v.width, v.length, v.height), v, 0.3)
+
+
+def _parked_row(z, road: RoadSpec, placer: Placer, side: int, on_pavement: bool, rng: np.random.Generator,
+                fleet: np.random.Generator | None, rows: np.random.Generator) -> None:
+    """One kerb's parked cars in rows: each behind the last with a short gap or a break, flank near the kerb."""
+    density, paints = float(z["parked_car_density"]), _paint_weights(z)
+    if density <= 0:
+        return
+    y = parking.first_start(rows, density, NEAR_Y - 6.0)
+    while y < FAR_Y:
+        family = _fleet_family(CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], fleet)
+        v = sample_vehicle(rng, family, paint_weights=paints)
+        if on_pavement:
+            x_abs = _pavement_parking_x(road, v.width)
+        else:
+            x_abs = parking.kerb_x(rows, road.carriageway_half_width, road.lanes_half_width, v.width)
+        if on_pavement or v.width <= road.parking_width + 0.2:
+            placer.add_asset(v.family, v.label, (side * x_abs, y + v.length / 2, 0.0),
+                             parking.parked_yaw(rows, side, road.two_way), (v.width, v.length, v.height), v, 0.3)
+        y += v.length + parking.next_gap(rows, density)
 
 
 def _pavement_parking_x(road: RoadSpec, car_width: float) -> float:

@@ -23,6 +23,7 @@ PHYSICAL_RANGES: Dict[str, Tuple[float, float]] = {
     "umbrellas": (0, 1),
     "road_grade": (0, 2),
     "prams": (0, 1),
+    "kerbside_parking": (0, 1),
     "tram_tracks": (0, 1),
     "cobbles": (0, 1),
     "exposure_metering": (0, 1),

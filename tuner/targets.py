@@ -28,13 +28,14 @@ DEGRADATIONS = ("fog_density", "sensor_noise", "lens_blur_px", "vignetting")
 #: zebras, no reserved lanes or box junctions, two-way and right-hand traffic, parking along both kerbs and none
 #: without a strip, blocks without shop rows, rooflines, climbers or new materials, crown masses, no pavement
 #: furniture, a flat overcast dome, adults without coats, bags, umbrellas or prams, the six vehicle bodies without
-#: plates or mirrors, whole-frame metering), so the benchmark's scenes stay as measured
+#: plates or mirrors, cars parked at random in the strip, whole-frame metering), so the benchmark's scenes stay as
+#: measured
 HELD_VALUES = {"junction": 0, "road_curve": 0, "road_grade": 0, "road_markings": 0, "reserved_lanes": 0,
                "signal_crossings": 0, "box_junctions": 0, "one_way": 0, "left_hand_traffic": 0, "pavement_parking": 0,
                "parking_sides": 2, "building_typology": 0, "shopfronts": 0, "rooflines": 0, "facade_climbers": 0,
                "tree_branching": 0, "street_furniture_density": 0, "sky_clouds": 0, "pedestrian_variety": 0,
                "vehicle_variety": 0, "vehicle_details": 0, "umbrellas": 0, "facade_materials": 0,
-               "exposure_metering": 0, "cobbles": 0, "tram_tracks": 0, "prams": 0}
+               "exposure_metering": 0, "cobbles": 0, "tram_tracks": 0, "prams": 0, "kerbside_parking": 0}
 #: how a start holds the variables a target does not move
 NUISANCE_HOLDS = ("fixed", "clear", "uniform")
 
