@@ -25,7 +25,7 @@ from .street_furniture import FURNITURE_KINDS, sample_street_furniture
 from .trams import sample_tram
 from .branching import form_of
 from .vegetation import TREE_SHAPES, TreeParams, sample_bush, sample_hedge, sample_tree
-from .vehicles import VEHICLE_FAMILIES, sample_two_wheeler, sample_vehicle, with_details
+from .vehicles import FINISHES, VEHICLE_FAMILIES, VehicleParams, sample_two_wheeler, sample_vehicle, with_details
 
 _AZIMUTH = math.radians(32.0)  # camera sits this far round from straight in front of the object
 _FOV = 40.0
@@ -111,8 +111,8 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
 
 
 def _dressed_objects() -> List[Tuple[str, ObjectSpec]]:
-    """The dressings (scene variables umbrellas, vehicle_details, rooflines, facade_materials), trams and prams,
-    from a generator of their own."""
+    """The dressings (scene variables umbrellas, vehicle_details with its paint finishes, rooflines,
+    facade_materials), trams and prams, from a generator of their own."""
     rng = generator(2025)
     p = sample_pedestrian(rng, "walk_a", umbrellas=(rng, 1.0))
     v = with_details(rng, sample_vehicle(rng, "hatchback"))
@@ -136,7 +136,15 @@ def _dressed_objects() -> List[Tuple[str, ObjectSpec]]:
         b = next(d for d in (with_facade_materials(rng, f) for f in blocks) if d.material == kind)
         out.append((f"building {kind}", ObjectSpec("building", "building", (0.0, 0.0, 0.0), 0.0,
                                                    (b.depth, b.width, b.height), 1, b.to_dict())))
-    return out
+    return out + _finish_objects(v)
+
+
+def _finish_objects(v: VehicleParams) -> List[Tuple[str, ObjectSpec]]:
+    """The dressed vehicle ``v`` in every paint finish, clean, and in its own finish under heavy winter dirt."""
+    looks = [(f"{v.family} {finish}", finish, 0.0) for finish in FINISHES] + [(f"{v.family} dirty", v.finish, 0.8)]
+    return [(caption, ObjectSpec(v.family, v.label, (0.0, 0.0, 0.0), 0.0, (v.width, v.length, v.height), 1,
+                                 dataclasses.replace(v, finish=finish, dirt=dirt).to_dict()))
+            for caption, finish, dirt in looks]
 
 
 def _branching_tree(rng: np.random.Generator, form: str, leaf_cover: float) -> TreeParams:

@@ -7,6 +7,8 @@ from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
+from scenegen.seeding import generator, stable_key
+
 from .colors import RGB, jitter, pick, srgb_to_linear
 from .params import AssetParams
 from .pedestrians import PedestrianParams, sample_pedestrian
@@ -85,6 +87,16 @@ class VehicleParams(AssetParams):
     #: the body then stands MIRROR_REACH in from each side of the box, the mirrors reaching out to it
     details: bool = False
     rear_plate: str = "white"
+    #: with details, the body's paint finish (one of FINISHES) and its winter dirt (0 clean .. 1 caked); None (left
+    #: out of the scene JSON) without them: the plain clear-coat look
+    finish: str | None = None
+    dirt: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.finish is not None and self.finish not in FINISHES:
+            raise ValueError(f"finish {self.finish!r} is not one of {', '.join(FINISHES)}")
+        if (self.finish is None) != (self.dirt is None):
+            raise ValueError("finish and dirt come together")
 
 
 #: how far a wing mirror reaches out from the body (m); a number plate's width and height (m)
@@ -93,9 +105,32 @@ PLATE_SIZE = (0.52, 0.11)
 YELLOW_REAR_PLATE_SHARE = 0.5
 
 
+#: paint finishes and their shares on private cars (metallic and pearl effect paints make most new cars' colour,
+#: solid gloss most of the rest, matte the weathered old vans) and on fleet vehicles (FLEET_FAMILIES: liveries are
+#: solid gloss, a few faded)
+FINISHES = ("solid", "metallic", "pearl", "matte")
+FINISH_SHARES = (0.30, 0.55, 0.08, 0.07)
+FLEET_FINISH_SHARES = (0.85, 0.05, 0.0, 0.10)
+FLEET_FAMILIES = ("delivery_van", "truck", "bus", "double_decker")
+#: winter road dirt on a body: Beta(a, b), mean a / (a + b) = 0.25, most cars lightly soiled, a few caked
+DIRT_BETA = (1.3, 3.9)
+
+
 def with_details(rng: np.random.Generator, p: VehicleParams) -> VehicleParams:
-    """``p`` with number plates and wing mirrors, its rear plate white or yellow (drawn from ``rng``)."""
-    return replace(p, details=True, rear_plate="yellow" if rng.random() < YELLOW_REAR_PLATE_SHARE else "white")
+    """``p`` with number plates and wing mirrors, its rear plate white or yellow, and a paint finish and dirt
+    (``sample_finish``), all from one draw of ``rng`` (the finish from a generator that draw seeds), so ``rng`` draws
+    once per vehicle, as it did before finishes, and every plate stays what it was."""
+    u = rng.random()  # a multiple of 2**-53
+    finish, dirt = sample_finish(generator(int(u * 2.0 ** 53), stable_key("paint_finish")), p.family)
+    return replace(p, details=True, rear_plate="yellow" if u < YELLOW_REAR_PLATE_SHARE else "white", finish=finish,
+                   dirt=dirt)
+
+
+def sample_finish(rng: np.random.Generator, family: str) -> Tuple[str, float]:
+    """A paint finish (one of FINISHES, at the private or fleet shares of ``family``) and a dirt amount in [0, 1]."""
+    shares = FLEET_FINISH_SHARES if family in FLEET_FAMILIES else FINISH_SHARES
+    finish = FINISHES[int(rng.choice(len(FINISHES), p=shares))]
+    return finish, round(float(rng.beta(*DIRT_BETA)), 4)
 
 
 def sample_vehicle(rng: np.random.Generator, family: str, paint_weights: Sequence[float] | None = None,

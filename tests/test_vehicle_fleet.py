@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from assets.blender.vehicles import body_geo
-from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, VEHICLE_FAMILIES, WIDER_FLEET, sample_vehicle, vary_family,
+from assets.vehicles import (CAR_FAMILIES, FINISH_SHARES, FINISHES, FLEET_FINISH_SHARES, LARGE_FAMILIES,
+                             VEHICLE_FAMILIES, WIDER_FLEET, YELLOW_REAR_PLATE_SHARE, sample_vehicle, vary_family,
                              with_details)
 from scenegen.labels import label_id
 from scenegen.spec import FogSpec, ObjectSpec
@@ -97,7 +98,9 @@ def test_vehicle_details_dress_every_vehicle_and_nothing_else():
         for a, b in zip(plain.objects, dressed.objects, strict=True):
             if a.family in VEHICLE_FAMILIES:
                 vehicles += 1
-                assert b.params == {**a.params, "details": True, "rear_plate": b.params["rear_plate"]}
+                assert "finish" not in a.params and "dirt" not in a.params  # details off: the params as before
+                assert b.params == {**a.params, "details": True, "rear_plate": b.params["rear_plate"],
+                                    "finish": b.params["finish"], "dirt": b.params["dirt"]}
                 assert dataclasses.replace(b, params=a.params) == a
             else:
                 assert a == b
@@ -120,3 +123,93 @@ def test_mirrors_reach_the_sides_of_the_box_and_the_mask_matches_what_is_drawn(f
     mask = frame.label_ids == label_id(obj.label)
     drawn = points_box(spec, settings.width, settings.height, verts)
     assert box_iou(drawn, mask_box(mask)) > 0.85  # mirrors and plates labelled with their vehicle
+
+
+# ---------------------------------------------------------------- paint finishes (with the details)
+def _finishes(family: str, n: int = 3000):
+    v = sample_vehicle(np.random.default_rng(0), family)
+    rng = np.random.default_rng(7)
+    return [with_details(rng, v) for _ in range(n)]
+
+
+@pytest.mark.parametrize("family, shares", [("sedan", FINISH_SHARES), ("bus", FLEET_FINISH_SHARES)])
+def test_finishes_are_drawn_at_their_shares_deterministically(family, shares):
+    drawn = _finishes(family)
+    assert drawn == _finishes(family)
+    got = np.array([sum(d.finish == f for d in drawn) for f in FINISHES]) / len(drawn)
+    assert np.abs(got - np.array(shares)).max() < 0.03, got
+    dirt = np.array([d.dirt for d in drawn])
+    assert dirt.min() >= 0.0 and dirt.max() <= 1.0 and 0.2 < dirt.mean() < 0.3 and dirt.max() > 0.7
+    if family == "sedan":
+        assert set(d.finish for d in drawn) == set(FINISHES)
+
+
+def test_finishes_leave_every_earlier_draw_and_property_as_it_was():
+    v = sample_vehicle(np.random.default_rng(0), "hatchback")
+    for seed in range(20):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        dressed = with_details(a, v)
+        plate = "yellow" if b.random() < YELLOW_REAR_PLATE_SHARE else "white"  # the plate as drawn before finishes
+        assert dressed.rear_plate == plate and a.random() == b.random()  # the next vehicle's draws unshifted
+        assert dataclasses.replace(dressed, details=False, rear_plate="white", finish=None, dirt=None) == v
+    with pytest.raises(ValueError):
+        dataclasses.replace(v, finish="chrome", dirt=0.0)
+    with pytest.raises(ValueError):
+        dataclasses.replace(v, finish="matte")
+
+
+@pytest.fixture(scope="module")
+def finish_frames():
+    """One sedan with details, in one paint, rendered without a finish, metallic, matte, and metallic under heavy
+    dirt."""
+    from scenegen.blender.render import Renderer
+    from scenegen.render_settings import RenderSettings
+
+    base = _street(0, 0)
+    v = with_details(np.random.default_rng(1), sample_vehicle(np.random.default_rng(2), "sedan"))
+    v = dataclasses.replace(v, paint=(0.05, 0.12, 0.45))
+    at = (base.camera.location[0] - 0.5, base.camera.location[1] + 6.0 + v.length, 0.0)
+    renderer = Renderer(RenderSettings(width=120, height=90, samples=2, denoise=False))
+    frames = {}
+    try:
+        for name, finish, dirt in (("none", None, None), ("metallic", "metallic", 0.0), ("matte", "matte", 0.0),
+                                  ("dirty", "metallic", 0.9)):
+            p = dataclasses.replace(v, finish=finish, dirt=dirt)
+            obj = ObjectSpec("sedan", v.label, at, 0.4, (v.width, v.length, v.height), 1, p.to_dict())
+            frames[name] = renderer.render(dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1))))
+    finally:
+        renderer.close()
+    return frames
+
+
+def test_a_finish_changes_the_cars_colours_but_never_its_labels(finish_frames):
+    plain = finish_frames["none"]
+    mask = plain.label_ids == label_id("car")
+    assert mask.sum() > 300
+    for name in ("metallic", "matte", "dirty"):
+        assert np.array_equal(finish_frames[name].label_ids, plain.label_ids)
+        assert np.array_equal(finish_frames[name].instance_ids, plain.instance_ids)
+    mean = {k: f.rgb[mask].astype(float).mean(axis=0) for k, f in finish_frames.items()}
+    assert np.abs(mean["metallic"] - mean["matte"]).max() > 3.0, mean
+    assert np.abs(mean["metallic"] - mean["dirty"]).max() > 3.0, mean
+
+
+def test_every_finish_shares_one_material_its_look_set_per_object():
+    bpy = pytest.importorskip("bpy")
+    from assets.blender.base import BuildContext, build_object
+
+    coll = bpy.data.collections.new("finishes")
+    ctx = BuildContext(coll)
+    v = with_details(np.random.default_rng(1), sample_vehicle(np.random.default_rng(2), "sedan"))
+    try:
+        parts = [build_object(ObjectSpec("sedan", v.label, (0.0, 0.0, 0.0), 0.0, (v.width, v.length, v.height), 1,
+                                         dataclasses.replace(v, finish=f).to_dict()), ctx) for f in FINISHES]
+        painted = [p.obj for ps in parts for p in ps if p.obj.name.startswith(("sedan_body", "sedan_mirror"))]
+        assert len(painted) == 3 * len(FINISHES) and len({o.material_slots[0].material for o in painted}) == 1
+        keys = ("paint_metallic", "paint_roughness", "paint_coat", "paint_film")
+        looks = {tuple(o[k] for k in keys) for o in painted}
+        assert len(looks) == len(FINISHES)
+        assert len({ps[0].obj.data for ps in parts}) == 1  # one body mesh for every finish
+    finally:
+        objs = list(coll.objects)
+        bpy.data.batch_remove(objs + list({o.data for o in objs}) + list(ctx.materials.values()) + [coll])

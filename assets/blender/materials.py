@@ -47,10 +47,69 @@ def attr_material(ctx: BuildContext, attr: str, fallback: Sequence[float] = (0.5
         nt.links.new(color_out, bsdf.inputs["Base Color"])
         if coat:
             bsdf.inputs["Coat Weight"].default_value = coat
-            bsdf.inputs["Coat Roughness"].default_value = 0.05
+            bsdf.inputs["Coat Roughness"].default_value = COAT_ROUGHNESS
         return mat
 
     return ctx.material(key, make)
+
+
+#: roughness of every clear coat; linear colour and roughness of winter road grime (slush and salt spray)
+COAT_ROUGHNESS = 0.05
+GRIME = (0.15, 0.135, 0.11)
+GRIME_ROUGHNESS = 0.85
+
+
+def finish_material(ctx: BuildContext, fallback: Sequence[float], specular: float) -> "bpy.types.Material":
+    """Car paint with a per-object finish, one material shared by every finished body.
+
+    Object attributes: colour ``paint``, ``paint_metallic``, ``paint_roughness``, ``paint_coat`` (coat weight),
+    ``paint_film`` (thin-film thickness in nm: the colour shift of pearl paint) and ``dirt`` (0..1): grime in
+    object-space noise, thickest low on the body (object z 0 at the ground), dulling the paint where it lies.
+    """
+    def make() -> "bpy.types.Material":
+        mat = principled("paint_finish", fallback, specular=specular)
+        nt = mat.node_tree
+        bsdf = _bsdf(mat)
+
+        def attr(name: str) -> "bpy.types.NodeSocket":
+            return _object_attr(nt, name).outputs["Fac"]
+
+        grime = _grime(nt, attr("dirt"))
+        color = nt.nodes.new("ShaderNodeMix")
+        color.data_type = "RGBA"
+        nt.links.new(grime, color.inputs["Factor"])
+        nt.links.new(_object_attr(nt, "paint").outputs["Color"], color.inputs["A"])
+        color.inputs["B"].default_value = (*GRIME, 1.0)
+        nt.links.new(color.outputs["Result"], bsdf.inputs["Base Color"])
+        clean = node_math(nt, "SUBTRACT", 1.0, grime)
+        nt.links.new(node_math(nt, "MULTIPLY", attr("paint_metallic"), clean), bsdf.inputs["Metallic"])
+        nt.links.new(node_math(nt, "MULTIPLY", attr("paint_coat"), clean), bsdf.inputs["Coat Weight"])
+        rough = node_math(nt, "MULTIPLY", node_math(nt, "SUBTRACT", GRIME_ROUGHNESS, attr("paint_roughness")), grime)
+        nt.links.new(node_math(nt, "ADD", attr("paint_roughness"), rough), bsdf.inputs["Roughness"])
+        nt.links.new(attr("paint_film"), bsdf.inputs["Thin Film Thickness"])
+        bsdf.inputs["Coat Roughness"].default_value = COAT_ROUGHNESS
+        return mat
+
+    return ctx.material(("paint_finish", specular), make)
+
+
+def _grime(nt: "bpy.types.NodeTree", dirt: "bpy.types.NodeSocket") -> "bpy.types.NodeSocket":
+    """Grime cover in [0, 1]: ``dirt`` * min(1, 1.2 - z) * (0.2 + 1.6 * noise), in object space."""
+    coord = nt.nodes.new("ShaderNodeTexCoord").outputs["Object"]
+    tex = nt.nodes.new("ShaderNodeTexNoise")
+    tex.inputs["Scale"].default_value = 4.0
+    tex.inputs["Detail"].default_value = 3.0
+    nt.links.new(coord, tex.inputs["Vector"])
+    z = nt.nodes.new("ShaderNodeSeparateXYZ")
+    nt.links.new(coord, z.inputs["Vector"])
+    low = node_math(nt, "MINIMUM", node_math(nt, "SUBTRACT", 1.2, z.outputs["Z"]), 1.0)
+    patchy = node_math(nt, "MULTIPLY_ADD", tex.outputs["Fac"], 1.6, 0.2)
+    cover = nt.nodes.new("ShaderNodeMath")
+    cover.operation = "MULTIPLY"
+    cover.use_clamp = True
+    nt.links.new(node_math(nt, "MULTIPLY", dirt, low), cover.inputs[0])
+    nt.links.new(patchy, cover.inputs[1])
+    return cover.outputs["Value"]
 
 
 def _noisy(nt: "bpy.types.NodeTree", color: "bpy.types.NodeSocket", scale: float, amount: float) -> "bpy.types.NodeSocket":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Sequence, Tuple
 
+import bpy
 import numpy as np
 
 from scenegen.spec import ObjectSpec
@@ -19,7 +20,7 @@ from assets.vehicles import MIRROR_REACH, PLATE_SIZE, VehicleParams
 
 from .base import BuildContext, Part, builds
 from .geom import to_mesh
-from .materials import attr_material, flat_material, glass_material, set_colors
+from .materials import attr_material, finish_material, flat_material, glass_material, set_colors
 
 # (lower body polygon, greenhouse polygon, roof half-width ratio, clearance); y, z normalised.
 _Profile = Tuple[Sequence[Tuple[float, float]], Sequence[Tuple[float, float]], float]
@@ -54,11 +55,18 @@ _TIRE_WIDTH = {"car": 0.2, "truck": 0.3, "bus": 0.3}
 PAINT, GLASS, HEAD, TAIL, TRIM, CARGO = range(6)
 #: Colour of a truck's cargo box (not sampled: every truck has it).
 CARGO_COLOR = (0.8, 0.8, 0.78)
+#: body paint of each finish (assets.vehicles.FINISHES): metallic, roughness, coat weight, thin-film thickness (nm);
+#: "solid" is the clear coat of every body without details
+_FINISH_LOOK = {"solid": (0.0, 0.25, 0.6, 0.0), "metallic": (0.55, 0.35, 1.0, 0.0), "pearl": (0.15, 0.25, 0.8, 380.0),
+                "matte": (0.0, 0.7, 0.0, 0.0)}
+_PAINT_SPECULAR = 0.6
+_PAINT_FALLBACK = (0.5, 0.5, 0.5)
 
 
 def _materials(ctx: BuildContext) -> List:
+    _, roughness, coat, _ = _FINISH_LOOK["solid"]
     return [
-        attr_material(ctx, "paint", (0.5, 0.5, 0.5), roughness=0.25, specular=0.6, coat=0.6),
+        attr_material(ctx, "paint", _PAINT_FALLBACK, roughness=roughness, specular=_PAINT_SPECULAR, coat=coat),
         glass_material(ctx, attr="glass"),
         flat_material(ctx, "headlight", (0.9, 0.9, 0.85), roughness=0.1, emission=(1.0, 0.95, 0.85),
                       emission_strength=0.5),
@@ -274,6 +282,7 @@ def _details(spec: ObjectSpec, p: VehicleParams, ctx: BuildContext, body_w: floa
         obj = ctx.object(f"{family}_mirror", mirror, location=(sx * (body_w + w) / 4, yn * l, zn * h),
                          scale=((w - body_w) / 2, ml, mh))
         set_colors(obj, {"paint": p.paint})
+        _finish(obj, p, ctx)
         parts.append(Part(obj, spec.label))
     plate_z = min(0.3 * h, 0.6)
     for sy, kind in ((1, "white"), (-1, p.rear_plate)):
@@ -282,6 +291,20 @@ def _details(spec: ObjectSpec, p: VehicleParams, ctx: BuildContext, body_w: floa
                          scale=(PLATE_SIZE[0], _PLATE_DEPTH, PLATE_SIZE[1]))
         parts.append(Part(obj, spec.label))
     return parts
+
+
+def _finish(obj: "bpy.types.Object", p: VehicleParams, ctx: BuildContext) -> None:
+    """With a finish in ``p``, ``obj``'s paint slot (slot PAINT of bodies and mirrors alike) takes the shared finish
+    material, for this object only, and ``obj`` the attributes of that finish and of ``p.dirt``."""
+    if p.finish is None:
+        return
+    slot = obj.material_slots[PAINT]
+    slot.link = "OBJECT"
+    slot.material = finish_material(ctx, _PAINT_FALLBACK, _PAINT_SPECULAR)
+    metallic, roughness, coat, film = _FINISH_LOOK[p.finish]
+    for name, value in (("paint_metallic", metallic), ("paint_roughness", roughness), ("paint_coat", coat),
+                        ("paint_film", film), ("dirt", p.dirt)):
+        obj[name] = float(value)
 
 
 @builds(VehicleParams)
@@ -293,6 +316,7 @@ def build_vehicle(spec: ObjectSpec, p: VehicleParams, ctx: BuildContext) -> List
     body_w, body_l = (w - 2 * MIRROR_REACH, l - 2 * _PLATE_DEPTH) if p.details else (w, l)
     body = ctx.object(f"{family}_body", _body_mesh(ctx, family), scale=(body_w, body_l, h))
     set_colors(body, {"paint": p.paint, "glass": p.glass, "cargo": CARGO_COLOR})
+    _finish(body, p, ctx)
     parts = [Part(body, spec.label)]
     r = float(min(p.wheel_radius, h * 0.3, l * 0.12))
     tyre = min(_TIRE_WIDTH.get(spec.label, 0.2), w * 0.15)
