@@ -19,6 +19,7 @@ from scenegen.spec import CameraSpec, FogSpec, ObjectSpec, RoadSpec, SceneSpec, 
 
 from .buildings import MORE_MATERIALS, sample_building, sample_terrace, with_facade_materials, with_rooflines
 from .furniture import sample_fence, sample_sign, sample_street_lamp, sample_traffic_light, sample_wall
+from .humanoid import HEADGEAR
 from .pedestrians import POSES, sample_pedestrian
 from .prams import sample_pram
 from .street_furniture import FURNITURE_KINDS, sample_street_furniture
@@ -59,7 +60,7 @@ def gallery_objects() -> List[Tuple[str, ObjectSpec]]:
     for caption, want in (("coat + shoulder bag", lambda q: q.coat and q.bag == "shoulder"),
                           ("child + backpack", lambda q: q.height < 1.45 and q.bag == "backpack")):
         p = next(q for q in (sample_pedestrian(rng, "walk_a", wardrobe=rng) for _ in range(500)) if want(q))
-        add(f"person {caption}", "pedestrian", "person", (p.width, p.length, p.height), p.to_dict())
+        add(f"person {caption}", "pedestrian", "person", (p.width, p.length, p.box_height), p.to_dict())
     for mat in ("plaster", "brick", "concrete", "glass"):
         for _ in range(50):
             b = sample_building(rng, 14.0, float(rng.uniform(9, 16)), 0.6, 0.35, 0.45)
@@ -136,6 +137,7 @@ def _dressed_objects() -> List[Tuple[str, ObjectSpec]]:
         b = next(d for d in (with_facade_materials(rng, f) for f in blocks) if d.material == kind)
         out.append((f"building {kind}", ObjectSpec("building", "building", (0.0, 0.0, 0.0), 0.0,
                                                    (b.depth, b.width, b.height), 1, b.to_dict())))
+    out += _headgear_objects(rng)
     return out + _finish_objects(v)
 
 
@@ -145,6 +147,17 @@ def _finish_objects(v: VehicleParams) -> List[Tuple[str, ObjectSpec]]:
     return [(caption, ObjectSpec(v.family, v.label, (0.0, 0.0, 0.0), 0.0, (v.width, v.length, v.height), 1,
                                  dataclasses.replace(v, finish=finish, dirt=dirt).to_dict()))
             for caption, finish, dirt in looks]
+
+
+def _headgear_objects(rng: np.random.Generator) -> List[Tuple[str, ObjectSpec]]:
+    """A standing person of the wardrobe in each headgear (hats and the raised hood)."""
+    out = []
+    for kind in HEADGEAR[1:]:
+        dressed = (sample_pedestrian(rng, "standing", wardrobe=rng) for _ in range(500))
+        p = next(q for q in dressed if q.headgear == kind)
+        out.append((f"person + {kind}", ObjectSpec("pedestrian", "person", (0.0, 0.0, 0.0), 0.0,
+                                                   (p.width, p.length, p.box_height), 1, p.to_dict())))
+    return out
 
 
 def _branching_tree(rng: np.random.Generator, form: str, leaf_cover: float) -> TreeParams:

@@ -14,9 +14,11 @@ import numpy as np
 from . import geometry as geom
 
 # Material slots of the humanoid mesh; SLEEVE (forearms) shows the top or the skin colour; BAG only in meshes
-# with a bag, UMBRELLA only in meshes with an umbrella.
-SKIN, HAIR, TOP, BOTTOM, SHOES, SLEEVE, BAG, UMBRELLA = range(8)
+# with a bag, UMBRELLA only in meshes with an umbrella, HAT only in meshes with a hat (a hood is in TOP).
+SKIN, HAIR, TOP, BOTTOM, SHOES, SLEEVE, BAG, UMBRELLA, HAT = range(9)
 BAGS = ("none", "shoulder", "backpack")
+HATS = ("beanie", "brimmed")  # a woolly hat; a brimmed (trilby or sun) hat
+HEADGEAR = ("none",) + HATS + ("hood",)  # the hood: a coat's, raised around the head
 #: Shoulder width / height of the reference mesh (scale x by shoulder_width / (height * this)).
 SHOULDER_RATIO = 0.25
 
@@ -42,6 +44,12 @@ STRIDE_PER_HEIGHT = 0.83
 #: bent up) in every pose, the canopy's radius, its rim's height above the head and its crown's rise (body heights)
 UMBRELLA_ARM = {"sh_r": 18.0, "el_r": 95.0}
 UMBRELLA_RADIUS, UMBRELLA_RIM, UMBRELLA_RISE = 0.3, 0.07, 0.07
+#: the hair (over the head) in the unscaled body frame: centre and radii; its top is the top of the head
+HAIR_CENTRE, HAIR_RADII = (0.0, -0.008, 0.945), (0.058, 0.062, 0.058)
+HEAD_TOP = HAIR_CENTRE[2] + HAIR_RADII[2]
+#: each headgear's top above the top of the head, and a brimmed hat's brim radius (unscaled body units)
+HEADGEAR_RISE = {"none": 0.0, "beanie": 0.016, "brimmed": 0.03, "hood": 0.02}
+BRIM_RADIUS = 0.09
 
 
 def _limb(origin: np.ndarray, lengths: Tuple[float, float], angles: Tuple[float, float],
@@ -126,7 +134,7 @@ def posed_body(angles: Dict[str, float], long_hair: bool = False, skirt: bool = 
     upper.append((torso[0], torso[1], m))
     upper.append(geom.segment((0, 0, 0.84), (0, 0, 0.89), 0.024, 0.022, 8, SKIN))  # neck
     upper.append(geom.transform(geom.icosphere(1, SKIN), scale=(0.054, 0.06, 0.066), offset=(0, 0.004, 0.932)))
-    upper.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.058, 0.062, 0.058), offset=(0, -0.008, 0.945)))
+    upper.append(geom.transform(geom.icosphere(1, HAIR), scale=HAIR_RADII, offset=HAIR_CENTRE))
     if long_hair:
         upper.append(geom.transform(geom.icosphere(1, HAIR), scale=(0.055, 0.03, 0.075), offset=(0, -0.04, 0.895)))
     if coat:
@@ -196,28 +204,31 @@ def pose_angles(pose: str, umbrella: bool = False) -> Dict[str, float]:
 
 @lru_cache(maxsize=512)
 def humanoid(pose: str, long_hair: bool = False, skirt: bool = False, coat: bool = False,
-             bag: str = "none", umbrella: bool = False) -> geom.Geo:
+             bag: str = "none", umbrella: bool = False, headgear: str = "none") -> geom.Geo:
     """The posed humanoid at height 1 (see module docstring); cached per argument tuple.
 
     A walking-cycle pose keeps the body still instead: the hips over y = 0 and one scale for every phase
     (the standing pose's), so a walker's head bobs and its limbs swing about a steady body. An ``umbrella``
-    (held up in the right hand, its canopy over the head) is scaled with the body, whose head stays at 1; a
-    named pose's whole mesh is then centred in x and y.
+    (held up in the right hand, its canopy over the head) and ``headgear`` (HEADGEAR; its vertices last) are
+    scaled with the body, whose head stays at 1; a named pose's whole mesh is then centred in x and y.
     """
     angles = pose_angles(pose, umbrella)
     v, f, mats = posed_body(angles, long_hair, skirt, coat, bag)
     ground = v[:, 2].min()
     v = v - np.array([0.0, 0.0, ground])  # feet on the ground
-    held = _umbrella(right_wrist(angles) - np.array([0.0, 0.0, ground]), v[:, 2].max()) if umbrella else None
+    extras = [_umbrella(right_wrist(angles) - np.array([0.0, 0.0, ground]), v[:, 2].max())] if umbrella else []
+    if headgear != "none":
+        extras.append(geom.transform(_headgear(headgear), offset=(0.0, 0.0, -ground)))
+    worn = geom.merge(extras) if extras else None
     denom = _standing_height(long_hair, skirt) if is_gait(pose) else v[:, 2].max()
     v = v / denom  # a walking-cycle pose at the standing pose's scale, any other with its head at exactly 1
     shift = 0.0
     if not is_gait(pose):  # y extent centred
         shift = (v[:, 1].min() + v[:, 1].max()) / 2
         v[:, 1] -= shift
-    if held is None:
+    if worn is None:
         return v, f, mats
-    hv, hf, hm = held
+    hv, hf, hm = worn
     v, f, mats = geom.merge([(v, f, mats), (hv / denom - np.array([0.0, shift, 0.0]), hf, hm)])
     if is_gait(pose):
         return v, f, mats
@@ -243,6 +254,30 @@ def _umbrella(hand: np.ndarray, head_top: float) -> geom.Geo:
     return geom.merge([shaft, canopy])
 
 
+def _headgear(kind: str) -> geom.Geo:
+    """A hat or a raised hood (HEADGEAR other than none) on the upright head of ``posed_body``."""
+    top = HEAD_TOP + HEADGEAR_RISE[kind]
+    if kind == "hood":
+        return _hood(top)
+    if kind == "beanie":  # a folded cuff, then hugging the skull
+        profile = [(0.066, 0.935), (0.066, 0.953), (0.063, 0.956), (0.062, 0.975), (0.053, 0.993),
+                   (0.034, top - 0.006), (0.012, top)]
+    else:
+        profile = [(BRIM_RADIUS, 0.939), (0.066, 0.951), (0.065, 0.99), (0.058, top - 0.004), (0.045, top)]
+    return geom.transform(geom.lathe(profile, 12, HAT, cap_bottom=False), scale=(1.0, 1.08, 1.0),
+                          offset=(0.0, -0.004, 0.0))
+
+
+def _hood(top: float) -> geom.Geo:
+    """A hood (slot TOP, the coat's) enclosing head and hair down to the collar, open at the face (+Y)."""
+    v, f, _ = geom.icosphere(2)
+    tris = np.asarray(geom.as_faces(f).tolist())
+    c = v[tris].mean(axis=1)
+    keep = tris[~((c[:, 1] > 0.35) & (c[:, 2] > -0.6) & (c[:, 2] < 0.7))]
+    radii = (0.074, 0.08, 0.088)
+    return geom.transform(geom.geo(v, keep, TOP), scale=radii, offset=(0.0, -0.012, top - radii[2]))
+
+
 @lru_cache(maxsize=8)
 def _standing_height(long_hair: bool, skirt: bool) -> float:
     v = posed_body(pose_angles("standing"), long_hair, skirt)[0]
@@ -251,21 +286,22 @@ def _standing_height(long_hair: bool, skirt: bool) -> float:
 
 def body_scale(height: float, shoulder_width: float, size: Tuple[float, float, float], pose: str,
                long_hair: bool = False, skirt: bool = False, coat: bool = False,
-               bag: str = "none", umbrella: bool = False) -> Tuple[float, float, float]:
+               bag: str = "none", umbrella: bool = False, headgear: str = "none") -> Tuple[float, float, float]:
     """(x, y, z) scale of the height-1 humanoid in ``pose`` for a person of ``height`` and ``shoulder_width``
     fitted into a box of ``size`` (metres): the box squashes the width or the stride only if too small (or the
-    height, under an umbrella, if the box does not hold the canopy)."""
-    v = humanoid(pose, long_hair, skirt, coat, bag, umbrella)[0]
+    height, under an umbrella or a hat, if the box does not hold it)."""
+    v = humanoid(pose, long_hair, skirt, coat, bag, umbrella, headgear)[0]
     h = min(height, size[2] / max(float(v[:, 2].max()), 1.0))
     sx = min(shoulder_width / SHOULDER_RATIO, size[0] / max(float(np.ptp(v[:, 0])), 1e-6))
     sy = min(h, size[1] / max(float(np.ptp(v[:, 1])), 1e-6))
     return sx, sy, h
 
 
-@lru_cache(maxsize=64)
-def pose_extent(pose: str, coat: bool = False, bag: str = "none", umbrella: bool = False) -> Tuple[float, float]:
-    """(width, length) of the height-1 humanoid in ``pose`` with a coat, a bag and an umbrella or not, over all
-    hair and skirt variants."""
-    ext = [humanoid(pose, lh, sk, coat, bag, umbrella)[0] for lh in (False, True) for sk in (False, True)]
+@lru_cache(maxsize=128)
+def pose_extent(pose: str, coat: bool = False, bag: str = "none", umbrella: bool = False,
+                headgear: str = "none") -> Tuple[float, float]:
+    """(width, length) of the height-1 humanoid in ``pose`` with a coat, a bag, an umbrella and headgear or not,
+    over all hair and skirt variants."""
+    ext = [humanoid(pose, lh, sk, coat, bag, umbrella, headgear)[0] for lh in (False, True) for sk in (False, True)]
     v = np.concatenate(ext)
     return float(np.ptp(v[:, 0])), float(np.ptp(v[:, 1]))

@@ -8,7 +8,8 @@ from typing import Mapping, Tuple
 import numpy as np
 
 from .colors import RGB, hsv_linear, jitter, pick, srgb_to_linear
-from .humanoid import BAGS, HAIR_STYLES, SHOULDER_RATIO, UMBRELLA_RISE, UMBRELLA_RIM, pose_extent
+from .humanoid import (BAGS, HAIR_STYLES, HATS, HEADGEAR_RISE, SHOULDER_RATIO, UMBRELLA_RISE, UMBRELLA_RIM,
+                       pose_extent)
 from .params import AssetParams
 
 POSES = ("standing", "walk_a", "walk_b", "walk_c")
@@ -44,27 +45,32 @@ class PedestrianParams(AssetParams):
     bag_color: RGB | None = None
     umbrella: bool = False  # an open umbrella held up in the right hand, its canopy over the head
     umbrella_color: RGB | None = None
+    headgear: str = "none"  # one of HEADGEAR: a woolly or a brimmed hat, or the coat's hood raised
+    headgear_color: RGB | None = None  # a hat's colour (a hood is the coat's)
 
     @property
-    def mesh_variant(self) -> Tuple[bool, bool, bool, str, bool]:
-        """The humanoid mesh's clothing arguments after the pose: long hair, skirt, coat, bag, umbrella."""
+    def mesh_variant(self) -> Tuple[bool, bool, bool, str, bool, str]:
+        """The humanoid mesh's clothing arguments after the pose: long hair, skirt, coat, bag, umbrella, headgear."""
         return mesh_variant(vars(self))
 
     @property
     def box_height(self) -> float:
-        """Height of the person's box: their height, or under an umbrella its canopy's top."""
-        return round(self.height * UMBRELLA_BOX, 4) if self.umbrella else self.height
+        """Height of the person's box: their height, or the top of an umbrella's canopy or of their headgear."""
+        top = max(UMBRELLA_BOX if self.umbrella else 1.0, HEADGEAR_BOX[self.headgear])
+        return round(self.height * top, 4) if top > 1.0 else self.height
 
 
 #: the box height of a person under an umbrella, in body heights (the canopy's crown and a margin)
 UMBRELLA_BOX = 1.0 + UMBRELLA_RIM + UMBRELLA_RISE + 0.02
+#: the box height of a person in each headgear, in body heights (its top and a margin)
+HEADGEAR_BOX = {kind: 1.0 + rise + 0.01 if rise else 1.0 for kind, rise in HEADGEAR_RISE.items()}
 
 
-def mesh_variant(params: Mapping) -> Tuple[bool, bool, bool, str, bool]:
-    """The humanoid mesh's clothing arguments (long hair, skirt, coat, bag, umbrella) of stored pedestrian params
-    (scene records from before coats, bags and umbrellas have none)."""
+def mesh_variant(params: Mapping) -> Tuple[bool, bool, bool, str, bool, str]:
+    """The humanoid mesh's clothing arguments (long hair, skirt, coat, bag, umbrella, headgear) of stored pedestrian
+    params (scene records from before coats, bags, umbrellas and headgear have none)."""
     return (params["hair_style"] == "long", bool(params["skirt"]), bool(params.get("coat", False)),
-            str(params.get("bag", "none")), bool(params.get("umbrella", False)))
+            str(params.get("bag", "none")), bool(params.get("umbrella", False)), str(params.get("headgear", "none")))
 
 
 def _clothing(rng: np.random.Generator) -> RGB:
@@ -77,9 +83,9 @@ def sample_pedestrian(rng: np.random.Generator, pose: str | None = None,
                       wardrobe: np.random.Generator | None = None,
                       umbrellas: Tuple[np.random.Generator, float] | None = None) -> PedestrianParams:
     """Sample one pedestrian; ``pose`` is drawn from POSES unless given. With a ``wardrobe`` generator the
-    person may also be a child, wear a coat and carry a bag or backpack, all drawn from it (so ``rng`` draws
-    the same as without); with ``umbrellas`` (a generator and a share) they hold an open umbrella at that
-    share, drawn from that generator."""
+    person may also be a child, wear a coat, a hat or the coat's hood and carry a bag or backpack, all drawn from
+    it (so ``rng`` draws the same as without); with ``umbrellas`` (a generator and a share) they hold an open
+    umbrella at that share, drawn from that generator."""
     height = float(np.clip(rng.normal(1.71, 0.09), 1.45, 2.0))
     shoulder = height * float(rng.uniform(0.23, 0.27))
     pose = pose or POSES[int(rng.integers(len(POSES)))]
@@ -94,7 +100,7 @@ def sample_pedestrian(rng: np.random.Generator, pose: str | None = None,
         extra.update(_umbrella(*umbrellas))
     height, shoulder = extra.pop("height", height), extra.pop("shoulder", shoulder)
     w_unit, l_unit = pose_extent(pose, extra.get("coat", False), extra.get("bag", "none"),
-                                 extra.get("umbrella", False))
+                                 extra.get("umbrella", False), extra.get("headgear", "none"))
     width = w_unit * height * (shoulder / height) / SHOULDER_RATIO
     return PedestrianParams(
         height=round(height, 4), shoulder_width=round(shoulder, 4), pose=pose, skin=skin, hair=hair, top=top,
@@ -109,14 +115,40 @@ BAG_SHARES = (0.55, 0.25, 0.2)  # none, shoulder bag, backpack
 
 
 def _wardrobe(rng: np.random.Generator, height: float, shoulder: float) -> dict:
-    """A child's size (1.0-1.45 m) or the adult's, a coat or not, a bag and its colour."""
+    """A child's size (1.0-1.45 m) or the adult's, a coat or not, a bag and its colour; headgear from a generator
+    spawned from ``rng`` (spawning draws nothing, so the next person's wardrobe is what it was without headgear)."""
     if rng.random() < CHILD_SHARE:
         height = float(rng.uniform(1.0, 1.45))
         shoulder = height * float(rng.uniform(0.22, 0.25))
     coat = bool(rng.random() < COAT_SHARE)
     bag = BAGS[int(rng.choice(len(BAGS), p=BAG_SHARES))]
     color = _clothing(rng) if bag != "none" else None
-    return {"height": height, "shoulder": shoulder, "coat": coat, "bag": bag, "bag_color": color}
+    return {"height": height, "shoulder": shoulder, "coat": coat, "bag": bag, "bag_color": color,
+            **_headgear(rng.spawn(1)[0], coat)}
+
+
+#: winter-plausible headgear: the hood raised on this share of coats; everyone else bare-headed, in a woolly hat or
+#: in a brimmed hat at HAT_SHARES (felt or, at _STRAW_SHARE, straw)
+HOOD_SHARE = 0.3
+HAT_SHARES = (0.72, 0.22, 0.06)  # none, HATS
+_STRAW_SHARE = 0.3
+
+
+def _headgear(rng: np.random.Generator, coat: bool) -> dict:
+    """A raised hood (on a ``coat`` only), a hat and its colour, or nothing."""
+    if coat and rng.random() < HOOD_SHARE:
+        return {"headgear": "hood"}
+    kind = (("none",) + HATS)[int(rng.choice(len(HAT_SHARES), p=HAT_SHARES))]
+    if kind == "none":
+        return {}
+    return {"headgear": kind, "headgear_color": _clothing(rng) if kind == "beanie" else _brimmed_color(rng)}
+
+
+def _brimmed_color(rng: np.random.Generator) -> RGB:
+    """Straw or a dark felt."""
+    if rng.random() < _STRAW_SHARE:
+        return hsv_linear(0.11, float(rng.uniform(0.25, 0.45)), float(rng.uniform(0.55, 0.8)))
+    return hsv_linear(float(rng.random()), 0.25 * float(rng.random()), 0.08 + 0.3 * float(rng.random()))
 
 
 #: on a street with ``umbrellas``, the share of people under one on a soaked street (scaled by ``road_wetness``);

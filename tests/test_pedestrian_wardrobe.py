@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from assets.humanoid import BAGS, UMBRELLA, body_scale, humanoid
-from assets.pedestrians import CHILD_SHARE, COAT_SHARE, UMBRELLA_BOX, mesh_variant, sample_pedestrian
+from assets.pedestrians import (CHILD_SHARE, COAT_SHARE, HEADGEAR_BOX, UMBRELLA_BOX, mesh_variant,
+                              sample_pedestrian)
 from scenegen.seeding import FrameSeed
 from scenegen.walkers import walker_vertices
 from scene_checks import street
@@ -49,7 +50,7 @@ def test_coats_and_bags_stay_inside_the_persons_box(pose):
 def test_a_coat_and_a_bag_add_to_the_mesh_and_old_records_read_as_before():
     bare, dressed = humanoid("walk_b"), humanoid("walk_b", False, False, True, "backpack")
     assert len(dressed[0]) > len(bare[0])
-    assert mesh_variant({"hair_style": "long", "skirt": True}) == (True, True, False, "none", False)
+    assert mesh_variant({"hair_style": "long", "skirt": True}) == (True, True, False, "none", False, "none")
 
 
 def _street(variety: int | None, seed: int = 1):
@@ -164,8 +165,8 @@ def test_the_variable_hands_out_umbrellas_on_wet_streets_only():
         wet = street(seed, pedestrian_density=30.0, umbrellas=1, road_wetness=1.0)
         dry = street(seed, pedestrian_density=30.0, umbrellas=1, road_wetness=0.0)
         assert any(o.params["umbrella"] for o in people(wet))
-        assert all(o.size[2] == pytest.approx(o.params["height"] * (UMBRELLA_BOX if o.params["umbrella"] else 1.0),
-                                              abs=1e-4) for o in people(wet))
+        top = lambda o: max(UMBRELLA_BOX if o.params["umbrella"] else 1.0, HEADGEAR_BOX[o.params["headgear"]])
+        assert all(o.size[2] == pytest.approx(o.params["height"] * top(o), abs=1e-4) for o in people(wet))
         assert not any(o.params["umbrella"] for o in people(dry))
         assert street(seed, umbrellas=0, road_wetness=1.0).objects == street(seed, umbrellas=None,
                                                                              road_wetness=1.0).objects

@@ -7,7 +7,7 @@ from typing import List
 
 from scenegen.spec import ObjectSpec
 
-from assets.humanoid import body_scale, humanoid
+from assets.humanoid import HATS, body_scale, humanoid
 from assets.pedestrians import PedestrianParams
 
 from .base import BuildContext, Part, builds
@@ -39,6 +39,8 @@ def clothing_colors(p: PedestrianParams) -> dict:
         colors["bag"] = _floats(p.bag_color)
     if p.umbrella_color is not None:
         colors["umbrella"] = _floats(p.umbrella_color)
+    if p.headgear_color is not None:
+        colors["headgear"] = _floats(p.headgear_color)
     colors["sleeve"] = colors["top"] if p.long_sleeves else colors["skin"]
     if p.hair_style == "bald":
         colors["hair"] = colors["skin"]
@@ -57,11 +59,15 @@ def humanoid_mesh(ctx: BuildContext, p: PedestrianParams, pose: str):
 
     def make():
         mats = humanoid_materials(ctx)
-        if p.bag != "none" or p.umbrella:  # the umbrella's slot comes after the bag's
+        hat = p.headgear in HATS
+        if p.bag != "none" or p.umbrella or hat:  # the umbrella's slot comes after the bag's, a hat's after both
             mats.append(attr_material(ctx, "bag", (0.1, 0.08, 0.06), roughness=0.6, noise_scale=20.0,
                                       noise_amount=0.1))
-        if p.umbrella:
+        if p.umbrella or hat:
             mats.append(attr_material(ctx, "umbrella", (0.02, 0.02, 0.02), roughness=0.45))
+        if hat:
+            mats.append(attr_material(ctx, "headgear", (0.1, 0.1, 0.1), roughness=0.9, noise_scale=30.0,
+                                      noise_amount=0.15))
         return to_mesh(f"humanoid_{pose}", humanoid(pose, *variant), mats, smooth=True)
     return ctx.mesh(("humanoid", pose) + variant, make)
 
