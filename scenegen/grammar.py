@@ -16,13 +16,13 @@ from typing import Callable, Dict, List, Mapping, Sequence, Tuple
 import numpy as np
 
 from assets.buildings import with_climbers, with_facade_materials, with_rooflines, with_shops
-from assets.catalog import Catalog
+from assets.catalog import FAMILY as CAD_FAMILY, Catalog
 from assets.colors import hsv_linear, jitter
 from assets.furniture import sample_sign, sample_street_lamp, sample_traffic_light
 from assets.markings import sample_marking_style, sample_reserved_lanes
 from assets.pedestrians import UMBRELLA_SHARE, sample_pedestrian
 from assets.prams import PRAM_GAP, PRAM_SHARE, sample_pram
-from assets.street_furniture import sample_kind, sample_street_furniture
+from assets.street_furniture import FURNITURE_LABELS, sample_kind, sample_street_furniture
 from assets.trams import TRAM_SHARE, sample_tram, track_centres
 from assets.vegetation import sample_bush, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, VehicleParams,
@@ -43,9 +43,12 @@ CROSSWALK_DEPTH = 4.0
 #: Fog thins out with height (a ground fog or haze layer), so a low density leaves the sky blue.
 FOG_SCALE_HEIGHT_M = 100.0
 _CHROMATIC_PAINTS = ("red", "blue", "green", "brown")
-#: Classes whose objects go through ``Placer.add_asset``, so a CAD catalog model may stand in for them.
-CAD_CLASSES = tuple(sorted({"person", "vegetation", "bicycle", "motorcycle",
-                            *(f.label for f in VEHICLE_FAMILIES.values())}))
+#: Classes a CAD catalog model may stand in for: those of the objects placed through ``Placer.add_asset`` (people,
+#: vehicles, two-wheelers, trams, prams, bushes, pavement furniture) and street trees. Bus shelters, labelled
+#: building, stay procedural, so that a catalog's buildings are not mistaken for shelters.
+CAD_CLASSES = tuple(sorted({"person", "vegetation", "bicycle", "motorcycle", "train", "dynamic",
+                            *(f.label for f in VEHICLE_FAMILIES.values()),
+                            *(label for label in FURNITURE_LABELS.values() if label != "building")}))
 
 
 def sample_scene(space: ParameterSpace, rng: np.random.Generator, catalog: Catalog | None = None,
@@ -408,9 +411,11 @@ def _trees(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:
             t = sample_tree(rng, z.get("tree_leaf_cover", 1.0), z.get("tree_size", 1.0),
                             int(z.get("tree_branching", 0)))
             if placer.fits(side * x_abs, float(y), 0.5, 0.5, 0.0, 0.6):
-                d = 2 * t.crown_radius
-                placer.add("tree", "vegetation", (side * x_abs, float(y), CURB_HEIGHT),
-                           float(rng.uniform(0, 2 * math.pi)), (d, d, t.height), t, solid=True)
+                d, model = 2 * t.crown_radius, placer.cad_model("vegetation")
+                family, size, params = ("tree", (d, d, t.height), t) if model is None else \
+                    (CAD_FAMILY, model.size, model)
+                placer.add(family, "vegetation", (side * x_abs, float(y), CURB_HEIGHT),
+                           float(rng.uniform(0, 2 * math.pi)), size, params, solid=True)
 
 
 def _bushes(z, road: RoadSpec, placer: Placer, rng: np.random.Generator) -> None:

@@ -199,3 +199,39 @@ def test_a_damaged_blend_with_a_valid_header_is_refused_once_in_the_parent(tmp_p
     good.write_bytes(data[: len(data) // 3])
     with pytest.raises(CatalogError, match="box.blend does not load in Blender"):
         load_catalog(tmp_path / "cat.yaml")
+
+
+def test_a_catalog_stands_in_for_trams_prams_trees_bushes_and_pavement_furniture(tmp_path):
+    from scenegen.cad import load_cad
+    from scenegen.errors import UserError
+    from scenegen.grammar import frame_scene
+    from scenegen.params import default_space
+    from scenegen.seeding import FrameSeed
+
+    sizes = {"train": (2.6, 30.0, 3.4), "static": (0.6, 1.8, 1.0), "dynamic": (0.7, 0.9, 1.1),
+             "vegetation": (4.0, 4.0, 8.0)}
+    lines = []
+    for label, size in sizes.items():
+        _write_obj(tmp_path / f"{label}.obj", size)
+        lines.append(f"  - {{path: {label}.obj, class: {label}, up: y, forward: -y}}\n")
+    (tmp_path / "cat.yaml").write_text("models:\n" + "".join(lines))
+    cad = load_cad(tmp_path / "cat.yaml", share=1.0)
+    space = default_space()
+    z = {"tram_tracks": 1, "junction": 0, "one_way": 0, "street_furniture_density": 12.0, "prams": 1,
+         "pedestrian_density": 30.0, "tree_density": 10.0, "bush_density": 20.0, "terrain_strip_width_m": 3.0}
+    scenes = [frame_scene(space, FrameSeed(0, 0, s), {**space.sample(FrameSeed(0, 0, s).entropy()), **z},
+                          cad.catalog, cad.share) for s in range(8)]
+    objects = [o for scene in scenes for o in scene.objects]
+    replaced = {"tram", "pram", "tree", "bush", "bollard", "bin", "bench", "cycle_stands", "phone_box",
+                "advert_pillar"}
+    plain = [frame_scene(space, FrameSeed(0, 0, s), {**space.sample(FrameSeed(0, 0, s).entropy()), **z})
+             for s in range(8)]
+    assert replaced <= {o.family for scene in plain for o in scene.objects}  # all drawn without a catalog
+    assert not [o.family for o in objects if o.family in replaced]  # share 1: every one from the catalog
+    cad_labels = {o.label for o in objects if o.family == "cad"}
+    assert cad_labels == set(sizes), cad_labels
+    assert all(o.size == pytest.approx(sizes[o.label], abs=1e-3) for o in objects if o.family == "cad")
+    assert any(o.family == "bus_shelter" for o in objects)  # labelled building: stays procedural
+    (tmp_path / "bad.yaml").write_text("models:\n  - {path: static.obj, class: building}\n")
+    with pytest.raises(UserError, match="places no 'building' objects; catalog classes it can use: .*train"):
+        load_cad(tmp_path / "bad.yaml")
