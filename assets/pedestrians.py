@@ -47,6 +47,10 @@ class PedestrianParams(AssetParams):
     umbrella_color: RGB | None = None
     headgear: str = "none"  # one of HEADGEAR: a woolly or a brimmed hat, or the coat's hood raised
     headgear_color: RGB | None = None  # a hat's colour (a hood is the coat's)
+    #: in company (pedestrian_variety = 1; scenegen.pedestrian_groups): the group's number in the scene (1-based)
+    #: and kind (talking, walking or waiting at a crossing); None: alone
+    group: int | None = None
+    group_kind: str | None = None
 
     @property
     def mesh_variant(self) -> Tuple[bool, bool, bool, str, bool, str]:

@@ -28,7 +28,7 @@ from assets.vegetation import sample_bush, sample_tree
 from assets.vehicles import (CAR_FAMILIES, LARGE_FAMILIES, PAINT_NAMES, VEHICLE_FAMILIES, VehicleParams,
                              sample_two_wheeler, sample_vehicle, vary_family, with_details)
 
-from . import curve, grade, junction, parking
+from . import curve, grade, junction, parking, pedestrian_groups
 from .building_rows import boundary, cross_street_rows, street_rows
 from .driving_side import mirror_scene, side_of
 from .params import ParameterSpace
@@ -102,8 +102,12 @@ def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalo
             stream("parking_rows") if int(z.get("kerbside_parking", 0)) else None)
     if int(z.get("vehicle_details", 0)):
         _vehicle_details(placer, stream("vehicle_details"))
+    on_pavements = len(placer.objects)
     _pedestrians(z, road, placer, stream("pedestrians"), stream("pedestrian_wardrobe") if wardrobe else None,
                  umbrellas, stream("prams") if int(z.get("prams", 0)) else None)
+    if wardrobe:  # people in company: talking groups and walking pairs, people waiting at the crossing
+        pedestrian_groups.gather(road, placer, placer.objects[on_pavements:], stream("pedestrian_groups"), umbrellas)
+        pedestrian_groups.wait_at_crossing(road, placer, stream("crossing_waiting"), umbrellas)
     _furniture(z, road, placer, stream("furniture"))
     _trees(z, road, placer, stream("trees"))
     _bushes(z, road, placer, stream("bushes"))

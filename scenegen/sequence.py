@@ -6,10 +6,10 @@ straight street (``road_curve`` is set to 0: scenegen.curve bends are for still 
 things move, each straight along its heading (an object's local +Y) at a constant speed drawn from the scene
 seed's ``motion`` stream: the ego camera and the traffic of its direction at one speed (so the camera keeps
 its distance to the car ahead), the oncoming traffic at another, ridden bicycles and motorcycles at a riding
-speed, walking pedestrians at a walking pace (those on a crossing cross), their legs and arms swinging in a
-walking cycle whose cadence follows their speed and height (``assets.humanoid.gait_angles``); standing
-pedestrians, parked vehicles, parked bicycles and everything else stand. The flow of a pixel is where its surface
-point (from the depth) is in the other frame, moved with the object the pixel shows (on a walker: with the
+speed, walking pedestrians at a walking pace (those on a crossing cross; a walking pair keeps together), their legs
+and arms swinging in a walking cycle whose cadence follows their speed and height (``assets.humanoid.gait_angles``);
+standing pedestrians, parked vehicles, parked bicycles and everything else stand. The flow of a pixel is where its
+surface point (from the depth) is in the other frame, moved with the object the pixel shows (on a walker: with the
 closest spot of its body mesh, so a swinging leg's pixels follow the leg), projected into that frame's camera.
 
 Flow files (``flow/<split>/<city>/<stem>_flow_forward.npy`` and ``_flow_backward.npy``): float32 (H, W, 4):
@@ -78,13 +78,15 @@ def object_speeds(spec: SceneSpec, seed: FrameSeed) -> Tuple[float, ...]:
     oncoming = float(rng.uniform(*EGO_SPEED_MPS))
     draws = rng.uniform(0.0, 1.0, size=len(spec.objects))  # one per object, whether it moves or not
     half = spec.road.lane_count * spec.road.lane_width / 2
-    speeds = []
+    speeds, paces = [], {}
     for obj, u in zip(spec.objects, draws):
         if obj.label in DRIVING_CLASSES and abs(obj.location[0]) < half:
             speeds.append(ego_speed(seed) if _heading(obj)[1] > 0 else oncoming)
         elif obj.family in ("bicycle", "motorcycle") and obj.params.get(PART_INSTANCES):
             speeds.append(RIDE_SPEED_MPS[0] + u * (RIDE_SPEED_MPS[1] - RIDE_SPEED_MPS[0]))
         elif obj.family == "pedestrian" and obj.params["pose"] in WALK_PHASES:
+            if obj.params.get("group") is not None:  # a walking group keeps the pace of its first member
+                u = paces.setdefault(obj.params["group"], u)
             speeds.append(WALK_SPEED_MPS[0] + u * (WALK_SPEED_MPS[1] - WALK_SPEED_MPS[0]))
         else:
             speeds.append(0.0)

@@ -65,7 +65,8 @@ def test_the_variable_dresses_the_same_people_at_the_same_places():
     assert plain.objects == none.objects
     people = lambda s: [o for o in s.objects if o.family == "pedestrian"]
     assert len(people(plain)) > 10
-    assert [o.params["pose"] for o in people(plain)] == [o.params["pose"] for o in people(dressed)]
+    alone = people(dressed)[:len(people(plain))]  # people in company come after (tests/test_pedestrian_groups.py)
+    assert [o.params["pose"] for o in people(plain)] == [o.params["pose"] for o in alone]
     assert any(o.params["coat"] for o in people(dressed)) and any(o.params["bag"] != "none" for o in people(dressed))
     assert not any(o.params["coat"] or o.params["bag"] != "none" for o in people(plain))
 
