@@ -12,6 +12,7 @@ from scenegen.seeding import generator, stable_key
 from .colors import RGB, jitter, pick, srgb_to_linear
 from .params import AssetParams
 from .pedestrians import PedestrianParams, sample_pedestrian
+from .vehicle_interiors import Driver, sample_interior
 
 
 @dataclass(frozen=True)
@@ -91,12 +92,18 @@ class VehicleParams(AssetParams):
     #: out of the scene JSON) without them: the plain clear-coat look
     finish: str | None = None
     dirt: float | None = None
+    #: with details, the interior seen through the (then see-through) glazing: the seats' colour, and the skin, hair
+    #: and top colours of the driver when someone sits at the wheel; None (left out of the scene JSON) without them
+    seats: RGB | None = None
+    driver: Driver | None = None
 
     def __post_init__(self) -> None:
         if self.finish is not None and self.finish not in FINISHES:
             raise ValueError(f"finish {self.finish!r} is not one of {', '.join(FINISHES)}")
         if (self.finish is None) != (self.dirt is None):
             raise ValueError("finish and dirt come together")
+        if self.driver is not None and self.seats is None:
+            raise ValueError("a driver needs an interior (seats)")
 
 
 #: how far a wing mirror reaches out from the body (m); a number plate's width and height (m)
@@ -117,13 +124,16 @@ DIRT_BETA = (1.3, 3.9)
 
 
 def with_details(rng: np.random.Generator, p: VehicleParams) -> VehicleParams:
-    """``p`` with number plates and wing mirrors, its rear plate white or yellow, and a paint finish and dirt
-    (``sample_finish``), all from one draw of ``rng`` (the finish from a generator that draw seeds), so ``rng`` draws
-    once per vehicle, as it did before finishes, and every plate stays what it was."""
+    """``p`` with number plates and wing mirrors, its rear plate white or yellow, a paint finish and dirt
+    (``sample_finish``) and an interior (``assets.vehicle_interiors.sample_interior``: seats, maybe a driver), all
+    from one draw of ``rng`` (the finish and the interior from generators that draw seeds, under different keys), so
+    ``rng`` draws once per vehicle, as it did before finishes, and every plate and finish stays what it was."""
     u = rng.random()  # a multiple of 2**-53
-    finish, dirt = sample_finish(generator(int(u * 2.0 ** 53), stable_key("paint_finish")), p.family)
+    seed = int(u * 2.0 ** 53)
+    finish, dirt = sample_finish(generator(seed, stable_key("paint_finish")), p.family)
+    seats, driver = sample_interior(generator(seed, stable_key("vehicle_interior")), p.family)
     return replace(p, details=True, rear_plate="yellow" if u < YELLOW_REAR_PLATE_SHARE else "white", finish=finish,
-                   dirt=dirt)
+                   dirt=dirt, seats=seats, driver=driver)
 
 
 def sample_finish(rng: np.random.Generator, family: str) -> Tuple[str, float]:

@@ -99,8 +99,10 @@ def test_vehicle_details_dress_every_vehicle_and_nothing_else():
             if a.family in VEHICLE_FAMILIES:
                 vehicles += 1
                 assert "finish" not in a.params and "dirt" not in a.params  # details off: the params as before
-                assert b.params == {**a.params, "details": True, "rear_plate": b.params["rear_plate"],
-                                    "finish": b.params["finish"], "dirt": b.params["dirt"]}
+                extra = {"driver": b.params["driver"]} if "driver" in b.params else {}  # interiors: see
+                assert b.params == {**a.params, "details": True, "rear_plate": b.params["rear_plate"],  # test_vehicle_
+                                    "finish": b.params["finish"], "dirt": b.params["dirt"],  # interiors.py
+                                    "seats": b.params["seats"], **extra}
                 assert dataclasses.replace(b, params=a.params) == a
             else:
                 assert a == b
@@ -151,7 +153,8 @@ def test_finishes_leave_every_earlier_draw_and_property_as_it_was():
         dressed = with_details(a, v)
         plate = "yellow" if b.random() < YELLOW_REAR_PLATE_SHARE else "white"  # the plate as drawn before finishes
         assert dressed.rear_plate == plate and a.random() == b.random()  # the next vehicle's draws unshifted
-        assert dataclasses.replace(dressed, details=False, rear_plate="white", finish=None, dirt=None) == v
+        assert dataclasses.replace(dressed, details=False, rear_plate="white", finish=None, dirt=None, seats=None,
+                                   driver=None) == v
     with pytest.raises(ValueError):
         dataclasses.replace(v, finish="chrome", dirt=0.0)
     with pytest.raises(ValueError):

@@ -244,6 +244,48 @@ def glass_material(ctx: BuildContext, name: str = "glass", attr: str | None = No
     return flat_material(ctx, name, fallback, roughness=0.12, specular=1.0)
 
 
+#: what a see-through pane lets through: its colour attribute (dark, as opaque glass) times this gain
+GLASS_TINT_GAIN = 12.0
+#: the clear coat giving a see-through pane its reflections
+GLASS_COAT_IOR = 1.5
+
+
+def see_through_glass_material(ctx: BuildContext, attr: str = "glass",
+                               fallback: Sequence[float] = (0.02, 0.025, 0.03)) -> "bpy.types.Material":
+    """Tinted see-through glass for thin single-sided panes (vehicle interiors).
+
+    Camera rays go straight through (IOR 1: a thin pane does not bend the view) tinted by the object attribute
+    ``attr`` times GLASS_TINT_GAIN, under a clear coat that reflects the sky, so the glass stays dark from outside;
+    being transmissive, not transparent, the pane is what the label passes see.  Shadow rays pass through a
+    Transparent BSDF of the same tint (transparent shadows), so sun and sky light what is behind the glass.
+    """
+    def make() -> "bpy.types.Material":
+        mat = principled(f"see_through_{attr}", [c * GLASS_TINT_GAIN for c in fallback], roughness=0.0,
+                         transmission=1.0)
+        nt = mat.node_tree
+        bsdf = _bsdf(mat)
+        bsdf.inputs["IOR"].default_value = 1.0
+        bsdf.inputs["Coat Weight"].default_value = 1.0
+        bsdf.inputs["Coat Roughness"].default_value = 0.02
+        bsdf.inputs["Coat IOR"].default_value = GLASS_COAT_IOR
+        tint = nt.nodes.new("ShaderNodeVectorMath")
+        tint.operation = "SCALE"
+        nt.links.new(_object_attr(nt, attr).outputs["Vector"], tint.inputs[0])
+        tint.inputs["Scale"].default_value = GLASS_TINT_GAIN
+        nt.links.new(tint.outputs["Vector"], bsdf.inputs["Base Color"])
+        clear = nt.nodes.new("ShaderNodeBsdfTransparent")
+        nt.links.new(tint.outputs["Vector"], clear.inputs["Color"])
+        mix = nt.nodes.new("ShaderNodeMixShader")
+        nt.links.new(nt.nodes.new("ShaderNodeLightPath").outputs["Is Shadow Ray"], mix.inputs["Fac"])
+        nt.links.new(bsdf.outputs["BSDF"], mix.inputs[1])
+        nt.links.new(clear.outputs["BSDF"], mix.inputs[2])
+        out = next(n for n in nt.nodes if n.type == "OUTPUT_MATERIAL")
+        nt.links.new(mix.outputs["Shader"], out.inputs["Surface"])
+        return mat
+
+    return ctx.material(("see_through_glass", attr), make)
+
+
 def set_colors(obj: "bpy.types.Object", colors: Mapping[str, Sequence[float]]) -> None:
     """Store colours as object custom properties read by :func:`attr_material`."""
     for name, rgb in colors.items():

@@ -5,6 +5,11 @@ Each family has a side profile in normalised coordinates (y in [-0.5, 0.5] from 
 nose, z in [0, 1]) with a lower body and a glazed greenhouse.  The body mesh is built
 once per family and scaled per object to (width, length, height); wheels share one
 mesh scaled by the wheel radius, so a scene instances a handful of meshes.
+
+With an interior (``VehicleParams.seats``, drawn with the vehicle details) the body is the family's *cabin* variant:
+the same shell, its glazed sides opened behind the window panes (painted frames and pillars round them, the same
+silhouette), the glass tinted and see-through; the interior (assets.vehicle_interiors) is one more mesh per family
+(two: with and without a driver), scaled like the body.
 """
 from __future__ import annotations
 
@@ -16,11 +21,15 @@ import numpy as np
 from scenegen.spec import ObjectSpec
 
 from assets import geometry as geom
-from assets.vehicles import MIRROR_REACH, PLATE_SIZE, VehicleParams
+from assets import vehicle_interiors as inside
+from assets.vehicle_interiors import Cabin, Row
+from assets.vehicles import MIRROR_REACH, PLATE_SIZE, VEHICLE_FAMILIES, VehicleParams
 
 from .base import BuildContext, Part, builds
 from .geom import to_mesh
-from .materials import attr_material, finish_material, flat_material, glass_material, set_colors
+from .materials import (attr_material, finish_material, flat_material, glass_material, see_through_glass_material,
+                        set_colors)
+from .pedestrian import humanoid_materials
 
 # (lower body polygon, greenhouse polygon, roof half-width ratio, clearance); y, z normalised.
 _Profile = Tuple[Sequence[Tuple[float, float]], Sequence[Tuple[float, float]], float]
@@ -63,11 +72,12 @@ _PAINT_SPECULAR = 0.6
 _PAINT_FALLBACK = (0.5, 0.5, 0.5)
 
 
-def _materials(ctx: BuildContext) -> List:
+def _materials(ctx: BuildContext, cabin: bool = False) -> List:
+    """The body slots; a ``cabin`` body's glass is see-through."""
     _, roughness, coat, _ = _FINISH_LOOK["solid"]
     return [
         attr_material(ctx, "paint", _PAINT_FALLBACK, roughness=roughness, specular=_PAINT_SPECULAR, coat=coat),
-        glass_material(ctx, attr="glass"),
+        see_through_glass_material(ctx, attr="glass") if cabin else glass_material(ctx, attr="glass"),
         flat_material(ctx, "headlight", (0.9, 0.9, 0.85), roughness=0.1, emission=(1.0, 0.95, 0.85),
                       emission_strength=0.5),
         flat_material(ctx, "taillight", (0.6, 0.02, 0.02), roughness=0.2, emission=(1.0, 0.0, 0.0),
@@ -103,6 +113,38 @@ def _clip_y(poly: np.ndarray, y: float, keep_below: bool) -> np.ndarray:
     return np.array(out)
 
 
+def _side_walls(outer: Sequence, hw, holes: Sequence[np.ndarray]) -> geom.Geo:
+    """The two painted sides (x = +-hw(z), hw a number or a function of z) of a shell whose (y, z) outline is
+    ``outer``, opened where the (y, z) polygons ``holes`` are (behind its window panes)."""
+    pieces = []
+    for poly in inside.wall_pieces(outer, holes):
+        x = hw(poly[:, 1]) if callable(hw) else np.full(len(poly), float(hw))
+        order = list(range(len(poly)))
+        pieces += [geom.geo(np.column_stack([x, poly]), [order], PAINT),
+                   geom.geo(np.column_stack([-x, poly]), [order[::-1]], PAINT)]
+    return geom.merge(pieces)
+
+
+def _end_wall(y: float, hw: float, z0: float, z1: float, holes: Sequence[Tuple[float, float, float, float]],
+              outward: int) -> geom.Geo:
+    """A painted end (front or rear) of a box-shaped shell at Y = y, from z0 to z1, opened at the (x0, x1, z0, z1)
+    rectangles ``holes``; ``outward`` +1 faces +Y, -1 faces -Y."""
+    rects = [np.array([(a, c), (b, c), (b, d), (a, d)]) for a, b, c, d in holes]
+    pieces = []
+    for poly in inside.wall_pieces([(-hw, z0), (hw, z0), (hw, z1), (-hw, z1)], rects):
+        order = list(range(len(poly)))
+        v = np.column_stack([poly[:, 0], np.full(len(poly), y), poly[:, 1]])
+        pieces.append(geom.geo(v, [order[::-1] if outward > 0 else order], PAINT))
+    return geom.merge(pieces)
+
+
+def _open_sides(g: geom.Geo, drop: Sequence[int] = ()) -> geom.Geo:
+    """An ``extrude_yz`` solid without its two sides (and without its perimeter quads ``drop``)."""
+    v, f, m = g
+    keep = [k for k in range(2, len(f)) if k - 2 not in drop]
+    return v, [f[k] for k in keep], np.asarray(m)[keep]
+
+
 def _side_windows(green: np.ndarray, hw, pillars: Sequence[float]) -> List[geom.Geo]:
     """Glass panes on both greenhouse sides: the side shrunk inward, cut by pillars at the given y."""
     c = green.mean(axis=0)
@@ -125,20 +167,30 @@ def _side_windows(green: np.ndarray, hw, pillars: Sequence[float]) -> List[geom.
     return panes
 
 
-def _car_body(family: str, cab_glass_only: bool = False) -> geom.Geo:
-    """Unit-box body of a car family (x, y in [-0.5, 0.5], z in [0, 1]); ``cab_glass_only``: side windows in the
-    cab only (a panel van)."""
-    lower, green, roof = _CAR_PROFILES[family]
-    eps = 0.006
-    body_hw = 0.5 - eps
+_CAR_EPS = 0.006
+
+
+def _greenhouse(family: str):
+    """A car family's greenhouse: its (y, z) outline in the unit box and its half width as a function of z."""
+    _, green, roof = _CAR_PROFILES[family]
+    body_hw = 0.5 - _CAR_EPS
     belt = green[0][1]
 
     def green_hw(z: np.ndarray) -> np.ndarray:
         t = np.clip((np.asarray(z) - belt) / (1.0 - belt), 0, 1)
         return body_hw * (1 - t * (1 - roof)) - 0.004
 
+    return np.array([(y * (1 - 2 * _CAR_EPS), z) for y, z in green]), green_hw
+
+
+def _car_body(family: str, cab_glass_only: bool = False, cabin: bool = False) -> geom.Geo:
+    """Unit-box body of a car family (x, y in [-0.5, 0.5], z in [0, 1]); ``cab_glass_only``: side windows in the
+    cab only (a panel van); ``cabin``: the greenhouse's sides open behind the side windows."""
+    lower = _CAR_PROFILES[family][0]
+    eps = _CAR_EPS
+    body_hw = 0.5 - eps
     # Greenhouse: painted sides and roof; windshield and rear window (the sloped edges) glazed.
-    green_pts = np.array([(y * (1 - 2 * eps), z) for y, z in green])
+    green_pts, green_hw = _greenhouse(family)
     n = len(green_pts)
     side = [PAINT] * n
     for k in range(n):
@@ -156,30 +208,42 @@ def _car_body(family: str, cab_glass_only: bool = False) -> geom.Geo:
     panes = _side_windows(green_pts, green_hw, pillars)
     if cab_glass_only:
         panes = [g for g in panes if g[0][:, 1].mean() > pillars[-1]]
+    if cabin:
+        green_g = geom.merge([_open_sides(green_g),
+                              _side_walls(green_pts, green_hw, [g[0][:, 1:] for g in panes if g[0][0, 0] > 0])])
     return geom.merge([lower_g, green_g, *panes, *bumpers, *_lights(0.5, -0.5, lz - 0.07, lz, body_hw)])
 
 
-def _taxi_body() -> geom.Geo:
+def _taxi_body(cabin: bool = False) -> geom.Geo:
     """A sedan under a lit roof sign (the sign fills the top TAXI_SIGN of the box)."""
-    v, f, m = _car_body("sedan")
+    v, f, m = _car_body("sedan", cabin=cabin)
     body = (v * np.array([1.0, 1.0, 1.0 - TAXI_SIGN]), f, m)
     sign = geom.box((0.34, 0.1, TAXI_SIGN), (0.0, -0.08, 1.0 - TAXI_SIGN / 2), HEAD)
     return geom.merge([body, sign])
 
 
-def _pickup_body() -> geom.Geo:
-    """A cab at the front and an open bed behind it (floor, sides and tailgate)."""
+_PICKUP_WINDOW = ((-0.05, 0.62), (0.2, 0.62), (0.12, 0.93), (-0.05, 0.93))
+
+
+def _pickup_body(cabin: bool = False) -> geom.Geo:
+    """A cab at the front and an open bed behind it (floor, sides and tailgate); ``cabin``: the cab's sides open
+    behind its windows, its back glazed only above the belt."""
     eps = 0.006
     hw = 0.5 - eps
-    cab = geom.extrude_yz([(-0.1, 0.2), (0.5 - eps, 0.2), (0.5 - eps, 0.5), (0.44, 0.57), (0.3, 0.6), (0.14, 0.99),
-                           (-0.1, 0.99)], hw, PAINT, PAINT, [PAINT, PAINT, PAINT, PAINT, GLASS, PAINT, GLASS])
+    outline = [(-0.1, 0.2), (0.5 - eps, 0.2), (0.5 - eps, 0.5), (0.44, 0.57), (0.3, 0.6), (0.14, 0.99), (-0.1, 0.99)]
+    if cabin:
+        outline.append((-0.1, 0.6))
+        cab = geom.extrude_yz(outline, hw, PAINT, PAINT, [PAINT, PAINT, PAINT, PAINT, GLASS, PAINT, GLASS, PAINT])
+        cab = geom.merge([_open_sides(cab), _side_walls(outline, hw, [np.array(_PICKUP_WINDOW)])])
+    else:
+        cab = geom.extrude_yz(outline, hw, PAINT, PAINT, [PAINT, PAINT, PAINT, PAINT, GLASS, PAINT, GLASS])
     floor = geom.box((1 - 2 * eps, 0.4 - eps, 0.08), (0.0, -0.3 + eps / 2, 0.27), PAINT)
     sides = [geom.box((0.05, 0.4 - eps, 0.33), (sx * (hw - 0.025), -0.3 + eps / 2, 0.395), PAINT) for sx in (-1, 1)]
     gate = geom.box((1 - 2 * eps, 0.04, 0.33), (0.0, -0.5 + eps + 0.02, 0.395), PAINT)
     windows = []
     for sx in (-1, 1):
         x = sx * (hw + 0.003)
-        c = [(x, -0.05, 0.62), (x, 0.2, 0.62), (x, 0.12, 0.93), (x, -0.05, 0.93)]
+        c = [(x, y, z) for y, z in _PICKUP_WINDOW]
         windows.append(geom.quad(c if sx > 0 else c[::-1], GLASS))
     return geom.merge([cab, floor, *sides, gate, *windows, *_lights(0.5, -0.5, 0.42, 0.5, hw)])
 
@@ -188,57 +252,146 @@ def _pickup_body() -> geom.Geo:
 _DECKS = {"bus": ((0.52, 0.88),), "double_decker": ((0.3, 0.47), (0.62, 0.88))}
 
 
-def _bus_body(family: str = "bus") -> geom.Geo:
-    """Unit-box bus: a rounded box with a window band per deck along both sides and glazed ends."""
+_BUS_SHELL = ((-0.49, 0.1), (0.49, 0.1), (0.49, 0.93), (0.48, 1.0), (-0.48, 1.0), (-0.49, 0.93))
+
+
+def _bus_glass(family: str, z0: float, z1: float) -> Tuple[float, float]:
+    """Bottom and top of a bus's front and rear windows on the deck whose side windows span z0..z1."""
+    front_z0 = z0 - 0.07 if z0 > 0.5 else 0.2 if family == "double_decker" else 0.45
+    rear_z0 = max(z0, 0.6) if family == "bus" else z0 + 0.03
+    return (front_z0, z1 + 0.02), (rear_z0, z1)
+
+
+def _bus_body(family: str = "bus", cabin: bool = False) -> geom.Geo:
+    """Unit-box bus: a rounded box with a window band per deck along both sides and glazed ends; ``cabin``: the
+    shell open behind every window."""
     eps = 0.01
     hw = 0.5 - eps
-    shell = geom.extrude_yz([(-0.5 + eps, 0.1), (0.5 - eps, 0.1), (0.5 - eps, 0.93), (0.48, 1.0),
-                             (-0.48, 1.0), (-0.5 + eps, 0.93)], hw, PAINT, PAINT)
+    shell = geom.extrude_yz(_BUS_SHELL, hw, PAINT, PAINT)
+    if cabin:
+        decks = _DECKS[family]
+        bands = [np.array([(-0.46, z0), (0.4, z0), (0.4, z1), (-0.46, z1)]) for z0, z1 in decks]
+        ends = [_bus_glass(family, z0, z1) for z0, z1 in decks]
+        shell = geom.merge([_open_sides(shell, drop=(1, 5)), _side_walls(_BUS_SHELL, hw, bands),
+                            _end_wall(0.5 - eps, hw, 0.1, 0.93, [(-0.46, 0.46, *f) for f, _ in ends], 1),
+                            _end_wall(-0.5 + eps, hw, 0.1, 0.93, [(-0.4, 0.4, *r) for _, r in ends], -1)])
     pieces = [shell]
     for z0, z1 in _DECKS[family]:
         for sx in (-1, 1):  # side window band, slightly proud of the shell
             x = sx * 0.5
             c = [(x, -0.46, z0), (x, 0.4, z0), (x, 0.4, z1), (x, -0.46, z1)]
             pieces.append(geom.quad(c if sx > 0 else c[::-1], GLASS))
-        front_z0 = z0 - 0.07 if z0 > 0.5 else 0.2 if family == "double_decker" else 0.45
-        pieces.append(geom.quad([(-0.46, 0.5, front_z0), (0.46, 0.5, front_z0), (0.46, 0.5, z1 + 0.02),
-                                 (-0.46, 0.5, z1 + 0.02)], GLASS))
-        rear_z0 = max(z0, 0.6) if family == "bus" else z0 + 0.03
+        (front_z0, front_z1), (rear_z0, _) = _bus_glass(family, z0, z1)
+        pieces.append(geom.quad([(-0.46, 0.5, front_z0), (0.46, 0.5, front_z0), (0.46, 0.5, front_z1),
+                                 (-0.46, 0.5, front_z1)], GLASS))
         pieces.append(geom.quad([(0.4, -0.5, rear_z0), (-0.4, -0.5, rear_z0), (-0.4, -0.5, z1), (0.4, -0.5, z1)],
                                 GLASS))
     pieces += _lights(0.5, -0.5, 0.17, 0.24, hw)
     return geom.merge(pieces)
 
 
-def _truck_body() -> geom.Geo:
-    """Unit-box truck: cab at the front (paint), cargo box behind (cargo colour)."""
+_TRUCK_CAB = ((0.22, 0.18), (0.494, 0.18), (0.494, 0.62), (0.47, 0.8), (0.22, 0.82))
+_TRUCK_WINDOW = ((0.3, 0.52), (0.46, 0.52), (0.455, 0.74), (0.3, 0.76))
+
+
+def _truck_body(cabin: bool = False) -> geom.Geo:
+    """Unit-box truck: cab at the front (paint), cargo box behind (cargo colour); ``cabin``: the cab's sides open
+    behind its windows."""
     eps = 0.006
     hw = 0.5 - eps
-    cab_y0 = 0.22
-    cab = geom.extrude_yz([(cab_y0, 0.18), (0.5 - eps, 0.18), (0.5 - eps, 0.62), (0.47, 0.8), (cab_y0, 0.82)],
-                          hw * 0.98, PAINT, PAINT, [PAINT, PAINT, GLASS, PAINT, PAINT])
+    cab = geom.extrude_yz(_TRUCK_CAB, hw * 0.98, PAINT, PAINT, [PAINT, PAINT, GLASS, PAINT, PAINT])
+    if cabin:
+        cab = geom.merge([_open_sides(cab), _side_walls(_TRUCK_CAB, hw * 0.98, [np.array(_TRUCK_WINDOW)])])
     box = geom.box((1 - 2 * eps, 0.72 - 0.02, 0.84), (0, -0.5 + eps + 0.35, 0.58), CARGO)
     chassis = geom.box((0.8, 0.99, 0.06), (0, 0, 0.15), TRIM)
     side_windows = []
     for sx in (-1, 1):
         x = sx * hw * 0.985
-        c = [(x, 0.3, 0.52), (x, 0.46, 0.52), (x, 0.455, 0.74), (x, 0.3, 0.76)]
+        c = [(x, y, z) for y, z in _TRUCK_WINDOW]
         side_windows.append(geom.quad(c if sx > 0 else c[::-1], GLASS))
     return geom.merge([cab, box, chassis, *side_windows, *_lights(0.5, -0.5, 0.2, 0.26, hw)])
 
 
-_BODIES = {"bus": _bus_body, "double_decker": lambda: _bus_body("double_decker"), "truck": _truck_body,
-           "taxi": _taxi_body, "pickup": _pickup_body, "delivery_van": lambda: _car_body("delivery_van", True)}
+#: the bodies not drawn from a car profile alone: family -> function of ``cabin``
+_BODIES = {"bus": lambda cabin: _bus_body("bus", cabin),
+           "double_decker": lambda cabin: _bus_body("double_decker", cabin), "truck": _truck_body,
+           "taxi": _taxi_body, "pickup": _pickup_body,
+           "delivery_van": lambda cabin: _car_body("delivery_van", True, cabin)}
 
 
-def body_geo(family: str) -> geom.Geo:
-    """Unit-box body of ``family`` (any key of assets.vehicles.VEHICLE_FAMILIES)."""
-    return _BODIES[family]() if family in _BODIES else _car_body(family)
+def body_geo(family: str, cabin: bool = False) -> geom.Geo:
+    """Unit-box body of ``family`` (any key of assets.vehicles.VEHICLE_FAMILIES); ``cabin``: its variant open behind
+    the side windows, for an interior."""
+    return _BODIES[family](cabin) if family in _BODIES else _car_body(family, cabin=cabin)
 
 
-def _body_mesh(ctx: BuildContext, family: str):
+def _body_mesh(ctx: BuildContext, family: str, cabin: bool = False):
+    if cabin:
+        return ctx.mesh(("vehicle_body", family, "cabin"),
+                        lambda: to_mesh(f"vehicle_{family}_cabin", body_geo(family, True), _materials(ctx, True)))
     return ctx.mesh(("vehicle_body", family), lambda: to_mesh(f"vehicle_{family}", body_geo(family),
                                                               _materials(ctx)))
+
+
+# ---------------------------------------------------------------- interiors
+def _dims(family: str) -> Tuple[float, float, float]:
+    """A family's nominal body (width, length, height) in metres, with details (mirrors and plates) on."""
+    fam = VEHICLE_FAMILIES[family]
+    w, l, h = (sum(r) / 2 for r in (fam.width, fam.length, fam.height))
+    return w - 2 * MIRROR_REACH, l - 2 * _PLATE_DEPTH, h
+
+
+_FRONT_SEATS = ((-0.37, 0.5), (0.37, 0.5))
+_REAR_BENCH = ((-0.36, 0.7), (0.36, 0.7))
+#: seat rows of the car families: how far (m) behind the windscreen's foot each row's backs stand
+_CAR_ROWS = {"van": (1.05, 1.9, 2.75), "delivery_van": (1.05,)}
+
+
+def cabin(family: str) -> Cabin:
+    """Where ``family``'s interior goes (assets.vehicle_interiors.Cabin)."""
+    dims = _dims(family)
+    h = dims[2]
+    if family in _CAR_PROFILES or family == "taxi":
+        green, green_hw = _greenhouse("sedan" if family == "taxi" else family)
+        squash = 1.0 - TAXI_SIGN if family == "taxi" else 1.0
+        belt = green[0][1] * squash
+        rows = tuple(Row(back, belt, 0.2, _FRONT_SEATS if k == 0 else _REAR_BENCH)
+                     for k, back in enumerate(_CAR_ROWS.get(family, (1.05, 1.9))))
+        return Cabin(tuple(map(tuple, green * (1.0, squash))), lambda z: green_hw(np.asarray(z) / squash), dims,
+                     green[0][0], (belt, belt + 0.16 / h), (belt,), rows, bulkhead=family == "delivery_van")
+    if family == "pickup":
+        return Cabin(((-0.1, 0.6), (0.3, 0.6), (0.14, 0.99), (-0.1, 0.99)), lambda z: np.full(np.shape(z), 0.494),
+                     dims, 0.3, (0.6, 0.6 + 0.16 / h), (0.6,), (Row(1.0, 0.6, 0.2, ((-0.4, 0.5), (0.4, 0.5))),))
+    if family == "truck":
+        return Cabin(((0.22, 0.52), (0.494, 0.52), *_TRUCK_CAB[2:]), lambda z: np.full(np.shape(z), 0.494 * 0.98),
+                     dims, 0.494, (0.52, 0.62), (0.52,), (Row(1.1, 0.52, 0.45, ((-0.5, 0.55), (0.5, 0.55))),),
+                     shoulders=0.45, wheel=(0.22, 40.0))
+    # buses: the driver raised at the front, double seats either side of the aisle on every deck
+    floors = (0.1, 0.5) if family == "double_decker" else (0.1,)
+    length = dims[1]
+    rows = [Row(1.1, 0.1 + 0.75 / h, 0.6, ((-0.7, 0.5),))]
+    for k, floor in enumerate(floors):
+        for back in np.arange(2.3 if k == 0 else 0.9, length - 0.6, 0.8):
+            rows.append(Row(float(back), floor + 0.45 / h, 0.6, ((-0.72, 0.85), (0.72, 0.85)), headrests=False))
+    dash = _bus_glass(family, *_DECKS[family][0])[0][0]
+    return Cabin(_BUS_SHELL, lambda z: np.full(np.shape(z), 0.49), dims, 0.49, (0.1, dash), floors, tuple(rows),
+                 shoulders=0.55, wheel=(0.25, 60.0))
+
+
+def interior_geo(family: str, driver: bool) -> geom.Geo:
+    """``family``'s interior in its unit box (slots of assets.vehicle_interiors), with or without a driver."""
+    return inside.interior_geo(cabin(family), driver)
+
+
+def _interior_materials(ctx: BuildContext) -> List:
+    skin, hair, top = humanoid_materials(ctx)[:3]
+    return [attr_material(ctx, "seats", (0.05, 0.05, 0.05), roughness=0.8),
+            flat_material(ctx, "interior_trim", (0.02, 0.02, 0.02), roughness=0.7), skin, hair, top]
+
+
+def _interior_mesh(ctx: BuildContext, family: str, driver: bool):
+    return ctx.mesh(("vehicle_interior", family, driver),
+                    lambda: to_mesh(f"interior_{family}", interior_geo(family, driver), _interior_materials(ctx)))
 
 
 def _wheel_mesh(ctx: BuildContext):
@@ -314,7 +467,7 @@ def build_vehicle(spec: ObjectSpec, p: VehicleParams, ctx: BuildContext) -> List
     family = spec.family
     w, l, h = spec.size
     body_w, body_l = (w - 2 * MIRROR_REACH, l - 2 * _PLATE_DEPTH) if p.details else (w, l)
-    body = ctx.object(f"{family}_body", _body_mesh(ctx, family), scale=(body_w, body_l, h))
+    body = ctx.object(f"{family}_body", _body_mesh(ctx, family, p.seats is not None), scale=(body_w, body_l, h))
     set_colors(body, {"paint": p.paint, "glass": p.glass, "cargo": CARGO_COLOR})
     _finish(body, p, ctx)
     parts = [Part(body, spec.label)]
@@ -330,4 +483,13 @@ def build_vehicle(spec: ObjectSpec, p: VehicleParams, ctx: BuildContext) -> List
             obj = ctx.object(f"{family}_wheel", wheel, location=(sx * (body_w / 2 - tyre / 2), y, r),
                              scale=(tyre, r, r))
             parts.append(Part(obj, spec.label))
-    return parts + (_details(spec, p, ctx, body_w) if p.details else [])
+    parts += _details(spec, p, ctx, body_w) if p.details else []
+    if p.seats is not None:  # the interior, scaled like the body
+        obj = ctx.object(f"{family}_interior", _interior_mesh(ctx, family, p.driver is not None),
+                         scale=(body_w, body_l, h))
+        colors = {"seats": p.seats}
+        if p.driver is not None:
+            colors.update(zip(("skin", "hair", "top"), p.driver))
+        set_colors(obj, colors)
+        parts.append(Part(obj, spec.label))
+    return parts
