@@ -109,6 +109,41 @@ def test_blender_draws_a_dressed_walker_where_the_flow_model_puts_it():
         renderer.close()
 
 
+WEARERS = {"coat": lambda q: q.coat and q.bag == "none", "shoulder bag": lambda q: q.bag == "shoulder",
+           "backpack": lambda q: q.bag == "backpack", "child": lambda q: q.height < 1.45}
+
+
+def test_every_wardrobe_variant_is_labelled_person_filling_the_projection_of_its_box():
+    import bpy
+
+    from scenegen.blender.render import Renderer
+    from scenegen.labels import label_id
+    from scenegen.render_settings import RenderSettings
+    from scenegen.spec import FogSpec, ObjectSpec
+    from scene_checks import box_iou, drawn_vertices, inside_box, mask_box, points_box, projected_box
+
+    base = street(0, pedestrian_density=0.0, crossing_pedestrians=0)
+    settings = RenderSettings(width=160, height=120, samples=1, denoise=False)
+    renderer = Renderer(settings)
+    rng = np.random.default_rng(6)
+    try:
+        for name, wears in WEARERS.items():
+            p = next(q for q in (sample_pedestrian(rng, "walk_b", wardrobe=rng) for _ in range(500)) if wears(q))
+            obj = ObjectSpec("pedestrian", "person", (base.camera.location[0] - 0.8, 6.0, 0.0), -math.pi / 2,
+                             (p.width, p.length, p.box_height), instance=1, params=p.to_dict())
+            spec = dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1)))
+            frame = renderer.render(spec)
+            verts = drawn_vertices([max(bpy.data.objects, key=lambda o: o.pass_index)])
+            assert inside_box(verts, obj, tol=1e-4), name
+            got = mask_box(frame.label_ids == label_id("person"))
+            box = projected_box(spec, obj, settings.width, settings.height)
+            assert box[0] <= got[0] and box[1] <= got[1] and got[2] <= box[2] and got[3] <= box[3], name
+            assert box_iou(got, box) > 0.7, (name, got, box)
+            assert box_iou(got, points_box(spec, settings.width, settings.height, verts)) > 0.85, name
+    finally:
+        renderer.close()
+
+
 # ---------------------------------------------------------------- umbrellas
 def test_umbrellas_come_at_their_share_from_a_generator_of_their_own():
     rng, held = np.random.default_rng(0), np.random.default_rng(9)
