@@ -172,57 +172,76 @@ def interior_geo(cabin: Cabin, driver: bool) -> geom.Geo:
     """The interior of ``cabin`` in its body's unit box: floor liners, the dashboard and steering wheel, the rows of
     seat backs with their headrests, a bulkhead where the cabin asks for one, and with ``driver`` the driver's torso,
     arms and head (slots SEAT, TRIM, SKIN, HAIR, TOP)."""
-    dims = np.asarray(cabin.dims, dtype=float)
-    W, L, H = dims
-    hull = _ccw(np.asarray(cabin.hull, dtype=float)) * (L, H)  # metres from here on
-    room = inset(hull, MARGIN)
-    y_lo, y_hi = room[:, 0].min(), room[:, 0].max()
-    front = cabin.front * L
-    pieces: List[geom.Geo] = []
+    fit = _Fitter(cabin)
+    W, _, H = fit.dims
+    for f in cabin.floors:
+        fit.slab(fit.y_lo - 1, fit.y_hi + 1, f * H, f * H + 0.03, -W, W, TRIM)
+    dash0, dash1 = (d * H for d in cabin.dash)
+    fit.slab(fit.front - 0.6, fit.front + 0.2, dash0, dash1, -W, W, TRIM)
+    for row in cabin.rows:
+        _seat_row(fit, row)
+    first = cabin.rows[0]
+    (xd, _), yd, zd = first.seats[0], fit.front - first.back, first.base * H
+    radius, tilt = cabin.wheel
+    wheel = (xd, yd + 0.55, zd + cabin.shoulders - 0.11)
+    fit.pieces.append(_steering_wheel(radius, tilt, wheel))
+    if cabin.bulkhead:
+        fit.slab(yd - 0.32, yd - 0.28, -1e3, 1e3, -W, W, TRIM)
+    if driver:
+        fit.pieces += _driver(xd, yd, zd, cabin.shoulders, (xd, wheel[1] - 0.04, wheel[2]), radius)
+    v, f, m = geom.merge(fit.pieces)
+    return v / fit.dims, f, m
 
-    def hw(z_m: float) -> float:
-        return float(cabin.half_width(np.asarray([z_m / H]))[0]) * W - MARGIN
 
-    def piece(poly, x0: float, x1: float, mat: int) -> None:
+class _Fitter:
+    """Collects interior pieces in metres, each clipped to the cabin's hull (less MARGIN) and to its half width."""
+
+    def __init__(self, cabin: Cabin) -> None:
+        self.cabin, self.dims = cabin, np.asarray(cabin.dims, dtype=float)
+        _, L, H = self.dims
+        self.room = inset(_ccw(np.asarray(cabin.hull, dtype=float)) * (L, H), MARGIN)
+        self.y_lo, self.y_hi = self.room[:, 0].min(), self.room[:, 0].max()
+        self.front = cabin.front * L
+        self.pieces: List[geom.Geo] = []
+
+    def half_width(self, z_m: float) -> float:
+        """The cabin's half width (m) at height ``z_m``, less MARGIN."""
+        W, _, H = self.dims
+        return float(self.cabin.half_width(np.asarray([z_m / H]))[0]) * W - MARGIN
+
+    def piece(self, poly, x0: float, x1: float, mat: int) -> None:
         """The (y, z) polygon ``poly`` (metres) clipped to the cabin, extruded across x0..x1 (clipped too)."""
-        p = clip_convex(np.asarray(poly, dtype=float), room)
+        p = clip_convex(np.asarray(poly, dtype=float), self.room)
         if len(p) < 3:
             return
-        lim = hw(p[:, 1].max())
+        lim = self.half_width(p[:, 1].max())
         x0, x1 = max(x0, -lim), min(x1, lim)
         if x1 - x0 > 1e-3:
-            pieces.append(geom.transform(geom.extrude_yz(p, (x1 - x0) / 2, mat, mat), offset=((x0 + x1) / 2, 0, 0)))
+            self.pieces.append(geom.transform(geom.extrude_yz(p, (x1 - x0) / 2, mat, mat),
+                                              offset=((x0 + x1) / 2, 0, 0)))
 
-    def slab(y0: float, y1: float, z0: float, z1: float, x0: float, x1: float, mat: int) -> None:
-        piece([(y0, z0), (y1, z0), (y1, z1), (y0, z1)], x0, x1, mat)
+    def slab(self, y0: float, y1: float, z0: float, z1: float, x0: float, x1: float, mat: int) -> None:
+        """A box y0..y1 by z0..z1 by x0..x1 (metres), clipped as ``piece``."""
+        self.piece([(y0, z0), (y1, z0), (y1, z1), (y0, z1)], x0, x1, mat)
 
-    for f in cabin.floors:
-        z = f * H
-        slab(y_lo - 1, y_hi + 1, z, z + 0.03, -W, W, TRIM)
-    dash0, dash1 = (d * H for d in cabin.dash)
-    slab(front - 0.6, front + 0.2, dash0, dash1, -W, W, TRIM)
-    for row in cabin.rows:
-        y, z0 = front - row.back, row.base * H
-        z1 = z0 + row.height
-        lean = 0.35 * row.height  # the backs lean back 0.35 m per metre
-        for x, width in row.seats:
-            piece([(y - 0.05, z0), (y + 0.05, z0), (y + 0.05 - lean, z1), (y - 0.05 - lean, z1)],
+
+def _seat_row(fit: _Fitter, row: Row) -> None:
+    """One row's seat backs, leaning back 0.35 m per metre, with their headrests."""
+    y, z0 = fit.front - row.back, row.base * fit.dims[2]
+    z1 = z0 + row.height
+    lean = 0.35 * row.height
+    for x, width in row.seats:
+        fit.piece([(y - 0.05, z0), (y + 0.05, z0), (y + 0.05 - lean, z1), (y - 0.05 - lean, z1)],
                   x - width / 2, x + width / 2, SEAT)
-            if row.headrests:
-                slab(y - lean - 0.1, y - lean, z1 + 0.03, z1 + 0.17, x - 0.13, x + 0.13, SEAT)
-    first = cabin.rows[0]
-    (xd, _), yd, zd = first.seats[0], front - first.back, first.base * H
-    radius, tilt = cabin.wheel
-    wheel_y, wheel_z = yd + 0.55, zd + cabin.shoulders - 0.11
+        if row.headrests:
+            fit.slab(y - lean - 0.1, y - lean, z1 + 0.03, z1 + 0.17, x - 0.13, x + 0.13, SEAT)
+
+
+def _steering_wheel(radius: float, tilt: float, at: Sequence[float]) -> geom.Geo:
+    """A steering-wheel ring of ``radius`` tilted ``tilt`` degrees from vertical, centred ``at`` (metres)."""
     ring = geom.lathe([(radius - 0.035, -0.015), (radius, -0.015), (radius, 0.015), (radius - 0.035, 0.015),
                        (radius - 0.035, -0.015)], 16, TRIM, cap_bottom=False, cap_top=False)
-    pieces.append(geom.transform(ring, geom.rot_x(np.radians(90.0 - tilt)), (xd, wheel_y, wheel_z)))
-    if cabin.bulkhead:
-        slab(yd - 0.32, yd - 0.28, -1e3, 1e3, -W, W, TRIM)
-    if driver:
-        pieces += _driver(xd, yd, zd, cabin.shoulders, (xd, wheel_y - 0.04, wheel_z), radius)
-    v, f, m = geom.merge(pieces)
-    return v / dims, f, m
+    return geom.transform(ring, geom.rot_x(np.radians(90.0 - tilt)), tuple(at))
 
 
 def _driver(x: float, y: float, z: float, shoulders: float, wheel: Sequence[float], radius: float) -> List[geom.Geo]:
