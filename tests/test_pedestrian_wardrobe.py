@@ -237,3 +237,17 @@ def test_an_umbrella_is_labelled_person_inside_the_box_and_drawn_where_the_flow_
         _check_walker_drawn_where_the_flow_model_puts_it(renderer, seq, materials=8)  # the umbrella's after the bag's
     finally:
         renderer.close()
+
+
+def test_people_are_to_scale_against_doors_and_cars():
+    from assets.blender.building import _DOOR_H
+    from assets.vehicles import sample_vehicle
+
+    rng, wardrobe = np.random.default_rng(0), np.random.default_rng(1)
+    adults = np.array([sample_pedestrian(rng).height for _ in range(2000)])
+    dressed = [sample_pedestrian(rng, wardrobe=wardrobe) for _ in range(2000)]
+    assert 1.65 < np.median(adults) < 1.78 and adults.min() >= 1.45 and adults.max() <= 2.0
+    assert np.percentile([p.box_height for p in dressed], 99) < _DOOR_H  # hats and all, under a terrace door
+    children = np.median([p.height for p in dressed if p.height < 1.45])
+    roofs = np.median([sample_vehicle(rng, fam).height for fam in ("sedan", "hatchback") for _ in range(200)])
+    assert children < roofs < np.median(adults)  # adults look over a saloon's roof, children do not
