@@ -3,15 +3,16 @@ an in-process render of a scene, the box of a label mask against the projection 
 world vertices Blender drew."""
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Iterable, Optional, Tuple
+from typing import Callable, Dict, Hashable, Iterable, Mapping, Optional, Tuple
 
 import numpy as np
 
 from scenegen.grammar import frame_scene
 from scenegen.params import default_space
 from scenegen.seeding import FrameSeed
-from scenegen.spec import ObjectSpec, RoadSpec, SceneSpec
+from scenegen.spec import FogSpec, ObjectSpec, RoadSpec, SceneSpec
 
 Box = Tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
 
@@ -48,6 +49,33 @@ def render_still(spec: SceneSpec, width: int, height: int, samples: int = 1, dra
         return frame, settings, drawn_vertices([o for o in bpy.data.objects if o.name.startswith(drawn)])
     finally:
         renderer.close()
+
+
+def render_each_alone(base: SceneSpec, objects: Mapping[Hashable, ObjectSpec], width: int, height: int,
+                      samples: int = 2, drawn: Optional[Callable[[str], bool]] = None):
+    """Each of ``objects`` alone in ``base`` in clear air, rendered in-process without denoising: (settings,
+    {key: (spec, object, frame, vertices)}), the vertices the world coordinates Blender drew for the meshes whose
+    base name ``drawn`` accepts (None without ``drawn``)."""
+    from scenegen.blender.render import Renderer
+    from scenegen.render_settings import RenderSettings
+
+    settings = RenderSettings(width=width, height=height, samples=samples, denoise=False)
+    renderer = Renderer(settings)
+    out: Dict[Hashable, tuple] = {}
+    try:
+        for key, obj in objects.items():
+            spec = dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1)))
+            frame = renderer.render(spec)
+            out[key] = (spec, obj, frame, _drawn_by_name(drawn) if drawn else None)
+    finally:
+        renderer.close()
+    return settings, out
+
+
+def _drawn_by_name(accept: Callable[[str], bool]) -> np.ndarray:
+    import bpy
+
+    return drawn_vertices([o for o in bpy.data.objects if o.type == "MESH" and accept(o.name.split(".")[0])])
 
 
 def on_cross_street(road: RoadSpec, obj: ObjectSpec) -> bool:

@@ -10,8 +10,8 @@ from scenegen.grammar import frame_scene
 from scenegen.labels import label_id
 from scenegen.params import default_space
 from scenegen.seeding import FrameSeed
-from scenegen.spec import FogSpec, ObjectSpec
-from scene_checks import box_iou, drawn_vertices, inside_box, mask_box, points_box, projected_box
+from scenegen.spec import ObjectSpec
+from scene_checks import box_iou, inside_box, mask_box, points_box, projected_box, render_each_alone
 
 CROWNS = [(form, variant) for form in FORMS for variant in range(N_VARIANTS)]
 MASK_CASES = tuple((form, 1.0 if form in EVERGREEN else 0.0) for form in FORMS)  # every form, in winter
@@ -87,29 +87,15 @@ def _tree(form: str, leaf_cover: float):
 def tree_frames():
     """One branching tree 26 m ahead of the camera in clear air, for (form, leaf cover), rendered in-process with
     the world coordinates of every vertex Blender drew for it."""
-    import bpy
-
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = frame_scene(default_space(), FrameSeed(0, 0, 0))
-    settings = RenderSettings(width=160, height=120, samples=4, denoise=False)
-    renderer = Renderer(settings)
-    out = {}
-    try:
-        for form, cover in MASK_CASES + (("round", 1.0), ("conifer", 0.0)):
-            t = _tree(form, cover)
-            d = 2 * t.crown_radius
-            tree = ObjectSpec("tree", "vegetation", (base.road.carriageway_half_width + 1.0, 26.0, 0.0), 0.0,
-                              (d, d, t.height), params=t.to_dict())
-            spec = dataclasses.replace(base, objects=(tree,), fog=FogSpec(0.0, (1, 1, 1)))
-            frame = renderer.render(spec)
-            parts = [o for o in bpy.data.objects if o.type == "MESH" and o.name.split(".")[0] in
-                     ("trunk", "limbs", "crown")]
-            out[form, cover] = (spec, tree, frame, drawn_vertices(parts))
-    finally:
-        renderer.close()
-    return settings, out
+    objects = {}
+    for form, cover in MASK_CASES + (("round", 1.0), ("conifer", 0.0)):
+        t = _tree(form, cover)
+        d = 2 * t.crown_radius
+        objects[form, cover] = ObjectSpec("tree", "vegetation", (base.road.carriageway_half_width + 1.0, 26.0, 0.0),
+                                          0.0, (d, d, t.height), params=t.to_dict())
+    return render_each_alone(base, objects, 160, 120, samples=4,
+                             drawn=lambda name: name in ("trunk", "limbs", "crown"))
 
 
 @pytest.mark.parametrize("key", MASK_CASES)

@@ -1,6 +1,5 @@
 """Riders on bicycles and motorcycles, rendered: the rider's pixels are labelled rider, the machine's bicycle or
 motorcycle, together they fill the projection of the object's 3D box, and an unridden machine has no rider."""
-import dataclasses
 import math
 
 import numpy as np
@@ -8,8 +7,8 @@ import pytest
 
 from assets.vehicles import TWO_WHEELER_FAMILIES, sample_two_wheeler
 from scenegen.labels import label_id
-from scenegen.spec import FogSpec, ObjectSpec
-from scene_checks import box_iou, drawn_vertices, inside_box, mask_box, projected_box, street
+from scenegen.spec import ObjectSpec
+from scene_checks import box_iou, inside_box, mask_box, projected_box, render_each_alone, street
 
 CASES = [(family, ridden) for family in TWO_WHEELER_FAMILIES for ridden in (True, False)]
 
@@ -18,27 +17,14 @@ CASES = [(family, ridden) for family in TWO_WHEELER_FAMILIES for ridden in (True
 def rider_frames():
     """Each machine, ridden and not, alone 7 m ahead of the camera seen from its side in clear air, rendered
     in-process, with the world coordinates of every vertex Blender drew for it."""
-    import bpy
-
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = street(0, street_furniture_density=0)
-    settings = RenderSettings(width=160, height=120, samples=2, denoise=False)
-    renderer = Renderer(settings)
-    out = {}
-    try:
-        for i, (family, ridden) in enumerate(CASES):
-            t = sample_two_wheeler(np.random.default_rng(i), family, ridden)
-            at = (base.camera.location[0] + 0.3, base.camera.location[1] + 7.0, 0.0)
-            obj = ObjectSpec(family, t.label, at, math.pi / 2, (t.width, t.length, t.height), 1, t.to_dict())
-            spec = dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1)))
-            frame = renderer.render(spec)
-            drawn = [o for o in bpy.data.objects if o.type == "MESH" and o.name.split(".")[0] in (family, "rider")]
-            out[family, ridden] = (spec, obj, frame, drawn_vertices(drawn))
-    finally:
-        renderer.close()
-    return settings, out
+    at = (base.camera.location[0] + 0.3, base.camera.location[1] + 7.0, 0.0)
+    objects = {}
+    for i, (family, ridden) in enumerate(CASES):
+        t = sample_two_wheeler(np.random.default_rng(i), family, ridden)
+        objects[family, ridden] = ObjectSpec(family, t.label, at, math.pi / 2, (t.width, t.length, t.height), 1,
+                                             t.to_dict())
+    return render_each_alone(base, objects, 160, 120, drawn=lambda name: name in TWO_WHEELER_FAMILIES + ("rider",))
 
 
 @pytest.mark.parametrize("family", TWO_WHEELER_FAMILIES)

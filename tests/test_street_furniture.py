@@ -1,5 +1,4 @@
 """Pavement furniture: the numpy sampler and geometry, its place in the street, real renders of every kind."""
-import dataclasses
 import math
 
 import numpy as np
@@ -8,8 +7,8 @@ import pytest
 from assets.blender.street_furniture import GEOMETRY
 from assets.street_furniture import FURNITURE_KINDS, FURNITURE_LABELS, sample_kind, sample_street_furniture
 from scenegen.labels import NAME_TO_ID, label_id
-from scenegen.spec import FogSpec, ObjectSpec
-from scene_checks import box_iou, drawn_vertices, inside_box, mask_box, projected_box, street
+from scenegen.spec import ObjectSpec
+from scene_checks import box_iou, inside_box, mask_box, projected_box, render_each_alone, street
 
 
 def test_the_sampler_is_deterministic_draws_every_kind_and_names_cityscapes_labels():
@@ -62,27 +61,13 @@ def test_furniture_stands_on_the_pavement_apart_and_leaves_other_objects_where_t
 def furniture_frames():
     """Each kind alone 9 m ahead of the camera, rendered in-process, with the world coordinates
     of every vertex Blender drew for it."""
-    import bpy
-
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = street(0, street_furniture_density=0)
-    settings = RenderSettings(width=160, height=120, samples=2, denoise=False)
-    renderer = Renderer(settings)
-    out = {}
-    try:
-        for i, kind in enumerate(FURNITURE_KINDS):
-            p = sample_street_furniture(np.random.default_rng(i), kind)
-            at = (base.camera.location[0] + 0.5, base.camera.location[1] + 9.0 + p.length, 0.0)
-            obj = ObjectSpec(kind, p.label, at, 0.0, (p.width, p.length, p.height), params=p.to_dict())
-            spec = dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1)))
-            frame = renderer.render(spec)
-            drawn = next(o for o in bpy.data.objects if o.name.split(".")[0] == kind)
-            out[kind] = (spec, obj, frame, drawn_vertices([drawn]))
-    finally:
-        renderer.close()
-    return settings, out
+    objects = {}
+    for i, kind in enumerate(FURNITURE_KINDS):
+        p = sample_street_furniture(np.random.default_rng(i), kind)
+        at = (base.camera.location[0] + 0.5, base.camera.location[1] + 9.0 + p.length, 0.0)
+        objects[kind] = ObjectSpec(kind, p.label, at, 0.0, (p.width, p.length, p.height), params=p.to_dict())
+    return render_each_alone(base, objects, 160, 120, drawn=lambda name: name in FURNITURE_KINDS)
 
 
 @pytest.mark.parametrize("kind", FURNITURE_KINDS)

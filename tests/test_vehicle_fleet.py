@@ -10,7 +10,7 @@ from assets.vehicles import (CAR_FAMILIES, FINISH_SHARES, FINISHES, FLEET_FINISH
                              with_details)
 from scenegen.labels import label_id
 from scenegen.spec import FogSpec, ObjectSpec
-from scene_checks import box_iou, mask_box, projected_box, street
+from scene_checks import box_iou, mask_box, projected_box, render_each_alone, street
 
 NEW = ("estate", "mpv", "taxi", "delivery_van", "pickup", "double_decker")
 
@@ -54,29 +54,19 @@ def test_the_variable_widens_the_fleet_only_where_it_is_on():
 
 @pytest.fixture(scope="module")
 def fleet_frames():
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = _street(0, 0)
-    settings = RenderSettings(width=160, height=120, samples=2, denoise=False)
-    renderer = Renderer(settings)
-    out = {}
-    try:
-        for i, family in enumerate(NEW):
-            v = sample_vehicle(np.random.default_rng(i), family)
-            at = (base.camera.location[0] - 0.5, base.camera.location[1] + 12.0 + v.length, 0.0)
-            obj = ObjectSpec(family, v.label, at, 0.15, (v.width, v.length, v.height), 1, v.to_dict())
-            spec = dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1)))
-            out[family] = (spec, obj, renderer.render(spec))
-    finally:
-        renderer.close()
-    return settings, out
+    objects = {}
+    for i, family in enumerate(NEW):
+        v = sample_vehicle(np.random.default_rng(i), family)
+        at = (base.camera.location[0] - 0.5, base.camera.location[1] + 12.0 + v.length, 0.0)
+        objects[family] = ObjectSpec(family, v.label, at, 0.15, (v.width, v.length, v.height), 1, v.to_dict())
+    return render_each_alone(base, objects, 160, 120)
 
 
 @pytest.mark.parametrize("family", NEW)
 def test_every_new_bodys_mask_matches_the_projection_of_its_3d_box(fleet_frames, family):
     settings, frames = fleet_frames
-    spec, obj, frame = frames[family]
+    spec, obj, frame, _ = frames[family]
     mask = frame.label_ids == label_id(obj.label)
     assert mask.sum() > 200
     got, box = mask_box(mask), projected_box(spec, obj, settings.width, settings.height)
@@ -165,24 +155,16 @@ def test_finishes_leave_every_earlier_draw_and_property_as_it_was():
 def finish_frames():
     """One sedan with details, in one paint, rendered without a finish, metallic, matte, and metallic under heavy
     dirt."""
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = _street(0, 0)
     v = with_details(np.random.default_rng(1), sample_vehicle(np.random.default_rng(2), "sedan"))
     v = dataclasses.replace(v, paint=(0.05, 0.12, 0.45))
     at = (base.camera.location[0] - 0.5, base.camera.location[1] + 6.0 + v.length, 0.0)
-    renderer = Renderer(RenderSettings(width=120, height=90, samples=2, denoise=False))
-    frames = {}
-    try:
-        for name, finish, dirt in (("none", None, None), ("metallic", "metallic", 0.0), ("matte", "matte", 0.0),
-                                  ("dirty", "metallic", 0.9)):
-            p = dataclasses.replace(v, finish=finish, dirt=dirt)
-            obj = ObjectSpec("sedan", v.label, at, 0.4, (v.width, v.length, v.height), 1, p.to_dict())
-            frames[name] = renderer.render(dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1))))
-    finally:
-        renderer.close()
-    return frames
+    objects = {name: ObjectSpec("sedan", v.label, at, 0.4, (v.width, v.length, v.height), 1,
+                                dataclasses.replace(v, finish=finish, dirt=dirt).to_dict())
+               for name, finish, dirt in (("none", None, None), ("metallic", "metallic", 0.0),
+                                          ("matte", "matte", 0.0), ("dirty", "metallic", 0.9))}
+    _, out = render_each_alone(base, objects, 120, 90)
+    return {name: frame for name, (_, _, frame, _) in out.items()}
 
 
 def test_a_finish_changes_the_cars_colours_but_never_its_labels(finish_frames):

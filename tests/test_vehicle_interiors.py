@@ -8,8 +8,8 @@ import pytest
 from assets.vehicle_interiors import BUS_FAMILIES, DRIVER_SHARE, clip_convex, wall_pieces
 from assets.vehicles import VEHICLE_FAMILIES, YELLOW_REAR_PLATE_SHARE, sample_vehicle, with_details
 from scenegen.labels import label_id
-from scenegen.spec import FogSpec, ObjectSpec
-from scene_checks import street
+from scenegen.spec import ObjectSpec
+from scene_checks import render_each_alone, street
 
 
 def _area(poly) -> float:
@@ -93,23 +93,15 @@ def test_details_off_leaves_every_vehicle_without_an_interior():
 @pytest.fixture(scope="module")
 def interior_frames():
     """One sedan with details and a driver, seen from its side, rendered with and without its interior."""
-    from scenegen.blender.render import Renderer
-    from scenegen.render_settings import RenderSettings
-
     base = street(0, car_density=8.0, large_vehicle_share=0.5, parked_car_density=20.0, vehicle_variety=0)
     seed = next(s for s in range(50) if with_details(np.random.default_rng(s), sample_vehicle(
         np.random.default_rng(2), "sedan")).driver is not None)
     v = with_details(np.random.default_rng(seed), sample_vehicle(np.random.default_rng(2), "sedan"))
     at = (base.camera.location[0] - 0.5, base.camera.location[1] + 4.0 + v.length, 0.0)
-    renderer = Renderer(RenderSettings(width=160, height=120, samples=2, denoise=False))
-    frames = {}
-    try:
-        for name, p in (("inside", v), ("plain", dataclasses.replace(v, seats=None, driver=None))):
-            obj = ObjectSpec("sedan", v.label, at, 1.1, (v.width, v.length, v.height), 1, p.to_dict())
-            frames[name] = renderer.render(dataclasses.replace(base, objects=(obj,), fog=FogSpec(0.0, (1, 1, 1))))
-    finally:
-        renderer.close()
-    return frames
+    objects = {name: ObjectSpec("sedan", v.label, at, 1.1, (v.width, v.length, v.height), 1, p.to_dict())
+               for name, p in (("inside", v), ("plain", dataclasses.replace(v, seats=None, driver=None)))}
+    _, out = render_each_alone(base, objects, 160, 120)
+    return {name: frame for name, (_, _, frame, _) in out.items()}
 
 
 def test_an_interior_is_seen_through_the_glass_but_never_changes_a_label(interior_frames):
