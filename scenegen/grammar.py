@@ -298,8 +298,7 @@ def _parked(z, road: RoadSpec, placer: Placer, rng: np.random.Generator, fleet: 
     paints = _paint_weights(z)
     for side in _parking_kerbs(z, kerb_draw):
         for y in poisson_positions(rng, z["parked_car_density"], NEAR_Y - 6.0, FAR_Y):
-            family = _fleet_family(CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], fleet)
-            v = sample_vehicle(rng, family, paint_weights=paints)
+            v = _parked_car(rng, fleet, paints)
             if on_pavement:
                 x_abs = _pavement_parking_x(road, v.width)
             elif v.width > road.parking_width + 0.2:
@@ -321,8 +320,7 @@ def _parked_row(z, road: RoadSpec, placer: Placer, side: int, on_pavement: bool,
         return
     y = parking.first_start(rows, density, NEAR_Y - 6.0)
     while y < FAR_Y:
-        family = _fleet_family(CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], fleet)
-        v = sample_vehicle(rng, family, paint_weights=paints)
+        v = _parked_car(rng, fleet, paints)
         if on_pavement:
             x_abs = _pavement_parking_x(road, v.width)
         else:
@@ -331,6 +329,13 @@ def _parked_row(z, road: RoadSpec, placer: Placer, side: int, on_pavement: bool,
             placer.add_asset(v.family, v.label, (side * x_abs, y + v.length / 2, 0.0),
                              parking.parked_yaw(rows, side, road.two_way), (v.width, v.length, v.height), v, 0.3)
         y += v.length + parking.next_gap(rows, density)
+
+
+def _parked_car(rng: np.random.Generator, fleet: np.random.Generator | None,
+                paints: Sequence[float]) -> VehicleParams:
+    """A car body for the kerb (one of CAR_FAMILIES, or a relative with the wider ``fleet``)."""
+    family = _fleet_family(CAR_FAMILIES[int(rng.integers(len(CAR_FAMILIES)))], fleet)
+    return sample_vehicle(rng, family, paint_weights=paints)
 
 
 def _pavement_parking_x(road: RoadSpec, car_width: float) -> float:

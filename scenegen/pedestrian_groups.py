@@ -19,7 +19,7 @@ import numpy as np
 
 from assets.pedestrians import POSES, PedestrianParams, sample_pedestrian
 
-from .placer import Placer, footprint_box
+from .placer import Placer, boxes_overlap, footprint_box
 from .spec import ObjectSpec, RoadSpec
 
 GROUP_KINDS = ("talking", "walking", "waiting")
@@ -176,7 +176,7 @@ def _clear(road: RoadSpec, placer: Placer, anchor: ObjectSpec, members: Sequence
         box = footprint_box(place[0], place[1], p.width, p.length, place[2], GROUP_MARGIN / 2, placer.bend)
         if not _fits_on_pavement(road, placer, side, p, place):
             return False
-        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+        if any(boxes_overlap(box, b) for b in boxes):
             return False
         boxes.append(box)
     return True

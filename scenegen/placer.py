@@ -53,8 +53,7 @@ class Placer:
 
     def fits(self, x: float, y: float, w: float, l: float, yaw: float, margin: float) -> bool:
         box = footprint_box(x, y, w, l, yaw, margin, self.bend)
-        return not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                       for b in self.footprints)
+        return not any(boxes_overlap(box, b) for b in self.footprints)
 
     def add(self, family: str, label: str, xyz: Tuple[float, float, float], yaw: float,
             size: Tuple[float, float, float], params: AssetParams, solid: bool = True,
@@ -96,6 +95,11 @@ class Placer:
         if not self.fits(xyz[0], xyz[1], size[0], size[1], yaw, margin):
             return None
         return self.add(family, label, xyz, yaw, size, params, parts=parts)
+
+
+def boxes_overlap(a: Tuple[float, float, float, float], b: Tuple[float, float, float, float]) -> bool:
+    """Whether two boxes (x0, y0, x1, y1) overlap (touching edges do not)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def footprint_box(x: float, y: float, w: float, l: float, yaw: float, margin: float,
