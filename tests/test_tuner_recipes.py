@@ -101,6 +101,7 @@ def test_help_names_the_recipes_and_the_defaults_they_set(capsys):
     for name in recipe_names():
         assert f"{name}:" in text
     assert "(default: 128x96)" in text and "(default: stats)" in text
+    assert "MISSING" not in text and "(default: )" not in text, "a setting's default reads as an object or nothing"
 
 
 def test_the_docs_settings_table_is_the_generated_one():

@@ -25,7 +25,7 @@ from .run_folder import RunFolder
 def _d(name: str, unset: str = "") -> str:
     """"(default: X)" for a setting, as the default recipe leaves it."""
     value = default_setting(name)
-    if value is None or value == ():
+    if value is None or (isinstance(value, (list, tuple, dict)) and not value):
         value = unset or "none"
     elif isinstance(value, bool):
         value = "on" if value else "off"

@@ -88,7 +88,8 @@ def default_setting(name: str) -> Any:
     raw = _raw_recipe(DEFAULT_RECIPE)
     if name in raw:
         return raw[name]
-    return next(f.default for f in fields(TuneConfig) if f.name == name)
+    field_ = next(f for f in fields(TuneConfig) if f.name == name)
+    return field_.default if field_.default is not MISSING else field_.default_factory()
 
 
 def settings_from(raw: Dict[str, Any], path: Path) -> Dict[str, Any]:
