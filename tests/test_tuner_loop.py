@@ -85,6 +85,11 @@ def test_tiny_tune_writes_every_artifact_and_a_report(tmp_path, target_file):
     for key in ("discriminator", "kid", "class_proportions", "recovery", "variable_means"):
         assert key in m
     assert 0.0 <= m["discriminator"]["auc"] <= 1.0
+    kid_train = [json.loads((run / f"metrics_iter{k}.json").read_text())["kid"]["train"] for k in (1, 2)]
+    best = json.loads((run / "best.json").read_text())  # with --kid: the renders closest to the training images
+    assert best["measure"] == "KID" and best["value"] == min(kid_train)
+    assert best["params_iteration"] == kid_train.index(min(kid_train))
+    assert kid_train[1] != m["kid"]["mean"]  # training images, not the held-out ones
     assert m["recovery"]["variables"] == list(VARS)
     assert len(m["class_proportions"]["render"]) == 7 and "l1" in m["class_proportions"]
     draws = json.loads((run / "draws_iter1.json").read_text())

@@ -9,6 +9,8 @@ of those renders to the discriminator's real *training* images:
 * ``image_statistics.gap_train`` (``--disc stats``): the mean standardised gap between the image
   statistics the discriminator reads (colour mean and contrast per grid cell; with labels also the
   class shares and each class's colour);
+* with ``--kid`` (another discriminator): ``kid.train``, the KID of the renders' Lite0 features against
+  the real training images';
 * otherwise ``class_proportions.l1_train``: the L1 distance of the paper-7 class proportions.
 
 Only the training images are used for the choice: the evaluation images (``--real-val``) stay unseen.
@@ -26,9 +28,13 @@ STATS_CRITERION = ("mean standardised gap between the image statistics of the re
                    "training images (those the stats discriminator reads: colour mean and contrast per grid "
                    "cell, with labels also class shares and each class's colour)")
 
+KID_CRITERION = ("KID on Lite0 features of the renders against the real training images (runs with --kid "
+                 "and a discriminator other than stats)")
+
 #: (metrics section, key, short name, description), first match wins
 CRITERIA: Tuple[Tuple[str, str, str, str], ...] = (
     ("image_statistics", "gap_train", "image-statistics gap", STATS_CRITERION),
+    ("kid", "train", "KID", KID_CRITERION),
     ("class_proportions", "l1_train", "class L1", CRITERION),
 )
 

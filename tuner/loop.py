@@ -180,7 +180,9 @@ class Tuner:
             tr, ho = split_holdout(len(samples), c.holdout, self.rng(0, "holdout"))
             train, evals = [samples[i] for i in tr], [samples[i] for i in ho]
         self.real_train_samples, self.real_eval_samples = train, evals
-        self.real_train = self._embed(self._prepare(train)[0])
+        train_in, train_x = self._prepare(train)
+        self.real_train = self._embed(train_in)
+        self.real_train_features = self._kid_features(train_x, self.real_train) if c.kid else None
         eval_in, eval_x = self._prepare(evals)
         self.real_eval = self._embed(eval_in)
         self.real_eval_features = self._kid_features(eval_x, self.real_eval) if c.kid else None
@@ -359,7 +361,8 @@ class Tuner:
         }
         if c.kid:
             kid_mean, kid_std = M.kid(self._features[k], self.real_eval_features, rng=self.rng(k, "kid"))
-            m["kid"] = {"mean": kid_mean, "std": kid_std}
+            m["kid"] = {"mean": kid_mean, "std": kid_std,
+                        "train": M.mmd2_unbiased(self._features[k], self.real_train_features)}
         m.update(self._disc_template.kind.diagnostics(self._render_tensor(k), self.real_train, self.real_eval))
         m.update(self._render_proportions(frames))
         if "identifiability" in update.info:
