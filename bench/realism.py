@@ -7,8 +7,10 @@ A set is a `scenegen render` output folder or any dataset spec (`camvid:PATH#tra
 floor). Every set is cut to the same number of frames (``--frames``: the same seeded choice of indices in sets
 of the same size, so two renders of the same frame seeds stay paired) so KIDs compare.
 KID is the unbiased MMD^2 of the cubic polynomial kernel on globally pooled Lite0 features at ``--size``,
-on all frames, with the spread over ``--subsets`` random half-size subsets. Writes realism.json, realism.md
-and realism.png under ``--out``; measures, never asserts.
+on all frames, with the spread over ``--subsets`` random half-size subsets. With ``--bands N`` it also gives the
+KID of each of N horizontal thirds (halves, ...) of the frames against the same part of the real ones (each
+frame prepared at ``--band-size`` and cut), which says where in the frame a set looks least real. Writes
+realism.json, realism.md and realism.png under ``--out``; measures, never asserts.
 """
 from __future__ import annotations
 
@@ -28,32 +30,61 @@ def _spec(text: str) -> str:
     return text if ":" in text.split("/")[0] else f"scenegen:{text}"
 
 
-def measure_set(spec: str, frames: int, real_feats: np.ndarray, real_shares: np.ndarray, size, device: str,
-                subsets: int, seed: int) -> Dict:
-    """KID and class-share L1 of one set against the real features and shares."""
+def measure_set(spec: str, frames: int, real: "RealReference", how: argparse.Namespace) -> Dict:
+    """KID (whole frames and, with ``how.bands`` > 1, per band) and class-share L1 of one set against ``real``."""
     from scenegen.labels import PAPER7_NAMES
     from tuner import metrics as M
     from tuner import realdata
 
-    samples = realdata.list_real(realdata.parse_real_spec(_spec(spec)), frames, np.random.default_rng(seed))
-    feats = _features(samples, size, device)
-    kid_all = M.mmd2_unbiased(feats, real_feats)
-    half = max(2, min(len(feats), len(real_feats)) // 2)
-    _, spread = M.kid(feats, real_feats, rng=np.random.default_rng(seed), subsets=subsets, subset_size=half)
+    samples = realdata.list_real(realdata.parse_real_spec(_spec(spec)), frames, np.random.default_rng(how.seed))
+    images = realdata.read_images(samples)
+    feats = _features(images, how.size, how.device)
+    half = max(2, min(len(feats), len(real.features)) // 2)
+    _, spread = M.kid(feats, real.features, rng=np.random.default_rng(how.seed), subsets=how.subsets,
+                      subset_size=half)
+    bands = [M.mmd2_unbiased(f, r) for f, r in zip(_band_features(images, how), real.band_features)]
     labels = realdata.read_paper7(samples)
     shares = M.class_proportions(labels, len(PAPER7_NAMES)) if labels is not None else None
-    return {"set": spec, "frames": len(samples), "kid": kid_all, "kid_subset_std": spread,
+    return {"set": spec, "frames": len(samples), "kid": M.mmd2_unbiased(feats, real.features),
+            "kid_subset_std": spread, "kid_bands": bands,
             "class_shares": None if shares is None else shares.tolist(),
-            "class_l1": None if shares is None else M.proportion_l1(shares, real_shares)}
+            "class_l1": None if shares is None else M.proportion_l1(shares, real.shares)}
 
 
-def _features(samples, size, device: str) -> np.ndarray:
-    from tuner import realdata
+class RealReference:
+    """The real images' features (whole frames and bands) and paper-7 class shares, measured once."""
+
+    def __init__(self, spec: str, how: argparse.Namespace) -> None:
+        from scenegen.labels import PAPER7_NAMES
+        from tuner import metrics as M
+        from tuner import realdata
+
+        samples = realdata.list_real(realdata.parse_real_spec(spec), 0, np.random.default_rng(how.seed))
+        images = realdata.read_images(samples)
+        self.features = _features(images, how.size, how.device)
+        self.band_features = _band_features(images, how)
+        self.shares = M.class_proportions(realdata.read_paper7(samples), len(PAPER7_NAMES))
+
+
+def _features(images: List[np.ndarray], size, device: str) -> np.ndarray:
     from tuner.lite0 import extract_features
     from tuner.preprocess import prepare_batch
 
-    x = prepare_batch(realdata.read_images(samples), size)
-    return extract_features(x, device=device).numpy().astype(np.float64)
+    return extract_features(prepare_batch(images, size), device=device).numpy().astype(np.float64)
+
+
+def _band_features(images: List[np.ndarray], how: argparse.Namespace) -> List[np.ndarray]:
+    """Lite0 features of each of ``how.bands`` horizontal bands (none for 1 band)."""
+    from tuner.lite0 import extract_features
+    from tuner.preprocess import prepare_batch
+
+    if how.bands <= 1:
+        return []
+    full = prepare_batch(images, how.band_size)
+    height = full.shape[2]
+    cuts = [round(i * height / how.bands) for i in range(how.bands + 1)]
+    return [extract_features(full[:, :, a:b].contiguous(), device=how.device).numpy().astype(np.float64)
+            for a, b in zip(cuts, cuts[1:])]
 
 
 def write_report(rows: List[Dict], real: str, out: Path) -> None:
@@ -64,11 +95,15 @@ def write_report(rows: List[Dict], real: str, out: Path) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "realism.json").write_text(json.dumps({"real": real, "sets": rows}, indent=1))
-    lines = [f"Against `{real}`", "", "| set | frames | KID | spread (subsets) | class-share L1 |",
-             "|---|---:|---:|---:|---:|"]
+    bands = len(rows[0]["kid_bands"]) if rows else 0
+    band_heads = "".join(f" KID band {i + 1}/{bands} |" for i in range(bands))
+    lines = [f"Against `{real}`" + (" (bands from the top of the frame)" if bands else ""), "",
+             f"| set | frames | KID | spread (subsets) |{band_heads} class-share L1 |",
+             "|---|---:|---:|---:|" + "---:|" * bands + "---:|"]
     for r in rows:
         l1 = "–" if r["class_l1"] is None else f"{r['class_l1']:.3f}"
-        lines.append(f"| `{r['set']}` | {r['frames']} | {r['kid']:.4g} | {r['kid_subset_std']:.3g} | {l1} |")
+        band_cells = "".join(f" {k:.3g} |" for k in r["kid_bands"])
+        lines.append(f"| `{r['set']}` | {r['frames']} | {r['kid']:.4g} | {r['kid_subset_std']:.3g} |{band_cells} {l1} |")
     (out / "realism.md").write_text("\n".join(lines) + "\n")
     fig, axes = plt.subplots(1, 2, figsize=(10, 0.5 + 0.45 * len(rows)))
     names = [Path(r["set"].split(":")[-1]).name or r["set"] for r in rows]
@@ -83,32 +118,31 @@ def write_report(rows: List[Dict], real: str, out: Path) -> None:
     plt.close(fig)
 
 
-def main() -> int:
+def main(argv: List[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", nargs="+", required=True, help="render folders or dataset specs")
     ap.add_argument("--real", default=f"camvid:{ROOT.parent / 'shared' / 'data' / 'camvid'}#val")
     ap.add_argument("--frames", type=int, default=200, help="frames per set (a seeded subset of larger sets)")
     ap.add_argument("--size", default="128x96", help="Lite0 input WxH")
     ap.add_argument("--subsets", type=int, default=50)
+    ap.add_argument("--bands", type=int, default=1, help="also the KID of this many horizontal bands (1 = none)")
+    ap.add_argument("--band-size", default="192x144", help="frame size (WxH) before it is cut into bands")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", default="runs/bench/realism")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
 
     from tqdm import tqdm
 
-    from scenegen.labels import PAPER7_NAMES
-    from tuner import metrics as M
-    from tuner import realdata
     from scenegen.render_settings import parse_resolution
     from tuner.discriminator import resolve_device
 
-    size, device = parse_resolution(a.size), resolve_device(a.device)[0]
-    real = realdata.list_real(realdata.parse_real_spec(a.real), 0, np.random.default_rng(a.seed))
-    real_feats = _features(real, size, device)
-    real_shares = M.class_proportions(realdata.read_paper7(real), len(PAPER7_NAMES))
-    rows = [measure_set(s, a.frames, real_feats, real_shares, size, device, a.subsets, a.seed)
-            for s in tqdm(a.sets, desc="sets", unit="set")]
+    if a.bands < 1:
+        ap.error("--bands must be at least 1")
+    a.size, a.band_size = parse_resolution(a.size), parse_resolution(a.band_size)
+    a.device = resolve_device(a.device)[0]
+    real = RealReference(a.real, a)
+    rows = [measure_set(s, a.frames, real, a) for s in tqdm(a.sets, desc="sets", unit="set")]
     write_report(rows, a.real, Path(a.out))
     print((Path(a.out) / "realism.md").read_text())
     return 0

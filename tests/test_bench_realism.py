@@ -1,0 +1,35 @@
+"""bench/realism.py: KID of whole frames and of horizontal bands, and the class-share L1, on sets made here."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from scenegen.datasets import read_image
+from scenegen.io import atomic_write_png
+from test_segtrain_fixtures import write_camvid
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import realism  # noqa: E402
+
+
+def test_a_set_changed_only_at_the_top_is_farther_there_and_not_below(tmp_path):
+    real = write_camvid(tmp_path / "real", "val", n=12, seed=0, size=(96, 72))
+    alike = write_camvid(tmp_path / "alike", "val", n=12, seed=1, size=(96, 72))
+    changed = write_camvid(tmp_path / "changed", "val", n=12, seed=1, size=(96, 72))
+    for f in (changed / "val").glob("*.png"):  # a flat magenta top third: the same frames below it
+        img = read_image(f)
+        img[: img.shape[0] // 3] = (255, 0, 255)
+        atomic_write_png(f, img)
+    out = tmp_path / "out"
+    assert realism.main(["--real", f"camvid:{real}#val", "--sets", f"camvid:{alike}#val", f"camvid:{changed}#val",
+                         "--frames", "12", "--bands", "3", "--subsets", "5", "--device", "cpu",
+                         "--out", str(out)]) == 0
+    rows = {Path(r["set"].split(":")[1].split("#")[0]).name: r for r in json.loads((out / "realism.json").read_text())["sets"]}
+    a, c = rows["alike"], rows["changed"]
+    assert len(a["kid_bands"]) == len(c["kid_bands"]) == 3
+    assert c["kid"] > a["kid"] and c["kid_bands"][0] > a["kid_bands"][0] + 0.1
+    assert c["kid_bands"][2] == a["kid_bands"][2]  # identical bottom thirds, identical features
+    assert a["class_l1"] == c["class_l1"] and 0 <= a["class_l1"] <= 2
+    table = (out / "realism.md").read_text()
+    assert "KID band 1/3" in table and (out / "realism.png").is_file()
