@@ -106,7 +106,10 @@ def plot_metrics(ms: List[Dict[str, Any]], path: Path) -> List[str]:
         panels.append(("discriminator (held out)", [("AUC", [m["discriminator"]["auc"] for m in its]),
                                                     ("accuracy", [m["discriminator"]["accuracy"] for m in its])], k))
     if its and all("kid" in m for m in its):
-        panels.append(("KID (Lite0 features)", [("KID", [m["kid"]["mean"] for m in its])], k))
+        lines = [("to evaluation images", [m["kid"]["mean"] for m in its])]
+        if all("train" in m["kid"] for m in its):
+            lines.append(("to real training images", [m["kid"]["train"] for m in its]))
+        panels.append(("KID (Lite0 features)", lines, k))
     if its and all("l1" in m.get("class_proportions", {}) for m in its):
         lines = [("to evaluation images", [m["class_proportions"]["l1"] for m in its])]
         if all("l1_train" in m["class_proportions"] for m in its):
