@@ -10,7 +10,7 @@ of those renders to the discriminator's real *training* images:
   statistics the discriminator reads (colour mean and contrast per grid cell; with labels also the
   class shares and each class's colour);
 * with ``--kid`` (another discriminator): ``kid.train``, the KID of the renders' Lite0 features against
-  the real training images';
+  the real training images (also without labels);
 * otherwise ``class_proportions.l1_train``: the L1 distance of the paper-7 class proportions.
 
 Only the training images are used for the choice: the evaluation images (``--real-val``) stay unseen.
@@ -27,7 +27,6 @@ CRITERION = "class-proportion L1 of the renders to the real training images (pap
 STATS_CRITERION = ("mean standardised gap between the image statistics of the renders and of the real "
                    "training images (those the stats discriminator reads: colour mean and contrast per grid "
                    "cell, with labels also class shares and each class's colour)")
-
 KID_CRITERION = ("KID on Lite0 features of the renders against the real training images (runs with --kid "
                  "and a discriminator other than stats)")
 
