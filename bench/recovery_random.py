@@ -6,7 +6,9 @@ variable held at its middle bin in start and target) is rendered, and each updat
 variables from uniform toward it, seeing only the target's renders. Per target and rule: the recovery
 error (per-variable Wasserstein-1 over the support width, mean over the K) at the start and the end, the
 reduction, and the share of the K variables that end farther from their target than they started; per
-variable group, the mean end error over start error.
+variable group, the mean end error over start error. Moved variables the laid-out scenes do not show at all
+under the holds (``tuner.targets.inert_variables``, e.g. parked-car density with the parking strip held too
+narrow for a car) are named in the summary.
 
 Budgets (settings otherwise those of ``--recipe recovery``):
 
@@ -139,6 +141,9 @@ def write_outputs(out: Path, records: List[Dict[str, Any]], summary: Dict[str, A
         lines.append(f"| {method} | {s['targets']} | {_percent(s['reduction_mean'], s['reduction_se'])} | "
                      f"{_percent(s['visible_reduction_mean'], s['visible_reduction_se'])} | "
                      f"{100 * s['farther_share']:.0f} % | {groups} |")
+    for index, names in meta.get("inert", {}).items():
+        lines.append(f"\nTarget {index} moves {', '.join(names)}, which the layouts do not show under its holds "
+                     "(no tuner can recover it; counted at its starting error).")
     atomic_write_text(out / "summary.md", "\n".join(lines) + "\n")
     import matplotlib
 
@@ -181,7 +186,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from scenegen.params import default_space
-    from tuner.targets import random_targets
+    from tuner.targets import inert_variables, random_targets
 
     space = default_space()
     out = Path(args.out) / args.budget / (f"k{args.k}" + ("" if args.hold == "fixed" else f"_{args.hold}"))
@@ -195,8 +200,10 @@ def main() -> int:
             print(f"target {target.index} {method:9s} error {rec['errors'][0]:.3f} -> {rec['errors'][-1]:.3f} "
                   f"({100 * (1 - rec['errors'][-1] / rec['errors'][0]):.0f} % lower), farther: "
                   f"{', '.join(rec['farther']) or 'none'} ({rec['wall_seconds'] / 60:.1f} min)", flush=True)
+    inert = {t.index: inert_variables(t, space, args.hold) for t in targets}
     meta = {"budget": args.budget, "k": args.k, "target_seed": args.target_seed, "seed": args.seed,
-            "first": args.first, "targets": args.targets, "backend": args.backend, "hold": args.hold}
+            "first": args.first, "targets": args.targets, "backend": args.backend, "hold": args.hold,
+            "inert": {str(i): names for i, names in inert.items() if names}}
     summary = summarise(records, {v.name: v.group for v in space})
     write_outputs(out, records, summary, meta)
     print((out / "summary.md").read_text())

@@ -8,7 +8,7 @@ from tuner import inverse
 from tuner.loop import TuneConfig, Tuner
 from tuner.report import write_report
 from tuner.run_folder import RunFolder
-from tuner.targets import DEGRADATIONS, RecoveryTarget, random_targets
+from tuner.targets import DEGRADATIONS, RecoveryTarget, inert_variables, random_targets
 
 
 def test_random_targets_are_deterministic_and_move_k_histogram_variables():
@@ -48,6 +48,15 @@ def test_the_clear_hold_keeps_image_degradations_at_their_lowest_bin():
     assert t.target(space, "clear")["fog_density"].distribution == clear["fog_density"].distribution
     with pytest.raises(ValueError, match="nuisance hold"):
         t.start(space, "foggy")
+
+
+def test_a_variable_the_holds_leave_without_effect_is_reported_inert():
+    space = default_space()
+    # the fixed hold keeps the parking strip at a width no car fits and pavement parking off: no parked cars
+    t = RecoveryTarget(0, {"parked_car_density": (0.5, 0.12), "car_density": (0.3, 0.12)})
+    assert inert_variables(t, space) == ["parked_car_density"]
+    wide_strip = RecoveryTarget(0, {"parked_car_density": (0.5, 0.12), "parking_lane_width_m": (0.9, 0.12)})
+    assert inert_variables(wide_strip, space) == []  # a target with a wide strip (about 2.3 m) parks cars in it
 
 
 def test_camvid11_label_features_see_classes_paper7_leaves_out(tmp_path):

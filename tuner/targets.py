@@ -71,6 +71,32 @@ class RecoveryTarget:
         return {name: [float(c), float(w)] for name, (c, w) in self.moved.items()}
 
 
+def inert_variables(target: RecoveryTarget, space: ParameterSpace, nuisance: str = "fixed",
+                    layouts: int = 4) -> List[str]:
+    """The target's moved variables that do not change the laid-out scene: for each, ``layouts`` layouts with
+    the variable at 10 % and at 90 % of its support, every other variable at one draw of the target (the held
+    ones at their hold, the other moved ones inside their bumps), are identical. No tuner can recover such a
+    variable; the benchmark reports them."""
+    import json
+
+    from scenegen.grammar import layout_scene
+
+    z0 = target.target(space, nuisance).sample([0, stable_key("inert-check")])
+
+    def scene(z: Mapping[str, float], i: int) -> str:
+        d = layout_scene(z, [i, stable_key("inert-check")]).to_dict()
+        d.pop("variables", None)
+        return json.dumps(d, sort_keys=True)
+
+    out = []
+    for name in target.variables:
+        lo, hi = space[name].support
+        low, high = dict(z0, **{name: lo + 0.1 * (hi - lo)}), dict(z0, **{name: lo + 0.9 * (hi - lo)})
+        if all(scene(low, i) == scene(high, i) for i in range(layouts)):
+            out.append(name)
+    return out
+
+
 def bump(space: ParameterSpace, name: str, centre: float, width: float) -> Histogram:
     """A histogram on the variable's bins with a Gaussian bump at ``centre`` (share of the support)."""
     d = space[name].distribution
