@@ -9,8 +9,10 @@ of the same size, so two renders of the same frame seeds stay paired) so KIDs co
 KID is the unbiased MMD^2 of the cubic polynomial kernel on globally pooled Lite0 features at ``--size``,
 on all frames, with the spread over ``--subsets`` random half-size subsets. With ``--bands N`` it also gives the
 KID of each of N horizontal thirds (halves, ...) of the frames against the same part of the real ones (each
-frame prepared at ``--band-size`` and cut), which says where in the frame a set looks least real. Writes
-realism.json, realism.md and realism.png under ``--out``; measures, never asserts.
+frame prepared at ``--band-size`` and cut), which says where in the frame a set looks least real; with
+``--witness N`` a sheet per set of its N frames most and least like the real ones and the N real frames it covers
+least. Writes realism.json, realism.md and realism.png (and witness_*.png) under ``--out``; measures, never
+asserts.
 """
 from __future__ import annotations
 
@@ -43,6 +45,8 @@ def measure_set(spec: str, frames: int, real: "RealReference", how: argparse.Nam
     _, spread = M.kid(feats, real.features, rng=np.random.default_rng(how.seed), subsets=how.subsets,
                       subset_size=half)
     bands = [M.mmd2_unbiased(f, r) for f, r in zip(_band_features(images, how), real.band_features)]
+    if how.witness:
+        write_witness_sheet(images, feats, real, how.witness, Path(how.out) / f"witness_{_slug(spec)}.png")
     labels = realdata.read_paper7(samples)
     shares = M.class_proportions(labels, len(PAPER7_NAMES)) if labels is not None else None
     return {"set": spec, "frames": len(samples), "kid": M.mmd2_unbiased(feats, real.features),
@@ -62,8 +66,56 @@ class RealReference:
         samples = realdata.list_real(realdata.parse_real_spec(spec), 0, np.random.default_rng(how.seed))
         images = realdata.read_images(samples)
         self.features = _features(images, how.size, how.device)
+        self.thumbnails = [_thumbnail(im) for im in images] if how.witness else []
         self.band_features = _band_features(images, how)
         self.shares = M.class_proportions(realdata.read_paper7(samples), len(PAPER7_NAMES))
+
+
+#: width of a frame in the witness sheets (4:3)
+THUMB_WIDTH = 160
+
+
+def _thumbnail(image: np.ndarray) -> np.ndarray:
+    import cv2
+
+    from tuner.preprocess import center_crop_to_aspect
+
+    crop = center_crop_to_aspect(image, 4, 3)
+    return cv2.resize(crop, (THUMB_WIDTH, THUMB_WIDTH * 3 // 4), interpolation=cv2.INTER_AREA)
+
+
+def _slug(spec: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in spec.split(":")[-1].strip("/"))[-60:]
+
+
+def write_witness_sheet(images: List[np.ndarray], feats: np.ndarray, real: "RealReference", count: int,
+                        path: Path) -> None:
+    """Three rows of ``count`` frames, ranked by the MMD witness (Lite0 features): the set's frames that look
+    most like the real ones, those that look least like them, and the real frames the set covers least."""
+    from scenegen.io import atomic_write_png
+    from tuner import metrics as M
+
+    at_set, at_real = M.mmd_witness(feats, real.features)
+    order = np.argsort(-at_set)
+    rows = [[_thumbnail(images[i]) for i in order[:count]], [_thumbnail(images[i]) for i in order[::-1][:count]],
+            [real.thumbnails[i] for i in np.argsort(-at_real)[:count]]]
+    captions = (("set: most", "like the real"), ("set: least", "like the real"), ("real: least", "covered"))
+    gap = np.full((THUMB_WIDTH * 3 // 4, 4, 3), 255, np.uint8)
+    lines = [np.concatenate([_caption(text)] + [part for im in row for part in (gap, im)], axis=1)
+             for text, row in zip(captions, rows)]
+    width = max(line.shape[1] for line in lines)
+    lines = [np.pad(line, ((0, 4), (0, width - line.shape[1]), (0, 0)), constant_values=255) for line in lines]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_png(path, np.concatenate(lines, axis=0)[:-4])
+
+
+def _caption(lines) -> np.ndarray:
+    import cv2
+
+    cell = np.full((THUMB_WIDTH * 3 // 4, 96, 3), 255, np.uint8)
+    for i, text in enumerate(lines):
+        cv2.putText(cell, text, (4, 50 + 16 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (0, 0, 0), 1, cv2.LINE_AA)
+    return cell
 
 
 def _features(images: List[np.ndarray], size, device: str) -> np.ndarray:
@@ -127,6 +179,9 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--subsets", type=int, default=50)
     ap.add_argument("--bands", type=int, default=1, help="also the KID of this many horizontal bands (1 = none)")
     ap.add_argument("--band-size", default="192x144", help="frame size (WxH) before it is cut into bands")
+    ap.add_argument("--witness", type=int, default=0, metavar="N",
+                    help="also a sheet per set: its N frames most and least like the real ones, and the N real "
+                         "frames it covers least (MMD witness on the Lite0 features)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", default="runs/bench/realism")
@@ -137,8 +192,8 @@ def main(argv: List[str] | None = None) -> int:
     from scenegen.render_settings import parse_resolution
     from tuner.discriminator import resolve_device
 
-    if a.bands < 1:
-        ap.error("--bands must be at least 1")
+    if a.bands < 1 or a.witness < 0:
+        ap.error("--bands must be at least 1 and --witness at least 0")
     a.size, a.band_size = parse_resolution(a.size), parse_resolution(a.band_size)
     a.device = resolve_device(a.device)[0]
     real = RealReference(a.real, a)

@@ -94,6 +94,17 @@ def test_mmd_unbiased_matches_formula_on_tiny_case():
     assert abs(metrics.mmd2_unbiased(x, y) - expect) < 1e-9
 
 
+def test_mmd_witness_by_hand_and_its_mean_gap_is_the_unbiased_mmd():
+    x = np.array([[0.0], [1.0], [0.5]])
+    y = np.array([[2.0], [3.0]])
+    k = lambda a, b: (a * b + 1.0) ** 3  # noqa: E731  (d = 1)
+    at_x, at_y = metrics.mmd_witness(x, y)
+    assert at_x[0] == pytest.approx(np.mean([k(0, 2), k(0, 3)]) - np.mean([k(0, 1), k(0, 0.5)]))
+    assert at_y[1] == pytest.approx(k(3, 2) - np.mean([k(3, 0), k(3, 1), k(3, 0.5)]))
+    assert at_y.mean() - at_x.mean() == pytest.approx(metrics.mmd2_unbiased(x, y))
+    assert at_x.argmax() == 1  # the render nearest the real points looks most real
+
+
 def test_class_proportions_and_l1():
     a = np.array([[0, 0, 1, 255]], dtype=np.uint8)
     b = np.array([[1, 1, 1, 1]], dtype=np.uint8)

@@ -55,6 +55,20 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
     return float(sxx + syy - 2.0 * kxy.mean())
 
 
+def mmd_witness(x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The MMD witness function (cubic polynomial kernel) at every point of ``x`` and of ``y``: its mean kernel to
+    ``y`` minus its mean kernel to ``x``, each point left out of its own set's mean. High: the point sits where
+    ``y`` has more mass than ``x`` (a render that looks real, for x renders and y real images); low: where ``x``
+    has more (a render unlike the real ones, or a real image the renders leave uncovered)."""
+    m, n = x.shape[0], y.shape[0]
+    if m < 2 or n < 2:
+        raise ValueError("the witness needs at least two samples on each side")
+    kxx, kyy, kxy = _poly_kernel(x, x), _poly_kernel(y, y), _poly_kernel(x, y)
+    at_x = kxy.mean(1) - (kxx.sum(1) - np.diag(kxx)) / (m - 1)
+    at_y = (kyy.sum(1) - np.diag(kyy)) / (n - 1) - kxy.mean(0)
+    return at_x, at_y
+
+
 def kid(x: np.ndarray, y: np.ndarray, rng: np.random.Generator | None = None, subsets: int = 20,
         subset_size: int = 500) -> Tuple[float, float]:
     """Kernel Inception Distance (on any features): mean and std of MMD^2 over random subsets.
