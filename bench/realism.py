@@ -71,51 +71,53 @@ class RealReference:
         self.shares = M.class_proportions(realdata.read_paper7(samples), len(PAPER7_NAMES))
 
 
-#: width of a frame in the witness sheets (4:3)
-THUMB_WIDTH = 160
-
-
-def _thumbnail(image: np.ndarray) -> np.ndarray:
-    import cv2
-
-    from tuner.preprocess import center_crop_to_aspect
-
-    crop = center_crop_to_aspect(image, 4, 3)
-    return cv2.resize(crop, (THUMB_WIDTH, THUMB_WIDTH * 3 // 4), interpolation=cv2.INTER_AREA)
-
-
 def _slug(spec: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in spec.split(":")[-1].strip("/"))[-60:]
 
 
-def write_witness_sheet(images: List[np.ndarray], feats: np.ndarray, real: "RealReference", count: int,
-                        path: Path) -> None:
-    """Three rows of ``count`` frames, ranked by the MMD witness (Lite0 features): the set's frames that look
-    most like the real ones, those that look least like them, and the real frames the set covers least."""
-    from scenegen.io import atomic_write_png
-    from tuner import metrics as M
-
-    at_set, at_real = M.mmd_witness(feats, real.features)
-    order = np.argsort(-at_set)
-    rows = [[_thumbnail(images[i]) for i in order[:count]], [_thumbnail(images[i]) for i in order[::-1][:count]],
-            [real.thumbnails[i] for i in np.argsort(-at_real)[:count]]]
-    captions = (("set: most", "like the real"), ("set: least", "like the real"), ("real: least", "covered"))
-    gap = np.full((THUMB_WIDTH * 3 // 4, 4, 3), 255, np.uint8)
-    lines = [np.concatenate([_caption(text)] + [part for im in row for part in (gap, im)], axis=1)
-             for text, row in zip(captions, rows)]
-    width = max(line.shape[1] for line in lines)
-    lines = [np.pad(line, ((0, 4), (0, width - line.shape[1]), (0, 0)), constant_values=255) for line in lines]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_png(path, np.concatenate(lines, axis=0)[:-4])
-
-
-def _caption(lines) -> np.ndarray:
+def _thumbnail(image: np.ndarray, width: int = 240) -> np.ndarray:
     import cv2
 
-    cell = np.full((THUMB_WIDTH * 3 // 4, 96, 3), 255, np.uint8)
-    for i, text in enumerate(lines):
-        cv2.putText(cell, text, (4, 50 + 16 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (0, 0, 0), 1, cv2.LINE_AA)
-    return cell
+    height = max(1, round(image.shape[0] * width / image.shape[1]))
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+
+
+#: rows of a witness sheet: (caption, whose frames)
+WITNESS_ROWS = (("set: most like the real", "set"), ("set: least like the real", "set"), ("real: least covered", "real"))
+
+
+def witness_picks(feats: np.ndarray, real_feats: np.ndarray, count: int) -> List[np.ndarray]:
+    """Indices, one array per :data:`WITNESS_ROWS` row, ranked by the MMD witness: the set's ``count`` frames most
+    like the real ones, its ``count`` least like them, and the ``count`` real frames the set covers least."""
+    from tuner import metrics as M
+
+    at_set, at_real = M.mmd_witness(feats, real_feats)
+    order = np.argsort(-at_set)
+    return [order[:count], order[::-1][:count], np.argsort(-at_real)[:count]]
+
+
+def write_witness_sheet(images: List[np.ndarray], feats: np.ndarray, real: "RealReference", count: int,
+                        path: Path) -> None:
+    """A PNG of the :func:`witness_picks` rows."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frames = {"set": images, "real": real.thumbnails}
+    fig, axes = plt.subplots(len(WITNESS_ROWS), count, figsize=(2.0 * count, 1.6 * len(WITNESS_ROWS)), squeeze=False)
+    for r, ((caption, whose), picks) in enumerate(zip(WITNESS_ROWS, witness_picks(feats, real.features, count))):
+        for c, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(picks):
+                ax.imshow(frames[whose][picks[c]])
+            if c == 0:
+                ax.set_ylabel(caption, fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def _features(images: List[np.ndarray], size, device: str) -> np.ndarray:

@@ -35,7 +35,7 @@ def test_a_set_changed_only_at_the_top_is_farther_there_and_not_below(tmp_path):
     assert "KID band 1/3" in table and (out / "realism.png").is_file()
 
 
-def test_the_witness_sheet_shows_the_frames_unlike_the_real_ones_last(tmp_path):
+def test_the_witness_picks_the_frames_unlike_the_real_ones_as_least_like_them(tmp_path):
     real = write_camvid(tmp_path / "real", "val", n=12, seed=0, size=(96, 72))
     mixed = write_camvid(tmp_path / "mixed", "val", n=12, seed=1, size=(96, 72))
     for f in sorted((mixed / "val").glob("*.png"))[:6]:  # half the frames with a flat magenta top third
@@ -45,10 +45,15 @@ def test_the_witness_sheet_shows_the_frames_unlike_the_real_ones_last(tmp_path):
     out = tmp_path / "out"
     assert realism.main(["--real", f"camvid:{real}#val", "--sets", f"camvid:{mixed}#val", "--frames", "12",
                          "--witness", "4", "--subsets", "5", "--device", "cpu", "--out", str(out)]) == 0
-    sheet = read_image(next(out.glob("witness_*.png")))
-    thumb_h, left = realism.THUMB_WIDTH * 3 // 4, 96 + 4
-    cells = [[sheet[row * (thumb_h + 4) + 5, left + i * (realism.THUMB_WIDTH + 4) + 5] for i in range(4)]
-             for row in range(3)]
-    magenta = [[c.tolist() == [255, 0, 255] for c in row] for row in cells]
-    assert magenta[1] == [True] * 4 and magenta[0] == [False] * 4 and magenta[2] == [False] * 4
-    assert sheet.shape == (3 * thumb_h + 8, left + 4 * (realism.THUMB_WIDTH + 4) - 4, 3)
+    assert read_image(next(out.glob("witness_*.png"))).shape[2] == 3
+    # the same ranking on features of the same frames (list_real with --frames 12 of 12 keeps their order)
+    from tuner import realdata
+
+    frames = lambda spec: realdata.read_images(realdata.list_real(realdata.parse_real_spec(spec), 0,  # noqa: E731
+                                                                  np.random.default_rng(0)))
+    set_images, real_images = frames(f"camvid:{mixed}#val"), frames(f"camvid:{real}#val")
+    most, least, uncovered = realism.witness_picks(realism._features(set_images, (128, 96), "cpu"),
+                                                   realism._features(real_images, (128, 96), "cpu"), 4)
+    magenta = [im[0, 0].tolist() == [255, 0, 255] for im in set_images]
+    assert [magenta[i] for i in least] == [True] * 4 and [magenta[i] for i in most] == [False] * 4
+    assert len(uncovered) == 4 and len(set(uncovered.tolist())) == 4

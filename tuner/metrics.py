@@ -44,12 +44,17 @@ def _poly_kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a @ b.T / d + 1.0) ** 3
 
 
+def _kernel_blocks(x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kernel matrices within ``x``, within ``y`` and between them (at least two samples on each side)."""
+    if x.shape[0] < 2 or y.shape[0] < 2:
+        raise ValueError("KID needs at least two samples on each side")
+    return _poly_kernel(x, x), _poly_kernel(y, y), _poly_kernel(x, y)
+
+
 def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
     """Unbiased MMD^2 with the cubic polynomial kernel k(a, b) = (a.b/d + 1)^3."""
     m, n = x.shape[0], y.shape[0]
-    if m < 2 or n < 2:
-        raise ValueError("KID needs at least two samples on each side")
-    kxx, kyy, kxy = _poly_kernel(x, x), _poly_kernel(y, y), _poly_kernel(x, y)
+    kxx, kyy, kxy = _kernel_blocks(x, y)
     sxx = (kxx.sum() - np.trace(kxx)) / (m * (m - 1))
     syy = (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
     return float(sxx + syy - 2.0 * kxy.mean())
@@ -61,9 +66,7 @@ def mmd_witness(x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     ``y`` has more mass than ``x`` (a render that looks real, for x renders and y real images); low: where ``x``
     has more (a render unlike the real ones, or a real image the renders leave uncovered)."""
     m, n = x.shape[0], y.shape[0]
-    if m < 2 or n < 2:
-        raise ValueError("the witness needs at least two samples on each side")
-    kxx, kyy, kxy = _poly_kernel(x, x), _poly_kernel(y, y), _poly_kernel(x, y)
+    kxx, kyy, kxy = _kernel_blocks(x, y)
     at_x = kxy.mean(1) - (kxx.sum(1) - np.diag(kxx)) / (m - 1)
     at_y = (kyy.sum(1) - np.diag(kyy)) / (n - 1) - kxy.mean(0)
     return at_x, at_y
