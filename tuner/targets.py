@@ -7,6 +7,7 @@ benchmark over many targets is one seed and reproducible anywhere.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Sequence, Tuple
 
@@ -77,8 +78,6 @@ def inert_variables(target: RecoveryTarget, space: ParameterSpace, nuisance: str
     the variable at 10 % and at 90 % of its support, every other variable at one draw of the target (the held
     ones at their hold, the other moved ones inside their bumps), are identical. No tuner can recover such a
     variable; the benchmark reports them."""
-    import json
-
     from scenegen.grammar import layout_scene
 
     z0 = target.target(space, nuisance).sample([0, stable_key("inert-check")])
