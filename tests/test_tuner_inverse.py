@@ -8,7 +8,9 @@ from tuner import inverse
 from tuner.loop import TuneConfig, Tuner
 from tuner.report import write_report
 from tuner.run_folder import RunFolder
-from tuner.targets import DEGRADATIONS, RecoveryTarget, inert_variables, random_targets
+from scenegen.grammar import MIN_PARKING_STRIP_M
+from tuner import targets
+from tuner.targets import DEGRADATIONS, RecoveryTarget, hold_fixed, inert_variables, random_targets
 
 
 def test_random_targets_are_deterministic_and_move_k_histogram_variables():
@@ -50,13 +52,29 @@ def test_the_clear_hold_keeps_image_degradations_at_their_lowest_bin():
         t.start(space, "foggy")
 
 
-def test_a_variable_the_holds_leave_without_effect_is_reported_inert():
+def test_a_variable_the_holds_leave_without_effect_is_reported_inert(monkeypatch):
     space = default_space()
-    # the fixed hold keeps the parking strip at a width no car fits and pavement parking off: no parked cars
     t = RecoveryTarget(0, {"parked_car_density": (0.5, 0.12), "car_density": (0.3, 0.12)})
+    # the middle bin of the parking strip (1.3 m) takes no car and pavement parking is held off: no parked cars
+    monkeypatch.setattr(targets, "GATES", {})
     assert inert_variables(t, space) == ["parked_car_density"]
     wide_strip = RecoveryTarget(0, {"parked_car_density": (0.5, 0.12), "parking_lane_width_m": (0.9, 0.12)})
     assert inert_variables(wide_strip, space) == []  # a target with a wide strip (about 2.3 m) parks cars in it
+
+
+def test_a_target_that_moves_parked_cars_holds_the_parking_strip_open():
+    space = default_space()
+    t = RecoveryTarget(0, {"parked_car_density": (0.5, 0.12), "car_density": (0.3, 0.12)})
+    assert t.opened_gates() == {"parking_lane_width_m": 2.2}
+    strip = t.start(space)["parking_lane_width_m"].distribution
+    lo, hi = (strip.edges[i] for i in (int(np.argmax(strip.weights)), int(np.argmax(strip.weights)) + 1))
+    assert max(strip.weights) == 1.0 and lo <= 2.2 < hi and lo >= MIN_PARKING_STRIP_M
+    assert t.target(space)["parking_lane_width_m"].distribution == strip
+    assert inert_variables(t, space) == []
+    other = RecoveryTarget(0, {"car_density": (0.3, 0.12)})  # every other target's hold is as before
+    held = hold_fixed(space)["parking_lane_width_m"].distribution
+    assert other.start(space)["parking_lane_width_m"].distribution == held
+    assert other.opened_gates() == {}
 
 
 def test_camvid11_label_features_see_classes_paper7_leaves_out(tmp_path):

@@ -37,6 +37,10 @@ HELD_VALUES = {"junction": 0, "road_curve": 0, "road_grade": 0, "road_markings":
                "tree_branching": 0, "street_furniture_density": 0, "sky_clouds": 0, "pedestrian_variety": 0,
                "vehicle_variety": 0, "vehicle_details": 0, "umbrellas": 0, "facade_materials": 0,
                "exposure_metering": 0, "cobbles": 0, "tram_tracks": 0, "prams": 0, "kerbside_parking": 0}
+#: held variables that gate a variable's effect, and the value they are held at instead whenever a target moves
+#: that variable (and not the gate): at its middle bin (1.3 m) the parking strip takes no car (``scenegen.grammar.
+#: MIN_PARKING_STRIP_M``), which left parked-car density without any effect on the scenes
+GATES = {"parked_car_density": ("parking_lane_width_m", 2.2)}
 #: how a start holds the variables a target does not move
 NUISANCE_HOLDS = ("fixed", "clear", "uniform")
 
@@ -59,7 +63,13 @@ class RecoveryTarget:
             raise ValueError(f"unknown nuisance hold {nuisance!r}; choose from {list(NUISANCE_HOLDS)}")
         if nuisance == "uniform":
             return space
-        return hold_fixed(space, keep=self.variables, lowest=DEGRADATIONS if nuisance == "clear" else ())
+        return hold_fixed(space, keep=self.variables, lowest=DEGRADATIONS if nuisance == "clear" else (),
+                          at=self.opened_gates())
+
+    def opened_gates(self) -> Dict[str, float]:
+        """The :data:`GATES` this target holds open: gate variable -> the value it is held at."""
+        return {gate: value for name, (gate, value) in GATES.items()
+                if name in self.moved and gate not in self.moved}
 
     def target(self, space: ParameterSpace, nuisance: str = "fixed") -> ParameterSpace:
         """The start with each moved variable's distribution replaced by its bump."""
@@ -106,14 +116,19 @@ def bump(space: ParameterSpace, name: str, centre: float, width: float) -> Histo
     return Histogram(d.edges, tuple(float(x) for x in w / w.sum()))
 
 
-def hold_fixed(space: ParameterSpace, keep: Sequence[str] = (), lowest: Sequence[str] = ()) -> ParameterSpace:
+def hold_fixed(space: ParameterSpace, keep: Sequence[str] = (), lowest: Sequence[str] = (),
+               at: Mapping[str, float] | None = None) -> ParameterSpace:
     """Every variable but those in ``keep`` held at (about) one value: its middle bin or value, its value in
-    :data:`HELD_VALUES`, or its lowest bin for the histogram and categorical variables in ``lowest``."""
+    :data:`HELD_VALUES`, its lowest bin for the histogram and categorical variables in ``lowest``, or for the
+    histogram variables in ``at`` the bin holding the value given there."""
+    at = at or {}
     for var in space:
         if var.name in keep:
             continue
         d = var.distribution
-        if isinstance(d, Categorical) and var.name in HELD_VALUES:
+        if isinstance(d, Histogram) and var.name in at:
+            space = space.with_distribution(var.name, _held_bin(d, at[var.name]))
+        elif isinstance(d, Categorical) and var.name in HELD_VALUES:
             w = [float(v == HELD_VALUES[var.name]) for v in d.values]
             space = space.with_distribution(var.name, Categorical(d.values, tuple(w)))
         elif isinstance(d, (Histogram, Categorical)):
@@ -125,6 +140,12 @@ def hold_fixed(space: ParameterSpace, keep: Sequence[str] = (), lowest: Sequence
             space = space.with_distribution(var.name, TruncatedNormal(
                 (d.low + d.high) / 2, 0.02 * (d.high - d.low), d.low, d.high))
     return space
+
+
+def _held_bin(d: Histogram, value: float) -> Histogram:
+    """``d``'s bins with all weight on the one holding ``value``."""
+    i = int(np.clip(np.searchsorted(np.asarray(d.edges), value, side="right") - 1, 0, len(d.weights) - 1))
+    return Histogram(d.edges, tuple(float(j == i) for j in range(len(d.weights))))
 
 
 def candidates(space: ParameterSpace) -> List[str]:
