@@ -20,7 +20,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -32,13 +32,36 @@ def _spec(text: str) -> str:
     return text if ":" in text.split("/")[0] else f"scenegen:{text}"
 
 
-def measure_set(spec: str, frames: int, real: "RealReference", how: argparse.Namespace) -> Dict:
+def sequence_of(sample) -> str:
+    """The recording a frame comes from: its file name up to the first underscore (CamVid's ``0016E5`` in
+    ``0016E5_07959.png``, a Cityscapes city, ``scenegen`` for renders)."""
+    return Path(sample.image).name.split("_")[0]
+
+
+def list_sets(spec: str, frames: int, how: argparse.Namespace) -> List[Tuple[str, list]]:
+    """(name, samples) of one ``--sets`` entry, cut to ``frames``; with ``how.by_sequence`` one entry per
+    recording when the set holds several (``SPEC [SEQUENCE]``)."""
+    from tuner import realdata
+
+    listed = realdata.list_real(realdata.parse_real_spec(_spec(spec)), 0, np.random.default_rng(how.seed))
+    groups = {"": listed}
+    if how.by_sequence and len({sequence_of(s) for s in listed}) > 1:
+        groups = {seq: [s for s in listed if sequence_of(s) == seq] for seq in sorted({sequence_of(s) for s in listed})}
+    out = []
+    for seq, samples in groups.items():
+        if frames and len(samples) > frames:
+            keep = np.sort(np.random.default_rng(how.seed).choice(len(samples), frames, replace=False))
+            samples = [samples[i] for i in keep]
+        out.append((f"{spec} [{seq}]" if seq else spec, samples))
+    return out
+
+
+def measure_set(spec: str, samples: list, real: "RealReference", how: argparse.Namespace) -> Dict:
     """KID (whole frames and, with ``how.bands`` > 1, per band) and class-share L1 of one set against ``real``."""
     from scenegen.labels import PAPER7_NAMES
     from tuner import metrics as M
     from tuner import realdata
 
-    samples = realdata.list_real(realdata.parse_real_spec(_spec(spec)), frames, np.random.default_rng(how.seed))
     images = realdata.read_images(samples)
     feats = _features(images, how.size, how.device)
     half = max(2, min(len(feats), len(real.features)) // 2)
@@ -184,6 +207,9 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--witness", type=int, default=0, metavar="N",
                     help="also a sheet per set: its N frames most and least like the real ones, and the N real "
                          "frames it covers least (MMD witness on the Lite0 features)")
+    ap.add_argument("--by-sequence", action="store_true",
+                    help="measure each recording of a set (file-name prefix, e.g. CamVid's 0016E5) on its own: "
+                         "real footage of other recordings against the real images is the floor a set can hope for")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", default="runs/bench/realism")
@@ -199,7 +225,8 @@ def main(argv: List[str] | None = None) -> int:
     a.size, a.band_size = parse_resolution(a.size), parse_resolution(a.band_size)
     a.device = resolve_device(a.device)[0]
     real = RealReference(a.real, a)
-    rows = [measure_set(s, a.frames, real, a) for s in tqdm(a.sets, desc="sets", unit="set")]
+    sets = [entry for s in a.sets for entry in list_sets(s, a.frames, a)]
+    rows = [measure_set(name, samples, real, a) for name, samples in tqdm(sets, desc="sets", unit="set")]
     write_report(rows, a.real, Path(a.out))
     print((Path(a.out) / "realism.md").read_text())
     return 0

@@ -57,3 +57,24 @@ def test_the_witness_picks_the_frames_unlike_the_real_ones_as_least_like_them(tm
     magenta = [im[0, 0].tolist() == [255, 0, 255] for im in set_images]
     assert [magenta[i] for i in least] == [True] * 4 and [magenta[i] for i in most] == [False] * 4
     assert len(uncovered) == 4 and len(set(uncovered.tolist())) == 4
+
+
+def test_by_sequence_measures_each_recording_of_a_set_on_its_own(tmp_path):
+    real = write_camvid(tmp_path / "real", "val", n=12, seed=0, size=(96, 72))
+    two = write_camvid(tmp_path / "two", "train", n=14, seed=1, size=(96, 72))
+    for f in sorted((two / "train").glob("*.png"))[8:]:  # six frames of a second recording, magenta at the top
+        img = read_image(f)
+        img[: img.shape[0] // 3] = (255, 0, 255)
+        atomic_write_png(f.with_name(f.name.replace("0001TP", "0006R0")), img)
+        f.unlink()
+        annot = two / "trainannot" / f.name
+        annot.rename(annot.with_name(f.name.replace("0001TP", "0006R0")))
+    out = tmp_path / "out"
+    args = ["--real", f"camvid:{real}#val", "--sets", f"camvid:{two}#train", "--frames", "5", "--subsets", "5",
+            "--device", "cpu", "--out", str(out)]
+    assert realism.main(args + ["--by-sequence"]) == 0
+    rows = {r["set"].rsplit(" ", 1)[1]: r for r in json.loads((out / "realism.json").read_text())["sets"]}
+    assert sorted(rows) == ["[0001TP]", "[0006R0]"] and all(r["frames"] == 5 for r in rows.values())
+    assert rows["[0006R0]"]["kid"] > rows["[0001TP]"]["kid"]
+    assert realism.main(args) == 0  # without it, the set is one row
+    assert [r["frames"] for r in json.loads((out / "realism.json").read_text())["sets"]] == [5]
