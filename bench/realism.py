@@ -27,6 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scenegen.errors import UserError  # noqa: E402
+
 
 def _spec(text: str) -> str:
     return text if ":" in text.split("/")[0] else f"scenegen:{text}"
@@ -87,6 +89,10 @@ class RealReference:
         from tuner import realdata
 
         samples = realdata.list_real(realdata.parse_real_spec(spec), 0, np.random.default_rng(how.seed))
+        if how.real_sequence:
+            samples = [s for s in samples if sequence_of(s) == how.real_sequence]
+            if not samples:
+                raise UserError(f"{spec}: no frames of recording {how.real_sequence!r}")
         images = realdata.read_images(samples)
         self.features = _features(images, how.size, how.device)
         self.thumbnails = [_thumbnail(im) for im in images] if how.witness else []
@@ -210,6 +216,8 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--by-sequence", action="store_true",
                     help="measure each recording of a set (file-name prefix, e.g. CamVid's 0016E5) on its own: "
                          "real footage of other recordings against the real images is the floor a set can hope for")
+    ap.add_argument("--real-sequence", default="", metavar="PREFIX",
+                    help="keep only the real frames of this recording (file-name prefix, e.g. 0006R0)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", default="runs/bench/realism")
@@ -224,8 +232,12 @@ def main(argv: List[str] | None = None) -> int:
         ap.error("--bands must be at least 1 and --witness at least 0")
     a.size, a.band_size = parse_resolution(a.size), parse_resolution(a.band_size)
     a.device = resolve_device(a.device)[0]
-    real = RealReference(a.real, a)
-    sets = [entry for s in a.sets for entry in list_sets(s, a.frames, a)]
+    try:
+        real = RealReference(a.real, a)
+        sets = [entry for s in a.sets for entry in list_sets(s, a.frames, a)]
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     rows = [measure_set(name, samples, real, a) for name, samples in tqdm(sets, desc="sets", unit="set")]
     write_report(rows, a.real, Path(a.out))
     print((Path(a.out) / "realism.md").read_text())

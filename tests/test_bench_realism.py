@@ -78,3 +78,10 @@ def test_by_sequence_measures_each_recording_of_a_set_on_its_own(tmp_path):
     assert rows["[0006R0]"]["kid"] > rows["[0001TP]"]["kid"]
     assert realism.main(args) == 0  # without it, the set is one row
     assert [r["frames"] for r in json.loads((out / "realism.json").read_text())["sets"]] == [5]
+    # against one recording of the real images: that recording is nearer than the other one
+    real_one = ["--real", f"camvid:{two}#train", "--real-sequence", "0006R0", "--sets", f"camvid:{two}#train",
+                "--by-sequence", "--frames", "5", "--subsets", "5", "--device", "cpu", "--out", str(out)]
+    assert realism.main(real_one) == 0
+    rows = {r["set"].rsplit(" ", 1)[1]: r for r in json.loads((out / "realism.json").read_text())["sets"]}
+    assert rows["[0006R0]"]["kid"] < rows["[0001TP]"]["kid"]
+    assert realism.main(real_one[:3] + ["NOSUCH"] + real_one[4:]) == 2  # a recording the real images lack
