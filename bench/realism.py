@@ -34,21 +34,17 @@ def _spec(text: str) -> str:
     return text if ":" in text.split("/")[0] else f"scenegen:{text}"
 
 
-def sequence_of(sample) -> str:
-    """The recording a frame comes from: its file name up to the first underscore (CamVid's ``0016E5`` in
-    ``0016E5_07959.png``, a Cityscapes city, ``scenegen`` for renders)."""
-    return Path(sample.image).name.split("_")[0]
-
-
 def list_sets(spec: str, frames: int, how: argparse.Namespace) -> List[Tuple[str, list]]:
-    """(name, samples) of one ``--sets`` entry, cut to ``frames``; with ``how.by_sequence`` one entry per
+    """(name, samples) of one ``--sets`` entry, cut to ``frames``; with ``how.by_recording`` one entry per
     recording when the set holds several (``SPEC [SEQUENCE]``)."""
+    from scenegen.datasets import recording_of
     from tuner import realdata
 
     listed = realdata.list_real(realdata.parse_real_spec(_spec(spec)), 0, np.random.default_rng(how.seed))
+    recordings = sorted({recording_of(s) for s in listed})
     groups = {"": listed}
-    if how.by_sequence and len({sequence_of(s) for s in listed}) > 1:
-        groups = {seq: [s for s in listed if sequence_of(s) == seq] for seq in sorted({sequence_of(s) for s in listed})}
+    if how.by_recording and len(recordings) > 1:
+        groups = {seq: [s for s in listed if recording_of(s) == seq] for seq in recordings}
     out = []
     for seq, samples in groups.items():
         if frames and len(samples) > frames:
@@ -89,10 +85,6 @@ class RealReference:
         from tuner import realdata
 
         samples = realdata.list_real(realdata.parse_real_spec(spec), 0, np.random.default_rng(how.seed))
-        if how.real_sequence:
-            samples = [s for s in samples if sequence_of(s) == how.real_sequence]
-            if not samples:
-                raise UserError(f"{spec}: no frames of recording {how.real_sequence!r}")
         images = realdata.read_images(samples)
         self.features = _features(images, how.size, how.device)
         self.thumbnails = [_thumbnail(im) for im in images] if how.witness else []
@@ -204,7 +196,8 @@ def write_report(rows: List[Dict], real: str, out: Path) -> None:
 def main(argv: List[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", nargs="+", required=True, help="render folders or dataset specs")
-    ap.add_argument("--real", default=f"camvid:{ROOT.parent / 'shared' / 'data' / 'camvid'}#val")
+    ap.add_argument("--real", default=f"camvid:{ROOT.parent / 'shared' / 'data' / 'camvid'}#val",
+                    help="real images, a dataset spec (...#train@0006R0 keeps one recording)")
     ap.add_argument("--frames", type=int, default=200, help="frames per set (a seeded subset of larger sets)")
     ap.add_argument("--size", default="128x96", help="Lite0 input WxH")
     ap.add_argument("--subsets", type=int, default=50)
@@ -213,11 +206,9 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--witness", type=int, default=0, metavar="N",
                     help="also a sheet per set: its N frames most and least like the real ones, and the N real "
                          "frames it covers least (MMD witness on the Lite0 features)")
-    ap.add_argument("--by-sequence", action="store_true",
+    ap.add_argument("--by-recording", action="store_true",
                     help="measure each recording of a set (file-name prefix, e.g. CamVid's 0016E5) on its own: "
                          "real footage of other recordings against the real images is the floor a set can hope for")
-    ap.add_argument("--real-sequence", default="", metavar="PREFIX",
-                    help="keep only the real frames of this recording (file-name prefix, e.g. 0006R0)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", default="runs/bench/realism")

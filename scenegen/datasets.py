@@ -43,9 +43,11 @@ class DatasetSpec:
     kind: str
     root: Path
     split: str | None
+    recording: str | None = None  # keep only this recording's frames (see :func:`recording_of`)
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.root}" + (f"#{self.split}" if self.split else "")
+        return (f"{self.kind}:{self.root}" + (f"#{self.split}" if self.split else "")
+                + (f"@{self.recording}" if self.recording else ""))
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,15 @@ def detect_kind(root: str | Path) -> str:
         "Cityscapes leftImg8bit/+gtFine/, or CamVid train/+trainannot/); name it as KIND:PATH")
 
 
+def recording_of(sample: "Sample") -> str:
+    """The recording a frame comes from: its file name up to the first underscore (CamVid's ``0016E5`` in
+    ``0016E5_07959.png``, a Cityscapes city, ``scenegen`` for our own frames)."""
+    return Path(sample.image).name.split("_")[0]
+
+
 def parse_dataset_spec(spec: str, default_split: str | None = None) -> DatasetSpec:
-    """Parse ``[KIND:]PATH[#SPLIT]``; without KIND the layout is detected from the folder.
+    """Parse ``[KIND:]PATH[#SPLIT[@RECORDING]]``; without KIND the layout is detected from the folder.
+    ``@RECORDING`` keeps one recording's frames (:func:`recording_of`, e.g. ``camvid:PATH#train@0016E5``).
 
     ``default_split`` applies when the spec names no split, except to our own output (``scenegen``),
     where no split means every split (its frames usually sit in one split only, ``train``).  The
@@ -92,8 +101,11 @@ def parse_dataset_spec(spec: str, default_split: str | None = None) -> DatasetSp
     elif sep and head.isalpha() and len(head) > 1 and not Path(text).exists():
         raise DatasetError(f"{spec}: unknown dataset kind {head!r}; choose from {', '.join(KINDS)}")
     path_text, hash_sep, split = text.rpartition("#") if "#" in text else (text, "", "")
+    split, at_sep, recording = split.partition("@")
     if hash_sep and not split:
         raise DatasetError(f"{spec}: empty split after '#'")
+    if at_sep and not recording:
+        raise DatasetError(f"{spec}: empty recording after '@'")
     root = Path(path_text).expanduser()
     if not path_text:
         raise DatasetError(f"{spec}: no dataset path")
@@ -101,7 +113,7 @@ def parse_dataset_spec(spec: str, default_split: str | None = None) -> DatasetSp
         raise DatasetError(f"{root}: dataset folder does not exist")
     if kind is None:
         kind = detect_kind(root)
-    return DatasetSpec(kind, root, split or (None if kind == "scenegen" else default_split))
+    return DatasetSpec(kind, root, split or (None if kind == "scenegen" else default_split), recording or None)
 
 
 def _as_spec(spec: DatasetSpec | str) -> DatasetSpec:
@@ -127,9 +139,15 @@ def list_samples(spec: DatasetSpec | str, split: str | None = None) -> List[Samp
     split = resolve_split(spec, split)
     samples = {"scenegen": _list_scenegen, "cityscapes": _list_cityscapes, "camvid": _list_camvid}[spec.kind](
         spec.root, split)
+    where = spec.root if split is None else f"{spec.root} (split {split!r})"
     if not samples:
-        where = spec.root if split is None else f"{spec.root} (split {split!r})"
         raise DatasetError(f"{where}: no {spec.kind} images found")
+    if spec.recording:
+        recordings = sorted({recording_of(s) for s in samples})
+        samples = [s for s in samples if recording_of(s) == spec.recording]
+        if not samples:
+            raise DatasetError(f"{where}: no frames of recording {spec.recording!r} "
+                               f"(it holds {', '.join(recordings[:8])}{' ...' if len(recordings) > 8 else ''})")
     return sorted(samples, key=lambda s: str(s.image))
 
 

@@ -59,7 +59,7 @@ def test_the_witness_picks_the_frames_unlike_the_real_ones_as_least_like_them(tm
     assert len(uncovered) == 4 and len(set(uncovered.tolist())) == 4
 
 
-def test_by_sequence_measures_each_recording_of_a_set_on_its_own(tmp_path):
+def test_by_recording_measures_each_recording_of_a_set_on_its_own(tmp_path):
     real = write_camvid(tmp_path / "real", "val", n=12, seed=0, size=(96, 72))
     two = write_camvid(tmp_path / "two", "train", n=14, seed=1, size=(96, 72))
     for f in sorted((two / "train").glob("*.png"))[8:]:  # six frames of a second recording, magenta at the top
@@ -72,16 +72,16 @@ def test_by_sequence_measures_each_recording_of_a_set_on_its_own(tmp_path):
     out = tmp_path / "out"
     args = ["--real", f"camvid:{real}#val", "--sets", f"camvid:{two}#train", "--frames", "5", "--subsets", "5",
             "--device", "cpu", "--out", str(out)]
-    assert realism.main(args + ["--by-sequence"]) == 0
+    assert realism.main(args + ["--by-recording"]) == 0
     rows = {r["set"].rsplit(" ", 1)[1]: r for r in json.loads((out / "realism.json").read_text())["sets"]}
     assert sorted(rows) == ["[0001TP]", "[0006R0]"] and all(r["frames"] == 5 for r in rows.values())
     assert rows["[0006R0]"]["kid"] > rows["[0001TP]"]["kid"]
     assert realism.main(args) == 0  # without it, the set is one row
     assert [r["frames"] for r in json.loads((out / "realism.json").read_text())["sets"]] == [5]
     # against one recording of the real images: that recording is nearer than the other one
-    real_one = ["--real", f"camvid:{two}#train", "--real-sequence", "0006R0", "--sets", f"camvid:{two}#train",
-                "--by-sequence", "--frames", "5", "--subsets", "5", "--device", "cpu", "--out", str(out)]
-    assert realism.main(real_one) == 0
+    real_one = ["--sets", f"camvid:{two}#train", "--by-recording", "--frames", "5", "--subsets", "5",
+                "--device", "cpu", "--out", str(out)]
+    assert realism.main(real_one + ["--real", f"camvid:{two}#train@0006R0"]) == 0
     rows = {r["set"].rsplit(" ", 1)[1]: r for r in json.loads((out / "realism.json").read_text())["sets"]}
     assert rows["[0006R0]"]["kid"] < rows["[0001TP]"]["kid"]
-    assert realism.main(real_one[:3] + ["NOSUCH"] + real_one[4:]) == 2  # a recording the real images lack
+    assert realism.main(real_one + ["--real", f"camvid:{two}#train@NOSUCH"]) == 2  # a recording it lacks

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from scenegen.datasets import (DatasetSpec, Sample, detect_kind, list_samples, parse_dataset_spec, read_image,
-                               read_labels, read_sample)
+                               read_labels, read_sample, recording_of)
 from scenegen.errors import DatasetError, UserError
 from scenegen.io import atomic_write_png
 from scenegen.labels import CAMVID11_TO_PAPER7, CITYSCAPES_TO_PAPER7, IGNORE, class_mapping, label_id
@@ -44,6 +44,7 @@ def test_parse_spec_detects_each_layout(tmp_path):
     ("{tmp}/plain", "unknown dataset layout"),
     ("imagenet:{tmp}/plain", "unknown dataset kind"),
     ("{tmp}/plain#", "empty split"),
+    ("{tmp}/plain#train@", "empty recording"),
 ])
 def test_parse_spec_errors_name_the_problem(tmp_path, spec, words):
     (tmp_path / "plain").mkdir()
@@ -89,6 +90,18 @@ def test_camvid_samples(tmp_path):
     assert len(s) == 3 and all(x.label_format == "camvid11" for x in s)
     assert s[1].labels == root / "trainannot" / s[1].image.name
     assert len(list_samples(f"camvid:{root}#val")) == 2
+
+
+def test_a_spec_can_keep_one_recording(tmp_path):
+    root = write_cityscapes(tmp_path / "cs", "train", 2, city="aachen")
+    write_cityscapes(root, "train", 3, city="bremen")
+    spec = parse_dataset_spec(f"cityscapes:{root}#train@bremen")
+    assert spec == DatasetSpec("cityscapes", root, "train", "bremen") and str(spec).endswith("#train@bremen")
+    kept = list_samples(spec)
+    assert len(kept) == 3 and {recording_of(x) for x in kept} == {"bremen"}
+    assert len(list_samples(f"cityscapes:{root}#train")) == 5
+    with pytest.raises(DatasetError, match=r"no frames of recording 'koeln' \(it holds aachen, bremen\)"):
+        list_samples(f"cityscapes:{root}#train@koeln")
 
 
 def test_empty_and_missing_sets_fail_clearly(tmp_path):
