@@ -11,7 +11,8 @@ on all frames, with the spread over ``--subsets`` random half-size subsets. With
 KID of each of N horizontal thirds (halves, ...) of the frames against the same part of the real ones (each
 frame prepared at ``--band-size`` and cut), which says where in the frame a set looks least real; with
 ``--witness N`` a sheet per set of its N frames most and least like the real ones and the N real frames it covers
-least. Writes realism.json, realism.md and realism.png (and witness_*.png) under ``--out``; measures, never
+least; with ``--by-recording`` each recording of a set (CamVid's 0001TP, 0006R0, 0016E5) is a row of its own,
+and ``--real SPEC#SPLIT@RECORDING`` measures against one recording. Writes realism.json, realism.md and realism.png (and witness_*.png) under ``--out``; measures, never
 asserts.
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _spec(text: str) -> str:
 
 def list_sets(spec: str, frames: int, how: argparse.Namespace) -> List[Tuple[str, list]]:
     """(name, samples) of one ``--sets`` entry, cut to ``frames``; with ``how.by_recording`` one entry per
-    recording when the set holds several (``SPEC [SEQUENCE]``)."""
+    recording when the set holds several (``SPEC [RECORDING]``)."""
     from scenegen.datasets import recording_of
     from tuner import realdata
 
@@ -44,13 +45,13 @@ def list_sets(spec: str, frames: int, how: argparse.Namespace) -> List[Tuple[str
     recordings = sorted({recording_of(s) for s in listed})
     groups = {"": listed}
     if how.by_recording and len(recordings) > 1:
-        groups = {seq: [s for s in listed if recording_of(s) == seq] for seq in recordings}
+        groups = {rec: [s for s in listed if recording_of(s) == rec] for rec in recordings}
     out = []
-    for seq, samples in groups.items():
+    for rec, samples in groups.items():
         if frames and len(samples) > frames:
             keep = np.sort(np.random.default_rng(how.seed).choice(len(samples), frames, replace=False))
             samples = [samples[i] for i in keep]
-        out.append((f"{spec} [{seq}]" if seq else spec, samples))
+        out.append((f"{spec} [{rec}]" if rec else spec, samples))
     return out
 
 
