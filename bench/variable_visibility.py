@@ -1,7 +1,7 @@
 """Which scene variables do the renders show? A paired probe of each variable on its own.
 
 Every variable of the built-in space is held at its middle bin (as the recovery benchmarks hold the ones
-they do not tune); for each probed variable, N scenes are rendered twice with the same frame seeds, once
+they do not tune, a gate the probed variable needs held open: ``tuner.targets.GATES``); for each probed variable, N scenes are rendered twice with the same frame seeds, once
 with the variable at 10 % and once at 90 % of its support.  On the inverse model's image features
 (``tuner.inverse.image_features``, with the label set given) the probe reports the effect as a signal to
 noise ratio: the largest paired mean difference over a feature's spread across scenes (Cohen's d of the
@@ -33,9 +33,9 @@ def probe_draws(space, name: str, count: int, seed: int, held_at: Dict[str, floa
     """``count`` held-middle draws per level with ``name`` set to that level (same draws otherwise);
     ``held_at`` holds some variables at other values than their middle."""
     from scenegen.seeding import FrameSeed
-    from tuner.targets import hold_fixed
+    from tuner.targets import hold_fixed, opened_gates
 
-    held = hold_fixed(space)
+    held = hold_fixed(space, at=opened_gates([name]))
     lo, hi = space[name].support
     base = [{**held.sample(FrameSeed(seed, 0, i).entropy()), **held_at} for i in range(count)]
     is_int = space[name].dtype == "int"

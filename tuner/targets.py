@@ -68,8 +68,7 @@ class RecoveryTarget:
 
     def opened_gates(self) -> Dict[str, float]:
         """The :data:`GATES` this target holds open: gate variable -> the value it is held at."""
-        return {gate: value for name, (gate, value) in GATES.items()
-                if name in self.moved and gate not in self.moved}
+        return opened_gates(self.variables)
 
     def target(self, space: ParameterSpace, nuisance: str = "fixed") -> ParameterSpace:
         """The start with each moved variable's distribution replaced by its bump."""
@@ -80,6 +79,11 @@ class RecoveryTarget:
 
     def to_dict(self) -> Dict[str, List[float]]:
         return {name: [float(c), float(w)] for name, (c, w) in self.moved.items()}
+
+
+def opened_gates(moved: Sequence[str]) -> Dict[str, float]:
+    """The :data:`GATES` a start that moves ``moved`` holds open: gate variable -> the value it is held at."""
+    return {gate: value for name, (gate, value) in GATES.items() if name in moved and gate not in moved}
 
 
 def inert_variables(target: RecoveryTarget, space: ParameterSpace, nuisance: str = "fixed",
