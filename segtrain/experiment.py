@@ -125,7 +125,7 @@ def _default(name: str):
 def _real_label(cfg: ExperimentConfig) -> str:
     try:
         spec = parse_dataset_spec(cfg.real, default_split="train")
-        return f"{spec.kind} {spec.split or 'train'}"
+        return f"{spec.kind} {spec.split or 'train'}" + (f" {spec.recording}" if spec.recording else "")
     except UserError:
         return "real"
 
