@@ -4,9 +4,9 @@ Each target (``tuner.targets.random_targets``: a seed, K variables drawn from al
 layout and appearance alike, each moved to a Gaussian bump at a random place in its support; every other
 variable held at its middle bin in start and target, but a gate that a moved variable needs open, such as a
 parking strip wide enough for cars when parked-car density is moved: ``tuner.targets.GATES``) is rendered, and
-each update rule tunes the K variables from uniform toward it, seeing only the target's renders. Per target and rule: the recovery
-error (per-variable Wasserstein-1 over the support width, mean over the K) at the start and the end, the
-reduction, and the share of the K variables that end farther from their target than they started; per
+each update rule tunes the K variables from uniform toward it, seeing only the target's renders. Per target and
+rule: the recovery error (per-variable Wasserstein-1 over the support width, mean over the K) at the start and the
+end, the reduction, and the share of the K variables that end farther from their target than they started; per
 variable group, the mean end error over start error. Moved variables the laid-out scenes do not show at all
 under the holds (``tuner.targets.inert_variables``) are named in the summary.
 

@@ -1,8 +1,9 @@
 """Which scene variables do the renders show? A paired probe of each variable on its own.
 
 Every variable of the built-in space is held at its middle bin (as the recovery benchmarks hold the ones
-they do not tune, a gate the probed variable needs held open: ``tuner.targets.GATES``); for each probed variable, N scenes are rendered twice with the same frame seeds, once
-with the variable at 10 % and once at 90 % of its support.  On the inverse model's image features
+they do not tune, a gate the probed variable needs held open: ``tuner.targets.GATES``); for each probed
+variable, N scenes are rendered twice with the same frame seeds, once with the variable at 10 % and once at
+90 % of its support.  On the inverse model's image features
 (``tuner.inverse.image_features``, with the label set given) the probe reports the effect as a signal to
 noise ratio: the largest paired mean difference over a feature's spread across scenes (Cohen's d of the
 pairs), chosen on half the pairs and measured on the other half so noise alone scores near 0.  A variable

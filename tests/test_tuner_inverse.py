@@ -3,13 +3,12 @@ import numpy as np
 import pytest
 
 from scenegen.distributions import Histogram
+from scenegen.grammar import MIN_PARKING_STRIP_M
 from scenegen.params import default_space
-from tuner import inverse
+from tuner import inverse, targets
 from tuner.loop import TuneConfig, Tuner
 from tuner.report import write_report
 from tuner.run_folder import RunFolder
-from scenegen.grammar import MIN_PARKING_STRIP_M
-from tuner import targets
 from tuner.targets import DEGRADATIONS, RecoveryTarget, hold_fixed, inert_variables, random_targets
 
 
