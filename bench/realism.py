@@ -11,9 +11,9 @@ on all frames, with the spread over ``--subsets`` random half-size subsets. With
 KID of each of N horizontal thirds (halves, ...) of the frames against the same part of the real ones (each
 frame prepared at ``--band-size`` and cut), which says where in the frame a set looks least real; with
 ``--witness N`` a sheet per set of its N frames most and least like the real ones and the N real frames it covers
-least; with ``--by-recording`` each recording of a set (CamVid's 0001TP, 0006R0, 0016E5) is a row of its own,
-and ``--real SPEC#SPLIT@RECORDING`` measures against one recording. Writes realism.json, realism.md and realism.png (and witness_*.png) under ``--out``; measures, never
-asserts.
+least; with ``--by-recording`` each recording of a set (CamVid's 0001TP, 0006R0, 0016E5) is a row of its
+own, and ``--real SPEC#SPLIT@RECORDING`` measures against one recording. Writes realism.json, realism.md and
+realism.png (and witness_*.png) under ``--out``; measures, never asserts.
 """
 from __future__ import annotations
 
@@ -46,13 +46,8 @@ def list_sets(spec: str, frames: int, how: argparse.Namespace) -> List[Tuple[str
     groups = {"": listed}
     if how.by_recording and len(recordings) > 1:
         groups = {rec: [s for s in listed if recording_of(s) == rec] for rec in recordings}
-    out = []
-    for rec, samples in groups.items():
-        if frames and len(samples) > frames:
-            keep = np.sort(np.random.default_rng(how.seed).choice(len(samples), frames, replace=False))
-            samples = [samples[i] for i in keep]
-        out.append((f"{spec} [{rec}]" if rec else spec, samples))
-    return out
+    subset = lambda samples: realdata.seeded_subset(samples, frames, np.random.default_rng(how.seed))  # noqa: E731
+    return [(f"{spec} [{rec}]" if rec else spec, subset(samples)) for rec, samples in groups.items()]
 
 
 def measure_set(spec: str, samples: list, real: "RealReference", how: argparse.Namespace) -> Dict:
@@ -105,7 +100,8 @@ def _thumbnail(image: np.ndarray, width: int = 240) -> np.ndarray:
 
 
 #: rows of a witness sheet: (caption, whose frames)
-WITNESS_ROWS = (("set: most like the real", "set"), ("set: least like the real", "set"), ("real: least covered", "real"))
+WITNESS_ROWS = (("set: most like the real", "set"), ("set: least like the real", "set"),
+                ("real: least covered", "real"))
 
 
 def witness_picks(feats: np.ndarray, real_feats: np.ndarray, count: int) -> List[np.ndarray]:
@@ -179,7 +175,8 @@ def write_report(rows: List[Dict], real: str, out: Path) -> None:
     for r in rows:
         l1 = "–" if r["class_l1"] is None else f"{r['class_l1']:.3f}"
         band_cells = "".join(f" {k:.3g} |" for k in r["kid_bands"])
-        lines.append(f"| `{r['set']}` | {r['frames']} | {r['kid']:.4g} | {r['kid_subset_std']:.3g} |{band_cells} {l1} |")
+        lines.append(f"| `{r['set']}` | {r['frames']} | {r['kid']:.4g} | {r['kid_subset_std']:.3g} |"
+                     f"{band_cells} {l1} |")
     (out / "realism.md").write_text("\n".join(lines) + "\n")
     fig, axes = plt.subplots(1, 2, figsize=(10, 0.5 + 0.45 * len(rows)))
     names = [Path(r["set"].split(":")[-1]).name or r["set"] for r in rows]

@@ -9,7 +9,8 @@ from tuner import inverse, targets
 from tuner.loop import TuneConfig, Tuner
 from tuner.report import write_report
 from tuner.run_folder import RunFolder
-from tuner.targets import DEGRADATIONS, RecoveryTarget, hold_fixed, inert_variables, random_targets
+from tuner.targets import (DEGRADATIONS, RecoveryTarget, hold_fixed, inert_variables, opened_gates,
+                           random_targets)
 
 
 def test_random_targets_are_deterministic_and_move_k_histogram_variables():
@@ -64,7 +65,7 @@ def test_a_variable_the_holds_leave_without_effect_is_reported_inert(monkeypatch
 def test_a_target_that_moves_parked_cars_holds_the_parking_strip_open():
     space = default_space()
     t = RecoveryTarget(0, {"parked_car_density": (0.5, 0.12), "car_density": (0.3, 0.12)})
-    assert t.opened_gates() == {"parking_lane_width_m": 2.2}
+    assert opened_gates(t.variables) == {"parking_lane_width_m": 2.2}
     strip = t.start(space)["parking_lane_width_m"].distribution
     lo, hi = (strip.edges[i] for i in (int(np.argmax(strip.weights)), int(np.argmax(strip.weights)) + 1))
     assert max(strip.weights) == 1.0 and lo <= 2.2 < hi and lo >= MIN_PARKING_STRIP_M
@@ -73,7 +74,7 @@ def test_a_target_that_moves_parked_cars_holds_the_parking_strip_open():
     other = RecoveryTarget(0, {"car_density": (0.3, 0.12)})  # every other target's hold is as before
     held = hold_fixed(space)["parking_lane_width_m"].distribution
     assert other.start(space)["parking_lane_width_m"].distribution == held
-    assert other.opened_gates() == {}
+    assert opened_gates(other.variables) == {}
 
 
 def test_camvid11_label_features_see_classes_paper7_leaves_out(tmp_path):

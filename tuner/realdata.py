@@ -49,11 +49,15 @@ def list_real(spec: RealSpec, limit: int, rng: np.random.Generator) -> List[Samp
     """Samples of a dataset spec; at most ``limit`` (0 = all), a seeded random subset in path order."""
     if spec.kind != "dataset":
         raise ValueError("list_real is for dataset specs; params: targets are rendered")
-    samples = datasets.list_samples(spec.dataset)
+    return seeded_subset(datasets.list_samples(spec.dataset), limit, rng)
+
+
+def seeded_subset(samples: Sequence[Sample], limit: int, rng: np.random.Generator) -> List[Sample]:
+    """At most ``limit`` of ``samples`` (0 = all): a seeded random subset, kept in order."""
     if limit and len(samples) > limit:
         keep = np.sort(rng.choice(len(samples), limit, replace=False))
-        samples = [samples[i] for i in keep]
-    return samples
+        return [samples[i] for i in keep]
+    return list(samples)
 
 
 def check_against_space(target: ParameterSpace, space: ParameterSpace) -> None:

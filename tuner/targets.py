@@ -64,11 +64,7 @@ class RecoveryTarget:
         if nuisance == "uniform":
             return space
         return hold_fixed(space, keep=self.variables, lowest=DEGRADATIONS if nuisance == "clear" else (),
-                          at=self.opened_gates())
-
-    def opened_gates(self) -> Dict[str, float]:
-        """The :data:`GATES` this target holds open: gate variable -> the value it is held at."""
-        return opened_gates(self.variables)
+                          at=opened_gates(self.variables))
 
     def target(self, space: ParameterSpace, nuisance: str = "fixed") -> ParameterSpace:
         """The start with each moved variable's distribution replaced by its bump."""
