@@ -114,6 +114,10 @@ def sample_building(rng: np.random.Generator, width: float, height: float, brigh
 TERRACE_HOUSE_WIDTH = (4.5, 6.5)
 TERRACE_FLOOR_HEIGHT = (2.6, 3.0)
 TERRACE_DEPTH = (8.0, 11.0)
+#: a terrace's window fraction: intercept and slope on ``window_density`` (so that the variable spans cottages with one
+#: small window a floor to houses with two tall sashes), and its bounds
+TERRACE_WINDOWS = (0.15, 0.7)
+TERRACE_WINDOW_FRACTION = (0.1, 0.8)
 #: height of a chimney stack above the ridge (m)
 CHIMNEY_HEIGHT = 0.9
 
@@ -153,9 +157,10 @@ def sample_terrace(rng: np.random.Generator, width: float, storeys: int, brightn
     return BuildingParams(
         width=round(width, 4), depth=round(depth, 4),
         height=round(terrace_height(storeys, floor_height, depth, chimneys), 4),
-        floor_height=round(floor_height, 4), window_columns=houses * int(rng.integers(1, 3)),
-        window_fraction=round(float(np.clip(0.45 + 0.4 * (window_density - 0.35) + rng.normal(0, 0.05),
-                                            0.25, 0.75)), 4),
+        floor_height=round(floor_height, 4),
+        window_columns=houses * (1 + int(rng.random() < window_density)),
+        window_fraction=round(float(np.clip(TERRACE_WINDOWS[0] + TERRACE_WINDOWS[1] * window_density
+                                            + rng.normal(0, 0.05), *TERRACE_WINDOW_FRACTION)), 4),
         material="brick" if brick else "plaster", facade=facade,
         window=jitter(rng, (0.03, 0.04, 0.05), 0.2),
         frame=hsv_linear(float(rng.random()), float(rng.uniform(0.0, 0.7)), float(rng.uniform(0.1, 0.9))),

@@ -34,6 +34,7 @@ from .driving_side import mirror_scene, side_of
 from .params import ParameterSpace
 from .placer import FAR_Y, NEAR_Y, ROAD_Y_END, ROAD_Y_START, Placer, poisson_positions, straight_piece
 from .seeding import FrameSeed, named_stream, stable_key
+from .sky_model import haze_sun_transmittance
 from .spec import CameraSpec, FogSpec, RoadSpec, SceneSpec, SkySpec, SunSpec
 
 CURB_HEIGHT = 0.15
@@ -489,6 +490,7 @@ def _atmosphere(z, rng: np.random.Generator,
                   strength=round(4.0 * (1.0 - 0.85 * overcast), 5), angle_deg=round(0.53 + 25.0 * overcast, 4))
     if cover is not None:
         sun = _sun_between_clouds(sun, overcast, cover)
+    sun = dataclasses.replace(sun, strength=round(sun.strength * haze_sun_transmittance(float(z["sky_haze"])), 5))
     clouds = int(z.get("sky_clouds", 0))
     offset = tuple(round(float(v), 4) for v in rng.uniform(-50.0, 50.0, 2)) if clouds else (0.0, 0.0)
     sky = SkySpec(haze=float(z["sky_haze"]), overcast=overcast, strength=1.0, clouds=clouds, cloud_offset=offset)

@@ -1,5 +1,5 @@
-"""Clouds with structure (sky_clouds = 1) and street metering under a bright sky (exposure_metering = 1): the
-grammar's draw and real renders of the sky."""
+"""Clouds with structure (sky_clouds = 1), haze, and street metering under a bright sky (exposure_metering = 1):
+the grammar's draw and real renders of the sky."""
 import dataclasses
 
 import numpy as np
@@ -10,9 +10,9 @@ from scenegen.spec import SceneSpec
 from scene_checks import render_still, street
 
 
-def _scene(clouds: int | None, overcast: float = 0.5, seed: int = 0) -> SceneSpec:
+def _scene(clouds: int | None, overcast: float = 0.5, seed: int = 0, haze: float = 0.0) -> SceneSpec:
     return street(seed, overcast=overcast, fog_density=0.0, camera_pitch_deg=8.0, building_height_m=8.0,
-                  sun_elevation_deg=50.0, sky_clouds=clouds)
+                  sun_elevation_deg=50.0, sky_haze=haze, sky_clouds=clouds)
 
 
 def test_clouds_change_only_the_sky_and_sun_and_a_file_without_them_draws_a_flat_dome():
@@ -48,6 +48,19 @@ def skies():
         return {key: renderer.render(_scene(*key)) for key in ((0, 0.5), (1, 0.5), (1, 0.15), (1, 0.95))}
     finally:
         renderer.close()
+
+
+@pytest.mark.parametrize("clouds", [0, 1])
+def test_haze_takes_light_from_the_sun_beam_and_gives_it_to_the_skylight_and_nothing_else(clouds):
+    from scenegen.sky_model import HAZE_SUN_LOSS, ambient_rgb, luminance
+
+    for seed in range(4):
+        clear, milky = _scene(clouds, seed=seed, haze=0.0), _scene(clouds, seed=seed, haze=1.0)
+        assert milky.sun.strength == pytest.approx(clear.sun.strength * (1 - HAZE_SUN_LOSS), abs=1e-4)
+        assert luminance(ambient_rgb(milky.sun, milky.sky)) > 1.2 * luminance(ambient_rgb(clear.sun, clear.sky))
+        assert milky.sky.haze == 1.0 and clear.sky.haze == 0.0
+        same = dataclasses.replace(milky, sun=clear.sun, sky=clear.sky, variables=clear.variables)
+        assert same == clear
 
 
 def test_clouds_give_the_sky_structure_and_leave_the_labels_alone(skies):

@@ -30,6 +30,30 @@ def test_the_terrace_sampler_is_deterministic_and_sizes_houses_and_storeys():
     assert BuildingParams.__dataclass_fields__["typology"].default == "block"  # older scene records
 
 
+def _glass_share(window_density: float, house: bool) -> float:
+    """Mean share of an upper floor's facade that is glass, over 40 terraces (or pairs of houses)."""
+    from assets.blender.building import GLASS, terrace_layout
+    from assets.buildings import sample_house
+
+    shares = []
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        p = (sample_house(rng, 16.0, 0.5, 0.5, window_density, 0.3) if house
+             else sample_terrace(rng, 24.0, 2, 0.5, 0.5, window_density, 0.3))
+        rects, panes, _ = terrace_layout(dataclasses.replace(p, bay_windows=False), p.width, 2.3 * p.floor_height)
+        upper = (panes == GLASS) & (rects[:, 2] > 0.3 + p.floor_height)
+        area = ((rects[upper, 1] - rects[upper, 0]) * (rects[upper, 3] - rects[upper, 2])).sum()
+        shares.append(area / (p.width * p.floor_height))
+    return float(np.mean(shares))
+
+
+@pytest.mark.parametrize("house", [False, True])
+def test_window_density_sets_how_much_of_a_terrace_or_house_facade_is_glass(house):
+    sparse, dense = _glass_share(0.1, house), _glass_share(0.85, house)
+    assert 0.05 < sparse < 0.2 and 0.25 < dense < 0.6
+    assert dense > 2.0 * sparse if not house else dense > 1.6 * sparse
+
+
 def _street(typology: int, seed: int = 2):
     space = default_space()
     z = {**space.sample(FrameSeed(0, 0, seed).entropy()), "building_typology": typology, "left_hand_traffic": 0,

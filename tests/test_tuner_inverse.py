@@ -93,7 +93,10 @@ def test_camvid11_label_features_see_classes_paper7_leaves_out(tmp_path):
     plain, pole = inverse.sample_features(samples, (64, 32), "camvid11")
     assert not np.allclose(plain, pole)
     plain7, pole7 = inverse.sample_features(samples, (64, 32))
-    assert np.allclose(plain7, pole7)
+    shares = inverse.share_width()
+    assert np.allclose(plain7[:-shares], pole7[:-shares])  # paper-7's own columns do not see the pole
+    assert not np.allclose(plain7[-shares:], pole7[-shares:])  # the CamVid-11 share view does
+    assert np.allclose(inverse.sample_features(samples, (64, 32), share_classes=None), plain7[:-shares])
     assert inverse.sample_features(samples, (64, 32), None).shape[1] < plain.shape[0]
 
 
@@ -132,6 +135,21 @@ def test_the_reader_measures_what_the_features_say_about_a_variable_and_calibrat
     assert np.ptp(flat, axis=1).max() < 0.5  # no evidence: every bin about equally likely
     held = inverse.RidgeReader.fit(informative, np.full(n, 3.0), folds)  # renders that hold it at one value
     assert held.identifiability.r2 == 0.0 and held.identifiability.bits == 0.0
+
+
+def test_the_reader_takes_the_second_view_only_where_it_reads_better():
+    rng = np.random.default_rng(2)
+    n = 240
+    v = rng.uniform(0, 1, n)
+    plain = rng.normal(size=(n, 8))
+    telling = np.c_[v + rng.normal(0, 0.1, n), rng.normal(size=(n, 3))]
+    folds = inverse.split_folds(n, 2, rng)
+    seen_there = inverse.RidgeReader.fit(np.c_[plain, telling], v, folds, extra_columns=4)
+    assert len(seen_there.weight) == 12 and seen_there.identifiability.r2 > 0.8
+    assert inverse.RidgeReader.fit(np.c_[plain, telling], v, folds).identifiability.r2 > 0.8  # one view: all
+    seen_here = inverse.RidgeReader.fit(np.c_[telling, rng.normal(size=(n, 40))], v, folds, extra_columns=40)
+    assert len(seen_here.weight) == 4  # forty columns of noise left out
+    assert seen_here.predict(np.c_[telling, rng.normal(size=(n, 40))]).shape == (n,)
 
 
 def test_image_features_respond_to_blur_noise_and_vignetting():

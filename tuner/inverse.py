@@ -16,7 +16,9 @@ is instead of drifting.
 
 Image features (:func:`image_features`): colour mean and contrast per cell of a coarse grid, with labels
 (in :data:`FEATURE_CLASSES`) also the class shares per cell and each class's colour; edge and fine-detail
-energy per band (sharpness, noise) and the brightness fall-off to the corners (vignetting).
+energy per band (sharpness, noise) and the brightness fall-off to the corners (vignetting).  With labels, a
+second view adds the whole-frame shares of the finer :data:`SHARE_CLASSES`; each reader takes it only where
+cross-fitting says it reads better with it, so the extra columns cost the other readers nothing.
 """
 from __future__ import annotations
 
@@ -47,6 +49,9 @@ FEATURE_GRID = (3, 4)
 #: the class set of the label features.  CamVid-11 (whose pole, sign and bicyclist classes paper-7 leaves out)
 #: was tried and recovered less (docs/experiments/2026-12-06-visibility.md), so paper-7 stays
 FEATURE_CLASSES = "paper7"
+#: the finer class set whose whole-frame shares each reader is also offered, as a second view it takes only when
+#: cross-fitting says it reads better (poles, signs and two-wheelers show only there)
+SHARE_CLASSES = "camvid11"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -62,15 +67,35 @@ def image_features(rgb: torch.Tensor, labels: Optional[torch.Tensor] = None) -> 
     return torch.cat(feats, dim=1).double().numpy()
 
 
-def sample_features(samples: Sequence[Sample], size: Tuple[int, int],
-                    classes: Optional[str] = FEATURE_CLASSES) -> np.ndarray:
+def sample_features(samples: Sequence[Sample], size: Tuple[int, int], classes: Optional[str] = FEATURE_CLASSES,
+                    share_classes: Optional[str] = SHARE_CLASSES) -> np.ndarray:
     """:func:`image_features` of dataset samples at ``size``, with their labels in the class set ``classes``
-    (None: colour only)."""
+    (None: colour only), followed by :func:`class_share_features` in ``share_classes`` (when labelled; the last
+    :func:`share_width` columns)."""
     rgb = prepare_batch(realdata.read_images(samples), size)
     if classes is None:
         return image_features(rgb)
+    feats = [image_features(rgb, _label_shares(samples, size, classes))]
+    if share_classes is not None:
+        feats.append(class_share_features(_label_shares(samples, size, share_classes)))
+    return np.concatenate(feats, axis=1)
+
+
+def _label_shares(samples: Sequence[Sample], size: Tuple[int, int], classes: str) -> torch.Tensor:
     labels = realdata.read_classes(samples, classes)
-    return image_features(rgb, prepare_label_batch(labels, size, len(class_mapping(classes).class_names)))
+    return prepare_label_batch(labels, size, len(class_mapping(classes).class_names))
+
+
+def class_share_features(shares: torch.Tensor) -> np.ndarray:
+    """``(N, K, H, W)`` class shares -> ``(N, 2K)``: each class's share of the frame and its square root (which
+    spreads the small shares of thin and rare classes)."""
+    whole = shares.double().mean(dim=(2, 3)).clamp_min(0.0)
+    return torch.cat([whole, whole.sqrt()], dim=1).numpy()
+
+
+def share_width(share_classes: Optional[str] = SHARE_CLASSES) -> int:
+    """How many columns :func:`class_share_features` adds in the class set ``share_classes``."""
+    return 0 if share_classes is None else 2 * len(class_mapping(share_classes).class_names)
 
 
 def _detail_energy(rgb: torch.Tensor, bands: int = 3) -> torch.Tensor:
@@ -164,11 +189,16 @@ class RidgeReader:
     identifiability: Identifiability
 
     @classmethod
-    def fit(cls, x: np.ndarray, values: np.ndarray, folds: np.ndarray) -> "RidgeReader":
+    def fit(cls, x: np.ndarray, values: np.ndarray, folds: np.ndarray, extra_columns: int = 0) -> "RidgeReader":
+        """Fit on ``x``; with ``extra_columns``, the last that many columns are a second view, used only when
+        cross-fitting says the reading is better with them than without (the penalty is chosen the same way)."""
         x, v = np.asarray(x, dtype=np.float64), np.asarray(values, dtype=np.float64)
+        views = [x.shape[1]] if extra_columns <= 0 else [x.shape[1] - extra_columns, x.shape[1]]
+        width, penalty, pred = min(((w, *_cross_fitted(_standardised(x[:, :w]), v, folds, p))
+                                    for w in views for p in PENALTIES), key=lambda t: t[3])[:3]
+        x = x[:, :width]
         mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
         z = (x - mean) / scale
-        penalty, pred = min((_cross_fitted(z, v, folds, p) for p in PENALTIES), key=lambda t: t[2])[:2]
         # a variable the renders hold at one value teaches nothing (and its error is zero): no evidence
         r2 = max(0.0, 1.0 - float(np.mean((pred - v) ** 2)) / float(v.var())) if v.var() > 0 else 0.0
         slope, intercept = np.polyfit(v, pred, 1) if v.std() > 0 else (0.0, float(v.mean()))
@@ -178,12 +208,18 @@ class RidgeReader:
         return cls(weight, offset, mean, scale, float(intercept), float(slope), sigma, ident)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.weight + self.offset
+        """The reading of each row of ``x`` (the reader uses its first ``len(weight)`` columns)."""
+        x = np.asarray(x, dtype=np.float64)[:, :len(self.weight)]
+        return ((x - self.mean) / self.scale) @ self.weight + self.offset
 
     def bin_log_likelihood(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
         """``(n, bins)``: log of each bin's likelihood for each image's prediction (averaged over ``points``)."""
         resid = (self.predict(x)[:, None, None] - (self.intercept + self.slope * points[None])) / self.sigma
         return np.log(np.maximum(np.exp(-0.5 * resid ** 2).mean(axis=2), 1e-300))
+
+
+def _standardised(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-6)
 
 
 def _ridge(z: np.ndarray, v: np.ndarray, penalty: float) -> Tuple[np.ndarray, float]:
@@ -231,6 +267,8 @@ class Evidence:
     draws: Sequence[Mapping[str, Any]]
     real: np.ndarray
     variables: Optional[Sequence[str]] = None
+    #: how many of the last feature columns are the second view (:func:`share_width`), 0 for none
+    extra_columns: int = 0
 
 
 @dataclass(frozen=True)
@@ -252,7 +290,7 @@ class Reading:
 def read_variable(var: Variable, evidence: Evidence, folds: np.ndarray, prior_images: float) -> Reading:
     """Fit the variable's reader on the renders and read the real images' bin distribution with it."""
     values = np.array([z[var.name] for z in evidence.draws], dtype=float)
-    reader = RidgeReader.fit(evidence.features, values, folds)
+    reader = RidgeReader.fit(evidence.features, values, folds, evidence.extra_columns)
     log_lik = reader.bin_log_likelihood(evidence.real, bin_points(var))
     uniform = np.full(log_lik.shape[1], 1.0 / log_lik.shape[1])
     real = prior_shift_em(log_lik, uniform, bin_masses(var), prior_images)

@@ -389,7 +389,7 @@ class Tuner:
     def _evidence(self, k: int, zs: Sequence[Mapping[str, Any]], frames, window: int):
         """Image features of the renders of iterations ``k - window + 1 .. k`` (all with 0) with their draws,
         and of the real training images, for rules that read images (:mod:`tuner.inverse`)."""
-        from .inverse import Evidence
+        from .inverse import Evidence, share_width
 
         if k not in self._evidence_features:
             self._evidence_features[k] = self._image_features(realdata.frames_as_samples(frames))
@@ -403,7 +403,8 @@ class Tuner:
         if not hasattr(self, "_real_features"):
             self._real_features = self._image_features(self.real_train_samples)
         feats = np.concatenate([self._evidence_features[j] for j in range(first, k + 1)])
-        return Evidence(feats, draws + list(zs), self._real_features, self.config.variables)
+        return Evidence(feats, draws + list(zs), self._real_features, self.config.variables,
+                        share_width() if self.real_train_labelled else 0)
 
     def _image_features(self, samples: Sequence[Sample]) -> np.ndarray:
         """The inverse model's features (with label shares when the real training images have labels)."""

@@ -247,8 +247,8 @@ def terrace_layout(p: BuildingParams, width: float,
     fh = p.floor_height
     cols = max(1, p.window_columns // houses)
     pitch = hw / cols
-    ww = pitch * float(np.clip(0.3 + 0.5 * p.window_fraction, 0.3, 0.6))
-    wh = fh * float(np.clip(0.4 + 0.45 * p.window_fraction, 0.45, 0.7))
+    ww = pitch * float(np.clip(0.2 + 0.6 * p.window_fraction, 0.25, 0.7))
+    wh = fh * float(np.clip(0.3 + 0.5 * p.window_fraction, 0.35, 0.72))
     storeys = max(1, int((wall_h - 0.3) / fh + 0.01))
     rects, mats, bays = [], [], []
     for i in range(houses):
