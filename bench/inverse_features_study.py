@@ -5,6 +5,8 @@ feature sets on them, and prints each tuned variable's cross-fitted R^2 under ea
 :class:`tuner.inverse.RidgeReader` the tuner uses).  No rendering; measures, never asserts.
 
     .venv/bin/python bench/inverse_features_study.py runs/bench/recovery_random/quick/k6 runs/bench/recovery_random/quick/k12
+    .venv/bin/python bench/inverse_features_study.py runs/bench/recovery_random/full/k12 --size 256x128 \
+        --folds 2 --repeats 3 --share-view     # the readers with and without the second view
 """
 from __future__ import annotations
 
@@ -39,6 +41,9 @@ def main() -> int:
     ap.add_argument("--size", default="128x64")
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--candidates", default="", help="module[:attr] holding a dict name -> feature function")
+    ap.add_argument("--share-view", action="store_true",
+                    help="also read with the CamVid-11 share view the tuner offers (tuner.inverse.SHARE_CLASSES)")
+    ap.add_argument("--repeats", type=int, default=1, help="fold draws averaged per variable")
     args = ap.parse_args()
 
     from tuner import inverse, realdata
@@ -64,19 +69,32 @@ def main() -> int:
             rgb = prepare_batch(realdata.read_images(samples), size)
             lab = prepare_label_batch(realdata.read_paper7(samples), size, len(PAPER7_NAMES))
             tuned = __import__("json").loads((run / "run.json").read_text())["config"]["variables"]
-            folds = np.arange(len(draws)) % args.folds
-            rng.shuffle(folds)
-            feats = {name: fn(rgb, lab) for name, fn in sets.items()}
+            feats = {name: (fn(rgb, lab), 0) for name, fn in sets.items()}
+            if args.share_view:
+                feats["share view"] = (np.c_[feats["current"][0], _share_view(samples, size)], inverse.share_width())
+            fold_draws = [inverse.split_folds(len(draws), args.folds, rng) for _ in range(args.repeats)]
             for var in tuned:
                 v = np.array([z[var] for z in draws], dtype=float)
-                r2 = {name: inverse.RidgeReader.fit(x, v, folds).identifiability.r2 for name, x in feats.items()}
+                r2 = {name: float(np.mean([inverse.RidgeReader.fit(x, v, folds, extra).identifiability.r2
+                                           for folds in fold_draws])) for name, (x, extra) in feats.items()}
                 rows.append((f"{Path(folder).name}/{target.name}", var, r2))
                 print(f"{Path(folder).name}/{target.name:8s} {var:28s} " +
                       "  ".join(f"{n} {r:.2f}" for n, r in r2.items()), flush=True)
-    for name in sets:
+    for name in rows[0][2] if rows else sets:
         print(f"mean R^2 {name}: {np.mean([r[name] for _, _, r in rows]):.3f}  "
               f"(variables with R^2 < 0.05: {sum(r[name] < 0.05 for _, _, r in rows)} of {len(rows)})")
     return 0
+
+
+def _share_view(samples, size) -> np.ndarray:
+    """The whole-frame class shares the tuner's readers are offered as a second view."""
+    from scenegen.labels import class_mapping
+    from tuner import inverse, realdata
+    from tuner.preprocess import prepare_label_batch
+
+    classes = inverse.SHARE_CLASSES
+    labels = realdata.read_classes(samples, classes)
+    return inverse.class_share_features(prepare_label_batch(labels, size, len(class_mapping(classes).class_names)))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,7 +116,9 @@ def test_killed_worker_then_rerun_gives_exactly_the_clean_frames(reference, kill
     assert manifest["this_run"]["rendered"] == FRAMES - 1
     assert not _temp_files(out)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert f"1 rendered, {FRAMES - 1} already complete, 0 failed" in second.stderr
+    # the killed unit's frame is rendered again, unless the kill came after its last file was written
+    done = re.search(r"(\d+) rendered, (\d+) already complete, 0 failed", second.stderr)
+    assert done and int(done[1]) + int(done[2]) == FRAMES and int(done[1]) <= 1, second.stderr[-3000:]
     m = json.loads((out / "manifest.json").read_text())
     assert m["counts"] == {"requested": FRAMES, "rendered": FRAMES} and not m["failures"]
     assert len(list((out / "gtFine").rglob("*_labelIds.png"))) == FRAMES
