@@ -50,7 +50,9 @@ FEATURE_GRID = (3, 4)
 #: was tried and recovered less (docs/experiments/2026-12-06-visibility.md), so paper-7 stays
 FEATURE_CLASSES = "paper7"
 #: the finer class set whose whole-frame shares each reader is also offered, as a second view it takes only when
-#: cross-fitting says it reads better (poles, signs and two-wheelers show only there)
+#: cross-fitting says it reads better (poles, signs and two-wheelers show only there).  The choice is made on the
+#: folds that also give the gate its R^2, which makes a chance reading likelier (about 5x for a variable with no
+#: signal): docs/experiments/2026-12-07-haze-and-share-view.md
 SHARE_CLASSES = "camvid11"
 
 
