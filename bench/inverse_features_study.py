@@ -71,7 +71,8 @@ def main() -> int:
             tuned = __import__("json").loads((run / "run.json").read_text())["config"]["variables"]
             feats = {name: (fn(rgb, lab), 0) for name, fn in sets.items()}
             if args.share_view:
-                feats["share view"] = (np.c_[feats["current"][0], _share_view(samples, size)], inverse.share_width())
+                shares = inverse.sample_share_features(samples, size)
+                feats["share view"] = (np.c_[feats["current"][0], shares], inverse.share_width())
             fold_draws = [inverse.split_folds(len(draws), args.folds, rng) for _ in range(args.repeats)]
             for var in tuned:
                 v = np.array([z[var] for z in draws], dtype=float)
@@ -84,17 +85,6 @@ def main() -> int:
         print(f"mean R^2 {name}: {np.mean([r[name] for _, _, r in rows]):.3f}  "
               f"(variables with R^2 < 0.05: {sum(r[name] < 0.05 for _, _, r in rows)} of {len(rows)})")
     return 0
-
-
-def _share_view(samples, size) -> np.ndarray:
-    """The whole-frame class shares the tuner's readers are offered as a second view."""
-    from scenegen.labels import class_mapping
-    from tuner import inverse, realdata
-    from tuner.preprocess import prepare_label_batch
-
-    classes = inverse.SHARE_CLASSES
-    labels = realdata.read_classes(samples, classes)
-    return inverse.class_share_features(prepare_label_batch(labels, size, len(class_mapping(classes).class_names)))
 
 
 if __name__ == "__main__":

@@ -46,8 +46,9 @@ def list_sets(spec: str, frames: int, how: argparse.Namespace) -> List[Tuple[str
     groups = {"": listed}
     if how.by_recording and len(recordings) > 1:
         groups = {rec: [s for s in listed if recording_of(s) == rec] for rec in recordings}
-    subset = lambda samples: realdata.seeded_subset(samples, frames, np.random.default_rng(how.seed))  # noqa: E731
-    return [(f"{spec} [{rec}]" if rec else spec, subset(samples)) for rec, samples in groups.items()]
+    return [(f"{spec} [{rec}]" if rec else spec,
+             realdata.seeded_subset(samples, frames, np.random.default_rng(how.seed)))
+            for rec, samples in groups.items()]
 
 
 def measure_set(spec: str, samples: list, real: "RealReference", how: argparse.Namespace) -> Dict:

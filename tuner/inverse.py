@@ -79,8 +79,14 @@ def sample_features(samples: Sequence[Sample], size: Tuple[int, int], classes: O
         return image_features(rgb)
     feats = [image_features(rgb, _label_shares(samples, size, classes))]
     if share_classes is not None:
-        feats.append(class_share_features(_label_shares(samples, size, share_classes)))
+        feats.append(sample_share_features(samples, size, share_classes))
     return np.concatenate(feats, axis=1)
+
+
+def sample_share_features(samples: Sequence[Sample], size: Tuple[int, int],
+                          share_classes: str = SHARE_CLASSES) -> np.ndarray:
+    """:func:`class_share_features` of dataset samples' labels at ``size`` in the class set ``share_classes``."""
+    return class_share_features(_label_shares(samples, size, share_classes))
 
 
 def _label_shares(samples: Sequence[Sample], size: Tuple[int, int], classes: str) -> torch.Tensor:
