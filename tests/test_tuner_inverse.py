@@ -145,10 +145,10 @@ def test_the_reader_takes_the_second_view_only_where_it_reads_better():
     telling = np.c_[v + rng.normal(0, 0.1, n), rng.normal(size=(n, 3))]
     folds = inverse.split_folds(n, 2, rng)
     seen_there = inverse.RidgeReader.fit(np.c_[plain, telling], v, folds, extra_columns=4)
-    assert len(seen_there.weight) == 12 and seen_there.identifiability.r2 > 0.8
+    assert all(len(w) == 12 for w, _ in seen_there.models) and seen_there.identifiability.r2 > 0.8
     assert inverse.RidgeReader.fit(np.c_[plain, telling], v, folds).identifiability.r2 > 0.8  # one view: all
     seen_here = inverse.RidgeReader.fit(np.c_[telling, rng.normal(size=(n, 40))], v, folds, extra_columns=40)
-    assert len(seen_here.weight) == 4  # forty columns of noise left out
+    assert all(len(w) == 4 for w, _ in seen_here.models)  # forty columns of noise left out
     assert seen_here.predict(np.c_[telling, rng.normal(size=(n, 40))]).shape == (n,)
 
 

@@ -184,11 +184,13 @@ class Identifiability:
 
 @dataclass(frozen=True)
 class RidgeReader:
-    """A ridge regression of one variable on standardised features, with the calibration of its
-    cross-fitted predictions (``prediction ~ intercept + slope * value``, residual ``sigma``)."""
+    """Ridge regressions of one variable on standardised features, one per cross-fitting fold (each trained
+    without its fold), with the calibration of their held-out predictions (``prediction ~ intercept + slope *
+    value``, residual ``sigma``).  New images are read by the fold models in turn, so their readings spread as
+    the held-out predictions the calibration was measured on (a model trained on all the renders would spread
+    wider, which the prior-shift EM would mistake for real images spread toward the support's ends)."""
 
-    weight: np.ndarray
-    offset: float
+    models: Tuple[Tuple[np.ndarray, float], ...]  # per fold: weights on the first len(weights) columns, offset
     mean: np.ndarray
     scale: np.ndarray
     intercept: float
@@ -197,37 +199,40 @@ class RidgeReader:
     identifiability: Identifiability
 
     @classmethod
-    def fit(cls, x: np.ndarray, values: np.ndarray, folds: np.ndarray, extra_columns: int = 0) -> "RidgeReader":
+    def fit(cls, x: np.ndarray, values: np.ndarray, folds: np.ndarray, extra_columns: int = 0,
+            nested: bool = True) -> "RidgeReader":
         """Fit on ``x``; with ``extra_columns``, the last that many columns are a second view, used only when
-        cross-fitting says the reading is better with them than without (the penalty is chosen the same way)."""
+        cross-fitting says the reading is better with them than without (the penalty is chosen the same way).
+
+        ``nested`` (the default) chooses each fold model's view and penalty by cross-fitting inside that
+        model's training part, so the choice cannot flatter the held-out R^2; without it they are chosen once,
+        on the folds that also measure R^2 (optimistic for a variable the images do not show)."""
         x, v = np.asarray(x, dtype=np.float64), np.asarray(values, dtype=np.float64)
         views = [x.shape[1]] if extra_columns <= 0 else [x.shape[1] - extra_columns, x.shape[1]]
-        width, penalty, pred = min(((w, *_cross_fitted(_standardised(x[:, :w]), v, folds, p))
-                                    for w in views for p in PENALTIES), key=lambda t: t[3])[:3]
-        x = x[:, :width]
         mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
         z = (x - mean) / scale
+        width, penalty = _select(z, v, folds, views)
+        pred, models = _fold_models(z, v, folds, views if nested else [width], (width, penalty), nested)
         # a variable the renders hold at one value teaches nothing (and its error is zero): no evidence
         r2 = max(0.0, 1.0 - float(np.mean((pred - v) ** 2)) / float(v.var())) if v.var() > 0 else 0.0
         slope, intercept = np.polyfit(v, pred, 1) if v.std() > 0 else (0.0, float(v.mean()))
         sigma = max(float(np.std(pred - (intercept + slope * v))), 1e-6 * (1.0 + float(np.abs(v).max())))
         ident = Identifiability(r2, 0.5 * float(np.log2(1.0 / max(1.0 - r2, 1e-6))), penalty)
-        weight, offset = _ridge(z, v, penalty)
-        return cls(weight, offset, mean, scale, float(intercept), float(slope), sigma, ident)
+        return cls(tuple(models), mean, scale, float(intercept), float(slope), sigma, ident)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """The reading of each row of ``x`` (the reader uses its first ``len(weight)`` columns)."""
-        x = np.asarray(x, dtype=np.float64)[:, :len(self.weight)]
-        return ((x - self.mean) / self.scale) @ self.weight + self.offset
+        """The reading of each row of ``x``, row i by fold model i mod the number of folds."""
+        z = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
+        out = np.empty(len(z))
+        for f, (w, offset) in enumerate(self.models):
+            rows = slice(f, None, len(self.models))
+            out[rows] = z[rows, :len(w)] @ w + offset
+        return out
 
     def bin_log_likelihood(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
         """``(n, bins)``: log of each bin's likelihood for each image's prediction (averaged over ``points``)."""
         resid = (self.predict(x)[:, None, None] - (self.intercept + self.slope * points[None])) / self.sigma
         return np.log(np.maximum(np.exp(-0.5 * resid ** 2).mean(axis=2), 1e-300))
-
-
-def _standardised(x: np.ndarray) -> np.ndarray:
-    return (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-6)
 
 
 def _ridge(z: np.ndarray, v: np.ndarray, penalty: float) -> Tuple[np.ndarray, float]:
@@ -236,14 +241,39 @@ def _ridge(z: np.ndarray, v: np.ndarray, penalty: float) -> Tuple[np.ndarray, fl
     return w, centre
 
 
-def _cross_fitted(z: np.ndarray, v: np.ndarray, folds: np.ndarray, penalty: float) -> Tuple[float, np.ndarray, float]:
-    """(penalty, cross-fitted predictions, their mean squared error)."""
+def _cross_fitted(z: np.ndarray, v: np.ndarray, folds: np.ndarray, penalty: float) -> float:
+    """The mean squared error of cross-fitted predictions at ``penalty``."""
     pred = np.zeros_like(v)
     for f in np.unique(folds):
         tr, te = folds != f, folds == f
         w, centre = _ridge(z[tr], v[tr], penalty)
         pred[te] = z[te] @ w + centre
-    return penalty, pred, float(np.mean((pred - v) ** 2))
+    return float(np.mean((pred - v) ** 2))
+
+
+def _select(z: np.ndarray, v: np.ndarray, folds: np.ndarray, views: Sequence[int]) -> Tuple[int, float]:
+    """(view width, penalty) with the least cross-fitted error."""
+    fits = [(w, p, _cross_fitted(z[:, :w], v, folds, p)) for w in views for p in PENALTIES]
+    width, penalty, _ = min(fits, key=lambda t: t[2])
+    return width, penalty
+
+
+def _fold_models(z: np.ndarray, v: np.ndarray, folds: np.ndarray, views: Sequence[int],
+                 fallback: Tuple[int, float], nested: bool) -> Tuple[np.ndarray, List[Tuple[np.ndarray, float]]]:
+    """(held-out predictions, per-fold models).  ``nested``: each fold model's view and penalty are chosen by
+    cross-fitting inside its training part (as many inner folds as outer ones, alternating over its renders;
+    a part too small to split keeps ``fallback``)."""
+    pred, models = np.zeros_like(v), []
+    ids = np.unique(folds)
+    for f in ids:
+        tr, te = folds != f, folds == f
+        width, penalty = fallback
+        if nested and tr.sum() >= 2 * len(ids):
+            width, penalty = _select(z[tr], v[tr], np.arange(int(tr.sum())) % len(ids), views)
+        w, centre = _ridge(z[tr][:, :width], v[tr], penalty)
+        pred[te] = z[te][:, :width] @ w + centre
+        models.append((w, centre))
+    return pred, models
 
 
 def prior_shift_em(log_posteriors: np.ndarray, train_prior: np.ndarray, start: np.ndarray,
@@ -295,10 +325,12 @@ class Reading:
         return self.real[self.bins] / self.render_frequency[self.bins]
 
 
-def read_variable(var: Variable, evidence: Evidence, folds: np.ndarray, prior_images: float) -> Reading:
-    """Fit the variable's reader on the renders and read the real images' bin distribution with it."""
+def read_variable(var: Variable, evidence: Evidence, folds: np.ndarray, prior_images: float,
+                  nested: bool = True) -> Reading:
+    """Fit the variable's reader on the renders (``nested`` as in :meth:`RidgeReader.fit`) and read the real
+    images' bin distribution with it."""
     values = np.array([z[var.name] for z in evidence.draws], dtype=float)
-    reader = RidgeReader.fit(evidence.features, values, folds, evidence.extra_columns)
+    reader = RidgeReader.fit(evidence.features, values, folds, evidence.extra_columns, nested)
     log_lik = reader.bin_log_likelihood(evidence.real, bin_points(var))
     uniform = np.full(log_lik.shape[1], 1.0 / log_lik.shape[1])
     real = prior_shift_em(log_lik, uniform, bin_masses(var), prior_images)
