@@ -190,3 +190,26 @@ def test_the_inverse_rule_finds_what_the_images_show_and_leaves_the_rest(tmp_pat
     page = write_report(tmp_path / "run")
     assert (page.parent / "identifiability.png").read_bytes()[:4] == b"\x89PNG"
     assert "Identifiability at the first iteration" in page.read_text()
+
+
+def test_a_weak_reader_does_not_spread_real_images_that_match_the_renders_to_the_ends():
+    # real images drawn as the renders were: the reading should stay near uniform.  A model trained on all the
+    # renders spreads its readings wider than the held-out predictions its calibration came from, which put
+    # about half the mass in the two end bins of eight (0.25 is right); the fold models do not
+    points = (np.arange(8)[:, None] + (np.arange(5) + 0.5)[None] / 5) / 8
+    uniform = np.full(8, 1 / 8)
+    ends, r2 = [], []
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+
+        def images(k):
+            v = rng.uniform(0, 1, k)
+            return v, np.c_[v + rng.normal(0, 0.3, k), rng.normal(size=(k, 40))]
+
+        v, x = images(128)
+        reader = inverse.RidgeReader.fit(x, v, inverse.split_folds(128, 2, rng))
+        real = inverse.prior_shift_em(reader.bin_log_likelihood(images(192)[1], points), uniform, uniform, 8.0)
+        ends.append(real[0] + real[-1])
+        r2.append(reader.identifiability.r2)
+    assert 0.1 < np.mean(r2) < 0.4  # a weak reader, as two-wheelers' are
+    assert np.mean(ends) < 0.35

@@ -200,13 +200,14 @@ class RidgeReader:
 
     @classmethod
     def fit(cls, x: np.ndarray, values: np.ndarray, folds: np.ndarray, extra_columns: int = 0,
-            nested: bool = True) -> "RidgeReader":
+            nested: bool = False) -> "RidgeReader":
         """Fit on ``x``; with ``extra_columns``, the last that many columns are a second view, used only when
         cross-fitting says the reading is better with them than without (the penalty is chosen the same way).
 
-        ``nested`` (the default) chooses each fold model's view and penalty by cross-fitting inside that
-        model's training part, so the choice cannot flatter the held-out R^2; without it they are chosen once,
-        on the folds that also measure R^2 (optimistic for a variable the images do not show)."""
+        By default the view and penalty are chosen once, on the folds that also measure R^2 (a little
+        optimistic for a variable the images do not show).  ``nested`` chooses each fold model's by
+        cross-fitting inside that model's training part instead, so the choice cannot flatter R^2; it also
+        reads less of what the images do show, and recovered less (docs/experiments/2026-12-07-fold-readers.md)."""
         x, v = np.asarray(x, dtype=np.float64), np.asarray(values, dtype=np.float64)
         views = [x.shape[1]] if extra_columns <= 0 else [x.shape[1] - extra_columns, x.shape[1]]
         mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
@@ -326,7 +327,7 @@ class Reading:
 
 
 def read_variable(var: Variable, evidence: Evidence, folds: np.ndarray, prior_images: float,
-                  nested: bool = True) -> Reading:
+                  nested: bool = False) -> Reading:
     """Fit the variable's reader on the renders (``nested`` as in :meth:`RidgeReader.fit`) and read the real
     images' bin distribution with it."""
     values = np.array([z[var.name] for z in evidence.draws], dtype=float)
