@@ -186,9 +186,9 @@ class Identifiability:
 class RidgeReader:
     """Ridge regressions of one variable on standardised features, one per cross-fitting fold (each trained
     without its fold), with the calibration of their held-out predictions (``prediction ~ intercept + slope *
-    value``, residual ``sigma``).  New images are read by the fold models in turn, so their readings spread as
-    the held-out predictions the calibration was measured on (a model trained on all the renders would spread
-    wider, which the prior-shift EM would mistake for real images spread toward the support's ends)."""
+    value``, residual ``sigma``).  New images are read by the mean of the fold models, whose readings spread no
+    wider than the held-out predictions the calibration was measured on (one model trained on all the renders
+    spreads wider, which the prior-shift EM would mistake for real images spread toward the support's ends)."""
 
     models: Tuple[Tuple[np.ndarray, float], ...]  # per fold: weights on the first len(weights) columns, offset
     mean: np.ndarray
@@ -222,13 +222,9 @@ class RidgeReader:
         return cls(tuple(models), mean, scale, float(intercept), float(slope), sigma, ident)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """The reading of each row of ``x``, row i by fold model i mod the number of folds."""
+        """The reading of each row of ``x``: the mean of the fold models' predictions."""
         z = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
-        out = np.empty(len(z))
-        for f, (w, offset) in enumerate(self.models):
-            rows = slice(f, None, len(self.models))
-            out[rows] = z[rows, :len(w)] @ w + offset
-        return out
+        return np.mean([z[:, :len(w)] @ w + offset for w, offset in self.models], axis=0)
 
     def bin_log_likelihood(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
         """``(n, bins)``: log of each bin's likelihood for each image's prediction (averaged over ``points``)."""
