@@ -9,7 +9,7 @@ target, and how many readings passed the gate.  No rendering; measures, never as
 all of the target's (the tuner held a quarter of them out), so figures differ slightly from the run's.
 
     .venv/bin/python bench/inverse_reading_study.py runs/bench/recovery_random_v2/full/k6 --size 256x128 \\
-        --iterations 1,2,4 --repeats 3
+        --iterations 1,2,4 --repeats 3 --cache runs/study/cache   # features kept for the next variant
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
@@ -50,19 +50,35 @@ def target_samples(root: Path) -> List:
     return realdata.rendered_samples(images, labels)
 
 
+def features(root: Path, images: List[str], labels: List[str], size, cache: Optional[Path]):
+    """The inverse model's features of a run's renders and of its target's images (kept in ``cache``)."""
+    from tuner import inverse, realdata
+
+    stored = cache / f"{root.parent.parent.name}_{root.parent.name}_{root.name}_{size[0]}x{size[1]}.npz" if cache else None
+    if stored is not None and stored.exists():
+        with np.load(stored) as z:
+            if len(z["renders"]) == len(images):
+                return z["renders"], z["real"]
+    renders = inverse.sample_features(realdata.rendered_samples(images, labels), size)
+    real = inverse.sample_features(target_samples(root), size)
+    if stored is not None:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(stored, renders=renders, real=real)
+    return renders, real
+
+
 def replay_target(root: Path, method: str, size, iterations: List[int], repeats: int,
-                  rng: np.random.Generator, log: Callable[[str], None]) -> List[Dict]:
+                  rng: np.random.Generator, log: Callable[[str], None], cache: Optional[Path] = None) -> List[Dict]:
     """One row per (iteration, variable, variant): the step's error before and after and the reading's R^2."""
     from scenegen.params import load_space
-    from tuner import inverse, realdata
+    from tuner import inverse
     from tuner.metrics import normalized_w1
     from tuner.updates import InverseRule
     from inverse_features_study import load_run
 
     run = root / method
     images, labels, draws = load_run(run)
-    feats = inverse.sample_features(realdata.rendered_samples(images, labels), size)
-    real = inverse.sample_features(target_samples(root), size)
+    feats, real = features(root, images, labels, size, cache)
     its = iteration_rows(run)
     target = load_space(run / "target_params.yaml")
     tuned = json.loads((run / "run.json").read_text())["config"]["variables"]
@@ -114,6 +130,7 @@ def main() -> int:
     ap.add_argument("--iterations", default="1,2,4", help="iterations t whose update is replayed")
     ap.add_argument("--repeats", type=int, default=3, help="fold draws per reading")
     ap.add_argument("--json", default="", help="also write every row here")
+    ap.add_argument("--cache", default="", help="keep the features here, so a rerun reads them back")
     args = ap.parse_args()
 
     size = tuple(int(v) for v in args.size.split("x"))
@@ -124,7 +141,7 @@ def main() -> int:
         for root in sorted(Path(folder).glob("target*")):
             if (root / args.method / f"params_iter{max(iterations)}.yaml").exists():
                 rows += replay_target(root, args.method, size, iterations, args.repeats, rng,
-                                      lambda s: print(s, flush=True))
+                                      lambda s: print(s, flush=True), Path(args.cache) if args.cache else None)
     print("\n".join(summary(rows)))
     if args.json:
         Path(args.json).write_text(json.dumps(rows))
