@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 #: variant name -> read_variable keyword arguments
 VARIANTS: Dict[str, Dict] = {
-    "same folds": {"nested": False},
+    "default": {},
     "nested": {"nested": True},
 }
 
