@@ -42,12 +42,9 @@ def iteration_rows(run: Path) -> np.ndarray:
 
 def target_samples(root: Path) -> List:
     """The target's images (with labels) as dataset samples."""
-    from tuner import realdata
+    from scenegen import datasets
 
-    images = sorted((root / "target_cache" / "leftImg8bit").rglob("*_leftImg8bit.png"))
-    labels = [Path(str(p).replace("leftImg8bit", "gtFine").replace("_gtFine.png", "_gtFine_labelIds.png"))
-              for p in images]
-    return realdata.rendered_samples(images, labels)
+    return datasets.list_samples(f"cityscapes:{root / 'target_cache'}#train")
 
 
 def features(root: Path, images: List[str], labels: List[str], size, cache: Optional[Path]):
@@ -97,8 +94,7 @@ def replay_target(root: Path, method: str, size, iterations: List[int], repeats:
                 for folds in fold_draws:
                     reading = inverse.read_variable(var, evidence, folds, rule.prior_images, **options)
                     passed = reading.identifiability.bits >= rule.min_bits
-                    new = rule.refit(var, np.array([z[name] for z in evidence.draws], float),
-                                     reading.render_weights()) if passed else var.distribution
+                    new = rule.step(var, evidence.draws, reading)
                     after = normalized_w1(dataclasses.replace(var, distribution=new), goal)
                     rows.append({"target": root.name, "t": t, "variable": name, "variant": variant,
                                  "r2": reading.identifiability.r2, "passed": passed,

@@ -195,7 +195,7 @@ def test_the_inverse_rule_finds_what_the_images_show_and_leaves_the_rest(tmp_pat
 def test_a_weak_reader_does_not_spread_real_images_that_match_the_renders_to_the_ends():
     # real images drawn as the renders were: the reading should stay near uniform.  A model trained on all the
     # renders spreads its readings wider than the held-out predictions its calibration came from, which put
-    # about half the mass in the two end bins of eight (0.25 is right); the fold models do not
+    # about half the mass in the two end bins of eight (0.25 is right); the mean of the fold models does not
     points = (np.arange(8)[:, None] + (np.arange(5) + 0.5)[None] / 5) / 8
     uniform = np.full(8, 1 / 8)
     ends, r2 = [], []

@@ -352,11 +352,15 @@ class InverseRule(Refit):
                 continue
             reading = read_variable(var, evidence, folds, self.prior_images)
             report[var.name] = reading.identifiability.to_dict()
-            if reading.identifiability.bits < self.min_bits:
-                continue
-            new = new.with_distribution(var.name, self.refit(var, column(evidence.draws, var.name),
-                                                             reading.render_weights()))
+            new = new.with_distribution(var.name, self.step(var, evidence.draws, reading))
         return UpdateResult(new, {"identifiability": report, "pooled_draws": len(evidence.draws)})
+
+    def step(self, var: Any, draws: Sequence[Mapping[str, Any]], reading: Any) -> Any:
+        """``var``'s new distribution from a reading of it: refitted from the reweighted ``draws``, or the old
+        one when the images say less than ``min_bits`` about it."""
+        if reading.identifiability.bits < self.min_bits:
+            return var.distribution
+        return self.refit(var, column(draws, var.name), reading.render_weights())
 
 
 # ----------------------------------------------------------------------------------------------
