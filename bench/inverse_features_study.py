@@ -42,15 +42,13 @@ def main() -> int:
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--candidates", default="", help="module[:attr] holding a dict name -> feature function")
     ap.add_argument("--share-view", action="store_true",
-                    help="also read with the second view the tuner offers (tuner.inverse.SHARE_CLASSES): its class "
-                         "shares alone, and with the label geometry (tuner.label_geometry)")
+                    help="also read with the CamVid-11 share view the tuner offers (tuner.inverse.SHARE_CLASSES)")
     ap.add_argument("--repeats", type=int, default=1, help="fold draws averaged per variable")
     args = ap.parse_args()
 
     from tuner import inverse, realdata
     from tuner.preprocess import prepare_batch, prepare_label_batch
     from scenegen.labels import PAPER7_NAMES
-    from tuner.label_geometry import geometry_width
 
     size = tuple(int(v) for v in args.size.split("x"))
     sets: Dict[str, Callable] = {"current": inverse.image_features}
@@ -73,11 +71,8 @@ def main() -> int:
             tuned = __import__("json").loads((run / "run.json").read_text())["config"]["variables"]
             feats = {name: (fn(rgb, lab), 0) for name, fn in sets.items()}
             if args.share_view:
-                view = inverse.label_view_features(samples, size, rgb=rgb)
-                shares = view[:, :view.shape[1] - geometry_width()] if inverse.LABEL_GEOMETRY else view
-                feats["share view"] = (np.c_[feats["current"][0], shares], shares.shape[1])
-                if inverse.LABEL_GEOMETRY:
-                    feats["label view"] = (np.c_[feats["current"][0], view], view.shape[1])
+                shares = inverse.sample_share_features(samples, size)
+                feats["share view"] = (np.c_[feats["current"][0], shares], inverse.share_width())
             fold_draws = [inverse.split_folds(len(draws), args.folds, rng) for _ in range(args.repeats)]
             for var in tuned:
                 v = np.array([z[var] for z in draws], dtype=float)

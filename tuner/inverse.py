@@ -37,7 +37,6 @@ from scenegen.labels import class_mapping
 
 from . import realdata
 from .disc_models import class_color_statistics, grid_statistics
-from .label_geometry import geometry_width, label_geometry_features
 from .preprocess import prepare_batch, prepare_label_batch
 
 #: equal-width bins of a variable whose distribution has none of its own (truncated normal, Poisson)
@@ -55,9 +54,6 @@ FEATURE_CLASSES = "paper7"
 #: folds that also give the gate its R^2, which makes a chance reading likelier (about 5x for a variable with no
 #: signal): docs/experiments/2026-12-07-haze-and-share-view.md
 SHARE_CLASSES = "camvid11"
-#: the second view also holds where the labelled classes lie (skyline, pieces per class, texture inside classes:
-#: :mod:`.label_geometry`)
-LABEL_GEOMETRY = True
 
 
 # ----------------------------------------------------------------------------------------------
@@ -76,28 +72,21 @@ def image_features(rgb: torch.Tensor, labels: Optional[torch.Tensor] = None) -> 
 def sample_features(samples: Sequence[Sample], size: Tuple[int, int], classes: Optional[str] = FEATURE_CLASSES,
                     share_classes: Optional[str] = SHARE_CLASSES) -> np.ndarray:
     """:func:`image_features` of dataset samples at ``size``, with their labels in the class set ``classes``
-    (None: colour only), followed by the second view :func:`label_view_features` in ``share_classes`` (when
-    labelled; the last :func:`share_width` columns)."""
+    (None: colour only), followed by :func:`class_share_features` in ``share_classes`` (when labelled; the last
+    :func:`share_width` columns)."""
     rgb = prepare_batch(realdata.read_images(samples), size)
     if classes is None:
         return image_features(rgb)
     feats = [image_features(rgb, _label_shares(samples, size, classes))]
     if share_classes is not None:
-        feats.append(label_view_features(samples, size, share_classes, rgb))
+        feats.append(sample_share_features(samples, size, share_classes))
     return np.concatenate(feats, axis=1)
 
 
-def label_view_features(samples: Sequence[Sample], size: Tuple[int, int], share_classes: str = SHARE_CLASSES,
-                        rgb: Optional[torch.Tensor] = None) -> np.ndarray:
-    """The second view of labelled samples at ``size``: :func:`class_share_features` in ``share_classes`` (a set
-    naming the CamVid-11 classes) and, with ``LABEL_GEOMETRY``, :func:`~.label_geometry.label_geometry_features`
-    (``rgb``: the samples' prepared colour, read when not given)."""
-    shares = _label_shares(samples, size, share_classes)
-    feats = [class_share_features(shares)]
-    if LABEL_GEOMETRY:
-        rgb = prepare_batch(realdata.read_images(samples), size) if rgb is None else rgb
-        feats.append(label_geometry_features(rgb, shares, class_mapping(share_classes).class_names))
-    return np.concatenate(feats, axis=1)
+def sample_share_features(samples: Sequence[Sample], size: Tuple[int, int],
+                          share_classes: str = SHARE_CLASSES) -> np.ndarray:
+    """:func:`class_share_features` of dataset samples' labels at ``size`` in the class set ``share_classes``."""
+    return class_share_features(_label_shares(samples, size, share_classes))
 
 
 def _label_shares(samples: Sequence[Sample], size: Tuple[int, int], classes: str) -> torch.Tensor:
@@ -113,10 +102,8 @@ def class_share_features(shares: torch.Tensor) -> np.ndarray:
 
 
 def share_width(share_classes: Optional[str] = SHARE_CLASSES) -> int:
-    """How many columns :func:`label_view_features` adds in the class set ``share_classes``."""
-    if share_classes is None:
-        return 0
-    return 2 * len(class_mapping(share_classes).class_names) + (geometry_width() if LABEL_GEOMETRY else 0)
+    """How many columns :func:`class_share_features` adds in the class set ``share_classes``."""
+    return 0 if share_classes is None else 2 * len(class_mapping(share_classes).class_names)
 
 
 def _detail_energy(rgb: torch.Tensor, bands: int = 3) -> torch.Tensor:
