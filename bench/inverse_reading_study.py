@@ -26,10 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-#: variant name -> read_variable keyword arguments
+#: variant name -> read_variables keyword arguments
 VARIANTS: Dict[str, Dict] = {
     "default": {},
     "nested": {"nested": True},
+    "deconfound": {"deconfound": True},
 }
 
 
@@ -87,20 +88,20 @@ def replay_target(root: Path, method: str, size, iterations: List[int], repeats:
                                     inverse.share_width())
         space = load_space(run / f"params_iter{t - 1}.yaml")
         fold_draws = [inverse.split_folds(int(keep.sum()), rule.folds, rng) for _ in range(repeats)]
-        for name in tuned:
-            var, goal = space[name], target[name]
-            before = normalized_w1(var, goal)
-            for variant, options in VARIANTS.items():
-                for folds in fold_draws:
-                    reading = inverse.read_variable(var, evidence, folds, rule.prior_images, **options)
-                    passed = reading.identifiability.bits >= rule.min_bits
-                    new = rule.step(var, evidence.draws, reading)
-                    after = normalized_w1(dataclasses.replace(var, distribution=new), goal)
-                    rows.append({"target": root.name, "t": t, "variable": name, "variant": variant,
-                                 "r2": reading.identifiability.r2, "passed": passed,
-                                 "before": before, "after": after})
-            mine = [r for r in rows if r["t"] == t and r["variable"] == name]
-            log(f"{root.name} t={t} {name:28s} before {before:.3f}  " + "  ".join(
+        variables = [space[name] for name in tuned]
+        readings = {(v, k): inverse.read_variables(variables, evidence, folds, rule.prior_images, **options)
+                    for v, options in VARIANTS.items() for k, folds in enumerate(fold_draws)}
+        for var in variables:
+            goal, before = target[var.name], normalized_w1(var, target[var.name])
+            for (variant, _), read in readings.items():
+                reading = read[var.name]
+                new = rule.step(var, evidence.draws, reading)
+                rows.append({"target": root.name, "t": t, "variable": var.name, "variant": variant,
+                             "r2": reading.identifiability.r2,
+                             "passed": reading.identifiability.bits >= rule.min_bits, "before": before,
+                             "after": normalized_w1(dataclasses.replace(var, distribution=new), goal)})
+            mine = [r for r in rows if r["t"] == t and r["variable"] == var.name]
+            log(f"{root.name} t={t} {var.name:28s} before {before:.3f}  " + "  ".join(
                 f"{v}: R2 {np.mean([r['r2'] for r in mine if r['variant'] == v]):.2f} after "
                 f"{np.mean([r['after'] for r in mine if r['variant'] == v]):.3f}" for v in VARIANTS))
     return rows

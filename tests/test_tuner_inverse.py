@@ -213,3 +213,54 @@ def test_a_weak_reader_does_not_spread_real_images_that_match_the_renders_to_the
         r2.append(reader.identifiability.r2)
     assert 0.1 < np.mean(r2) < 0.4  # a weak reader, as two-wheelers' are
     assert np.mean(ends) < 0.35
+
+
+def _unit_variable(name: str):
+    from scenegen.params import Variable
+
+    return Variable(name, (0.0, 1.0), "float", Histogram(tuple(np.linspace(0, 1, 9)), tuple([1.0] * 8)))
+
+
+def test_deconfounding_corrects_a_weak_reading_for_a_strongly_read_shift():
+    # feature 2 carries the weak variable b and, more, the strong variable a (which feature 1 shows clearly); the
+    # real images have b as the renders do but a shifted high.  The shrunk weak reader does not subtract all of a,
+    # so it reads b too high; corrected for a's shift as read, it reads b near its true mean of 0.5
+    a_var, b_var = _unit_variable("a"), _unit_variable("b")
+    errors = {False: [], True: []}
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+
+        def images(k, lowest_a):
+            a, b = rng.uniform(lowest_a, 1, k), rng.uniform(0, 1, k)
+            return a, b, np.c_[a + rng.normal(0, 0.05, k), 0.5 * b + a + rng.normal(0, 0.15, k),
+                               rng.normal(size=(k, 20))]
+
+        a, b, x = images(128, 0.0)
+        evidence = inverse.Evidence(x, [{"a": u, "b": v} for u, v in zip(a, b)], images(192, 0.7)[2])
+        folds = inverse.split_folds(128, 2, rng)
+        readings = {d: inverse.read_variables([a_var, b_var], evidence, folds, 8.0, d) for d in (False, True)}
+        assert np.array_equal(readings[False]["a"].real, readings[True]["a"].real)  # strong readers as they were
+        assert readings[True]["a"].identifiability.r2 > inverse.STRONG_R2 > readings[True]["b"].identifiability.r2
+        for d, r in readings.items():
+            errors[d].append(inverse.reading_mean(b_var, r["b"]) - 0.5)
+    assert np.mean(errors[False]) > 0.05  # confounded: b read high
+    assert np.mean(np.abs(errors[True])) < 0.7 * np.mean(np.abs(errors[False]))
+
+
+def test_no_shift_in_the_strong_variables_means_no_correction():
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(0, 1, 128), rng.uniform(0, 1, 128)
+    x = np.c_[a + rng.normal(0, 0.05, 128), 0.5 * b + a + rng.normal(0, 0.15, 128), rng.normal(size=(128, 20))]
+    reader = inverse.RidgeReader.fit(x, b, inverse.split_folds(128, 2, rng))
+    assert inverse.confounding_shift(reader, b, [(a, float(a.mean()))]) == pytest.approx(0.0, abs=1e-12)
+    assert inverse.confounding_shift(reader, b, []) == 0.0
+    assert inverse.confounding_shift(reader, b, [(a, float(a.mean()) + 0.3)]) > 0  # a pushes b's reading up
+
+
+def test_the_inverse_rule_takes_deconfound_only_as_true_or_false():
+    from scenegen.errors import UserError
+    from tuner.updates import get_rule
+
+    assert get_rule("inverse", deconfound=True).deconfound is True
+    with pytest.raises(UserError, match="deconfound"):
+        get_rule("inverse", deconfound="maybe")

@@ -23,7 +23,7 @@ cross-fitting says it reads better with it, so the extra columns cost the other 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -54,6 +54,9 @@ FEATURE_CLASSES = "paper7"
 #: folds that also give the gate its R^2, which makes a chance reading likelier (about 5x for a variable with no
 #: signal): docs/experiments/2026-12-07-haze-and-share-view.md
 SHARE_CLASSES = "camvid11"
+#: with deconfounding, readers at this cross-fitted R^2 or above are read as they are and correct the weaker ones
+#: (chosen before it was measured: docs/experiments/2026-12-07-fold-readers.md)
+STRONG_R2 = 0.5
 
 
 # ----------------------------------------------------------------------------------------------
@@ -197,6 +200,7 @@ class RidgeReader:
     slope: float
     sigma: float
     identifiability: Identifiability
+    heldout: np.ndarray  # the cross-fitted prediction of each training render
 
     @classmethod
     def fit(cls, x: np.ndarray, values: np.ndarray, folds: np.ndarray, extra_columns: int = 0,
@@ -219,16 +223,18 @@ class RidgeReader:
         slope, intercept = np.polyfit(v, pred, 1) if v.std() > 0 else (0.0, float(v.mean()))
         sigma = max(float(np.std(pred - (intercept + slope * v))), 1e-6 * (1.0 + float(np.abs(v).max())))
         ident = Identifiability(r2, 0.5 * float(np.log2(1.0 / max(1.0 - r2, 1e-6))), penalty)
-        return cls(tuple(models), mean, scale, float(intercept), float(slope), sigma, ident)
+        return cls(tuple(models), mean, scale, float(intercept), float(slope), sigma, ident, pred)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The reading of each row of ``x``: the mean of the fold models' predictions."""
         z = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
         return np.mean([z[:, :len(w)] @ w + offset for w, offset in self.models], axis=0)
 
-    def bin_log_likelihood(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
-        """``(n, bins)``: log of each bin's likelihood for each image's prediction (averaged over ``points``)."""
-        resid = (self.predict(x)[:, None, None] - (self.intercept + self.slope * points[None])) / self.sigma
+    def bin_log_likelihood(self, x: np.ndarray, points: np.ndarray, shift: float = 0.0) -> np.ndarray:
+        """``(n, bins)``: log of each bin's likelihood for each image's prediction less ``shift`` (averaged over
+        ``points``)."""
+        pred = self.predict(x) - shift
+        resid = (pred[:, None, None] - (self.intercept + self.slope * points[None])) / self.sigma
         return np.log(np.maximum(np.exp(-0.5 * resid ** 2).mean(axis=2), 1e-300))
 
 
@@ -322,18 +328,64 @@ class Reading:
         return self.real[self.bins] / self.render_frequency[self.bins]
 
 
-def read_variable(var: Variable, evidence: Evidence, folds: np.ndarray, prior_images: float,
-                  nested: bool = False) -> Reading:
-    """Fit the variable's reader on the renders (``nested`` as in :meth:`RidgeReader.fit`) and read the real
-    images' bin distribution with it."""
-    values = np.array([z[var.name] for z in evidence.draws], dtype=float)
-    reader = RidgeReader.fit(evidence.features, values, folds, evidence.extra_columns, nested)
-    log_lik = reader.bin_log_likelihood(evidence.real, bin_points(var))
+def fit_reader(var: Variable, evidence: Evidence, folds: np.ndarray, nested: bool = False) -> RidgeReader:
+    """The variable's reader, fitted on the renders' features and draws."""
+    return RidgeReader.fit(evidence.features, _values(var, evidence), folds, evidence.extra_columns, nested)
+
+
+def read_real(var: Variable, reader: RidgeReader, evidence: Evidence, prior_images: float,
+              shift: float = 0.0) -> Reading:
+    """The real images' bin distribution as ``reader`` reads them, its predictions lowered by ``shift``."""
+    log_lik = reader.bin_log_likelihood(evidence.real, bin_points(var), shift)
     uniform = np.full(log_lik.shape[1], 1.0 / log_lik.shape[1])
     real = prior_shift_em(log_lik, uniform, bin_masses(var), prior_images)
-    bins = bin_index(var, values)
+    bins = bin_index(var, _values(var, evidence))
     frequency = (np.bincount(bins, minlength=len(uniform)) + 0.5) / (len(bins) + 0.5 * len(uniform))
     return Reading(bins, frequency, real, reader.identifiability)
+
+
+def read_variables(variables: Sequence[Variable], evidence: Evidence, folds: np.ndarray, prior_images: float,
+                   deconfound: bool = False, nested: bool = False) -> Dict[str, Reading]:
+    """Each variable's reading (``nested`` as in :meth:`RidgeReader.fit`).  With ``deconfound``, a weakly read
+    variable (R^2 under :data:`STRONG_R2`) is read corrected for how the real images differ in the strongly read
+    ones (:func:`confounding_shift`)."""
+    readers = {var.name: fit_reader(var, evidence, folds, nested) for var in variables}
+    readings = {var.name: read_real(var, readers[var.name], evidence, prior_images) for var in variables}
+    if not deconfound:
+        return readings
+    strong = [v for v in variables if readers[v.name].identifiability.r2 >= STRONG_R2]
+    shifts = {v.name: (_values(v, evidence), reading_mean(v, readings[v.name])) for v in strong}
+    for var in variables:
+        if readers[var.name].identifiability.r2 >= STRONG_R2 or not strong:
+            continue
+        shift = confounding_shift(readers[var.name], _values(var, evidence), shifts.values())
+        readings[var.name] = read_real(var, readers[var.name], evidence, prior_images, shift)
+    return readings
+
+
+def confounding_shift(reader: RidgeReader, values: np.ndarray,
+                      strong: Iterable[Tuple[np.ndarray, float]]) -> float:
+    """How much of a reader's mean reading of the real images comes from their shift in other variables.
+
+    The reader's held-out predictions on the renders are regressed on the variable's own values and on each
+    strongly read variable's (``strong``: per variable, its render values and its real mean as read); each
+    coefficient times the real images' shift in that variable (real mean less the renders' mean) is what that
+    variable adds to the reading, which a weak reader cannot separate from its own variable."""
+    others = list(strong)
+    if not others:
+        return 0.0
+    design = np.column_stack([np.ones(len(values)), values] + [v for v, _ in others])
+    coef = np.linalg.lstsq(design, reader.heldout, rcond=None)[0]
+    return float(sum(g * (real_mean - v.mean()) for g, (v, real_mean) in zip(coef[2:], others)))
+
+
+def reading_mean(var: Variable, reading: Reading) -> float:
+    """The mean of the real images' distribution a reading gives (each bin at its centre)."""
+    return float(reading.real @ bin_points(var).mean(axis=1))
+
+
+def _values(var: Variable, evidence: Evidence) -> np.ndarray:
+    return np.array([z[var.name] for z in evidence.draws], dtype=float)
 
 
 def split_folds(n: int, folds: int, rng: np.random.Generator) -> np.ndarray:

@@ -32,6 +32,7 @@ RULE_OPTIONS = {
         "folds": "cross-fitting folds that choose the ridge penalty and measure identifiability",
         "prior_images": "strength, in images, of the pull toward the current distribution when reading the real ones",
         "min_bits": "a variable the images say less than this about (bits per image) keeps its distribution",
+        "deconfound": "read weakly read variables corrected for the real images' shift in strongly read ones",
         "damping": "mix the refitted distribution with the previous one (0 = none)",
         "pseudo_count": "draws added to every bin or category when refitting (Laplace smoothing)",
         "smooth": "weight of each neighbouring histogram bin in the refit's smoothing kernel",

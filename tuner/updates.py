@@ -318,13 +318,16 @@ class InverseRule(Refit):
     the current distribution by a prior worth ``prior_images`` images) reweights the renders, and the
     variable is refitted from them (``pseudo_count``, ``smooth``, ``floor``, ``min_std_frac`` as in the
     rejection rule) and damped (``damping``).  A variable the images say less than ``min_bits`` about
-    keeps its distribution.  The discriminator's scores are not used (they stay a metric).
+    keeps its distribution.  With ``deconfound``, weakly read variables are read corrected for the real images'
+    shift in the strongly read ones (:func:`tuner.inverse.read_variables`).  The discriminator's scores are not
+    used (they stay a metric).
     """
 
     window: int = 0
     folds: int = 2
     prior_images: float = 8.0
     min_bits: float = 0.05
+    deconfound: bool = False
 
     name = "inverse"
     uses_evidence = True
@@ -337,22 +340,23 @@ class InverseRule(Refit):
             raise UserError(f"inverse rule: folds must be an integer >= 2, got {self.folds}")
         if not self.prior_images >= 0 or not self.min_bits >= 0:
             raise UserError("inverse rule: prior_images and min_bits must not be negative")
+        if not isinstance(self.deconfound, bool):
+            raise UserError(f"inverse rule: deconfound must be true or false, got {self.deconfound!r}")
 
     def update(self, space: ParameterSpace, draws: Sequence[Mapping[str, Any]], scores: np.ndarray,
                rng: np.random.Generator, evidence: Any = None, **_: Any) -> UpdateResult:
         """Refit each variable of ``evidence.variables`` (all when None) from the reweighted renders."""
-        from .inverse import read_variable, split_folds
+        from .inverse import read_variables, split_folds
 
         if evidence is None:
             raise UserError("the inverse rule reads image features of the renders; run it in the tuning loop")
         folds = split_folds(len(evidence.draws), int(self.folds), rng)
+        tuned = [var for var in space if evidence.variables is None or var.name in evidence.variables]
+        readings = read_variables(tuned, evidence, folds, self.prior_images, self.deconfound)
         new, report = space, {}
-        for var in space:
-            if evidence.variables is not None and var.name not in evidence.variables:
-                continue
-            reading = read_variable(var, evidence, folds, self.prior_images)
-            report[var.name] = reading.identifiability.to_dict()
-            new = new.with_distribution(var.name, self.step(var, evidence.draws, reading))
+        for var in tuned:
+            report[var.name] = readings[var.name].identifiability.to_dict()
+            new = new.with_distribution(var.name, self.step(var, evidence.draws, readings[var.name]))
         return UpdateResult(new, {"identifiability": report, "pooled_draws": len(evidence.draws)})
 
     def step(self, var: Any, draws: Sequence[Mapping[str, Any]], reading: Any) -> Any:
