@@ -182,16 +182,19 @@ def main() -> int:
     ap.add_argument("--hold", default="fixed", choices=("fixed", "clear"),
                     help="variables a target does not move: at their middle bin (fixed), or the same with fog, "
                          "noise, blur and vignetting at their lowest bin (clear; results go to k<K>_clear)")
+    ap.add_argument("--inverse-opt", action="append", default=[], metavar="KEY=VALUE",
+                    help="inverse-rule option, repeatable (e.g. deconfound=true); give such a run its own --out")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
 
     from scenegen.params import default_space
+    from tuner.cli import _rule_options
     from tuner.targets import inert_variables, random_targets
 
     space = default_space()
     out = Path(args.out) / args.budget / (f"k{args.k}" + ("" if args.hold == "fixed" else f"_{args.hold}"))
     targets = random_targets(space, args.first + args.targets, args.k, args.target_seed)[args.first:]
-    rule_options = {"rejection": {"by_fold": True}, "score": {}, "inverse": {}}
+    rule_options = {"rejection": {"by_fold": True}, "score": {}, "inverse": _rule_options(args.inverse_opt)}
     records = []
     for target in targets:
         for method in args.methods.split(","):
@@ -203,6 +206,7 @@ def main() -> int:
     inert = {t.index: inert_variables(t, space, args.hold) for t in targets}
     meta = {"budget": args.budget, "k": args.k, "target_seed": args.target_seed, "seed": args.seed,
             "first": args.first, "targets": args.targets, "backend": args.backend, "hold": args.hold,
+            "inverse_options": rule_options["inverse"],
             "inert": {str(i): names for i, names in inert.items() if names}}
     summary = summarise(records, {v.name: v.group for v in space})
     write_outputs(out, records, summary, meta)
