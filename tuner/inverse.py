@@ -12,7 +12,8 @@ Applied to the real images, the predictions give the real images' distribution o
 EM of a mixture with known components (Saerens et al. 2002 call it prior shift): the bin weights that make
 the real predictions most likely.  It starts at, and is shrunk toward, the current distribution (a
 Dirichlet prior worth ``prior_images`` images), so a variable the images say nothing about stays where it
-is instead of drifting.
+is instead of drifting.  Optionally (:func:`read_variables` with ``deconfound``) a weak reader's reading is
+corrected for the real images' shift in the strongly read variables its features also respond to.
 
 Image features (:func:`image_features`): colour mean and contrast per cell of a coarse grid, with labels
 (in :data:`FEATURE_CLASSES`) also the class shares per cell and each class's colour; edge and fine-detail
