@@ -4,7 +4,7 @@ import pytest
 
 from scenegen.distributions import Histogram
 from scenegen.grammar import MIN_PARKING_STRIP_M
-from scenegen.params import default_space
+from scenegen.params import Variable, default_space
 from tuner import inverse, targets
 from tuner.loop import TuneConfig, Tuner
 from tuner.report import write_report
@@ -215,9 +215,7 @@ def test_a_weak_reader_does_not_spread_real_images_that_match_the_renders_to_the
     assert np.mean(ends) < 0.35
 
 
-def _unit_variable(name: str):
-    from scenegen.params import Variable
-
+def _unit_variable(name: str) -> Variable:
     return Variable(name, (0.0, 1.0), "float", Histogram(tuple(np.linspace(0, 1, 9)), tuple([1.0] * 8)))
 
 

@@ -355,12 +355,11 @@ def read_variables(variables: Sequence[Variable], evidence: Evidence, folds: np.
     if not deconfound:
         return readings
     strong = [v for v in variables if readers[v.name].identifiability.r2 >= STRONG_R2]
-    shifts = {v.name: (_values(v, evidence), reading_mean(v, readings[v.name])) for v in strong}
+    shifted = [(_values(v, evidence), reading_mean(v, readings[v.name])) for v in strong]
     for var in variables:
-        if readers[var.name].identifiability.r2 >= STRONG_R2 or not strong:
-            continue
-        shift = confounding_shift(readers[var.name], _values(var, evidence), shifts.values())
-        readings[var.name] = read_real(var, readers[var.name], evidence, prior_images, shift)
+        if strong and var not in strong:
+            shift = confounding_shift(readers[var.name], _values(var, evidence), shifted)
+            readings[var.name] = read_real(var, readers[var.name], evidence, prior_images, shift)
     return readings
 
 
