@@ -68,6 +68,10 @@ def _se(values: List[float]) -> float:
     return st.stdev(values) / len(values) ** 0.5 if len(values) > 1 else float("nan")
 
 
+def _ratio(a: float, b: float) -> str:
+    return f"{100 * a / b:.0f} %" if b else "-"  # a class B never found (IoU 0 on every seed) has no ratio
+
+
 def table(a: Dict[int, Dict[str, float]], b: Dict[int, Dict[str, float]]) -> str:
     """Markdown: per class A and B (mean ± SE, seeds), A / B, and A - B paired by seed (mean ± SE, seeds ahead)."""
     both = sorted(set(a) & set(b))
@@ -77,7 +81,7 @@ def table(a: Dict[int, Dict[str, float]], b: Dict[int, Dict[str, float]]) -> str
         va, vb = [a[k][c] for k in sorted(a)], [b[k][c] for k in sorted(b)]
         diff = [a[k][c] - b[k][c] for k in both]
         lines.append(f"| {c} | {st.mean(va):.2f} ± {_se(va):.2f} | {st.mean(vb):.2f} ± {_se(vb):.2f} | "
-                     f"{100 * st.mean(va) / st.mean(vb):.0f} % | "
+                     f"{_ratio(st.mean(va), st.mean(vb))} | "
                      f"{st.mean(diff):+.2f} ± {_se(diff):.2f} | {sum(d > 0 for d in diff)}/{len(diff)} |")
     return "\n".join(lines)
 

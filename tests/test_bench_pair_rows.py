@@ -28,6 +28,13 @@ def test_rows_pair_by_seed_and_report_ratio_and_paired_difference(tmp_path):
     assert "| 12.00 ± 1.15 | 20.00 ± 0.00 | 60 % | -8.00 ± 2.00 | 0/2 |" in line  # paired on seeds 0 and 1
 
 
+def test_a_class_b_never_finds_has_no_ratio_but_still_a_paired_difference(tmp_path):
+    a = pair_rows.read_row([str(_row(tmp_path / "a", {0: 2.0, 1: 4.0}))])
+    b = pair_rows.read_row([str(_row(tmp_path / "b", {0: 0.0, 1: 0.0}))])
+    line = next(l for l in pair_rows.table(a, b).splitlines() if l.startswith("| global"))
+    assert "| 0.00 ± 0.00 | - | +3.00 ± 1.00 | 2/2 |" in line
+
+
 def test_a_row_without_evaluations_is_one_line_and_exit_2(tmp_path, capsys):
     _row(tmp_path / "b", {0: 1.0})
     assert pair_rows.main(["--a", str(tmp_path / "none"), "--b", str(tmp_path / "b")]) == 2
