@@ -26,11 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-#: variant name -> read_variables keyword arguments
+#: variant name -> read_variables keyword arguments (``prior_images`` replaces the rule's default)
 VARIANTS: Dict[str, Dict] = {
     "default": {},
     "nested": {"nested": True},
     "deconfound": {"deconfound": True},
+    "prior32": {"prior_images": 32.0},
+    "prior128": {"prior_images": 128.0},
 }
 
 
@@ -65,6 +67,11 @@ def features(root: Path, images: List[str], labels: List[str], size, cache: Opti
     return renders, real
 
 
+def _read(inverse, variables, evidence, folds, prior_images: float, options: Dict):
+    options = dict(options)
+    return inverse.read_variables(variables, evidence, folds, options.pop("prior_images", prior_images), **options)
+
+
 def replay_target(root: Path, method: str, size, iterations: List[int], repeats: int,
                   rng: np.random.Generator, log: Callable[[str], None], cache: Optional[Path] = None) -> List[Dict]:
     """One row per (iteration, variable, variant): the step's error before and after and the reading's R^2."""
@@ -89,7 +96,7 @@ def replay_target(root: Path, method: str, size, iterations: List[int], repeats:
         space = load_space(run / f"params_iter{t - 1}.yaml")
         fold_draws = [inverse.split_folds(int(keep.sum()), rule.folds, rng) for _ in range(repeats)]
         variables = [space[name] for name in tuned]
-        readings = {(v, k): inverse.read_variables(variables, evidence, folds, rule.prior_images, **options)
+        readings = {(v, k): _read(inverse, variables, evidence, folds, rule.prior_images, options)
                     for v, options in VARIANTS.items() for k, folds in enumerate(fold_draws)}
         for var in variables:
             goal, before = target[var.name], normalized_w1(var, target[var.name])
