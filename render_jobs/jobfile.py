@@ -17,7 +17,8 @@ from scenegen.errors import UserError
 from scenegen.ground_truth import parse_outputs
 from scenegen.layout import valid_city_name
 from scenegen.limits import MAX_FPS, MAX_FRAMES, MAX_RETRIES, MAX_SEQUENCE_LENGTH, MAX_WORKERS
-from scenegen.params import ParameterSpace, load_space
+from scenegen.mixture import MixtureSpace, load_params
+from scenegen.params import ParameterSpace
 from scenegen.render_settings import DEFAULT_RESOLUTION, DEFAULT_SAMPLES, DEVICES, RenderSettings, parse_resolution
 from scenegen.yamlfile import read_yaml
 
@@ -64,9 +65,10 @@ class JobSpec:
         if self.sequence_length > 1 and self.variables is not None:
             raise UserError(f"{self._where('variables')}: explicit variables per frame do not combine with sequences")
 
-    def load_space(self) -> ParameterSpace:
-        """The parameter space; explicit variables are checked against it (ParamsError names the frame)."""
-        space = load_space(self.params)
+    def load_space(self) -> ParameterSpace | MixtureSpace:
+        """The parameter space or mixture; explicit variables are checked against it (ParamsError names the
+        frame)."""
+        space = load_params(self.params)
         for i, z in enumerate(self.variables or ()):
             space.validate_values(z, where=f"{self.source}: variables[{i}]")
         return space

@@ -16,12 +16,13 @@ from .limits import MAX_CELL_WIDTH, MAX_FRAMES
 from .render_settings import RenderSettings, parse_resolution
 
 if TYPE_CHECKING:
+    from .mixture import MixtureSpace
     from .params import ParameterSpace
 
 
 def add_params_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", metavar="FILE", default=None,
-                   help="parameter-space YAML (default: the built-in urban space)")
+                   help="parameter-space YAML, or a mixture of such files (default: the built-in urban space)")
 
 
 def add_output_args(p: argparse.ArgumentParser) -> None:
@@ -72,11 +73,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     sheet.set_defaults(func=cmd_sheet)
 
 
-def load_params_arg(path: str | None) -> ParameterSpace:
-    """The parameter space of a ``--params`` value (None: the built-in one)."""
-    from .params import load_space
+def load_params_arg(path: str | None) -> "ParameterSpace | MixtureSpace":
+    """The parameter space or mixture of a ``--params`` value (None: the built-in space)."""
+    from .mixture import load_params
 
-    return load_space(path)
+    return load_params(path)
 
 
 def load_cad_args(catalog: str | None, share: float | None):
@@ -96,6 +97,20 @@ def cmd_params_show(args: argparse.Namespace) -> int:
     if args.yaml:
         sys.stdout.write(space.to_yaml())
         return 0
+    parts = getattr(space, "parts", None)
+    if parts is None:
+        _print_space(space)
+        return 0
+    print(f"{space.name}  (a mixture of {len(parts)} parts, version {space.version})")
+    if space.description:
+        print(space.description)
+    for i, (part, share) in enumerate(zip(parts, space.shares)):
+        print(f"\n=== part {i}: {share:.1%} of frames, from {part.source}")
+        _print_space(part)
+    return 0
+
+
+def _print_space(space: "ParameterSpace") -> None:
     print(f"{space.name}  ({len(space)} variables, version {space.version})")
     if space.description:
         print(space.description)
@@ -109,7 +124,6 @@ def cmd_params_show(args: argparse.Namespace) -> int:
         summary = _summarise(kind, dist)
         support = f"[{v.support[0]:g}, {v.support[1]:g}]" + (f" {v.unit}" if v.unit else "")
         print(f"  {v.name:<28} {v.dtype:<5} {support:<18} {kind} {summary}")
-    return 0
 
 
 def _summarise(kind: str, d: dict) -> str:
@@ -127,6 +141,11 @@ def cmd_params_validate(args: argparse.Namespace) -> int:
     from .yamlfile import read_yaml
 
     space = load_params_arg(args.file)
+    parts = getattr(space, "parts", None)
+    if parts is not None:
+        shares = ", ".join(f"{share:.1%}" for share in space.shares)
+        print(f"{args.file}: OK (a mixture of {len(parts)} parts, {shares} of frames; version {space.version})")
+        return 0
     named = len((read_yaml(args.file, "parameter file") or {}).get("variables", {}))
     print(f"{args.file}: OK ({named} variables set in the file, {len(space) - named} from the built-in "
           f"defaults; version {space.version})")

@@ -257,7 +257,11 @@ def load_space(path: str | Path | None = None) -> ParameterSpace:
     if path is None:
         source = f"<built-in {DEFAULT_SPACE_NAME}>"
         return space_from_dict(parse_yaml(default_space_text(), source, ParamsError), source)
-    return complete_with_defaults(space_from_dict(read_yaml(path, "parameter file", ParamsError), str(path)))
+    d = read_yaml(path, "parameter file", ParamsError)
+    if isinstance(d, Mapping) and "mixture" in d:
+        raise ParamsError(f"{path}: a mixture of parameter spaces; this needs one space (render and sample take "
+                          f"mixtures; tune each part on its own)")
+    return complete_with_defaults(space_from_dict(d, str(path)))
 
 
 def complete_with_defaults(space: ParameterSpace) -> ParameterSpace:
