@@ -17,8 +17,10 @@ from scenegen import sequence
 from scenegen.cad import CadOptions
 from scenegen.grammar import frame_scene
 from scenegen.ground_truth import sky_as_inf
+from scenegen.mixture import drawn_part
 from scenegen.params import ParameterSpace
 from scenegen.render_settings import RenderSettings
+from scenegen.seeding import FrameSeed
 from scenegen.writer import scene_record, write_frame
 
 from .frames import FrameRequest, WorkUnit
@@ -106,7 +108,8 @@ class FrameRenderer:
         if moves is not None:  # the record describes the frame as it shows the scene: objects moved
             spec, flows = self._sequence.shown(t), self._sequence.flows(t, sky_as_inf(frame.depth),
                                                                         frame.instance_ids)
-        record = scene_record(spec, request.seed, self.space.version, self.settings)
+        part = None if request.variables is not None else drawn_part(self.space, self._variables_seed(request))
+        record = scene_record(spec, request.seed, self.space.version, self.settings, part)
         if self.cad is not None:
             record["cad"] = self.cad.record()
         if moves is not None:
@@ -131,6 +134,11 @@ class FrameRenderer:
                                **options)
             self._sequence = sequence.SequenceScene.start(base, seed, request.sequence_length, request.fps)
         return self._sequence.to_render(t), step, self._sequence.moves(t)
+
+    @staticmethod
+    def _variables_seed(request: FrameRequest) -> FrameSeed:
+        """The seed a frame's variables are drawn from (a sequence's: its first frame's)."""
+        return request.seed if request.sequence_length is None else sequence.scene_seed(request.seed)
 
     def close(self) -> None:
         self._renderer.close()

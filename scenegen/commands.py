@@ -185,6 +185,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from .grammar import frame_scene
     from .io import atomic_write_json
     from .layout import FrameId
+    from .mixture import drawn_part
     from .outdir import prepare_output_dir
     from .seeding import FrameSeed
     from .writer import scene_record
@@ -202,7 +203,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         seed = FrameSeed(args.seed, 0, i)
         spec = frame_scene(space, seed, **({"catalog": cad.catalog, "cad_share": cad.share} if cad else {}))
         fid = FrameId(root, args.split, args.city, 0, i)
-        record = scene_record(spec, seed, space.version, settings)
+        record = scene_record(spec, seed, space.version, settings, drawn_part(space, seed))
         if cad is not None:
             record["cad"] = cad.record()
         atomic_write_json(fid.path("scene"), record)

@@ -69,7 +69,12 @@ def frame_scene(space: ParameterSpace, seed: FrameSeed, variables: Mapping[str, 
 
 def frame_variables(space: ParameterSpace, seed: FrameSeed) -> Dict[str, float]:
     """The scene variables z of one frame, drawn from ``space``."""
-    return space.sample(seed.entropy() + [stable_key("variables")])
+    return space.sample(variables_entropy(seed))
+
+
+def variables_entropy(seed: FrameSeed) -> list:
+    """The entropy a frame's scene variables are drawn from."""
+    return seed.entropy() + [stable_key("variables")]
 
 
 def layout_scene(z: Mapping[str, float], entropy: Sequence[int], catalog: Catalog | None = None,

@@ -22,14 +22,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
 
 from .errors import ParamsError
 from .params import ParameterSpace, Variable, complete_with_defaults, load_space, space_from_dict
-from .seeding import named_stream
+from .seeding import FrameSeed, named_stream
 from .yamlfile import read_yaml
 
 #: the most parts a mixture file may name
@@ -106,6 +106,13 @@ class MixtureSpace:
         from .io import atomic_write_text
 
         atomic_write_text(Path(path), self.to_yaml())
+
+
+def drawn_part(space: Any, seed: FrameSeed) -> Optional[int]:
+    """The part of a mixture the frame of ``seed`` draws its variables from (None for one space)."""
+    from .grammar import variables_entropy
+
+    return space.part_index(variables_entropy(seed)) if isinstance(space, MixtureSpace) else None
 
 
 def is_mixture(d: Any) -> bool:

@@ -22,9 +22,11 @@ from .seeding import FrameSeed
 from .spec import SceneSpec
 
 
-def scene_record(spec: SceneSpec, seed: FrameSeed, params_version: str, settings: RenderSettings) -> Dict[str, Any]:
-    """The scene JSON of a frame: seed, params version, z, the full spec, camera, 3D boxes and the render
-    settings that change pixels (not the device: a frame's record is the same on a CPU and a GPU)."""
+def scene_record(spec: SceneSpec, seed: FrameSeed, params_version: str, settings: RenderSettings,
+                 mixture_part: int | None = None) -> Dict[str, Any]:
+    """The scene JSON of a frame: seed, params version (and the mixture part z came from), z, the full spec,
+    camera, 3D boxes and the render settings that change pixels (not the device: a frame's record is the same
+    on a CPU and a GPU)."""
     instances = []
     for obj in spec.instances():
         box = {"center_bottom": list(obj.location), "size_xyz": list(obj.size), "yaw": obj.yaw,
@@ -34,9 +36,10 @@ def scene_record(spec: SceneSpec, seed: FrameSeed, params_version: str, settings
             # A rider shares the box of the bicycle or motorcycle it sits on.
             instances.append({"instance_id": cid * 1000 + k - 1, "label": label, "label_id": cid,
                               "family": obj.family, "box3d": box})
+    part = {} if mixture_part is None else {"mixture_part": mixture_part}
     return {
         "seed": {"run_seed": seed.run_seed, "iteration": seed.iteration, "frame_index": seed.frame_index},
-        "params_version": params_version,
+        "params_version": params_version, **part,
         "variables": dict(spec.variables),
         "camera": camera_record(spec.camera, settings.width, settings.height),
         "render": settings.look(),

@@ -1,6 +1,7 @@
 """Mixtures of parameter spaces: loading, bad files, per-frame part choice, and a real render of one."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,26 @@ def test_cli_validates_shows_and_renders_a_mixture(tmp_path, cli):
     assert copy.version == load_params(path).version
     frames = sorted((out / "leftImg8bit").rglob("*.png"))
     assert len(frames) == 3
+    _assert_parts_recorded(sorted((out / "scene").rglob("*.json")))
     r = cli(*args)  # a rerun with the same mixture finds every frame done
     assert r.returncode == 0, r.stderr
     assert sorted((out / "leftImg8bit").rglob("*.png")) == frames
+
+
+def _assert_parts_recorded(records) -> None:
+    """Each scene record names the part its variables came from (clear: fog under 0.2, foggy: over)."""
+    assert records
+    for path in records:
+        record = json.loads(path.read_text())
+        assert record["mixture_part"] == int(record["variables"]["fog_density"] >= 0.2)
+
+
+def test_sampled_scenes_name_their_part(tmp_path, cli):
+    r = cli("sample", "--params", _mixture(tmp_path, TWO_PARTS), "--count", "12", "--seed", "3",
+            "--out", tmp_path / "scenes")
+    assert r.returncode == 0, r.stderr
+    records = sorted((tmp_path / "scenes" / "scene").rglob("*.json"))
+    assert len(records) == 12
+    _assert_parts_recorded(records)
+    parts = {json.loads(p.read_text())["mixture_part"] for p in records}
+    assert parts == {0, 1}
