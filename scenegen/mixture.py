@@ -18,17 +18,15 @@ folder's params.yaml, so that copy loads on its own. Mixtures render and sample;
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
-import yaml
 
 from .errors import ParamsError
-from .params import ParameterSpace, Variable, complete_with_defaults, load_space, space_from_dict
+from .params import (ParameterSpace, SpaceDocument, Variable, complete_with_defaults, load_space,
+                     space_from_dict)
 from .seeding import FrameSeed, named_stream
 from .yamlfile import read_yaml
 
@@ -39,7 +37,7 @@ _PART_KEYS = {"params", "space", "weight"}
 
 
 @dataclass(frozen=True)
-class MixtureSpace:
+class MixtureSpace(SpaceDocument):
     """Parameter spaces with weights; a frame draws z from one part, chosen by its seed."""
 
     name: str
@@ -92,20 +90,6 @@ class MixtureSpace:
             d["description"] = self.description
         d["mixture"] = [{"weight": w, "space": p.to_dict()} for p, w in zip(self.parts, self.weights)]
         return d
-
-    def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None, width=100)
-
-    @property
-    def version(self) -> str:
-        """Content hash of the parts and weights (first 12 hex digits of a SHA-256)."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, default=float).encode()
-        return hashlib.sha256(blob).hexdigest()[:12]
-
-    def save(self, path: str | Path) -> None:
-        from .io import atomic_write_text
-
-        atomic_write_text(Path(path), self.to_yaml())
 
 
 def drawn_part(space: Any, seed: FrameSeed) -> Optional[int]:

@@ -85,8 +85,30 @@ class Variable:
         return d
 
 
+class SpaceDocument:
+    """What a parameter file's contents share: YAML text, a content hash and an atomic save, all from
+    ``to_dict``."""
+
+    def to_dict(self) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None, width=100)
+
+    @property
+    def version(self) -> str:
+        """Content hash of the distributions (and a mixture's weights): the first 12 hex digits of a SHA-256."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, default=float).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+    def save(self, path: str | Path) -> None:
+        from .io import atomic_write_text
+
+        atomic_write_text(Path(path), self.to_yaml())
+
+
 @dataclass(frozen=True)
-class ParameterSpace:
+class ParameterSpace(SpaceDocument):
     """An ordered set of scene variables with their current distributions."""
 
     name: str
@@ -170,19 +192,6 @@ class ParameterSpace:
         d["variables"] = {v.name: v.to_dict() for v in self.variables}
         return d
 
-    def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None, width=100)
-
-    @property
-    def version(self) -> str:
-        """Content hash of the distributions (first 12 hex digits of a SHA-256)."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, default=float).encode()
-        return hashlib.sha256(blob).hexdigest()[:12]
-
-    def save(self, path: str | Path) -> None:
-        from .io import atomic_write_text
-
-        atomic_write_text(Path(path), self.to_yaml())
 
 
 def _check_physical(name: str, dtype: str, low: float, high: float, what: str, unit: str) -> None:
