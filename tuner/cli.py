@@ -79,6 +79,10 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--real-val", metavar="SPEC", help="separate real set for metrics (e.g. camvid:PATH#val)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out after its last finished "
                                                            "iteration (settings default to the stored ones)")
+    p.add_argument("--by-recording", action="store_true",
+                   help="one tune per recording of --real (a frame's file-name prefix: CamVid 0016E5, a "
+                        "Cityscapes city), each in OUT/RECORDING, and OUT/mixture.yaml drawing each frame from "
+                        "one of them in the recordings' shares (render it with --params)")
     p.add_argument("--seed", type=non_negative_int("--seed"), help=f"run seed {_d('seed')}")
     p.add_argument("--device", help="discriminator device: auto (CUDA + mixed precision when present), cpu, cuda")
     p.add_argument("--workers", type=positive_int("--workers", MAX_WORKERS), help=f"render worker processes {_d('workers')}")
@@ -196,9 +200,11 @@ def build_config(args: argparse.Namespace):
 
 
 def _stored_settings(out: Path) -> Dict[str, Any] | None:
-    """The settings stored in a run folder's run.json (None when there is none)."""
+    """The settings stored in a run folder's run.json or a by-recording folder (None when there are none)."""
+    from .by_recording import stored_settings
+
     folder = RunFolder(out)
-    return folder.read_description()["config"] if folder.is_run() else None
+    return folder.read_description()["config"] if folder.is_run() else stored_settings(out)
 
 
 def _flag_settings(args: argparse.Namespace) -> Dict[str, Any]:
@@ -249,14 +255,33 @@ def cmd_tune(args: argparse.Namespace) -> int:
     """Handler of ``scenegen tune``."""
     config = build_config(args)
     check_sources(config)
+    if args.by_recording:
+        return _tune_by_recording(config, args)
     RunFolder(config.out).check_for(config, args.resume)
     config.validate()
+    _tune_and_summarise(config, args.resume, args.quiet)
+    return 0
 
+
+def _tune_by_recording(config, args: argparse.Namespace) -> int:
+    from .by_recording import tune_by_recording
+
+    def tune(part, resume: bool) -> RunFolder:
+        print(f"== {part.real} -> {part.out}", file=sys.stderr)
+        return _tune_and_summarise(part, resume, args.quiet)
+
+    path = tune_by_recording(config, args.resume, tune)
+    print(f"mixture of the tunes -> {path} (scenegen render --params {path})")
+    return 0
+
+
+def _tune_and_summarise(config, resume: bool, quiet: bool) -> RunFolder:
+    """Run one tune and print where its results are."""
     from .best import best_iteration
     from .loop import Tuner
 
-    log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
-    run = RunFolder(Tuner(config, resume=args.resume, progress=not args.quiet, log=log).run())
+    log = (lambda s: None) if quiet else (lambda s: print(s, file=sys.stderr))
+    run = RunFolder(Tuner(config, resume=resume, progress=not quiet, log=log).run())
     ms = run.load_metrics()
     last = ms[-1] if ms else {}
     print(f"tuned {len(ms) - 1} iteration(s) -> {run.params(len(ms) - 1)}")
@@ -268,7 +293,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
         print(f"parameter-recovery error: {ms[0]['recovery']['mean']:.4f} -> {last['recovery']['mean']:.4f}")
     _print_identifiability(ms)
     print(f"report: scenegen report {run.root}")
-    return 0
+    return run
 
 
 def _print_identifiability(ms) -> None:

@@ -172,11 +172,13 @@ class Tuner:
         if c.real_val:
             train, evals = samples, realdata.list_real(realdata.parse_real_spec(c.real_val), c.real_count,
                                                        self.rng(0, "real-val-subset"))
-            if len(train) < 2:
-                raise UserError(f"{c.real}: need at least 2 real images, found {len(train)}")
+            if len(train) < realdata.MIN_REAL_WITH_VAL:
+                raise UserError(f"{c.real}: need at least {realdata.MIN_REAL_WITH_VAL} real images, found "
+                                f"{len(train)}")
         else:
-            if len(samples) < 4:
-                raise UserError(f"{c.real}: need at least 4 real images (some are held out), found {len(samples)}")
+            if len(samples) < realdata.MIN_REAL_HELD_OUT:
+                raise UserError(f"{c.real}: need at least {realdata.MIN_REAL_HELD_OUT} real images (some are held "
+                                f"out), found {len(samples)}")
             tr, ho = split_holdout(len(samples), c.holdout, self.rng(0, "holdout"))
             train, evals = [samples[i] for i in tr], [samples[i] for i in ho]
         self.real_train_samples, self.real_eval_samples = train, evals

@@ -19,6 +19,14 @@ from scenegen.labels import class_mapping
 from scenegen.params import ParameterSpace, load_space
 
 PARAMS_PREFIX = "params:"
+#: the fewest real images a tune takes: with a separate evaluation set (--real-val), and without one (a share
+#: of the real images is then held out for the metrics)
+MIN_REAL_WITH_VAL, MIN_REAL_HELD_OUT = 2, 4
+
+
+def min_real_images(has_val: bool) -> int:
+    """The fewest real images a tune takes, with or without a separate evaluation set."""
+    return MIN_REAL_WITH_VAL if has_val else MIN_REAL_HELD_OUT
 
 
 @dataclass(frozen=True)
