@@ -73,6 +73,9 @@ def test_one_tune_per_recording_and_a_mixture_in_their_shares(tmp_path, capsys):
     assert json.loads((out / "by_recording.json").read_text())["recordings"] == RECORDINGS
     assert _tune(*_args(cam, out)) == 2  # a second start without --resume
     assert "pass --resume" in capsys.readouterr().err
+    assert _tune("--out", str(out), "--by-recording", "--resume", "--seed", "5") == 2  # other settings
+    assert "cannot resume: setting 'seed' differs" in capsys.readouterr().err
+    assert json.loads((out / "by_recording.json").read_text())["config"]["seed"] == 0
 
 
 @pytest.mark.parametrize("case, message", [

@@ -90,14 +90,15 @@ def check_parent(out: Path, recordings: Dict[str, int], resume: bool) -> None:
 def mixture_text(counts: Dict[str, int], chosen: Dict[str, str]) -> str:
     """The mixture file of the recordings' tunes: ``chosen`` maps each recording to its params file, relative
     to the mixture file's folder."""
-    total = sum(counts.values())
-    lines = ["# One tune per recording of the real set (scenegen tune --by-recording); each frame draws from one",
-             "# of them in the share of that recording's frames. Render: scenegen render --params THIS_FILE",
-             "name: by-recording",
-             f"description: {len(counts)} tunes, one per recording, weighted by their {total} real frames",
-             "mixture:"]
-    lines += [f"  - {{params: {chosen[name]}, weight: {count}}}" for name, count in counts.items()]
-    return "\n".join(lines) + "\n"
+    import yaml
+
+    doc = {"name": "by-recording",
+           "description": f"{len(counts)} tunes, one per recording, weighted by their {sum(counts.values())} real "
+                          f"frames",
+           "mixture": [{"params": chosen[name], "weight": count} for name, count in counts.items()]}
+    return ("# One tune per recording of the real set (scenegen tune --by-recording); each frame draws from one\n"
+            "# of them in the share of that recording's frames. Render: scenegen render --params THIS_FILE\n"
+            + yaml.safe_dump(doc, sort_keys=False, width=100))
 
 
 def stored_settings(out: Path) -> Optional[Dict]:
@@ -117,6 +118,9 @@ def tune_by_recording(config, resume: bool, tune: Callable[[object, bool], RunFo
     """Run ``tune(part_config, resume)`` for every recording in turn, then write and check the mixture file;
     returns its path."""
     from scenegen.io import atomic_write_json, atomic_write_text
+    from scenegen.settings import require_same_settings
+
+    from .config import TuneConfig
 
     out = Path(config.out)
     counts = recording_counts(config.real)
@@ -125,6 +129,10 @@ def tune_by_recording(config, resume: bool, tune: Callable[[object, bool], RunFo
     parts = {name: part_config(config, name) for name in counts}
     for part in parts.values():
         part.validate()
+    stored = stored_settings(out)
+    if stored is not None:
+        require_same_settings(out / SETTINGS_FILE, TuneConfig.from_dict(stored).to_dict(), config.to_dict(),
+                              "resume", ignore=TuneConfig.NON_SEMANTIC)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / SETTINGS_FILE, {"config": config.to_dict(), "recordings": counts})
     chosen = {}
