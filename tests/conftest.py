@@ -32,3 +32,15 @@ def rendered_set(tmp_path_factory) -> Path:
                 "--no-denoise", "--out", out)
     assert r.returncode == 0, r.stderr
     return out
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models run far faster on one thread (no OpenMP spinning when the CPUs are shared); torch tests
+    take it with ``pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -6,22 +6,14 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from scenegen.io import atomic_write_png
 from tuner import cli as tcli
 from tuner.run_folder import RunFolder
 
-pytestmark = [pytest.mark.blender, pytest.mark.torch,
+pytestmark = [pytest.mark.blender, pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread"),
               pytest.mark.skipif(importlib.util.find_spec("bpy") is None, reason="bpy is not installed")]
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_blender_tune_two_iterations_writes_every_artifact_and_report(tmp_path):

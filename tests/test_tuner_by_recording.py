@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from scenegen.io import atomic_write_png
 from scenegen.mixture import MixtureSpace, load_params
@@ -14,18 +13,11 @@ from scenegen.params import load_space
 from tuner import cli as tcli
 from tuner.run_folder import RunFolder
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 
 #: frames per recording in the fixture's train split
 RECORDINGS = {"0001TP": 2, "0016E5": 4}
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def make_recordings(root: Path, recordings=RECORDINGS) -> Path:

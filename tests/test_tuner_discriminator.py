@@ -9,16 +9,8 @@ from scenegen.errors import UserError
 from tuner import crossfit, metrics, preprocess
 from tuner.discriminator import DiscConfig, Discriminator, load_checkpoint, resolve_device
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models run far faster on one thread (no OpenMP spinning when the CPUs are shared)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def toy_domains(n: int, seed: int, h: int = 16):

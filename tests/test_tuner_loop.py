@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from scenegen.errors import UserError
 from scenegen.io import atomic_write_png
@@ -22,17 +21,10 @@ from tuner.loop import TuneConfig, Tuner
 from tuner.run_folder import RunFolder
 from tuner.report import write_report
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 
 VARS = ("sun_elevation_deg", "fog_density")
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
