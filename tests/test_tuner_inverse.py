@@ -262,3 +262,21 @@ def test_the_inverse_rule_takes_deconfound_only_as_true_or_false():
     assert get_rule("inverse", deconfound=True).deconfound is True
     with pytest.raises(UserError, match="deconfound"):
         get_rule("inverse", deconfound="maybe")
+
+
+def test_class_texture_sees_detail_inside_its_class_only():
+    import torch
+
+    g = torch.Generator().manual_seed(1)
+    flat = torch.full((1, 3, 32, 64), 0.5)
+    shares = torch.zeros(1, 7, 32, 64)
+    shares[:, 2, :12] = 1  # building above
+    shares[:, 4, 16:] = 1  # road below
+    windows = flat.clone()
+    windows[..., 2:10, ::4] = 0.1  # dark window columns on the facade
+    worn = flat + 0.05 * torch.randn(flat.shape, generator=g) * (torch.arange(32) >= 16).view(1, 1, 32, 1)
+    base, facade, road = (inverse.class_texture(x, shares).view(7, 4) for x in (flat, windows, worn))
+    assert (facade[2] > base[2] + 1).all() and torch.allclose(facade[4], base[4])  # road unchanged
+    assert (road[4] > base[4] + 1).all() and torch.allclose(road[2], base[2])  # nor the facade
+    assert torch.equal(base[0], base[1])  # absent classes get the whole image's value
+    assert inverse.class_texture(windows, shares).shape == (1, 28)

@@ -16,8 +16,9 @@ is instead of drifting.  Optionally (:func:`read_variables` with ``deconfound``)
 corrected for the real images' shift in the strongly read variables its features also respond to.
 
 Image features (:func:`image_features`): colour mean and contrast per cell of a coarse grid, with labels
-(in :data:`FEATURE_CLASSES`) also the class shares per cell and each class's colour; edge and fine-detail
-energy per band (sharpness, noise) and the brightness fall-off to the corners (vignetting).  With labels, a
+(in :data:`FEATURE_CLASSES`) also the class shares per cell, each class's colour and each class's texture
+(fine detail and edges inside it: windows on facades, wear on the road, blur); edge and fine-detail energy per
+band (sharpness, noise) and the brightness fall-off to the corners (vignetting).  With labels, a
 second view adds the whole-frame shares of the finer :data:`SHARE_CLASSES`; each reader takes it only where
 cross-fitting says it reads better with it, so the extra columns cost the other readers nothing.
 """
@@ -68,7 +69,7 @@ def image_features(rgb: torch.Tensor, labels: Optional[torch.Tensor] = None) -> 
     x = rgb if labels is None else torch.cat([rgb, labels], dim=1)
     feats = [grid_statistics(x, FEATURE_GRID, rgb_first=True)]
     if labels is not None:
-        feats.append(class_color_statistics(rgb, labels))
+        feats += [class_color_statistics(rgb, labels), class_texture(rgb, labels)]
     feats += [_detail_energy(rgb), _vignetting(rgb)]
     return torch.cat(feats, dim=1).double().numpy()
 
@@ -114,11 +115,39 @@ def _detail_energy(rgb: torch.Tensor, bands: int = 3) -> torch.Tensor:
     """Per horizontal band: mean |Laplacian| of the luminance at full and half resolution, and mean
     gradient magnitude (blur lowers them, sensor noise raises the full-resolution one most)."""
     lum = rgb.mean(dim=1, keepdim=True)
-    lap = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
     half = F.avg_pool2d(lum, 2) if min(lum.shape[-2:]) >= 4 else lum
-    maps = [F.conv2d(lum, lap, padding=1).abs(), F.conv2d(half, lap, padding=1).abs(),
-            (lum[..., :, 1:] - lum[..., :, :-1]).abs()]
+    maps = [_abs_laplacian(lum), _abs_laplacian(half), (lum[..., :, 1:] - lum[..., :, :-1]).abs()]
     return torch.cat([F.adaptive_avg_pool2d(m, (bands, 1)).flatten(1) for m in maps], dim=1)
+
+
+def _abs_laplacian(lum: torch.Tensor, border: str = "constant") -> torch.Tensor:
+    """|Laplacian| of ``(N, 1, H, W)`` luminance, the frame padded by ``border`` (``F.pad`` mode; "constant"
+    pads with 0, which makes the frame's edge an edge)."""
+    lap = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]], dtype=lum.dtype).view(1, 1, 3, 3)
+    return F.conv2d(F.pad(lum, (1, 1, 1, 1), mode=border), lap).abs()
+
+
+def _detail_maps(lum: torch.Tensor) -> List[torch.Tensor]:
+    """``(N, 1, H, W)`` luminance -> per-pixel |Laplacian| at full and half resolution (brought back to full)
+    and |horizontal| and |vertical| differences, each ``(N, 1, H, W)``; the frame's edge is no edge."""
+    half = F.avg_pool2d(lum, 2) if min(lum.shape[-2:]) >= 4 else lum
+    return [_abs_laplacian(lum, "replicate"), F.interpolate(_abs_laplacian(half, "replicate"), size=lum.shape[-2:]),
+            F.pad((lum[..., :, 1:] - lum[..., :, :-1]).abs(), (0, 1)),
+            F.pad((lum[..., 1:, :] - lum[..., :-1, :]).abs(), (0, 0, 0, 1))]
+
+
+def class_texture(rgb: torch.Tensor, shares: torch.Tensor, min_pixels: float = 4.0) -> torch.Tensor:
+    """``(N, 3, H, W)`` colour and ``(N, K, H, W)`` class shares -> ``(N, 4K)``: per class the log of the
+    share-weighted mean of each :func:`_detail_maps` map inside it.  As in
+    :func:`~tuner.disc_models.class_color_statistics`, a class with fewer than ``min_pixels`` pixels in an
+    image gets the whole image's value.  Measured on stored recovery renders it reads road wear, window
+    density and lens blur better than the frame-wide energies (docs/experiments/2026-12-07-class-texture.md)."""
+    maps = torch.cat(_detail_maps(rgb.mean(dim=1, keepdim=True)), dim=1).flatten(2)  # N, M, P
+    w = shares.flatten(2).to(maps.dtype)  # N, K, P
+    mass = w.sum(dim=2, keepdim=True)  # N, K, 1
+    inside = torch.einsum("nkp,nmp->nkm", w, maps) / mass.clamp_min(1e-6)
+    inside = torch.where(mass >= min_pixels, inside, maps.mean(dim=2)[:, None, :])
+    return torch.log(inside + 1e-3).flatten(1)
 
 
 def _vignetting(rgb: torch.Tensor) -> torch.Tensor:
