@@ -7,6 +7,8 @@ feature sets on them, and prints each tuned variable's cross-fitted R^2 under ea
     .venv/bin/python bench/inverse_features_study.py runs/bench/recovery_random/quick/k6 runs/bench/recovery_random/quick/k12
     .venv/bin/python bench/inverse_features_study.py runs/bench/recovery_random/full/k12 --size 256x128 \
         --folds 2 --repeats 3 --share-view     # the readers with and without the second view
+    .venv/bin/python bench/inverse_features_study.py runs/bench/recovery_random_clear/full/k6_clear --size 256x128 \
+        --candidates bench.feature_candidates  # candidates measured and not kept
 """
 from __future__ import annotations
 
